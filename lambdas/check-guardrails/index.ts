@@ -1,0 +1,23 @@
+import { DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { cloudwatch } from '../shared/clients';
+import type { BakeState, PromotionState } from '../shared/contracts';
+import { judgeGuardrails } from '../shared/decisions';
+import { GuardrailAlarm } from '../shared/errors';
+import { stateKeys, step } from '../shared/handler';
+
+/** One poll of the bake: any guardrail alarm in ALARM (or gone) rolls back; otherwise count the poll. */
+export const handler = step('check-guardrails', stateKeys, async (state: PromotionState): Promise<BakeState> => {
+  const bake = state.bake!;
+  const alarms: Pick<MetricAlarm, 'AlarmName' | 'StateValue' | 'StateReason'>[] = [];
+  for (let i = 0; i < bake.alarmNames.length; i += 100) {
+    const page = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: bake.alarmNames.slice(i, i + 100), AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }));
+    alarms.push(...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? []));
+  }
+  const verdict = judgeGuardrails(bake.alarmNames, alarms);
+  if (verdict.kind === 'alarm') throw new GuardrailAlarm(`guardrail alarm ${verdict.alarmName} is in ALARM: ${verdict.reason}`);
+  if (verdict.kind === 'missing') {
+    throw new GuardrailAlarm(`guardrail alarm ${verdict.alarmNames.join(', ')} no longer exists, so the bake cannot be watched`);
+  }
+  const pollsDone = bake.pollsDone + 1;
+  return { ...bake, pollsDone, done: pollsDone >= bake.polls };
+});

@@ -1,0 +1,65 @@
+import { DeleteAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  DeleteEndpointConfigCommand,
+  DeleteModelCommand,
+  DescribeEndpointConfigCommand,
+  DescribeEndpointCommand,
+  paginateListEndpoints,
+} from '@aws-sdk/client-sagemaker';
+import { cloudwatch, sagemaker } from '../shared/clients';
+import type { CleanupEvent, CleanupResult } from '../shared/contracts';
+import { cleanupPlan } from '../shared/decisions';
+import { isNotFound, RETRYABLE_ERRORS } from '../shared/errors';
+import { step } from '../shared/handler';
+import { deleteIfPresent } from '../shared/sagemaker';
+
+const RETRYABLE = new Set<string>(RETRYABLE_ERRORS);
+
+/** Configs and models every endpoint of the account runs right now: never delete those. */
+async function resourcesInUse(): Promise<{ configs: Set<string>; models: Set<string> }> {
+  const configs = new Set<string>();
+  const models = new Set<string>();
+  for await (const page of paginateListEndpoints({ client: sagemaker }, { MaxResults: 100 })) {
+    for (const summary of page.Endpoints ?? []) {
+      try {
+        const endpoint = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: summary.EndpointName }));
+        if (!endpoint.EndpointConfigName || configs.has(endpoint.EndpointConfigName)) continue;
+        configs.add(endpoint.EndpointConfigName);
+        const config = await sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: endpoint.EndpointConfigName }));
+        for (const v of config.ProductionVariants ?? []) if (v.ModelName) models.add(v.ModelName);
+      } catch (error) {
+        if (!isNotFound(error)) throw error; // deleted while we listed: it uses nothing any more
+      }
+    }
+  }
+  return { configs, models };
+}
+
+/**
+ * Deletes what the side that lost leaves behind. Deletes accept "already gone"; a
+ * resource that cannot be deleted is recorded as kept with the reason instead of
+ * failing the promotion (the endpoint already serves one side fully).
+ */
+export const handler = step(
+  'cleanup',
+  (e: CleanupEvent) => ({ endpointName: e.state.promotion.endpointName, promotionId: e.state.promotion.id }),
+  async ({ target, state }): Promise<CleanupResult> => {
+    const plan = cleanupPlan(target, state, await resourcesInUse());
+    const deleted: string[] = [];
+    const kept = [...plan.kept];
+    const attempt = async (resource: string, remove: () => Promise<unknown>) => {
+      try {
+        if ((await deleteIfPresent(remove)) === 'deleted') deleted.push(resource);
+      } catch (error) {
+        if (error instanceof Error && RETRYABLE.has(error.name)) throw error;
+        kept.push({ resource, reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+      }
+    };
+    for (const name of plan.configs) await attempt(`config ${name}`, () => sagemaker.send(new DeleteEndpointConfigCommand({ EndpointConfigName: name })));
+    for (const name of plan.models) await attempt(`model ${name}`, () => sagemaker.send(new DeleteModelCommand({ ModelName: name })));
+    if (plan.alarms.length > 0) {
+      await attempt(`alarms ${plan.alarms.join(', ')}`, () => cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: plan.alarms })));
+    }
+    return { target, deleted, kept };
+  },
+);

@@ -1,0 +1,50 @@
+import { DescribeEndpointConfigCommand, DescribeModelCommand } from '@aws-sdk/client-sagemaker';
+import { sagemaker } from '../shared/clients';
+import type { BlueState, PromotionState } from '../shared/contracts';
+import { unsupportedReasons } from '../shared/decisions';
+import { EndpointNotReady, UnsupportedEndpoint } from '../shared/errors';
+import { stateKeys, step } from '../shared/handler';
+import { describeEndpointIfExists } from '../shared/sagemaker';
+import { modelPackageParts } from '../shared/input';
+
+/** What the endpoint serves now. No endpoint → a first deployment. */
+export const handler = step('describe-blue', stateKeys, async (state: PromotionState): Promise<BlueState> => {
+  const { endpointName } = state.promotion;
+  const endpoint = await describeEndpointIfExists(endpointName);
+  if (!endpoint) return { exists: false, variants: [], modelNames: [] };
+  if (endpoint.EndpointStatus !== 'InService') {
+    throw new EndpointNotReady(`endpoint ${endpointName} is ${endpoint.EndpointStatus}; a promotion starts only from InService (wait, or fix the endpoint first)`);
+  }
+  const config = await sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: endpoint.EndpointConfigName }));
+  const reasons = unsupportedReasons(config);
+  if (reasons.length > 0) throw new UnsupportedEndpoint(`endpoint ${endpointName}: ${reasons.join('; ')}`);
+
+  const variants = (config.ProductionVariants ?? []).map((v) => {
+    const running = endpoint.ProductionVariants?.find((r) => r.VariantName === v.VariantName);
+    return {
+      variantName: v.VariantName ?? '',
+      modelName: v.ModelName ?? '',
+      currentWeight: running?.CurrentWeight ?? v.InitialVariantWeight ?? 1,
+      currentInstanceCount: running?.CurrentInstanceCount,
+    };
+  });
+  const modelNames = [...new Set(variants.map((v) => v.modelName))];
+  const model = modelNames[0] ? await sagemaker.send(new DescribeModelCommand({ ModelName: modelNames[0] })) : undefined;
+  const containers = [...(model?.PrimaryContainer ? [model.PrimaryContainer] : []), ...(model?.Containers ?? [])];
+  const packageArn = containers.find((c) => c.ModelPackageName?.startsWith('arn:'))?.ModelPackageName;
+  let version: number | undefined;
+  try {
+    version = packageArn ? modelPackageParts(packageArn).version : undefined;
+  } catch {
+    version = undefined; // an unversioned (marketplace) package: nothing to report
+  }
+  return {
+    exists: true,
+    endpointConfigName: endpoint.EndpointConfigName,
+    variants,
+    modelNames,
+    executionRoleArn: model?.ExecutionRoleArn,
+    modelPackageArn: packageArn,
+    modelPackageVersion: version,
+  };
+});

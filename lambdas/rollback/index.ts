@@ -1,0 +1,44 @@
+import { DeleteEndpointCommand, UpdateEndpointCommand, UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
+import { sagemaker } from '../shared/clients';
+import type { PromotionState, RollbackState } from '../shared/contracts';
+import { nextRollbackAction } from '../shared/decisions';
+import { RollbackFailed } from '../shared/errors';
+import { stateKeys, step } from '../shared/handler';
+import { describeEndpointIfExists } from '../shared/sagemaker';
+
+/**
+ * One step of the rollback loop: look at the endpoint as it is, take the next action
+ * towards blue (traffic first, then config), and say whether blue is fully back. The
+ * loop converges from any point of failure and is bounded by the in-service deadline.
+ */
+export const handler = step('rollback', stateKeys, async (state: PromotionState): Promise<RollbackState> => {
+  const p = state.promotion;
+  const previous = state.rollback ?? { attempt: 0, done: false, actions: [] };
+  const attempt = previous.attempt + 1;
+  if (attempt > p.inServicePolls * 2 + 2) {
+    throw new RollbackFailed(`endpoint ${p.endpointName} did not get back to blue within ${attempt - 1} polls; last: ${previous.actions.at(-1) ?? 'nothing'}`);
+  }
+  const endpoint = await describeEndpointIfExists(p.endpointName);
+  const action = nextRollbackAction(endpoint, state.blue, state.green);
+  const log = [...previous.actions];
+  switch (action.kind) {
+    case 'done':
+      log.push(action.note);
+      return { attempt, done: true, actions: log };
+    case 'wait':
+      if (log.at(-1) !== `waiting: ${action.note}`) log.push(`waiting: ${action.note}`);
+      return { attempt, done: false, actions: log };
+    case 'weightsToBlue':
+      await sagemaker.send(new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: p.endpointName, DesiredWeightsAndCapacities: action.weights }));
+      log.push(`traffic back to blue (${action.weights.map((w) => `${w.VariantName}=${w.DesiredWeight}`).join(', ')})`);
+      return { attempt, done: false, actions: log };
+    case 'updateToBlue':
+      await sagemaker.send(new UpdateEndpointCommand({ EndpointName: p.endpointName, EndpointConfigName: action.configName }));
+      log.push(`endpoint back to blue config ${action.configName}`);
+      return { attempt, done: false, actions: log };
+    case 'deleteEndpoint':
+      await sagemaker.send(new DeleteEndpointCommand({ EndpointName: p.endpointName }));
+      log.push(`first deployment: deleted endpoint ${p.endpointName}`);
+      return { attempt, done: false, actions: log };
+  }
+});

@@ -1,0 +1,389 @@
+/**
+ * Pure decisions: no SDK calls, no clock, no environment. Handlers gather facts with
+ * the SDK, ask these functions what to do, and do it. Tested without mocks.
+ * SDK types are imported for their shapes only.
+ */
+import type {
+  CreateEndpointConfigInput,
+  DescribeEndpointConfigOutput,
+  DescribeEndpointOutput,
+  ProductionVariant,
+} from '@aws-sdk/client-sagemaker';
+import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import type { BlueState, GreenState, Outcome, PromotionState, WaitPhase } from './contracts';
+import { isOwnName } from './naming';
+
+/** Why this workflow cannot promote onto an endpoint config (empty: it can). */
+export function unsupportedReasons(config: DescribeEndpointConfigOutput): string[] {
+  const reasons: string[] = [];
+  const variants = config.ProductionVariants ?? [];
+  if (variants.length !== 1) {
+    reasons.push(
+      `blue config ${config.EndpointConfigName} has ${variants.length} production variants; the variant strategy promotes endpoints that serve one production variant`,
+    );
+  }
+  if (variants.some((v) => v.ServerlessConfig)) {
+    reasons.push('blue is a serverless endpoint, which cannot hold a second production variant; the replace strategy that serverless needs is not implemented yet');
+  }
+  if (config.AsyncInferenceConfig) {
+    reasons.push('blue is an asynchronous inference endpoint, which supports a single production variant; the replace strategy it needs is not implemented yet');
+  }
+  if ((config.ShadowProductionVariants ?? []).length > 0) {
+    reasons.push('blue has shadow variants; stop the shadow test before promoting');
+  }
+  return reasons;
+}
+
+/** Settings of a config that are not per variant, copied as they are from blue. */
+function configSettings(blue: DescribeEndpointConfigOutput): Partial<CreateEndpointConfigInput> {
+  return {
+    DataCaptureConfig: blue.DataCaptureConfig,
+    KmsKeyId: blue.KmsKeyId,
+    AsyncInferenceConfig: blue.AsyncInferenceConfig,
+    ExplainerConfig: blue.ExplainerConfig,
+    ExecutionRoleArn: blue.ExecutionRoleArn,
+    VpcConfig: blue.VpcConfig,
+    EnableNetworkIsolation: blue.EnableNetworkIsolation,
+  };
+}
+
+export interface GreenConfigs {
+  green: CreateEndpointConfigInput;
+  pair: CreateEndpointConfigInput;
+}
+
+/**
+ * Green's configs, copied from blue's: every setting of the config and of blue's
+ * variant is kept (instance type, volume, data capture, KMS key, timeouts, routing…);
+ * only the model and the variant name change. Green is sized like blue's fleet as it
+ * runs now (autoscaling may have moved it away from the config's initial count).
+ */
+export function greenConfigsFromBlue(
+  blueConfig: DescribeEndpointConfigOutput,
+  blueEndpoint: DescribeEndpointOutput,
+  names: { greenConfig: string; pairConfig: string; variant: string; model: string },
+  tags: Array<{ Key: string; Value: string }>,
+): GreenConfigs {
+  const blueVariants = blueConfig.ProductionVariants ?? [];
+  const template = blueVariants[0];
+  if (!template) throw new Error(`blue config ${blueConfig.EndpointConfigName} has no production variant`);
+  const running = blueEndpoint.ProductionVariants?.find((v) => v.VariantName === template.VariantName);
+  const greenVariant: ProductionVariant = {
+    ...template,
+    VariantName: names.variant,
+    ModelName: names.model,
+    InitialInstanceCount: running?.CurrentInstanceCount ?? template.InitialInstanceCount,
+  };
+  const settings = configSettings(blueConfig);
+  return {
+    green: {
+      ...settings,
+      EndpointConfigName: names.greenConfig,
+      ProductionVariants: [{ ...greenVariant, InitialVariantWeight: 1 }],
+      Tags: tags,
+    },
+    pair: {
+      ...settings,
+      EndpointConfigName: names.pairConfig,
+      ProductionVariants: [
+        ...blueVariants.map((v) => {
+          const current = blueEndpoint.ProductionVariants?.find((r) => r.VariantName === v.VariantName);
+          return {
+            ...v,
+            InitialVariantWeight: current?.CurrentWeight ?? v.InitialVariantWeight ?? 1,
+            InitialInstanceCount: current?.CurrentInstanceCount ?? v.InitialInstanceCount,
+          };
+        }),
+        { ...greenVariant, InitialVariantWeight: 0 },
+      ],
+      Tags: tags,
+    },
+  };
+}
+
+export function firstDeploymentConfig(
+  names: { greenConfig: string; variant: string; model: string },
+  instanceType: string,
+  instanceCount: number,
+  tags: Array<{ Key: string; Value: string }>,
+): CreateEndpointConfigInput {
+  return {
+    EndpointConfigName: names.greenConfig,
+    ProductionVariants: [
+      {
+        VariantName: names.variant,
+        ModelName: names.model,
+        InstanceType: instanceType as ProductionVariant['InstanceType'],
+        InitialInstanceCount: instanceCount,
+        InitialVariantWeight: 1,
+      },
+    ],
+    Tags: tags,
+  };
+}
+
+export interface Expectation {
+  configName: string;
+  /** variant name → CurrentWeight it must have; omitted variants are not checked. */
+  weights: Record<string, number>;
+}
+
+/** What each wait phase expects the endpoint to run once it is InService. */
+export function expectationFor(phase: WaitPhase, state: PromotionState): Expectation {
+  const { blue, green } = state;
+  if (!green) throw new Error(`wait phase ${phase} needs $.green`);
+  const blueVariants = blue?.variants ?? [];
+  switch (phase) {
+    case 'standUp':
+      if (!blue?.exists) return { configName: green.greenConfigName, weights: { [green.variantName]: 1 } };
+      return {
+        configName: green.pairConfigName ?? green.greenConfigName,
+        weights: { ...Object.fromEntries(blueVariants.map((v) => [v.variantName, v.currentWeight])), [green.variantName]: 0 },
+      };
+    case 'shift':
+      return {
+        configName: green.pairConfigName ?? green.greenConfigName,
+        weights: { ...Object.fromEntries(blueVariants.map((v) => [v.variantName, 0])), [green.variantName]: 1 },
+      };
+    case 'finalize':
+      return { configName: green.greenConfigName, weights: { [green.variantName]: 1 } };
+  }
+}
+
+export type EndpointVerdict =
+  | { kind: 'ready' }
+  | { kind: 'pending'; status: string }
+  | { kind: 'failed'; error: 'GreenNotInService' | 'UnexpectedEndpointState' | 'DeadlineExceeded'; message: string };
+
+/** Transitional statuses: the endpoint is still moving, so keep polling (until the deadline). */
+const MOVING = new Set(['Creating', 'Updating', 'SystemUpdating', 'RollingBack']);
+
+/**
+ * Is the endpoint running what we asked for? SageMaker can end an update InService on
+ * the *old* config (a failed or silently rolled-back update), so InService alone is
+ * never enough: the config name and the variants' current weights must match.
+ */
+export function judgeEndpoint(
+  endpoint: DescribeEndpointOutput | undefined,
+  expected: Expectation,
+  attempt: number,
+  maxAttempts: number,
+): EndpointVerdict {
+  const name = endpoint?.EndpointName ?? 'endpoint';
+  if (!endpoint) {
+    return { kind: 'failed', error: 'GreenNotInService', message: `${name} does not exist (it was deleted while the promotion waited)` };
+  }
+  const status = endpoint.EndpointStatus ?? 'Unknown';
+  if (status === 'Failed' || status === 'UpdateRollbackFailed' || status === 'Deleting' || status === 'OutOfService') {
+    return {
+      kind: 'failed',
+      error: 'GreenNotInService',
+      message: `endpoint ${name} is ${status}${endpoint.FailureReason ? `: ${endpoint.FailureReason}` : ''}`,
+    };
+  }
+  if (MOVING.has(status)) {
+    if (attempt >= maxAttempts) {
+      return { kind: 'failed', error: 'DeadlineExceeded', message: `endpoint ${name} still ${status} after ${attempt} polls (deadline)` };
+    }
+    return { kind: 'pending', status };
+  }
+  if (endpoint.EndpointConfigName !== expected.configName) {
+    const why = endpoint.FailureReason
+      ? `SageMaker reports: ${endpoint.FailureReason}`
+      : 'SageMaker rolled the update back without a FailureReason';
+    return {
+      kind: 'failed',
+      error: endpoint.FailureReason ? 'GreenNotInService' : 'UnexpectedEndpointState',
+      message: `endpoint ${name} is ${status} on config ${endpoint.EndpointConfigName}, expected ${expected.configName}; ${why}`,
+    };
+  }
+  const running = new Map((endpoint.ProductionVariants ?? []).map((v) => [v.VariantName, v]));
+  for (const [variant, weight] of Object.entries(expected.weights)) {
+    const actual = running.get(variant);
+    if (!actual) {
+      return { kind: 'failed', error: 'UnexpectedEndpointState', message: `endpoint ${name} has no variant ${variant}` };
+    }
+    if (actual.CurrentWeight !== weight) {
+      if (actual.DesiredWeight === weight && attempt < maxAttempts) return { kind: 'pending', status: `${status} (weights settling)` };
+      return {
+        kind: 'failed',
+        error: 'UnexpectedEndpointState',
+        message: `endpoint ${name} variant ${variant} has weight ${actual.CurrentWeight}, expected ${weight}`,
+      };
+    }
+  }
+  return { kind: 'ready' };
+}
+
+export interface SampleResponse {
+  status: number;
+  latencyMs: number;
+  body: string;
+  error?: string;
+}
+
+/** Did green answer this validation request well? Returns the problem, or undefined. */
+export function judgeSample(
+  sample: { expectedStatus?: number; expectContains?: string; expectJson?: Record<string, unknown> },
+  response: SampleResponse,
+  maxLatencyMs: number,
+): string | undefined {
+  const expectedStatus = sample.expectedStatus ?? 200;
+  if (response.status !== expectedStatus) {
+    return `status ${response.status}, expected ${expectedStatus}${response.error ? ` (${response.error})` : ''}`;
+  }
+  if (response.latencyMs > maxLatencyMs) return `latency ${response.latencyMs} ms over the ${maxLatencyMs} ms ceiling`;
+  if (sample.expectContains !== undefined && !response.body.includes(sample.expectContains)) {
+    return `response does not contain ${JSON.stringify(sample.expectContains)}`;
+  }
+  if (sample.expectJson !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(response.body);
+    } catch {
+      return 'response is not JSON but expectJson was given';
+    }
+    for (const [key, value] of Object.entries(sample.expectJson)) {
+      const actual = (parsed as Record<string, unknown> | null)?.[key];
+      if (!deepEqual(actual, value)) return `response.${key} is ${JSON.stringify(actual)}, expected ${JSON.stringify(value)}`;
+    }
+  }
+  return undefined;
+}
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+export type GuardrailVerdict =
+  | { kind: 'clear' }
+  | { kind: 'alarm'; alarmName: string; reason: string }
+  | { kind: 'missing'; alarmNames: string[] };
+
+export function judgeGuardrails(names: string[], alarms: Pick<MetricAlarm, 'AlarmName' | 'StateValue' | 'StateReason'>[]): GuardrailVerdict {
+  const firing = alarms.find((a) => a.StateValue === 'ALARM');
+  if (firing) return { kind: 'alarm', alarmName: firing.AlarmName ?? '?', reason: firing.StateReason ?? 'no reason given' };
+  const found = new Set(alarms.map((a) => a.AlarmName));
+  const missing = names.filter((n) => !found.has(n));
+  return missing.length > 0 ? { kind: 'missing', alarmNames: missing } : { kind: 'clear' };
+}
+
+export type RollbackAction =
+  | { kind: 'done'; note: string }
+  | { kind: 'wait'; note: string }
+  | { kind: 'weightsToBlue'; weights: Array<{ VariantName: string; DesiredWeight: number }> }
+  | { kind: 'updateToBlue'; configName: string }
+  | { kind: 'deleteEndpoint' };
+
+/**
+ * The next action that brings the endpoint back to blue, from the endpoint as it is now.
+ * Called in a loop until `done`, so it converges from any point of failure:
+ * traffic first (one weights call, seconds), then the config (UpdateEndpoint, minutes).
+ */
+export function nextRollbackAction(endpoint: DescribeEndpointOutput | undefined, blue: BlueState | undefined, green: GreenState | undefined): RollbackAction {
+  if (!blue?.exists) {
+    // First deployment: there is nothing to go back to but "no endpoint".
+    if (!endpoint) return { kind: 'done', note: 'no endpoint left behind' };
+    if (endpoint.EndpointStatus === 'Deleting') return { kind: 'wait', note: 'endpoint deleting' };
+    if (endpoint.EndpointConfigName !== green?.greenConfigName) {
+      return { kind: 'done', note: `endpoint ${endpoint.EndpointName} runs ${endpoint.EndpointConfigName}, which this promotion did not create; left alone` };
+    }
+    if (MOVING.has(endpoint.EndpointStatus ?? '')) return { kind: 'wait', note: `endpoint ${endpoint.EndpointStatus}` };
+    return { kind: 'deleteEndpoint' };
+  }
+  if (!endpoint) return { kind: 'done', note: 'endpoint no longer exists; nothing to roll back' };
+  const status = endpoint.EndpointStatus ?? 'Unknown';
+  if (MOVING.has(status)) return { kind: 'wait', note: `endpoint ${status}` };
+  const blueConfig = blue.endpointConfigName;
+  if (endpoint.EndpointConfigName === blueConfig) {
+    return { kind: 'done', note: `endpoint serves blue config ${blueConfig}` };
+  }
+  const blueNames = new Set(blue.variants.map((v) => v.variantName));
+  const variants = endpoint.ProductionVariants ?? [];
+  const hasBlue = variants.some((v) => blueNames.has(v.VariantName ?? ''));
+  const blueCarriesTraffic = variants.every((v) => (blueNames.has(v.VariantName ?? '') ? true : (v.CurrentWeight ?? 0) === 0));
+  if (status === 'InService' && hasBlue && !blueCarriesTraffic) {
+    return {
+      kind: 'weightsToBlue',
+      weights: variants.map((v) => {
+        const b = blue.variants.find((x) => x.variantName === v.VariantName);
+        return { VariantName: v.VariantName ?? '', DesiredWeight: b ? b.currentWeight || 1 : 0 };
+      }),
+    };
+  }
+  if (!blueConfig) return { kind: 'done', note: 'blue config unknown; endpoint left as it is' };
+  return { kind: 'updateToBlue', configName: blueConfig };
+}
+
+/** The promotion's outcome from what the state document recorded; `causes` turns a caught error into its message. */
+export function decideOutcome(
+  state: PromotionState,
+  causes: (caught: { Error: string; Cause?: string }) => string,
+): { outcome: Outcome; reason: string; error: 'PromotionRolledBack' | 'PromotionFailed' | 'RollbackFailed' | 'None' } {
+  const reason = state.failure ? causes(state.failure) : undefined;
+  if (state.rollbackFailure) {
+    return {
+      outcome: 'failed',
+      error: 'RollbackFailed',
+      reason: `rollback did not complete (${causes(state.rollbackFailure)}) after: ${reason ?? 'an unknown failure'}; check the endpoint`,
+    };
+  }
+  if (!state.failure) {
+    const version = state.promotion.modelPackageVersion;
+    return {
+      outcome: 'promoted',
+      error: 'None',
+      reason: state.blue?.exists ? `version ${version} promoted` : `first deployment of version ${version}`,
+    };
+  }
+  // Blue stays untouched until green is stood up beside it; after that a failure is a rollback.
+  const touched = state.standUp !== undefined;
+  return touched
+    ? { outcome: 'rolled_back', error: 'PromotionRolledBack', reason: `${state.failure.Error}: ${reason}` }
+    : { outcome: 'failed', error: 'PromotionFailed', reason: `${state.failure.Error}: ${reason}` };
+}
+
+export interface CleanupPlan {
+  configs: string[];
+  models: string[];
+  alarms: string[];
+  kept: Array<{ resource: string; reason: string }>;
+}
+
+/**
+ * What one side leaves behind once the endpoint runs the other side: after a promotion
+ * blue's configs and models, after a rollback green's. Anything some endpoint still
+ * runs (this one or another) is kept, with the reason.
+ */
+export function cleanupPlan(target: 'blue' | 'green', state: PromotionState, inUse: { configs: Set<string>; models: Set<string> }): CleanupPlan {
+  const { blue, green, bake } = state;
+  const configs: string[] = [];
+  const models: string[] = [];
+  if (green?.pairConfigName) configs.push(green.pairConfigName);
+  if (target === 'blue') {
+    if (blue?.endpointConfigName) configs.push(blue.endpointConfigName);
+    models.push(...(blue?.modelNames ?? []));
+  } else if (green) {
+    configs.push(green.greenConfigName);
+    models.push(green.modelName);
+  }
+  const kept: CleanupPlan['kept'] = [];
+  const keepIfUsed = (kind: 'config' | 'model', names: string[], used: Set<string>) =>
+    names.filter((name) => {
+      if (used.has(name)) {
+        kept.push({ resource: `${kind} ${name}`, reason: 'still used by an endpoint' });
+        return false;
+      }
+      if (!isOwnName(state.promotion.endpointName, name)) {
+        kept.push({ resource: `${kind} ${name}`, reason: 'not created by sagemaker-bluegreen; delete it yourself once you no longer need it' });
+        return false;
+      }
+      return true;
+    });
+  return {
+    configs: keepIfUsed('config', [...new Set(configs)], inUse.configs),
+    models: keepIfUsed('model', [...new Set(models)], inUse.models),
+    alarms: bake?.createdAlarms ?? [],
+    kept,
+  };
+}

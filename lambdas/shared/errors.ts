@@ -1,0 +1,70 @@
+/**
+ * Named errors. The state machine retries and catches by `name` (Lambda's errorType),
+ * never by message. Anything not listed here is an unexpected bug and is caught as States.ALL.
+ */
+abstract class NamedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The execution input or a trigger event is malformed; nothing was created. Never retried. */
+export class InvalidPromotionInput extends NamedError {}
+/** Another promotion holds the endpoint's lock. */
+export class PromotionInProgress extends NamedError {}
+/** The endpoint, its config or its models cannot be promoted by this workflow (e.g. serverless, several variants). */
+export class UnsupportedEndpoint extends NamedError {}
+/** The model package is not Approved, or not from an allowed group. */
+export class ModelPackageNotDeployable extends NamedError {}
+/** The endpoint is not in a state that accepts an update (Creating, Updating, Failed, ...). */
+export class EndpointNotReady extends NamedError {}
+/** Green did not reach InService: SageMaker reported Failed, rolled the update back, or never finished. */
+export class GreenNotInService extends NamedError {}
+/** A wait ran past its deadline. */
+export class DeadlineExceeded extends NamedError {}
+/** The endpoint is InService but not on the config/weights we set: SageMaker rolled back silently. */
+export class UnexpectedEndpointState extends NamedError {}
+/** A validation request to green failed (status, latency or output). */
+export class GreenValidationFailed extends NamedError {}
+/** A guardrail alarm went to ALARM during the bake. */
+export class GuardrailAlarm extends NamedError {}
+/** An operator asked for the promotion to be aborted. */
+export class PromotionAborted extends NamedError {}
+/** Rollback could not bring the endpoint back to blue before its deadline. */
+export class RollbackFailed extends NamedError {}
+
+/** Error names the state machine retries with backoff: SDK throttling and service-side faults that survived the SDK's own retries. */
+export const RETRYABLE_ERRORS = [
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'InternalFailure',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+] as const;
+
+/** DescribeEndpoint/DescribeEndpointConfig/DescribeModel of something missing: SageMaker answers ValidationException "Could not find ...". */
+export function isNotFound(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (error.name === 'ResourceNotFound' || error.name === 'ResourceNotFoundException') return true;
+  return error.name === 'ValidationException' && /could not find/i.test(error.message);
+}
+
+/** Lambda delivers a caught error's Cause as a JSON string {errorType, errorMessage, trace}; return the human part. */
+export function causeMessage(cause: string | undefined): string {
+  if (!cause) return 'no cause recorded';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    return typeof parsed.errorMessage === 'string' ? parsed.errorMessage : cause;
+  } catch {
+    return cause;
+  }
+}

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+
+/**
+ * SageMaker name rules, from the API reference (e.g. CreateEndpoint: EndpointName,
+ * https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpoint.html):
+ * at most 63 characters, pattern ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}.
+ */
+export const SAGEMAKER_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+/** A *versioned* model package ARN (ModelPackageSummary.ModelPackageArn pattern, narrowed to group/version). */
+export const MODEL_PACKAGE_ARN_PATTERN = /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]{9,16}:[0-9]{12}:model-package\/[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}\/[0-9]+$/;
+export const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/;
+/** PutMetricAlarm AlarmName: 1–255 characters. */
+const alarmName = z.string().min(1).max(255);
+
+const sagemakerName = (what: string) =>
+  z
+    .string({ error: `${what} must be a string` })
+    .max(63, `${what} must be at most 63 characters (SageMaker name rule)`)
+    .regex(SAGEMAKER_NAME_PATTERN, `${what} must match ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62} (letters, digits and single hyphens, no leading hyphen)`);
+
+export const validationSampleSchema = z
+  .object({
+    name: z.string().min(1).max(64).optional().describe('Label used in logs and in the rollback reason; defaults to "sample-<n>"'),
+    body: z.string().max(6 * 1024 * 1024).optional().describe('Request body sent as is (InvokeEndpoint payloads are at most 6 MB)'),
+    s3Uri: z
+      .string()
+      .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+$/, 's3Uri must look like s3://bucket/key')
+      .optional()
+      .describe('Read the request body from S3 instead of `body`'),
+    contentType: z.string().min(1).max(1024).optional().describe('Overrides validation.contentType for this sample'),
+    expectedStatus: z.number().int().min(200).max(599).optional().describe('Defaults to 200'),
+    expectContains: z.string().min(1).optional().describe('The response body must contain this text'),
+    expectJson: z.record(z.string(), z.unknown()).optional().describe('Every key/value here must appear (deep-equal) in the JSON response'),
+  })
+  .strict()
+  .refine((s) => (s.body === undefined) !== (s.s3Uri === undefined), {
+    message: 'each validation sample needs exactly one of body or s3Uri',
+  });
+
+export const promotionInputSchema = z
+  .object({
+    endpointName: sagemakerName('endpointName').describe('The SageMaker endpoint to promote onto; created if it does not exist yet'),
+    modelPackageArn: z
+      .string({ error: 'modelPackageArn must be a string' })
+      .regex(
+        MODEL_PACKAGE_ARN_PATTERN,
+        'modelPackageArn must be a versioned model package ARN: arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>',
+      )
+      .describe('The approved model package version that becomes green'),
+    bakeSeconds: z.number().int().min(0).max(86_400).optional().describe('How long to watch guardrail alarms after the shift; default from the stack'),
+    executionRoleArn: z
+      .string()
+      .regex(ROLE_ARN_PATTERN, 'executionRoleArn must be an IAM role ARN')
+      .optional()
+      .describe("Role for green's model; defaults to blue's model role, then the stack's first allowed role"),
+    instanceType: z.string().regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'instanceType must look like ml.m5.large').optional().describe('First deployment only: instance type (default: the package\'s first supported realtime type)'),
+    initialInstanceCount: z.number().int().min(1).max(100).optional().describe('First deployment only: instance count (default 1)'),
+    validation: z
+      .object({
+        contentType: z.string().min(1).max(1024).optional().describe('Default application/json'),
+        accept: z.string().min(1).max(1024).optional(),
+        maxLatencyMs: z.number().int().min(1).max(60_000).optional().describe('Each request must answer within this many ms; default from the stack'),
+        samples: z.array(validationSampleSchema).min(1).max(50).optional().describe('Requests sent to green only (TargetVariant) before it gets traffic'),
+      })
+      .strict()
+      .optional(),
+    guardrailAlarmNames: z.array(alarmName).max(50).optional().describe('Existing CloudWatch alarms whose ALARM state means roll back; added to the stack defaults'),
+    greenAlarms: z
+      .object({
+        enabled: z.boolean().optional().describe('Create alarms on green\'s own variant metrics; default true'),
+        max5xxErrors: z.number().int().min(0).optional().describe('Invocation5XXErrors (Sum per minute) above this → ALARM; default 0'),
+        maxModelLatencyMs: z.number().positive().optional().describe('ModelLatency (Average per minute) above this → ALARM; default 1000 ms'),
+      })
+      .strict()
+      .optional(),
+    deadlines: z
+      .object({
+        inServiceSeconds: z.number().int().min(60).max(86_400).optional().describe('How long green (and a rollback) may take to reach InService'),
+      })
+      .strict()
+      .optional(),
+    requestedBy: z.string().min(1).max(256).optional().describe('Who or what started the promotion (recorded in history)'),
+  })
+  .strict();
+
+export type PromotionInput = z.infer<typeof promotionInputSchema>;
+export type ValidationSample = z.infer<typeof validationSampleSchema>;
+
+/** One line per problem, each naming the field, e.g. `endpointName: must match ...`. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const field = issue.path.length > 0 ? issue.path.join('.') : '(input)';
+      return `${field}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+export function modelPackageParts(arn: string): { region: string; account: string; group: string; version: number } {
+  const match = /^arn:aws[a-z-]*:sagemaker:([a-z0-9-]+):(\d{12}):model-package\/([^/]+)\/(\d+)$/.exec(arn);
+  if (!match) throw new Error(`not a versioned model package ARN: ${arn}`);
+  return { region: match[1]!, account: match[2]!, group: match[3]!, version: Number(match[4]) };
+}

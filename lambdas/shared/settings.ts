@@ -1,0 +1,56 @@
+import { jsonEnv, optionalEnv, requiredEnv } from './env';
+
+/** What the BlueGreenPromotion construct configured, as the functions see it (env vars set in lib/functions.ts). */
+export interface Settings {
+  tableName: string;
+  pollSeconds: number;
+  defaultBakeSeconds: number;
+  defaultInServiceSeconds: number;
+  defaultMaxLatencyMs: number;
+  defaultAlarmNames: string[];
+  allowedEndpointNames: string[];
+  allowedEndpointPrefix?: string;
+  allowedRoleArns: string[];
+  allowedModelPackageGroups: string[];
+  greenAlarmDefaults: { enabled: boolean; max5xxErrors: number; maxModelLatencyMs: number };
+}
+
+export const ENV = {
+  tableName: 'TABLE_NAME',
+  pollSeconds: 'POLL_SECONDS',
+  defaultBakeSeconds: 'DEFAULT_BAKE_SECONDS',
+  defaultInServiceSeconds: 'DEFAULT_IN_SERVICE_SECONDS',
+  defaultMaxLatencyMs: 'DEFAULT_MAX_LATENCY_MS',
+  defaultAlarmNames: 'DEFAULT_ALARM_NAMES',
+  allowedEndpointNames: 'ALLOWED_ENDPOINT_NAMES',
+  allowedEndpointPrefix: 'ALLOWED_ENDPOINT_PREFIX',
+  allowedRoleArns: 'ALLOWED_ROLE_ARNS',
+  allowedModelPackageGroups: 'ALLOWED_MODEL_PACKAGE_GROUPS',
+  greenAlarmDefaults: 'GREEN_ALARM_DEFAULTS',
+} as const satisfies Record<keyof Settings, string>;
+
+function numberEnv(name: string): number {
+  const value = Number(requiredEnv(name));
+  if (!Number.isFinite(value)) throw new Error(`Environment variable ${name} must be a number`);
+  return value;
+}
+
+export function settings(): Settings {
+  return {
+    tableName: requiredEnv(ENV.tableName),
+    pollSeconds: numberEnv(ENV.pollSeconds),
+    defaultBakeSeconds: numberEnv(ENV.defaultBakeSeconds),
+    defaultInServiceSeconds: numberEnv(ENV.defaultInServiceSeconds),
+    defaultMaxLatencyMs: numberEnv(ENV.defaultMaxLatencyMs),
+    defaultAlarmNames: jsonEnv<string[]>(ENV.defaultAlarmNames, []),
+    allowedEndpointNames: jsonEnv<string[]>(ENV.allowedEndpointNames, []),
+    allowedEndpointPrefix: optionalEnv(ENV.allowedEndpointPrefix),
+    allowedRoleArns: jsonEnv<string[]>(ENV.allowedRoleArns, []),
+    allowedModelPackageGroups: jsonEnv<string[]>(ENV.allowedModelPackageGroups, []),
+    greenAlarmDefaults: jsonEnv(ENV.greenAlarmDefaults, { enabled: true, max5xxErrors: 0, maxModelLatencyMs: 1000 }),
+  };
+}
+
+export function endpointAllowed(s: Pick<Settings, 'allowedEndpointNames' | 'allowedEndpointPrefix'>, endpointName: string): boolean {
+  return s.allowedEndpointNames.includes(endpointName) || (s.allowedEndpointPrefix !== undefined && endpointName.startsWith(s.allowedEndpointPrefix));
+}

@@ -1,0 +1,31 @@
+import { CreateEndpointCommand, UpdateEndpointCommand } from '@aws-sdk/client-sagemaker';
+import { sagemaker } from '../shared/clients';
+import type { PromotionState, StandUpResult } from '../shared/contracts';
+import { stateKeys, step } from '../shared/handler';
+import { describeEndpointIfExists, MANAGED_TAG } from '../shared/sagemaker';
+
+/**
+ * Green joins the endpoint without traffic: UpdateEndpoint to the pair config (blue's
+ * variant as it is, green at weight 0). At a first deployment, CreateEndpoint from
+ * green's config. Skipped when the endpoint already moves to that config (a retry).
+ */
+export const handler = step('stand-up-green', stateKeys, async (state: PromotionState): Promise<StandUpResult> => {
+  const p = state.promotion;
+  const green = state.green!;
+  const at = new Date().toISOString();
+  const current = await describeEndpointIfExists(p.endpointName);
+  if (state.blue?.exists) {
+    const configName = green.pairConfigName!;
+    if (current?.EndpointConfigName !== configName) {
+      await sagemaker.send(new UpdateEndpointCommand({ EndpointName: p.endpointName, EndpointConfigName: configName }));
+    }
+    return { action: 'UpdateEndpoint', configName, at };
+  }
+  const configName = green.greenConfigName;
+  if (!current) {
+    await sagemaker.send(
+      new CreateEndpointCommand({ EndpointName: p.endpointName, EndpointConfigName: configName, Tags: [{ Key: MANAGED_TAG, Value: p.id }] }),
+    );
+  }
+  return { action: 'CreateEndpoint', configName, at };
+});

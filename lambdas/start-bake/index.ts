@@ -1,0 +1,61 @@
+import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { cloudwatch } from '../shared/clients';
+import type { BakeState, PromotionState } from '../shared/contracts';
+import { stateKeys, step } from '../shared/handler';
+import { MANAGED_TAG } from '../shared/sagemaker';
+
+/**
+ * Guardrail alarms on green's own variant metrics (AWS/SageMaker, EndpointName +
+ * VariantName), beside the named ones. PutMetricAlarm is an upsert, so a retry is harmless.
+ * ModelLatency is reported in microseconds.
+ */
+export const handler = step('start-bake', stateKeys, async (state: PromotionState): Promise<BakeState> => {
+  const p = state.promotion;
+  const green = state.green!;
+  const dimensions = [
+    { Name: 'EndpointName', Value: p.endpointName },
+    { Name: 'VariantName', Value: green.variantName },
+  ];
+  const created: string[] = [];
+  if (p.greenAlarms.enabled) {
+    const common = {
+      Namespace: 'AWS/SageMaker',
+      Dimensions: dimensions,
+      Period: 60,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanThreshold' as const,
+      TreatMissingData: 'notBreaching',
+      Tags: [{ Key: MANAGED_TAG, Value: p.id }],
+    };
+    const alarms = [
+      {
+        ...common,
+        AlarmName: `${p.names.alarmPrefix}-5xx`,
+        AlarmDescription: `sagemaker-bluegreen guardrail: green ${green.variantName} of ${p.endpointName} returns 5xx`,
+        MetricName: 'Invocation5XXErrors',
+        Statistic: 'Sum' as const,
+        Threshold: p.greenAlarms.max5xxErrors,
+      },
+      {
+        ...common,
+        AlarmName: `${p.names.alarmPrefix}-latency`,
+        AlarmDescription: `sagemaker-bluegreen guardrail: green ${green.variantName} of ${p.endpointName} answers slower than ${p.greenAlarms.maxModelLatencyMs} ms`,
+        MetricName: 'ModelLatency',
+        Statistic: 'Average' as const,
+        Threshold: p.greenAlarms.maxModelLatencyMs * 1000,
+      },
+    ];
+    for (const alarm of alarms) {
+      await cloudwatch.send(new PutMetricAlarmCommand(alarm));
+      created.push(alarm.AlarmName);
+    }
+  }
+  return {
+    alarmNames: [...p.guardrailAlarmNames, ...created],
+    createdAlarms: created,
+    pollsDone: 0,
+    polls: p.bakePolls,
+    done: p.bakePolls === 0,
+    startedAt: new Date().toISOString(),
+  };
+});

@@ -1,0 +1,72 @@
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
+import { performance } from 'node:perf_hooks';
+import { s3, sagemakerRuntime } from '../shared/clients';
+import type { PromotionState, SampleResult, ValidationResult } from '../shared/contracts';
+import { judgeSample, type SampleResponse } from '../shared/decisions';
+import { GreenValidationFailed, RETRYABLE_ERRORS } from '../shared/errors';
+import { stateKeys, step } from '../shared/handler';
+import type { ValidationSample } from '../shared/input';
+import { logger } from '../shared/powertools';
+
+const RETRYABLE = new Set<string>(RETRYABLE_ERRORS);
+
+async function bodyOf(sample: ValidationSample): Promise<string> {
+  if (sample.body !== undefined) return sample.body;
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(sample.s3Uri ?? '');
+  if (!match) throw new GreenValidationFailed(`sample s3Uri ${sample.s3Uri} is not an s3:// URI`);
+  const object = await s3.send(new GetObjectCommand({ Bucket: match[1], Key: match[2] }));
+  return (await object.Body?.transformToString()) ?? '';
+}
+
+/**
+ * Real requests to green only (InvokeEndpoint with TargetVariant), before green gets
+ * any traffic. Payloads and responses are logged at DEBUG only: they may hold customer data.
+ */
+export const handler = step('validate-green', stateKeys, async (state: PromotionState): Promise<ValidationResult> => {
+  const p = state.promotion;
+  const green = state.green!;
+  const { samples, contentType, accept, maxLatencyMs } = p.validation;
+  if (samples.length === 0) {
+    logger.warn('no validation samples configured: green goes live on InService alone; configure validation.samples');
+    return { passed: true, samples: [] };
+  }
+  const results: SampleResult[] = [];
+  for (const [index, sample] of samples.entries()) {
+    const name = sample.name ?? `sample-${index + 1}`;
+    const body = await bodyOf(sample);
+    const started = performance.now();
+    let response: SampleResponse;
+    try {
+      const out = await sagemakerRuntime.send(
+        new InvokeEndpointCommand({
+          EndpointName: p.endpointName,
+          TargetVariant: green.variantName,
+          ContentType: sample.contentType ?? contentType,
+          Accept: accept,
+          Body: new TextEncoder().encode(body),
+        }),
+      );
+      response = { status: 200, latencyMs: Math.round(performance.now() - started), body: new TextDecoder().decode(out.Body) };
+    } catch (error) {
+      if (error instanceof Error && RETRYABLE.has(error.name)) throw error;
+      const e = error as Error & { OriginalStatusCode?: number; $metadata?: { httpStatusCode?: number } };
+      response = {
+        status: e.OriginalStatusCode ?? e.$metadata?.httpStatusCode ?? 0,
+        latencyMs: Math.round(performance.now() - started),
+        body: '',
+        error: `${e.name}: ${e.message}`,
+      };
+    }
+    logger.debug('validation exchange', { sample: name, request: body, response: response.body });
+    const problem = judgeSample(sample, response, maxLatencyMs);
+    results.push({ name, ok: problem === undefined, latencyMs: response.latencyMs, status: response.status, problem });
+  }
+  const failed = results.filter((r) => !r.ok);
+  if (failed.length > 0) {
+    throw new GreenValidationFailed(
+      `green variant ${green.variantName} failed ${failed.length} of ${results.length} validation requests: ${failed.map((f) => `${f.name}: ${f.problem}`).join('; ')}`,
+    );
+  }
+  return { passed: true, samples: results };
+});

@@ -1,0 +1,101 @@
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeModelPackageCommand, type DescribeModelPackageOutput } from '@aws-sdk/client-sagemaker';
+import { cloudwatch, sagemaker } from '../shared/clients';
+import type { Promotion, ValidateInputEvent } from '../shared/contracts';
+import { InvalidPromotionInput, ModelPackageNotDeployable } from '../shared/errors';
+import { step } from '../shared/handler';
+import { describeIssues, modelPackageParts, promotionInputSchema } from '../shared/input';
+import { greenNames } from '../shared/naming';
+import { endpointAllowed, settings } from '../shared/settings';
+
+/**
+ * First state: rejects a bad input before anything is created or locked. Only reads
+ * (DescribeModelPackage, DescribeAlarms); every problem found is reported at once,
+ * each naming its field.
+ */
+export const handler = step(
+  'validate-input',
+  (e: ValidateInputEvent) => ({ endpointName: (e.input as { endpointName?: string } | null)?.endpointName, promotionId: e.executionName }),
+  async (event): Promise<Promotion> => {
+    const s = settings();
+    const parsed = promotionInputSchema.safeParse(event.input);
+    if (!parsed.success) throw new InvalidPromotionInput(describeIssues(parsed.error));
+    const input = parsed.data;
+    const pkg = modelPackageParts(input.modelPackageArn);
+    const problems: string[] = [];
+
+    if (!endpointAllowed(s, input.endpointName)) {
+      const allowed = [...s.allowedEndpointNames, ...(s.allowedEndpointPrefix ? [`${s.allowedEndpointPrefix}*`] : [])].join(', ') || 'none';
+      problems.push(`endpointName: ${input.endpointName} is not managed by this stack (allowed: ${allowed}); add it to the construct's endpointNames or endpointNamePrefix`);
+    }
+    if (s.allowedModelPackageGroups.length > 0 && !s.allowedModelPackageGroups.includes(pkg.group)) {
+      problems.push(`modelPackageArn: group ${pkg.group} is not one of this stack's model package groups (${s.allowedModelPackageGroups.join(', ')})`);
+    }
+    if (input.executionRoleArn && s.allowedRoleArns.length > 0 && !s.allowedRoleArns.includes(input.executionRoleArn)) {
+      problems.push(`executionRoleArn: ${input.executionRoleArn} is not one of the model execution roles this stack may pass (${s.allowedRoleArns.join(', ')})`);
+    }
+    if (problems.length > 0) throw new InvalidPromotionInput(problems.join('; '));
+
+    let described: DescribeModelPackageOutput;
+    try {
+      described = await sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: input.modelPackageArn }));
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ValidationException') {
+        throw new InvalidPromotionInput(`modelPackageArn: ${input.modelPackageArn} cannot be described: ${error.message}`, { cause: error });
+      }
+      throw error;
+    }
+    if (described.ModelApprovalStatus !== 'Approved') {
+      throw new ModelPackageNotDeployable(
+        `modelPackageArn: ${input.modelPackageArn} is ${described.ModelApprovalStatus ?? 'without approval status'}; only Approved model packages are deployed (approve it in the Model Registry first)`,
+      );
+    }
+
+    const alarmNames = [...new Set([...s.defaultAlarmNames, ...(input.guardrailAlarmNames ?? [])])];
+    if (alarmNames.length > 0) {
+      const found = new Set<string>();
+      for (let i = 0; i < alarmNames.length; i += 100) {
+        const page = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: alarmNames.slice(i, i + 100), AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }));
+        for (const a of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) if (a.AlarmName) found.add(a.AlarmName);
+      }
+      const missing = alarmNames.filter((n) => !found.has(n));
+      if (missing.length > 0) {
+        throw new InvalidPromotionInput(`guardrailAlarmNames: no CloudWatch alarm named ${missing.join(', ')}; create it or remove it from the input/stack defaults`);
+      }
+    }
+
+    const bakeSeconds = input.bakeSeconds ?? s.defaultBakeSeconds;
+    const inServiceSeconds = input.deadlines?.inServiceSeconds ?? s.defaultInServiceSeconds;
+    const greenAlarms = { ...s.greenAlarmDefaults, ...input.greenAlarms };
+    return {
+      id: event.executionName,
+      executionArn: event.executionArn,
+      endpointName: input.endpointName,
+      modelPackageArn: input.modelPackageArn,
+      modelPackageGroup: pkg.group,
+      modelPackageVersion: pkg.version,
+      startedAt: event.startTime,
+      requestedBy: input.requestedBy ?? 'unknown',
+      bakeSeconds,
+      pollSeconds: s.pollSeconds,
+      bakePolls: Math.ceil(bakeSeconds / s.pollSeconds),
+      inServicePolls: Math.max(1, Math.ceil(inServiceSeconds / s.pollSeconds)),
+      executionRoleArn: input.executionRoleArn,
+      instanceType: input.instanceType,
+      initialInstanceCount: input.initialInstanceCount,
+      validation: {
+        contentType: input.validation?.contentType ?? 'application/json',
+        accept: input.validation?.accept,
+        maxLatencyMs: input.validation?.maxLatencyMs ?? s.defaultMaxLatencyMs,
+        samples: input.validation?.samples ?? [],
+      },
+      guardrailAlarmNames: alarmNames,
+      greenAlarms: {
+        enabled: greenAlarms.enabled ?? true,
+        max5xxErrors: greenAlarms.max5xxErrors ?? 0,
+        maxModelLatencyMs: greenAlarms.maxModelLatencyMs ?? 1000,
+      },
+      names: greenNames(input.endpointName, pkg.version, event.executionName),
+    };
+  },
+);

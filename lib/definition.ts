@@ -1,0 +1,140 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { STATE_KEYS, type PromotionState, type WaitPhase } from '../lambdas/shared/contracts';
+import { RETRYABLE_ERRORS } from '../lambdas/shared/errors';
+import type { StepName } from './functions';
+
+export interface PromotionDefinitionProps {
+  readonly functions: Record<StepName, lambda.IFunction>;
+  /** Time between two polls of a wait (InService, bake, rollback). */
+  readonly pollInterval: Duration;
+}
+
+const path = (key: keyof PromotionState) => `$.${STATE_KEYS[key]}`;
+
+/**
+ * The promotion workflow, JSONPath only (what aws-local-stepfunctions runs locally too):
+ * validate → lock → describe blue → create green → stand green up at weight 0 → wait →
+ * validate green → shift → confirm → bake (guardrail alarms) → finalize → clean blue → record.
+ * Every step after the lock catches into the rollback loop, which converges to blue and
+ * ends in Fail `PromotionRolledBack` (or `PromotionFailed` when blue was never touched).
+ */
+export class PromotionDefinition extends Construct {
+  public readonly startState: sfn.IChainable;
+
+  constructor(scope: Construct, id: string, props: PromotionDefinitionProps) {
+    super(scope, id);
+    const { functions, pollInterval } = props;
+
+    const task = (stateName: string, step: StepName, resultKey: keyof PromotionState | null, payload?: Record<string, unknown>) => {
+      const t = new tasks.LambdaInvoke(this, stateName, {
+        stateName,
+        lambdaFunction: functions[step],
+        payloadResponseOnly: true,
+        payload: payload ? sfn.TaskInput.fromObject(payload) : sfn.TaskInput.fromJsonPathAt('$'),
+        resultPath: resultKey === null ? '$' : path(resultKey),
+        retryOnServiceExceptions: true,
+      });
+      t.addRetry({
+        errors: [...RETRYABLE_ERRORS],
+        interval: Duration.seconds(2),
+        maxAttempts: 6,
+        backoffRate: 2,
+        maxDelay: Duration.seconds(60),
+        jitterStrategy: sfn.JitterType.FULL,
+      });
+      return t;
+    };
+    const withState = (extra: Record<string, unknown>) => ({ ...extra, 'state.$': '$' });
+
+    // --- rollback path (built first: every later step catches into it)
+    const rollback = task('RollBack', 'rollback', 'rollback');
+    const recordRollback = task('RecordRollback', 'record-outcome', 'outcome');
+    const cleanupGreen = task('CleanupGreen', 'cleanup', 'cleanup', withState({ target: 'green' }));
+    cleanupGreen.addCatch(recordRollback, { resultPath: path('cleanupFailure') });
+    rollback.addCatch(recordRollback, { resultPath: path('rollbackFailure') });
+    rollback.next(
+      new sfn.Choice(this, 'RolledBack?', { stateName: 'RolledBack?' })
+        .when(sfn.Condition.booleanEquals('$.rollback.done', true), cleanupGreen.next(recordRollback))
+        .otherwise(new sfn.Wait(this, 'WaitForRollback', { stateName: 'WaitForRollback', time: sfn.WaitTime.duration(pollInterval) }).next(rollback)),
+    );
+    recordRollback.next(
+      new sfn.Choice(this, 'RolledBackOrFailed?', { stateName: 'RolledBackOrFailed?' })
+        .when(
+          sfn.Condition.stringEquals('$.outcome.error', 'PromotionRolledBack'),
+          new sfn.Fail(this, 'PromotionRolledBack', { stateName: 'PromotionRolledBack', error: 'PromotionRolledBack', causePath: '$.outcome.reason' }),
+        )
+        .otherwise(new sfn.Fail(this, 'PromotionFailed', { stateName: 'PromotionFailed', errorPath: '$.outcome.error', causePath: '$.outcome.reason' })),
+    );
+    const onFailure = <T extends tasks.LambdaInvoke>(t: T): T => {
+      t.addCatch(rollback, { resultPath: path('failure') });
+      return t;
+    };
+
+    /** Poll until the endpoint runs what `phase` expects (InService, right config, right weights) or fail into rollback. */
+    const waitFor = (phase: WaitPhase, label: string, next: sfn.IChainable) => {
+      const wait = new sfn.Wait(this, `WaitFor${label}`, { stateName: `WaitFor${label}`, time: sfn.WaitTime.duration(pollInterval) });
+      const check = onFailure(task(`Check${label}`, 'wait-for-endpoint', 'wait', withState({ phase })));
+      return wait.next(check).next(
+        new sfn.Choice(this, `${label}?`, { stateName: `${label}?` })
+          .when(sfn.Condition.booleanEquals('$.wait.ready', true), next)
+          .otherwise(wait),
+      );
+    };
+
+    // --- happy path
+    const rejected = new sfn.Fail(this, 'Rejected', { stateName: 'Rejected', errorPath: '$.failure.Error', causePath: '$.failure.Cause' });
+    const validateInput = task('ValidateInput', 'validate-input', null, {
+      'input.$': '$',
+      'executionName.$': '$$.Execution.Name',
+      'executionArn.$': '$$.Execution.Id',
+      'startTime.$': '$$.Execution.StartTime',
+    });
+    validateInput.addCatch(rejected, { resultPath: '$.failure' });
+    // The raw input is replaced by the validated promotion: nothing downstream reads unchecked fields.
+    const keepPromotion = new sfn.Pass(this, 'InputValid', { stateName: 'InputValid', parameters: { 'promotion.$': '$' } });
+
+    const acquireLock = task('AcquireLock', 'acquire-lock', 'lock');
+    acquireLock.addCatch(rejected, { resultPath: '$.failure' });
+
+    const recordPromotion = task('RecordPromotion', 'record-outcome', 'outcome');
+    recordPromotion.next(new sfn.Succeed(this, 'Promoted', { stateName: 'Promoted' }));
+    const cleanupBlue = task('CleanupBlue', 'cleanup', 'cleanup', withState({ target: 'blue' }));
+    cleanupBlue.addCatch(recordPromotion, { resultPath: path('cleanupFailure') });
+    cleanupBlue.next(recordPromotion);
+
+    const finalize = onFailure(task('Finalize', 'finalize', 'finalize'));
+    finalize.next(waitFor('finalize', 'GreenAlone', cleanupBlue));
+
+    const checkGuardrails = onFailure(task('CheckGuardrails', 'check-guardrails', 'bake'));
+    const bakeDone = new sfn.Choice(this, 'BakeDone?', { stateName: 'BakeDone?' })
+      .when(sfn.Condition.booleanEquals('$.bake.done', true), finalize)
+      .otherwise(new sfn.Wait(this, 'Bake', { stateName: 'Bake', time: sfn.WaitTime.duration(pollInterval) }).next(checkGuardrails));
+    checkGuardrails.next(bakeDone);
+    const startBake = onFailure(task('StartBake', 'start-bake', 'bake'));
+    startBake.next(bakeDone);
+
+    const shift = onFailure(task('ShiftTraffic', 'shift-traffic', 'shift'));
+    shift.next(waitFor('shift', 'TrafficOnGreen', startBake));
+
+    const validateGreen = onFailure(task('ValidateGreen', 'validate-green', 'validation'));
+    validateGreen.next(
+      new sfn.Choice(this, 'FirstDeployment?', { stateName: 'FirstDeployment?' })
+        .when(sfn.Condition.booleanEquals('$.blue.exists', false), recordPromotion)
+        .otherwise(shift),
+    );
+
+    const standUp = onFailure(task('StandUpGreen', 'stand-up-green', 'standUp'));
+    standUp.next(waitFor('standUp', 'GreenInService', validateGreen));
+
+    this.startState = validateInput
+      .next(keepPromotion)
+      .next(acquireLock)
+      .next(onFailure(task('DescribeBlue', 'describe-blue', 'blue')))
+      .next(onFailure(task('CreateGreen', 'create-green', 'green')))
+      .next(standUp);
+  }
+}

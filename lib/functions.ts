@@ -1,0 +1,74 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+export const PROJECT_ROOT = path.join(__dirname, '..');
+
+/** Every workflow step, by the folder of its handler under lambdas/. */
+export const STEPS = [
+  'validate-input',
+  'acquire-lock',
+  'describe-blue',
+  'create-green',
+  'stand-up-green',
+  'wait-for-endpoint',
+  'validate-green',
+  'shift-traffic',
+  'start-bake',
+  'check-guardrails',
+  'finalize',
+  'cleanup',
+  'rollback',
+  'record-outcome',
+] as const;
+export type StepName = (typeof STEPS)[number];
+
+export interface StepFunctionProps {
+  readonly step: string;
+  readonly environment: Record<string, string>;
+  /** @default Duration.minutes(1) */
+  readonly timeout?: Duration;
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * A step's Lambda with the house defaults: latest Node.js LTS runtime on arm64, X-Ray
+ * active, JSON logs to its own log group, bundled locally by esbuild (minified,
+ * tree-shaken, SDK v3 included so the deployed versions are the tested ones).
+ */
+export class StepFunction extends nodejs.NodejsFunction {
+  constructor(scope: Construct, id: string, props: StepFunctionProps) {
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: props.logRetention, removalPolicy: props.removalPolicy });
+    super(scope, id, {
+      entry: path.join(PROJECT_ROOT, 'lambdas', props.step, 'index.ts'),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: props.timeout ?? Duration.minutes(1),
+      tracing: lambda.Tracing.ACTIVE,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      logGroup,
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      environment: {
+        POWERTOOLS_SERVICE_NAME: 'sagemaker-bluegreen',
+        POWERTOOLS_METRICS_NAMESPACE: 'SageMakerBlueGreen',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        ...props.environment,
+      },
+      bundling: {
+        forceDockerBundling: false,
+        minify: true,
+        sourceMap: false,
+        target: 'node24',
+        externalModules: [],
+        metafile: false,
+      },
+    });
+  }
+}

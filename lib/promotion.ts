@@ -1,0 +1,238 @@
+import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { SAGEMAKER_NAME_PATTERN } from '../lambdas/shared/input';
+import { OWN_PREFIX_LENGTH } from '../lambdas/shared/naming';
+import { ENV } from '../lambdas/shared/settings';
+import { PromotionDefinition } from './definition';
+import { STEPS, StepFunction, type StepName } from './functions';
+
+export interface GreenAlarmOptions {
+  /** Create alarms on green's own variant metrics for the bake. @default true */
+  readonly enabled?: boolean;
+  /** Invocation5XXErrors (Sum over a minute) above this means ALARM. @default 0 */
+  readonly max5xxErrors?: number;
+  /** ModelLatency (Average over a minute) above this means ALARM. @default Duration.seconds(1) */
+  readonly maxModelLatency?: Duration;
+}
+
+export interface BlueGreenPromotionProps {
+  /** Endpoints this workflow may promote onto, by exact name. @default - none; then `endpointNamePrefix` is required */
+  readonly endpointNames?: string[];
+  /** Endpoints this workflow may promote onto, by name prefix. @default - none; then `endpointNames` is required */
+  readonly endpointNamePrefix?: string;
+  /** Model execution roles green's models may run as: the only roles the workflow can pass to SageMaker. */
+  readonly modelExecutionRoleArns: string[];
+  /** Model package groups whose versions may be deployed. @default - any group of this account */
+  readonly modelPackageGroupNames?: string[];
+  /** Default bake: how long guardrail alarms are watched after the shift. @default Duration.minutes(30) */
+  readonly bakeDuration?: Duration;
+  /** Time between two polls of any wait (InService, bake, rollback). @default Duration.seconds(30) */
+  readonly pollInterval?: Duration;
+  /** How long green (and a rollback) may take to reach InService before the deadline rolls back. @default Duration.minutes(60) */
+  readonly inServiceDeadline?: Duration;
+  /** CloudWatch alarms watched during every bake, besides those of the execution input. @default - none */
+  readonly guardrailAlarmNames?: string[];
+  /** Alarms on green's own variant metrics. @default - enabled, any 5xx or 1 s average model latency */
+  readonly greenAlarms?: GreenAlarmOptions;
+  /** Default latency ceiling of each validation request. @default Duration.seconds(2) */
+  readonly maxValidationLatency?: Duration;
+  /** Buckets validation payloads may be read from (`s3Uri` samples). @default - none: inline payloads only */
+  readonly validationPayloadBucketNames?: string[];
+  /** Longest an execution may run. @default Duration.hours(24) */
+  readonly executionTimeout?: Duration;
+  /** Retention of every log group. @default RetentionDays.THREE_MONTHS */
+  readonly logRetention?: logs.RetentionDays;
+  /** Removal policy of the history table. @default RemovalPolicy.RETAIN */
+  readonly tableRemovalPolicy?: RemovalPolicy;
+}
+
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/;
+
+/**
+ * Blue/green promotion of SageMaker real-time endpoints: the Step Functions workflow,
+ * one Lambda per step, and the table holding each endpoint's lock and promotion history.
+ */
+export class BlueGreenPromotion extends Construct {
+  public readonly stateMachine: sfn.StateMachine;
+  public readonly functions: Record<StepName, StepFunction>;
+  public readonly table: dynamodb.Table;
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: BlueGreenPromotionProps) {
+    super(scope, id);
+    validateProps(props);
+    const stack = Stack.of(this);
+    const pollInterval = props.pollInterval ?? Duration.seconds(30);
+    const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+    const green = props.greenAlarms ?? {};
+
+    this.table = new dynamodb.Table(this, 'History', {
+      partitionKey: { name: 'endpointName', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+
+    const environment: Record<string, string> = {
+      [ENV.tableName]: this.table.tableName,
+      [ENV.pollSeconds]: String(pollInterval.toSeconds()),
+      [ENV.defaultBakeSeconds]: String((props.bakeDuration ?? Duration.minutes(30)).toSeconds()),
+      [ENV.defaultInServiceSeconds]: String((props.inServiceDeadline ?? Duration.minutes(60)).toSeconds()),
+      [ENV.defaultMaxLatencyMs]: String((props.maxValidationLatency ?? Duration.seconds(2)).toMilliseconds()),
+      [ENV.defaultAlarmNames]: JSON.stringify(props.guardrailAlarmNames ?? []),
+      [ENV.allowedEndpointNames]: JSON.stringify(props.endpointNames ?? []),
+      [ENV.allowedRoleArns]: JSON.stringify(props.modelExecutionRoleArns),
+      [ENV.allowedModelPackageGroups]: JSON.stringify(props.modelPackageGroupNames ?? []),
+      [ENV.greenAlarmDefaults]: JSON.stringify({
+        enabled: green.enabled ?? true,
+        max5xxErrors: green.max5xxErrors ?? 0,
+        maxModelLatencyMs: (green.maxModelLatency ?? Duration.seconds(1)).toMilliseconds(),
+      }),
+      ...(props.endpointNamePrefix ? { [ENV.allowedEndpointPrefix]: props.endpointNamePrefix } : {}),
+    };
+    const longer = new Set<StepName>(['validate-green', 'cleanup']);
+    this.functions = Object.fromEntries(
+      STEPS.map((step) => [
+        step,
+        new StepFunction(this, pascal(step), {
+          step,
+          environment,
+          timeout: longer.has(step) ? Duration.minutes(5) : Duration.minutes(1),
+          logRetention,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
+      ]),
+    ) as Record<StepName, StepFunction>;
+
+    this.grantLeastPrivilege(props);
+
+    this.logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
+      logGroupName: `/aws/vendedlogs/states/${stack.stackName}-${id}`,
+      retention: logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const definition = new PromotionDefinition(this, 'Definition', { functions: this.functions, pollInterval });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition.startState),
+      timeout: props.executionTimeout ?? Duration.hours(24),
+      tracingEnabled: true,
+      // Execution data stays out of the logs: validation payloads and model answers may be customer data.
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+      comment: 'sagemaker-bluegreen: promote an approved model package onto a SageMaker endpoint, blue/green, with rollback',
+    });
+  }
+
+  private grantLeastPrivilege(props: BlueGreenPromotionProps): void {
+    const stack = Stack.of(this);
+    const arn = (resource: string, resourceName: string) => stack.formatArn({ service: 'sagemaker', resource, resourceName });
+    // SageMaker ARNs carry names in lower case.
+    const names = (props.endpointNames ?? []).map((n) => n.toLowerCase());
+    const prefix = props.endpointNamePrefix?.toLowerCase();
+    const endpoints = [...names.map((n) => arn('endpoint', n)), ...(prefix ? [arn('endpoint', `${prefix}*`)] : [])];
+    const own = (resource: string) => [
+      ...names.map((n) => arn(resource, `${n.slice(0, OWN_PREFIX_LENGTH)}*`)),
+      ...(prefix ? [arn(resource, `${prefix.slice(0, OWN_PREFIX_LENGTH)}*`)] : []),
+    ];
+    const ownModels = own('model');
+    const ownConfigs = own('endpoint-config');
+    const anyConfig = arn('endpoint-config', '*');
+    const anyModel = arn('model', '*');
+    const packages = (props.modelPackageGroupNames ?? ['*']).map((g) => arn('model-package', g === '*' ? '*' : `${g.toLowerCase()}/*`));
+    const alarms = stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: 'bluegreen-*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+
+    const allow = (step: StepName, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
+      this.functions[step].addToRolePolicy(new iam.PolicyStatement({ actions, resources, conditions }));
+    const describeEndpoint = (step: StepName) => allow(step, ['sagemaker:DescribeEndpoint'], endpoints);
+
+    allow('validate-input', ['sagemaker:DescribeModelPackage'], packages);
+    allow('validate-input', ['cloudwatch:DescribeAlarms'], ['*']);
+    this.table.grant(this.functions['acquire-lock'], 'dynamodb:PutItem', 'dynamodb:GetItem');
+
+    describeEndpoint('describe-blue');
+    allow('describe-blue', ['sagemaker:DescribeEndpointConfig'], [anyConfig]);
+    allow('describe-blue', ['sagemaker:DescribeModel'], [anyModel]);
+
+    describeEndpoint('create-green');
+    allow('create-green', ['sagemaker:DescribeModelPackage'], packages);
+    allow('create-green', ['sagemaker:DescribeModel', 'sagemaker:DescribeEndpointConfig'], [anyModel, anyConfig]);
+    allow('create-green', ['sagemaker:CreateModel', 'sagemaker:AddTags'], ownModels);
+    allow('create-green', ['sagemaker:CreateEndpointConfig', 'sagemaker:AddTags'], ownConfigs);
+    allow('create-green', ['iam:PassRole'], props.modelExecutionRoleArns, { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
+
+    describeEndpoint('stand-up-green');
+    allow('stand-up-green', ['sagemaker:CreateEndpoint', 'sagemaker:UpdateEndpoint', 'sagemaker:AddTags'], [...endpoints, ...ownConfigs]);
+    describeEndpoint('wait-for-endpoint');
+    allow('validate-green', ['sagemaker:InvokeEndpoint'], endpoints);
+    for (const bucket of props.validationPayloadBucketNames ?? []) {
+      allow('validate-green', ['s3:GetObject'], [stack.formatArn({ service: 's3', region: '', account: '', resource: bucket, resourceName: '*' })]);
+    }
+    describeEndpoint('shift-traffic');
+    allow('shift-traffic', ['sagemaker:UpdateEndpointWeightsAndCapacities'], endpoints);
+    allow('start-bake', ['cloudwatch:PutMetricAlarm', 'cloudwatch:TagResource'], [alarms]);
+    allow('check-guardrails', ['cloudwatch:DescribeAlarms'], ['*']);
+    describeEndpoint('finalize');
+    allow('finalize', ['sagemaker:UpdateEndpoint'], [...endpoints, ...ownConfigs]);
+
+    // Cleanup must see every endpoint of the account (read-only) so it never deletes what another endpoint runs.
+    allow('cleanup', ['sagemaker:ListEndpoints'], ['*']);
+    allow('cleanup', ['sagemaker:DescribeEndpoint'], [arn('endpoint', '*')]);
+    allow('cleanup', ['sagemaker:DescribeEndpointConfig'], [anyConfig]);
+    allow('cleanup', ['sagemaker:DeleteEndpointConfig'], ownConfigs);
+    allow('cleanup', ['sagemaker:DeleteModel'], ownModels);
+    allow('cleanup', ['cloudwatch:DeleteAlarms'], [alarms]);
+
+    describeEndpoint('rollback');
+    // The rollback returns to blue's config, which may predate this tool, hence any config.
+    allow('rollback', ['sagemaker:UpdateEndpointWeightsAndCapacities', 'sagemaker:UpdateEndpoint', 'sagemaker:DeleteEndpoint'], [...endpoints, anyConfig]);
+    this.table.grant(this.functions['record-outcome'], 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+  }
+}
+
+function pascal(step: string): string {
+  return step.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
+}
+
+/** Collects every problem with the props and throws once, each with its fix. */
+export function validateProps(props: BlueGreenPromotionProps): void {
+  const problems: string[] = [];
+  const names = props.endpointNames ?? [];
+  if (names.length === 0 && !props.endpointNamePrefix) {
+    problems.push('set endpointNames and/or endpointNamePrefix: the workflow only manages endpoints you name');
+  }
+  for (const name of names) {
+    if (!Token.isUnresolved(name) && !SAGEMAKER_NAME_PATTERN.test(name)) {
+      problems.push(`endpointNames: "${name}" is not a valid SageMaker endpoint name (1–63 letters, digits and single hyphens)`);
+    }
+  }
+  if (props.endpointNamePrefix !== undefined && !Token.isUnresolved(props.endpointNamePrefix) && !/^[a-zA-Z0-9][a-zA-Z0-9-]{0,40}$/.test(props.endpointNamePrefix)) {
+    problems.push(`endpointNamePrefix: "${props.endpointNamePrefix}" must start with a letter or digit and hold at most 41 letters, digits or hyphens`);
+  }
+  if (props.modelExecutionRoleArns.length === 0) {
+    problems.push('modelExecutionRoleArns: give at least one role green models may run as (the workflow passes only these to SageMaker)');
+  }
+  for (const role of props.modelExecutionRoleArns) {
+    if (!Token.isUnresolved(role) && !ROLE_ARN.test(role)) problems.push(`modelExecutionRoleArns: "${role}" is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)`);
+  }
+  for (const group of props.modelPackageGroupNames ?? []) {
+    if (!Token.isUnresolved(group) && !SAGEMAKER_NAME_PATTERN.test(group)) problems.push(`modelPackageGroupNames: "${group}" is not a valid model package group name`);
+  }
+  const poll = props.pollInterval?.toSeconds() ?? 30;
+  if (poll < 1 || poll > 3600) problems.push(`pollInterval: ${poll} s is out of range; use 1 s to 1 h`);
+  const bake = props.bakeDuration?.toSeconds() ?? 1800;
+  if (bake > 86_400) problems.push(`bakeDuration: ${bake} s is longer than a day; use at most Duration.hours(24)`);
+  const deadline = props.inServiceDeadline?.toSeconds() ?? 3600;
+  if (deadline < poll) problems.push(`inServiceDeadline: ${deadline} s is shorter than pollInterval (${poll} s); the deadline must allow at least one poll`);
+  const timeout = props.executionTimeout?.toSeconds() ?? 86_400;
+  if (timeout < bake + 3 * deadline) {
+    problems.push(`executionTimeout: ${timeout} s cannot fit a bake (${bake} s) and three in-service waits (${3 * deadline} s); raise it or shorten those`);
+  }
+  if (props.greenAlarms?.max5xxErrors !== undefined && props.greenAlarms.max5xxErrors < 0) problems.push('greenAlarms.max5xxErrors: must be 0 or more');
+  if (problems.length > 0) throw new Error(`BlueGreenPromotion: invalid props:\n- ${problems.join('\n- ')}`);
+}
