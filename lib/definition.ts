@@ -34,8 +34,11 @@ export class PromotionDefinition extends Construct {
         stateName,
         lambdaFunction: functions[step],
         payloadResponseOnly: true,
-        payload: payload ? sfn.TaskInput.fromObject(payload) : sfn.TaskInput.fromJsonPathAt('$'),
-        resultPath: resultKey === null ? '$' : path(resultKey),
+        // No payload means the whole state document (fromJsonPathAt('$') renders an invalid `Parameters: "$"`).
+        payload: payload ? sfn.TaskInput.fromObject(payload) : undefined,
+        // null: the result replaces the input. Left implicit rather than `ResultPath: "$"`, which
+        // aws-local-stepfunctions 3.0 stores under a key named "$" instead of replacing.
+        resultPath: resultKey === null ? undefined : path(resultKey),
         retryOnServiceExceptions: true,
       });
       t.addRetry({

@@ -6,6 +6,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
 export const PROJECT_ROOT = path.join(__dirname, '..');
+/** Names the step a function runs; the local runner maps template functions to handlers by it. */
+export const STEP_ENV = 'BLUEGREEN_STEP';
 
 /** Every workflow step, by the folder of its handler under lambdas/. */
 export const STEPS = [
@@ -59,6 +61,7 @@ export class StepFunction extends nodejs.NodejsFunction {
         POWERTOOLS_SERVICE_NAME: 'sagemaker-bluegreen',
         POWERTOOLS_METRICS_NAMESPACE: 'SageMakerBlueGreen',
         POWERTOOLS_LOG_LEVEL: 'INFO',
+        [STEP_ENV]: props.step,
         ...props.environment,
       },
       bundling: {
@@ -66,6 +69,8 @@ export class StepFunction extends nodejs.NodejsFunction {
         minify: true,
         sourceMap: false,
         target: 'node24',
+        // ESM entry points tree-shake the SDK far better (measured: 1.06 MB → 0.48 MB for cleanup).
+        mainFields: ['module', 'main'],
         externalModules: [],
         metafile: false,
       },

@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '../shared/clients';
+import { dynamo } from '../shared/clients/dynamo';
 import { historySk, LOCK_SK, type LockResult, type PromotionState } from '../shared/contracts';
 import { PromotionInProgress } from '../shared/errors';
 import { stateKeys, step } from '../shared/handler';

@@ -1,5 +1,5 @@
 import { DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
-import { cloudwatch } from '../shared/clients';
+import { cloudwatch } from '../shared/clients/cloudwatch';
 import type { BakeState, PromotionState } from '../shared/contracts';
 import { judgeGuardrails } from '../shared/decisions';
 import { GuardrailAlarm } from '../shared/errors';

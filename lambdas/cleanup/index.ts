@@ -6,7 +6,8 @@ import {
   DescribeEndpointCommand,
   paginateListEndpoints,
 } from '@aws-sdk/client-sagemaker';
-import { cloudwatch, sagemaker } from '../shared/clients';
+import { cloudwatch } from '../shared/clients/cloudwatch';
+import { sagemaker } from '../shared/clients/sagemaker';
 import type { CleanupEvent, CleanupResult } from '../shared/contracts';
 import { cleanupPlan } from '../shared/decisions';
 import { isNotFound, RETRYABLE_ERRORS } from '../shared/errors';

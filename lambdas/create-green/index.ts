@@ -7,7 +7,7 @@ import {
   DescribeModelPackageCommand,
   type CreateEndpointConfigInput,
 } from '@aws-sdk/client-sagemaker';
-import { sagemaker } from '../shared/clients';
+import { sagemaker } from '../shared/clients/sagemaker';
 import type { GreenState, PromotionState } from '../shared/contracts';
 import { firstDeploymentConfig, greenConfigsFromBlue } from '../shared/decisions';
 import { InvalidPromotionInput, ModelPackageNotDeployable } from '../shared/errors';

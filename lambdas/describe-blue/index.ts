@@ -1,5 +1,5 @@
 import { DescribeEndpointConfigCommand, DescribeModelCommand } from '@aws-sdk/client-sagemaker';
-import { sagemaker } from '../shared/clients';
+import { sagemaker } from '../shared/clients/sagemaker';
 import type { BlueState, PromotionState } from '../shared/contracts';
 import { unsupportedReasons } from '../shared/decisions';
 import { EndpointNotReady, UnsupportedEndpoint } from '../shared/errors';

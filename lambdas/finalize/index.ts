@@ -1,5 +1,5 @@
 import { UpdateEndpointCommand } from '@aws-sdk/client-sagemaker';
-import { sagemaker } from '../shared/clients';
+import { sagemaker } from '../shared/clients/sagemaker';
 import type { FinalizeResult, PromotionState } from '../shared/contracts';
 import { stateKeys, step } from '../shared/handler';
 import { describeEndpointIfExists } from '../shared/sagemaker';

@@ -1,6 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '../shared/clients';
+import { dynamo } from '../shared/clients/dynamo';
 import { historySk, LOCK_SK, type OutcomeResult, type PromotionState } from '../shared/contracts';
 import { decideOutcome } from '../shared/decisions';
 import { causeMessage } from '../shared/errors';

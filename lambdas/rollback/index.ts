@@ -1,5 +1,5 @@
 import { DeleteEndpointCommand, UpdateEndpointCommand, UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
-import { sagemaker } from '../shared/clients';
+import { sagemaker } from '../shared/clients/sagemaker';
 import type { PromotionState, RollbackState } from '../shared/contracts';
 import { nextRollbackAction } from '../shared/decisions';
 import { RollbackFailed } from '../shared/errors';

@@ -320,12 +320,12 @@ export function decideOutcome(
   state: PromotionState,
   causes: (caught: { Error: string; Cause?: string }) => string,
 ): { outcome: Outcome; reason: string; error: 'PromotionRolledBack' | 'PromotionFailed' | 'RollbackFailed' | 'None' } {
-  const reason = state.failure ? causes(state.failure) : undefined;
+  const reason = state.failure ? `${state.failure.Error}: ${causes(state.failure)}` : undefined;
   if (state.rollbackFailure) {
     return {
       outcome: 'failed',
       error: 'RollbackFailed',
-      reason: `rollback did not complete (${causes(state.rollbackFailure)}) after: ${reason ?? 'an unknown failure'}; check the endpoint`,
+      reason: `rollback did not complete (${causes(state.rollbackFailure)}) after ${reason ?? 'an unknown failure'}; check the endpoint`,
     };
   }
   if (!state.failure) {
@@ -339,8 +339,8 @@ export function decideOutcome(
   // Blue stays untouched until green is stood up beside it; after that a failure is a rollback.
   const touched = state.standUp !== undefined;
   return touched
-    ? { outcome: 'rolled_back', error: 'PromotionRolledBack', reason: `${state.failure.Error}: ${reason}` }
-    : { outcome: 'failed', error: 'PromotionFailed', reason: `${state.failure.Error}: ${reason}` };
+    ? { outcome: 'rolled_back', error: 'PromotionRolledBack', reason: reason! }
+    : { outcome: 'failed', error: 'PromotionFailed', reason: reason! };
 }
 
 export interface CleanupPlan {

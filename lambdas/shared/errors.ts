@@ -34,7 +34,11 @@ export class PromotionAborted extends NamedError {}
 /** Rollback could not bring the endpoint back to blue before its deadline. */
 export class RollbackFailed extends NamedError {}
 
-/** Error names the state machine retries with backoff: SDK throttling and service-side faults that survived the SDK's own retries. */
+/**
+ * Error names the state machine retries with backoff and jitter: throttling and service-side
+ * faults that survived the SDK's own retries. (Lambda's own service errors are retried by
+ * the CDK's retryOnServiceExceptions.) Validation errors are never retried.
+ */
 export const RETRYABLE_ERRORS = [
   'ThrottlingException',
   'Throttling',
@@ -45,9 +49,6 @@ export const RETRYABLE_ERRORS = [
   'InternalServerError',
   'ServiceUnavailable',
   'ServiceUnavailableException',
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
 ] as const;
 

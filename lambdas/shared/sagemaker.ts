@@ -2,7 +2,7 @@ import {
   DescribeEndpointCommand,
   type DescribeEndpointOutput,
 } from '@aws-sdk/client-sagemaker';
-import { sagemaker } from './clients';
+import { sagemaker } from './clients/sagemaker';
 import { isNotFound } from './errors';
 
 /** DescribeEndpoint, with "does not exist" (SageMaker's ValidationException "Could not find endpoint") as undefined. */

@@ -1,5 +1,5 @@
 import { UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
-import { sagemaker } from '../shared/clients';
+import { sagemaker } from '../shared/clients/sagemaker';
 import type { PromotionState, ShiftResult } from '../shared/contracts';
 import { expectationFor } from '../shared/decisions';
 import { stateKeys, step } from '../shared/handler';

@@ -1,5 +1,5 @@
 import { CreateEndpointCommand, UpdateEndpointCommand } from '@aws-sdk/client-sagemaker';
-import { sagemaker } from '../shared/clients';
+import { sagemaker } from '../shared/clients/sagemaker';
 import type { PromotionState, StandUpResult } from '../shared/contracts';
 import { stateKeys, step } from '../shared/handler';
 import { describeEndpointIfExists, MANAGED_TAG } from '../shared/sagemaker';

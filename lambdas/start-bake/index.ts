@@ -1,5 +1,5 @@
 import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
-import { cloudwatch } from '../shared/clients';
+import { cloudwatch } from '../shared/clients/cloudwatch';
 import type { BakeState, PromotionState } from '../shared/contracts';
 import { stateKeys, step } from '../shared/handler';
 import { MANAGED_TAG } from '../shared/sagemaker';

@@ -1,7 +1,8 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { performance } from 'node:perf_hooks';
-import { s3, sagemakerRuntime } from '../shared/clients';
+import { s3 } from '../shared/clients/s3';
+import { sagemakerRuntime } from '../shared/clients/runtime';
 import type { PromotionState, SampleResult, ValidationResult } from '../shared/contracts';
 import { judgeSample, type SampleResponse } from '../shared/decisions';
 import { GreenValidationFailed, RETRYABLE_ERRORS } from '../shared/errors';

@@ -1,6 +1,7 @@
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeModelPackageCommand, type DescribeModelPackageOutput } from '@aws-sdk/client-sagemaker';
-import { cloudwatch, sagemaker } from '../shared/clients';
+import { cloudwatch } from '../shared/clients/cloudwatch';
+import { sagemaker } from '../shared/clients/sagemaker';
 import type { Promotion, ValidateInputEvent } from '../shared/contracts';
 import { InvalidPromotionInput, ModelPackageNotDeployable } from '../shared/errors';
 import { step } from '../shared/handler';

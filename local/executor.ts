@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import { ExecutionAbortedError, ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+import type { StepName } from '../lib/functions';
+import type { SynthesizedWorkflow } from './template';
+
+// aws-local-stepfunctions calls Promise.withResolvers in every Task state; Node 20 lacks it.
+type Resolvers<T> = { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void };
+const P = Promise as unknown as { withResolvers?: <T>() => Resolvers<T> };
+if (!P.withResolvers) {
+  P.withResolvers = <T>() => {
+    let resolve!: (v: T) => void;
+    let reject!: (e: unknown) => void;
+    const promise = new Promise<T>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    return { promise, resolve, reject };
+  };
+}
+
+export type StepHandler = (event: never) => Promise<unknown>;
+export type StepHandlers = Record<StepName, StepHandler>;
+
+/** The handlers as deployed: each step's module under lambdas/, loaded in-process. */
+export function loadHandlers(): StepHandlers {
+  const steps: StepName[] = [
+    'validate-input', 'acquire-lock', 'describe-blue', 'create-green', 'stand-up-green', 'wait-for-endpoint', 'validate-green',
+    'shift-traffic', 'start-bake', 'check-guardrails', 'finalize', 'cleanup', 'rollback', 'record-outcome',
+  ];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return Object.fromEntries(steps.map((s) => [s, (require(`../lambdas/${s}/index`) as { handler: StepHandler }).handler])) as StepHandlers;
+}
+
+/**
+ * Lambda turns a thrown error into `{ errorType, errorMessage, trace }`; Step Functions
+ * matches Retry/Catch on errorType and hands the JSON string on as Cause. Same here.
+ */
+class LambdaFunctionError extends Error {
+  constructor(error: unknown) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    super(e.message, { cause: JSON.stringify({ errorType: e.name, errorMessage: e.message, trace: [] }) });
+    this.name = e.name;
+  }
+}
+
+export interface ExecutionEvent {
+  type: string;
+  state?: string;
+  error?: string;
+  cause?: string;
+  /** A state's output (StateExited only). */
+  output?: unknown;
+  at: number;
+}
+
+export interface ExecutionResult {
+  executionArn: string;
+  name: string;
+  status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  output?: unknown;
+  error?: string;
+  cause?: string;
+  events: ExecutionEvent[];
+  /** States entered: what Step Functions bills as state transitions. */
+  transitions: number;
+  startedAt: Date;
+  stoppedAt: Date;
+}
+
+export interface StartOptions {
+  input: unknown;
+  name?: string;
+  handlers: StepHandlers;
+  /** Real milliseconds each Wait state lasts (default 0): the compressed clock. */
+  waitMs?: number;
+  /** Real milliseconds between retries (default 0). */
+  retryMs?: number;
+  onEvent?: (event: ExecutionEvent) => void;
+}
+
+export interface RunningExecution {
+  executionArn: string;
+  name: string;
+  abort(): void;
+  result: Promise<ExecutionResult>;
+}
+
+/** Starts the synthesized definition locally; task states call the step handlers in-process. */
+export function startExecution(workflow: SynthesizedWorkflow, options: StartOptions): RunningExecution {
+  const name = options.name ?? randomUUID();
+  const stateMachineArn = 'arn:aws:states:us-east-1:111122223333:stateMachine:Promotion';
+  const executionArn = stateMachineArn.replace(':stateMachine:', ':execution:') + `:${name}`;
+  const taskHandlers = Object.fromEntries(
+    Object.entries(workflow.taskSteps).map(([stateName, step]) => [
+      stateName,
+      async (payload: unknown) => {
+        try {
+          return (await options.handlers[step](payload as never)) as never;
+        } catch (error) {
+          throw new LambdaFunctionError(error);
+        }
+      },
+    ]),
+  );
+  const waits = Object.fromEntries(workflow.waitStates.map((s) => [s, options.waitMs ?? 0]));
+  const retries = Object.fromEntries(Object.keys(workflow.taskSteps).map((s) => [s, options.retryMs ?? 0]));
+  const startedAt = new Date();
+  const machine = new StateMachine(workflow.definition as never, { validationOptions: { checkArn: false, checkPaths: true } } as never);
+  const execution = machine.run(options.input as never, {
+    overrides: { taskResourceLocalHandlers: taskHandlers, waitTimeOverrides: waits, retryIntervalOverrides: retries },
+    context: {
+      Execution: { Id: executionArn, Name: name, StartTime: startedAt.toISOString(), Input: options.input as never, RoleArn: 'arn:aws:iam::111122223333:role/local' },
+      StateMachine: { Id: stateMachineArn, Name: 'Promotion' },
+    } as never,
+  });
+
+  const events: ExecutionEvent[] = [];
+  const collect = (async () => {
+    for await (const log of execution.eventLogs) {
+      const l = log as { type: string; state?: { name: string; output?: unknown }; Error?: string; Cause?: string };
+      const event: ExecutionEvent = {
+        type: l.type,
+        state: l.state?.name,
+        error: l.Error,
+        cause: typeof l.Cause === 'string' ? l.Cause : undefined,
+        output: l.state?.output,
+        at: Date.now(),
+      };
+      events.push(event);
+      options.onEvent?.(event);
+    }
+  })();
+
+  const result = (async (): Promise<ExecutionResult> => {
+    const base = { executionArn, name, events, startedAt };
+    const finish = async (r: Omit<ExecutionResult, keyof typeof base | 'transitions' | 'stoppedAt'>): Promise<ExecutionResult> => {
+      await collect;
+      return { ...base, ...r, transitions: events.filter((e) => e.type === 'StateEntered').length, stoppedAt: new Date() };
+    };
+    try {
+      const output = await execution.result;
+      return finish({ status: 'SUCCEEDED', output });
+    } catch (error) {
+      if (error instanceof ExecutionAbortedError) return finish({ status: 'ABORTED' });
+      if (error instanceof ExecutionError) {
+        const cause = error.cause as Error & { cause?: unknown };
+        return finish({ status: 'FAILED', error: cause.name, cause: typeof cause.cause === 'string' ? cause.cause : cause.message });
+      }
+      throw error;
+    }
+  })();
+  return { executionArn, name, abort: () => execution.abort(), result };
+}

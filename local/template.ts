@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { type AppConfig, parseAppConfig } from '../lib/config';
+import { STEP_ENV, type StepName } from '../lib/functions';
+import { BlueGreenStack } from '../lib/stack';
+
+export const LOCAL_ACCOUNT = '111122223333';
+export const LOCAL_REGION = 'us-east-1';
+
+type CfnValue = string | number | boolean | null | CfnValue[] | { [key: string]: CfnValue };
+export interface CfnTemplate {
+  Resources: Record<string, { Type: string; Properties?: Record<string, CfnValue> }>;
+}
+
+/**
+ * The state machine as it would be deployed, read from a synthesized template, plus
+ * each function's step and environment. Nothing is hand-copied: a change to the
+ * definition or the construct changes what runs locally.
+ */
+export interface SynthesizedWorkflow {
+  definition: Record<string, unknown>;
+  /** Task state name → the step its function runs. */
+  taskSteps: Record<string, StepName>;
+  waitStates: string[];
+  /** The environment the template gives the functions (Refs resolved to local names). */
+  environment: Record<string, string>;
+  /** The history table's name (its logical ID; the local DynamoDB table is created under it). */
+  tableName: string;
+  /** EventBridge rules of the template: logical ID → pattern and target. */
+  rules: Record<string, { pattern: Record<string, unknown>; targetArn?: string; input?: unknown }>;
+  template: CfnTemplate;
+}
+
+/** Synthesizes the app's stack in-process (no bundling, no credentials, no network). */
+export function synthesizeTemplate(config?: AppConfig | unknown): CfnTemplate {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const parsed = parseAppConfig(config ?? defaultLocalConfig());
+  const stack = new BlueGreenStack(app, 'SageMakerBlueGreen', { config: parsed, env: { account: LOCAL_ACCOUNT, region: LOCAL_REGION } });
+  return app.synth().getStackByName(stack.stackName).template as CfnTemplate;
+}
+
+/** The app's own configuration, from cdk.json: locally the same stack runs as `cdk synth` builds. */
+export function defaultLocalConfig(): AppConfig {
+  const cdkJson = JSON.parse(readFileSync(join(__dirname, '..', 'cdk.json'), 'utf8')) as { context?: { bluegreen?: unknown } };
+  return parseAppConfig(cdkJson.context?.bluegreen);
+}
+
+function resolve(value: CfnValue, names: (logicalId: string, attr?: string) => string): CfnValue {
+  if (Array.isArray(value)) return value.map((v) => resolve(v, names));
+  if (value === null || typeof value !== 'object') return value;
+  const keys = Object.keys(value);
+  if (keys.length === 1) {
+    const [key] = keys as [string];
+    const arg = value[key]!;
+    switch (key) {
+      case 'Fn::Join': {
+        const [sep, parts] = arg as [string, CfnValue[]];
+        return parts.map((p) => resolve(p, names)).join(sep);
+      }
+      case 'Ref':
+        return names(arg as string);
+      case 'Fn::GetAtt': {
+        const [id, attr] = arg as [string, string];
+        return names(id, attr);
+      }
+      case 'Fn::Sub':
+        return String(arg).replace(/\$\{([^}]+)\}/g, (_m, ref: string) => names(ref.split('.')[0]!, ref.split('.')[1]));
+    }
+  }
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v, names)]));
+}
+
+export function workflowFromTemplate(template: CfnTemplate): SynthesizedWorkflow {
+  const resources = template.Resources;
+  const names = (logicalId: string, attr?: string): string => {
+    const pseudo: Record<string, string> = {
+      'AWS::Partition': 'aws',
+      'AWS::Region': LOCAL_REGION,
+      'AWS::AccountId': LOCAL_ACCOUNT,
+      'AWS::URLSuffix': 'amazonaws.com',
+      'AWS::StackName': 'SageMakerBlueGreen',
+    };
+    if (pseudo[logicalId]) return pseudo[logicalId];
+    const resource = resources[logicalId];
+    if (!resource) throw new Error(`template references unknown resource ${logicalId}`);
+    switch (resource.Type) {
+      case 'AWS::Lambda::Function':
+        return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${logicalId}`;
+      case 'AWS::StepFunctions::StateMachine':
+        return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${logicalId}`;
+      case 'AWS::DynamoDB::Table':
+        return attr === 'Arn' ? `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${logicalId}` : logicalId;
+      default:
+        return attr ? `arn:aws:local:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${logicalId}/${attr}` : logicalId;
+    }
+  };
+
+  const machines = Object.values(resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
+  if (machines.length !== 1) throw new Error(`expected one state machine in the template, found ${machines.length}`);
+  const definition = JSON.parse(String(resolve(machines[0]!.Properties!.DefinitionString!, names))) as Record<string, unknown>;
+
+  const stepByArn = new Map<string, StepName>();
+  let environment: Record<string, string> = {};
+  for (const [id, r] of Object.entries(resources)) {
+    if (r.Type !== 'AWS::Lambda::Function') continue;
+    const env = resolve((r.Properties?.Environment as { Variables?: CfnValue } | undefined)?.Variables ?? {}, names) as Record<string, string>;
+    const step = env[STEP_ENV] as StepName | undefined;
+    if (!step) continue;
+    stepByArn.set(names(id, 'Arn'), step);
+    const { [STEP_ENV]: _own, ...shared } = env;
+    environment = { ...environment, ...shared };
+  }
+
+  const taskSteps: Record<string, StepName> = {};
+  const waitStates: string[] = [];
+  const states = definition.States as Record<string, { Type: string; Resource?: string; Parameters?: { FunctionName?: string } }>;
+  for (const [name, state] of Object.entries(states)) {
+    if (state.Type === 'Wait') waitStates.push(name);
+    if (state.Type !== 'Task') continue;
+    const arn = state.Resource === 'arn:aws:states:::lambda:invoke' ? state.Parameters?.FunctionName : state.Resource;
+    const step = arn ? stepByArn.get(arn) : undefined;
+    if (!step) throw new Error(`task state ${name} calls ${arn}, which is no step function of the template`);
+    taskSteps[name] = step;
+  }
+
+  const tableId = Object.entries(resources).find(([, r]) => r.Type === 'AWS::DynamoDB::Table')?.[0];
+  if (!tableId) throw new Error('no DynamoDB table in the template');
+
+  const rules: SynthesizedWorkflow['rules'] = {};
+  for (const [id, r] of Object.entries(resources)) {
+    if (r.Type !== 'AWS::Events::Rule') continue;
+    const props = resolve(r.Properties ?? {}, names) as { EventPattern?: Record<string, unknown>; Targets?: Array<{ Arn?: string; Input?: string }> };
+    rules[id] = { pattern: props.EventPattern ?? {}, targetArn: props.Targets?.[0]?.Arn, input: props.Targets?.[0]?.Input };
+  }
+  return { definition, taskSteps, waitStates, environment, tableName: tableId, rules, template };
+}

@@ -1,0 +1,245 @@
+import { CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  DeleteEndpointCommand,
+  DeleteEndpointConfigCommand,
+  DeleteModelCommand,
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  DescribeModelCommand,
+  DescribeModelPackageCommand,
+  ListEndpointsCommand,
+  SageMakerClient,
+  UpdateEndpointCommand,
+  UpdateEndpointWeightsAndCapacitiesCommand,
+  type CreateEndpointConfigInput,
+} from '@aws-sdk/client-sagemaker';
+import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+
+const ACCOUNT = '111122223333';
+export const ROLE = `arn:aws:iam::${ACCOUNT}:role/SageMakerModelExecution`;
+export const packageArn = (version: number) => `arn:aws:sagemaker:us-east-1:${ACCOUNT}:model-package/churn-models/${version}`;
+
+function awsError(name: string, message: string): Error {
+  const e = new Error(message);
+  e.name = name;
+  return e;
+}
+const notFound = (kind: string, name: string) =>
+  awsError('ValidationException', `Could not find ${kind} "arn:aws:sagemaker:us-east-1:${ACCOUNT}:${kind.replace(' ', '-')}/${name.toLowerCase()}".`);
+
+export interface Knobs {
+  /** The next UpdateEndpoint ends back on the old config with this FailureReason. */
+  failUpdate?: string;
+  /** The next UpdateEndpoint ends back on the old config without a FailureReason. */
+  silentRollback?: boolean;
+  /** Updates never finish. */
+  neverInService?: boolean;
+  /** How many DescribeEndpoint calls an UpdateEndpoint takes to finish (default 2). */
+  updateDescribes?: number;
+  /** InvokeEndpoint to green answers with this status. */
+  greenStatus?: number;
+  /** Guardrail alarms in ALARM after this many DescribeAlarms calls of the bake. */
+  alarmAfterChecks?: number;
+}
+
+/**
+ * A small stateful stand-in for SageMaker, CloudWatch and DynamoDB behind
+ * aws-sdk-client-mock, for the workflow tests: it moves an endpoint through Updating →
+ * InService after two describes, like the real service would after a few minutes. The
+ * full-fidelity emulator (local/emulator) backs the scenario tests instead.
+ */
+export function mockAws(knobs: Knobs = {}) {
+  const sagemaker = mockClient(SageMakerClient);
+  const runtime = mockClient(SageMakerRuntimeClient);
+  const cloudwatch = mockClient(CloudWatchClient);
+  const dynamo = mockClient(DynamoDBDocumentClient);
+
+  const models = new Map<string, { role?: string; packageArn?: string }>();
+  const configs = new Map<string, CreateEndpointConfigInput>();
+  const alarms = new Map<string, { state: string; reason: string }>();
+  const table = new Map<string, Record<string, unknown>>();
+  type Variant = { VariantName: string; CurrentWeight: number; DesiredWeight: number; CurrentInstanceCount: number };
+  let endpoint: { name: string; config: string; status: string; variants: Variant[]; failureReason?: string; pending?: { config?: string; weights?: Record<string, number>; describesLeft: number; fail?: string; silent?: boolean } } | undefined;
+  let alarmChecks = 0;
+
+  const variantsOf = (configName: string): Variant[] =>
+    (configs.get(configName)?.ProductionVariants ?? []).map((v) => ({
+      VariantName: v.VariantName!,
+      CurrentWeight: v.InitialVariantWeight ?? 1,
+      DesiredWeight: v.InitialVariantWeight ?? 1,
+      CurrentInstanceCount: v.InitialInstanceCount ?? 1,
+    }));
+
+  const world = {
+    sagemaker, runtime, cloudwatch, dynamo, models, configs, alarms, table,
+    get endpoint() { return endpoint; },
+    /** Blue: version 1 on a one-variant endpoint. */
+    givenBlue(name = 'churn-prediction') {
+      models.set('churn-v1', { role: ROLE, packageArn: packageArn(1) });
+      configs.set('churn-v1-config', {
+        EndpointConfigName: 'churn-v1-config',
+        ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'churn-v1', InstanceType: 'ml.m5.large', InitialInstanceCount: 2, InitialVariantWeight: 1 }],
+        DataCaptureConfig: { InitialSamplingPercentage: 10, DestinationS3Uri: 's3://capture/churn', CaptureOptions: [{ CaptureMode: 'Input' }] },
+        KmsKeyId: 'arn:aws:kms:us-east-1:111122223333:key/blue-key',
+      });
+      endpoint = { name, config: 'churn-v1-config', status: 'InService', variants: variantsOf('churn-v1-config') };
+    },
+    approvedPackages: new Set<number>([1, 2, 3]),
+  };
+
+  sagemaker.on(DescribeModelPackageCommand).callsFake((input: { ModelPackageName: string }) => {
+    const version = Number(input.ModelPackageName.split('/').pop());
+    return {
+      ModelPackageArn: input.ModelPackageName,
+      ModelPackageGroupName: 'churn-models',
+      ModelPackageVersion: version,
+      ModelApprovalStatus: world.approvedPackages.has(version) ? 'Approved' : 'PendingManualApproval',
+      InferenceSpecification: { Containers: [{ Image: 'img' }], SupportedRealtimeInferenceInstanceTypes: ['ml.m5.xlarge'] },
+    };
+  });
+  sagemaker.on(DescribeModelCommand).callsFake((input: { ModelName: string }) => {
+    const m = models.get(input.ModelName);
+    if (!m) throw notFound('model', input.ModelName);
+    return { ModelName: input.ModelName, ExecutionRoleArn: m.role, PrimaryContainer: { ModelPackageName: m.packageArn } };
+  });
+  sagemaker.on(CreateModelCommand).callsFake((input: { ModelName: string; ExecutionRoleArn: string; PrimaryContainer: { ModelPackageName: string } }) => {
+    if (models.has(input.ModelName)) throw awsError('ValidationException', `Cannot create already existing model "${input.ModelName}".`);
+    models.set(input.ModelName, { role: input.ExecutionRoleArn, packageArn: input.PrimaryContainer.ModelPackageName });
+    return { ModelArn: `arn:aws:sagemaker:us-east-1:${ACCOUNT}:model/${input.ModelName}` };
+  });
+  sagemaker.on(DeleteModelCommand).callsFake((input: { ModelName: string }) => {
+    if (!models.delete(input.ModelName)) throw notFound('model', input.ModelName);
+    return {};
+  });
+  sagemaker.on(DescribeEndpointConfigCommand).callsFake((input: { EndpointConfigName: string }) => {
+    const c = configs.get(input.EndpointConfigName);
+    if (!c) throw notFound('endpoint configuration', input.EndpointConfigName);
+    return structuredClone(c);
+  });
+  sagemaker.on(CreateEndpointConfigCommand).callsFake((input: CreateEndpointConfigInput) => {
+    configs.set(input.EndpointConfigName!, structuredClone(input));
+    return {};
+  });
+  sagemaker.on(DeleteEndpointConfigCommand).callsFake((input: { EndpointConfigName: string }) => {
+    if (endpoint?.config === input.EndpointConfigName) throw awsError('ValidationException', 'endpoint config in use');
+    if (!configs.delete(input.EndpointConfigName)) throw notFound('endpoint configuration', input.EndpointConfigName);
+    return {};
+  });
+  sagemaker.on(ListEndpointsCommand).callsFake(() => ({ Endpoints: endpoint ? [{ EndpointName: endpoint.name }] : [] }));
+  sagemaker.on(DescribeEndpointCommand).callsFake((input: { EndpointName: string }) => {
+    if (!endpoint || endpoint.name !== input.EndpointName) throw notFound('endpoint', input.EndpointName);
+    const p = endpoint.pending;
+    if (p && --p.describesLeft <= 0 && !knobs.neverInService) {
+      endpoint.pending = undefined;
+      if (endpoint.status === 'Deleting') {
+        endpoint = undefined;
+        throw notFound('endpoint', input.EndpointName);
+      }
+      if (p.fail || p.silent) {
+        endpoint.status = endpoint.status === 'Creating' ? 'Failed' : 'InService';
+        endpoint.failureReason = p.fail;
+      } else {
+        endpoint.status = 'InService';
+        if (p.config) {
+          endpoint.config = p.config;
+          endpoint.variants = variantsOf(p.config);
+        }
+        for (const v of endpoint.variants) if (p.weights?.[v.VariantName] !== undefined) v.CurrentWeight = v.DesiredWeight = p.weights[v.VariantName]!;
+      }
+    }
+    return {
+      EndpointName: endpoint.name,
+      EndpointConfigName: endpoint.config,
+      EndpointStatus: endpoint.status,
+      FailureReason: endpoint.failureReason,
+      ProductionVariants: structuredClone(endpoint.variants),
+    };
+  });
+  sagemaker.on(CreateEndpointCommand).callsFake((input: { EndpointName: string; EndpointConfigName: string }) => {
+    endpoint = { name: input.EndpointName, config: input.EndpointConfigName, status: 'Creating', variants: variantsOf(input.EndpointConfigName), pending: { describesLeft: 2, fail: knobs.failUpdate } };
+    return {};
+  });
+  sagemaker.on(UpdateEndpointCommand).callsFake((input: { EndpointName: string; EndpointConfigName: string }) => {
+    if (!endpoint) throw notFound('endpoint', input.EndpointName);
+    if (endpoint.status !== 'InService') throw awsError('ValidationException', `Cannot update in-progress endpoint "${input.EndpointName}".`);
+    endpoint.status = 'Updating';
+    endpoint.failureReason = undefined;
+    endpoint.pending = { config: input.EndpointConfigName, describesLeft: knobs.updateDescribes ?? 2, fail: knobs.failUpdate, silent: knobs.silentRollback };
+    knobs.updateDescribes = undefined;
+    knobs.failUpdate = undefined;
+    knobs.silentRollback = undefined;
+    return {};
+  });
+  sagemaker.on(UpdateEndpointWeightsAndCapacitiesCommand).callsFake((input: { EndpointName: string; DesiredWeightsAndCapacities: Array<{ VariantName: string; DesiredWeight: number }> }) => {
+    if (!endpoint || endpoint.status !== 'InService') throw awsError('ValidationException', `Cannot update in-progress endpoint "${input.EndpointName}".`);
+    endpoint.status = 'Updating';
+    const weights = Object.fromEntries(input.DesiredWeightsAndCapacities.map((w) => [w.VariantName, w.DesiredWeight]));
+    for (const v of endpoint.variants) if (weights[v.VariantName] !== undefined) v.DesiredWeight = weights[v.VariantName]!;
+    endpoint.pending = { weights, describesLeft: 1 };
+    return {};
+  });
+  sagemaker.on(DeleteEndpointCommand).callsFake((input: { EndpointName: string }) => {
+    if (!endpoint) throw notFound('endpoint', input.EndpointName);
+    endpoint.status = 'Deleting';
+    endpoint.pending = { describesLeft: 1 };
+    return {};
+  });
+
+  runtime.on(InvokeEndpointCommand).callsFake((input: { TargetVariant?: string }) => {
+    const status = knobs.greenStatus ?? 200;
+    if (status !== 200) {
+      const e = awsError('ModelError', `Received server error (${status}) from primary with message "boom".`) as Error & { OriginalStatusCode: number };
+      e.OriginalStatusCode = status;
+      throw e;
+    }
+    return { Body: new TextEncoder().encode(JSON.stringify({ churn: 0.12, variant: input.TargetVariant })), ContentType: 'application/json' };
+  });
+
+  cloudwatch.on(PutMetricAlarmCommand).callsFake((input: { AlarmName: string }) => {
+    alarms.set(input.AlarmName, { state: 'INSUFFICIENT_DATA', reason: 'Unchecked: Initial alarm creation' });
+    return {};
+  });
+  cloudwatch.on(DescribeAlarmsCommand).callsFake((input: { AlarmNames?: string[] }) => {
+    if (alarms.size > 0) alarmChecks++;
+    if (knobs.alarmAfterChecks !== undefined && alarmChecks > knobs.alarmAfterChecks) {
+      for (const a of alarms.values()) Object.assign(a, { state: 'ALARM', reason: 'Threshold Crossed: 1 datapoint [3.0] was greater than the threshold (0.0).' });
+    }
+    return {
+      MetricAlarms: (input.AlarmNames ?? []).filter((n) => alarms.has(n)).map((n) => ({ AlarmName: n, StateValue: alarms.get(n)!.state, StateReason: alarms.get(n)!.reason })),
+    };
+  });
+  cloudwatch.on(DeleteAlarmsCommand).callsFake((input: { AlarmNames: string[] }) => {
+    for (const n of input.AlarmNames) alarms.delete(n);
+    return {};
+  });
+
+  const key = (k: { endpointName: string; sk: string }) => `${k.endpointName}|${k.sk}`;
+  dynamo.on(PutCommand).callsFake((input: { Item: { endpointName: string; sk: string; promotionId?: string }; ConditionExpression?: string; ExpressionAttributeValues?: Record<string, unknown> }) => {
+    const existing = table.get(key(input.Item));
+    if (input.ConditionExpression && existing && existing.promotionId !== input.ExpressionAttributeValues?.[':me']) {
+      throw awsError('ConditionalCheckFailedException', 'The conditional request failed');
+    }
+    table.set(key(input.Item), { ...input.Item });
+    return {};
+  });
+  dynamo.on(GetCommand).callsFake((input: { Key: { endpointName: string; sk: string } }) => ({ Item: table.get(key(input.Key)) }));
+  dynamo.on(UpdateCommand).callsFake((input: { Key: { endpointName: string; sk: string }; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues: Record<string, unknown> }) => {
+    const item = table.get(key(input.Key)) ?? { ...input.Key };
+    for (const [placeholder, name] of Object.entries(input.ExpressionAttributeNames)) item[name] = input.ExpressionAttributeValues[`:${placeholder.slice(1)}`];
+    table.set(key(input.Key), item);
+    return {};
+  });
+  dynamo.on(DeleteCommand).callsFake((input: { Key: { endpointName: string; sk: string }; ExpressionAttributeValues?: Record<string, unknown> }) => {
+    const existing = table.get(key(input.Key));
+    if (existing && existing.promotionId !== input.ExpressionAttributeValues?.[':me']) throw awsError('ConditionalCheckFailedException', 'The conditional request failed');
+    table.delete(key(input.Key));
+    return {};
+  });
+
+  return world;
+}

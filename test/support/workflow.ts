@@ -1,0 +1,17 @@
+import { synthesizeTemplate, workflowFromTemplate, type SynthesizedWorkflow } from '../../local/template';
+
+let cached: SynthesizedWorkflow | undefined;
+
+/** The synthesized workflow of the app's own configuration (synthesized once per test file). */
+export function synthesizedWorkflow(): SynthesizedWorkflow {
+  cached ??= workflowFromTemplate(synthesizeTemplate());
+  return cached;
+}
+
+/** Sets the environment the template gives the functions, as Lambda would. */
+export function applyFunctionEnvironment(workflow: SynthesizedWorkflow): void {
+  for (const [key, value] of Object.entries(workflow.environment)) {
+    if (key.startsWith('POWERTOOLS_')) continue; // tests keep Powertools quiet (test/setup-env.ts)
+    process.env[key] = value;
+  }
+}
