@@ -36,7 +36,7 @@ export type AppConfig = z.infer<typeof appConfigSchema>;
 export function parseAppConfig(raw: unknown): AppConfig {
   const parsed = appConfigSchema.safeParse(typeof raw === 'string' ? JSON.parse(raw) : raw);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `- bluegreen.${i.path.join('.')}: ${i.message}`);
+    const lines = parsed.error.issues.map((i) => `- ${['bluegreen', ...i.path].join('.')}: ${i.message}`);
     throw new Error(`Invalid "bluegreen" configuration (cdk.json context):\n${lines.join('\n')}`);
   }
   const config = parsed.data;

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -45,7 +46,11 @@ export interface StepFunctionProps {
 export class StepFunction extends nodejs.NodejsFunction {
   constructor(scope: Construct, id: string, props: StepFunctionProps) {
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: props.logRetention, removalPolicy: props.removalPolicy });
+    // Its own role, writing only to its own log group (instead of the managed AWSLambdaBasicExecutionRole).
+    const role = new iam.Role(scope, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
     super(scope, id, {
+      role,
       entry: path.join(PROJECT_ROOT, 'lambdas', props.step, 'index.ts'),
       handler: 'handler',
       runtime: lambda.Runtime.NODEJS_24_X,

@@ -6,6 +6,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { SAGEMAKER_NAME_PATTERN } from '../lambdas/shared/input';
 import { OWN_PREFIX_LENGTH } from '../lambdas/shared/naming';
+import { acknowledgeWildcard } from './nag';
 import { ENV } from '../lambdas/shared/settings';
 import { PromotionDefinition } from './definition';
 import { STEPS, StepFunction, type StepName } from './functions';
@@ -192,6 +193,21 @@ export class BlueGreenPromotion extends Construct {
     // The rollback returns to blue's config, which may predate this tool, hence any config.
     allow('rollback', ['sagemaker:UpdateEndpointWeightsAndCapacities', 'sagemaker:UpdateEndpoint', 'sagemaker:DeleteEndpoint'], [...endpoints, anyConfig]);
     this.table.grant(this.functions['record-outcome'], 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+
+    // Every wildcard above, acknowledged one by one with the reason it cannot be narrower.
+    acknowledgeWildcard(this, '*', 'Only for actions without resource-level permissions: xray:PutTraceSegments/PutTelemetryRecords, cloudwatch:DescribeAlarms, sagemaker:ListEndpoints (service authorization reference).');
+    if (prefix) acknowledgeWildcard(this, arn('endpoint', `${prefix}*`), 'The configured endpointNamePrefix: the operator chose to manage every endpoint with this prefix.');
+    for (const r of [...ownModels, ...ownConfigs]) {
+      acknowledgeWildcard(this, r, 'Names the promotion itself creates (<endpoint>-v<version>-<hash>): create and delete are limited to them.');
+    }
+    acknowledgeWildcard(this, anyConfig, "Blue's config may predate this tool under any name: read it (Describe), and point the endpoint back at it on rollback (UpdateEndpoint, itself limited to the managed endpoints).");
+    acknowledgeWildcard(this, anyModel, "Read-only: DescribeModel of blue's model, whose name predates this tool.");
+    acknowledgeWildcard(this, arn('endpoint', '*'), 'Read-only DescribeEndpoint of every endpoint, so cleanup never deletes a config or model another endpoint still runs.');
+    for (const p of packages) acknowledgeWildcard(this, p, 'Read-only DescribeModelPackage of the versions of the configured model package groups.');
+    acknowledgeWildcard(this, alarms, 'Alarms the promotion creates on green, all named bluegreen-<endpoint>-…');
+    for (const fn of Object.values(this.functions)) {
+      acknowledgeWildcard(this, `${fn.functionArn}:*`, 'Step Functions invokes the step functions by version/alias qualifier (CDK LambdaInvoke grant).');
+    }
   }
 }
 

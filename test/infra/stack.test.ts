@@ -1,0 +1,149 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { parseAppConfig } from '../../lib/config';
+import { BlueGreenPromotion, type BlueGreenPromotionProps } from '../../lib/promotion';
+import { BlueGreenStack } from '../../lib/stack';
+import { defaultLocalConfig } from '../../local/template';
+
+const ROLE = 'arn:aws:iam::111122223333:role/SageMakerModelExecution';
+const env = { account: '111122223333', region: 'us-east-1' };
+const newApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+
+const app = newApp();
+const stack = new BlueGreenStack(app, 'Test', { config: parseAppConfig(defaultLocalConfig()), env });
+const template = Template.fromStack(stack);
+
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
+function statements(): Statement[] {
+  return Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+    (p) => (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement,
+  );
+}
+const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const resources = (s: Statement) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
+
+describe('BlueGreenStack', () => {
+  test('state machine is Standard, logs ALL to its own log group without execution data, and traces with X-Ray', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: {
+        Level: 'ALL',
+        IncludeExecutionData: false,
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('PromotionStateMachineLogs'), 'Arn'] } } }],
+      },
+    });
+  });
+
+  test('every step is a Lambda on Node.js 24 / arm64 with active tracing, JSON logs to its own log group, and its step named in the environment', () => {
+    const functions = template.findResources('AWS::Lambda::Function');
+    expect(Object.keys(functions)).toHaveLength(14);
+    for (const fn of Object.values(functions)) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.stringMatching(/Logs/) } },
+        Environment: { Variables: expect.objectContaining({ BLUEGREEN_STEP: expect.any(String), TABLE_NAME: { Ref: expect.stringMatching(/History/) } }) },
+      });
+    }
+  });
+
+  test('the history table is encrypted, point-in-time recoverable and retained', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: {
+        SSESpecification: { SSEEnabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        KeySchema: [
+          { AttributeName: 'endpointName', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+      },
+    });
+  });
+
+  test('no SageMaker action that changes anything is granted on Resource *', () => {
+    const mutating = /^sagemaker:(Create|Update|Delete|AddTags|InvokeEndpoint)/;
+    const offenders = statements().filter((s) => actions(s).some((a) => mutating.test(a)) && resources(s).includes('*'));
+    expect(offenders).toEqual([]);
+    // and the writes name the managed endpoints
+    const updates = statements().filter((s) => actions(s).includes('sagemaker:UpdateEndpointWeightsAndCapacities'));
+    expect(updates.length).toBeGreaterThan(0);
+    for (const s of updates) {
+      expect(JSON.stringify(resources(s))).toMatch(/endpoint\/churn-prediction"/);
+      expect(JSON.stringify(resources(s))).toMatch(/endpoint\/demo-\*"/);
+    }
+  });
+
+  test('iam:PassRole only for the configured model execution role, only to SageMaker', () => {
+    const passRole = statements().filter((s) => actions(s).includes('iam:PassRole'));
+    expect(passRole).toEqual([
+      expect.objectContaining({ Resource: ROLE, Condition: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } } }),
+    ]);
+  });
+
+  test('model packages are described only in the configured groups', () => {
+    const describe = statements().filter((s) => actions(s).includes('sagemaker:DescribeModelPackage'));
+    for (const s of describe) expect(JSON.stringify(resources(s))).toMatch(/model-package\/churn-models\/\*/);
+  });
+
+  test('the definition rolls back from every step after the lock and ends in PromotionRolledBack', () => {
+    const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    const json = JSON.stringify(machine!.Properties.DefinitionString);
+    for (const state of ['DescribeBlue', 'CreateGreen', 'StandUpGreen', 'CheckGreenInService', 'ValidateGreen', 'ShiftTraffic', 'CheckGuardrails', 'Finalize']) {
+      expect(json).toContain(`\\"${state}\\":{`);
+    }
+    expect(json).toContain('\\"Error\\":\\"PromotionRolledBack\\"');
+    expect(json).toMatch(/\\"ErrorEquals\\":\[\\"ThrottlingException\\"/);
+    expect(json).toContain('\\"JitterStrategy\\":\\"FULL\\"');
+  });
+
+  test('cdk-nag AwsSolutions finds nothing unacknowledged', () => {
+    const nagApp = newApp();
+    const nagStack = new BlueGreenStack(nagApp, 'Nag', { config: parseAppConfig(defaultLocalConfig()), env });
+    const report = new AwsSolutionsChecks(nagApp).validateScope(nagStack);
+    expect(report.violations.map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+  });
+});
+
+describe('BlueGreenPromotion props', () => {
+  const make = (props: Partial<BlueGreenPromotionProps>) => () =>
+    new BlueGreenPromotion(new Stack(newApp(), 'S', { env }), 'P', { modelExecutionRoleArns: [ROLE], endpointNames: ['churn'], ...props });
+
+  test('GIVEN no endpoint names nor prefix THEN it says which props to set', () => {
+    expect(make({ endpointNames: [] })).toThrow(/set endpointNames and\/or endpointNamePrefix/);
+  });
+
+  test('GIVEN several problems THEN all are reported at once, each with its fix', () => {
+    expect(
+      make({
+        endpointNames: ['bad_name'],
+        modelExecutionRoleArns: ['not-a-role'],
+        pollInterval: Duration.hours(2),
+        inServiceDeadline: Duration.minutes(1),
+      }),
+    ).toThrow(/endpointNames: "bad_name" is not a valid SageMaker endpoint name[\s\S]*modelExecutionRoleArns: "not-a-role" is not an IAM role ARN[\s\S]*pollInterval: 7200 s is out of range[\s\S]*inServiceDeadline: 60 s is shorter than pollInterval/);
+  });
+
+  test('GIVEN no model execution role THEN it refuses, since PassRole would have nothing to scope to', () => {
+    expect(make({ modelExecutionRoleArns: [] })).toThrow(/modelExecutionRoleArns: give at least one role/);
+  });
+
+  test('GIVEN an execution timeout shorter than a bake and the waits THEN it refuses', () => {
+    expect(make({ executionTimeout: Duration.hours(1) })).toThrow(/executionTimeout: 3600 s cannot fit a bake/);
+  });
+});
+
+describe('app configuration (cdk.json "bluegreen")', () => {
+  test('GIVEN a group mapped to an endpoint the stack does not manage THEN synth fails naming the entry', () => {
+    expect(() =>
+      parseAppConfig({ endpointNames: ['a'], modelExecutionRoleArns: [ROLE], modelPackageGroups: { g: { endpoints: ['b'] } } }),
+    ).toThrow(/bluegreen\.modelPackageGroups\.g\.endpoints: "b" is not in endpointNames/);
+  });
+
+  test('GIVEN a wrong type or an unknown key THEN synth fails naming the path', () => {
+    expect(() => parseAppConfig({ modelExecutionRoleArns: ROLE, bakeMinuets: 3 })).toThrow(/bluegreen\.modelExecutionRoleArns: .*[\s\S]*bluegreen: Unrecognized key: "bakeMinuets"/);
+  });
+});
