@@ -108,7 +108,7 @@ export function workflowFromTemplate(template: CfnTemplate): SynthesizedWorkflow
     const step = env[STEP_ENV] as StepName | undefined;
     if (!step) continue;
     stepByArn.set(names(id, 'Arn'), step);
-    const { [STEP_ENV]: _own, ...shared } = env;
+    const { [STEP_ENV]: _step, ...shared } = env;
     environment = { ...environment, ...shared };
   }
 

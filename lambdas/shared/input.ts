@@ -101,3 +101,13 @@ export function modelPackageParts(arn: string): { region: string; account: strin
   if (!match) throw new Error(`not a versioned model package ARN: ${arn}`);
   return { region: match[1]!, account: match[2]!, group: match[3]!, version: Number(match[4]) };
 }
+
+/** The JSON Schema shipped in schema/ for console and API users (draft 2020-12). */
+export function promotionInputJsonSchema(): Record<string, unknown> {
+  return {
+    $id: 'https://github.com/sagemaker-bluegreen/sagemaker-bluegreen/schema/promotion-input.schema.json',
+    title: 'sagemaker-bluegreen promotion input',
+    description: 'Input of a promotion execution (StartExecution, the console, or `bluegreen promote`).',
+    ...z.toJSONSchema(promotionInputSchema, { io: 'input' }),
+  };
+}
