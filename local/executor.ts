@@ -46,6 +46,7 @@ class LambdaFunctionError extends Error {
 export interface ExecutionEvent {
   type: string;
   state?: string;
+  stateType?: string;
   error?: string;
   cause?: string;
   /** A state's output (StateExited only). */
@@ -117,10 +118,11 @@ export function startExecution(workflow: SynthesizedWorkflow, options: StartOpti
   const events: ExecutionEvent[] = [];
   const collect = (async () => {
     for await (const log of execution.eventLogs) {
-      const l = log as { type: string; state?: { name: string; output?: unknown }; Error?: string; Cause?: string };
+      const l = log as { type: string; state?: { name: string; type?: string; output?: unknown }; Error?: string; Cause?: string };
       const event: ExecutionEvent = {
         type: l.type,
         state: l.state?.name,
+        stateType: l.state?.type,
         error: l.Error,
         cause: typeof l.Cause === 'string' ? l.Cause : undefined,
         output: l.state?.output,

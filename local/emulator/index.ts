@@ -1,0 +1,168 @@
+/**
+ * Local Amazon SageMaker + SageMaker Runtime + CloudWatch emulator.
+ *
+ * One loopback HTTP server speaks the real wire protocols; point the AWS SDK v3
+ * clients at `emulator.url` with AWS_ENDPOINT_URL_SAGEMAKER,
+ * AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME and AWS_ENDPOINT_URL_CLOUDWATCH (or the
+ * clients' `endpoint` option). Requests are validated against AWS's published
+ * API models (local/api-shapes.json); behaviour follows the API references.
+ */
+import { EventEmitter } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { CloudWatchService } from './cloudwatch';
+import { Faults, type FaultsSnapshot } from './faults';
+import { MetricsStore } from './metrics';
+import { RuntimeService } from './runtime';
+import { SageMakerService } from './sagemaker';
+import { type CallLogEntry, createEmulatorServer } from './server';
+import { Timers } from './timers';
+import { clone } from './util';
+
+export type { BridgeEvent } from './events';
+export type {
+  AlarmStateValue,
+  FailFleetFault,
+  FaultsSnapshot,
+  FleetMatcher,
+  SetAlarmStateFault,
+  SilentRollbackFault,
+  SlowFleetFault,
+  ThrottleFault,
+  VariantErrorsFault,
+} from './faults';
+export { Faults } from './faults';
+export type { CallLogEntry } from './server';
+export { BASELINE_LATENCY_US } from './runtime';
+
+export interface EmulatorOptions {
+  /** Default 0 = a free port. */
+  port?: number;
+  /** Real ms an endpoint stays Creating/Updating/Deleting before the next state; default 300. */
+  provisioningMs?: number;
+  /** Simulated seconds per real second for metric/alarm periods; default 1 (60: a 60 s Period spans 1 real second). */
+  timeScale?: number;
+  /** How often alarms are evaluated (real ms); default 100. */
+  alarmEvaluationMs?: number;
+  /** Default '111122223333'. */
+  accountId?: string;
+  /** Default process.env.AWS_REGION ?? 'us-east-1'. */
+  region?: string;
+}
+
+type Obj = Record<string, unknown>;
+
+export interface ProductionVariantSnapshot extends Obj {
+  VariantName: string;
+  CurrentWeight: number;
+  DesiredWeight: number;
+  CurrentInstanceCount?: number;
+  DesiredInstanceCount?: number;
+}
+export interface EndpointSnapshot extends Obj {
+  EndpointName: string;
+  EndpointArn: string;
+  EndpointConfigName: string;
+  EndpointStatus: string;
+  FailureReason?: string;
+  ProductionVariants?: ProductionVariantSnapshot[];
+}
+export interface AlarmSnapshot extends Obj {
+  AlarmName: string;
+  AlarmArn: string;
+  StateValue: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+  StateReason: string;
+}
+export interface InvocationCounts {
+  total: number;
+  '2xx': number;
+  '4xx': number;
+  '5xx': number;
+}
+/** Read-only deep copy of the emulator's state; timestamps are epoch seconds as on the wire. */
+export interface EmulatorSnapshot {
+  /** By model name (Describe* output shapes, plus Tags). */
+  models: Record<string, Obj>;
+  endpointConfigs: Record<string, Obj>;
+  endpoints: Record<string, EndpointSnapshot>;
+  modelPackageGroups: Record<string, Obj>;
+  /** By model package ARN. */
+  modelPackages: Record<string, Obj>;
+  /** By alarm name (DescribeAlarms MetricAlarms shape, plus Tags). */
+  alarms: Record<string, AlarmSnapshot>;
+  /** Invocation counts per endpoint, then per variant, by the model's status class. */
+  invocations: Record<string, Record<string, InvocationCounts>>;
+  faults: FaultsSnapshot;
+}
+
+export interface Emulator {
+  /** e.g. http://127.0.0.1:PORT — the same URL serves all three services. */
+  url: string;
+  close(): Promise<void>;
+  /** Fault injection; the same functions are served at POST /_emulator/faults/<name>. */
+  faults: Faults;
+  /** Emits 'event' with EventBridge-shaped events (alarm and model package state changes). */
+  events: EventEmitter;
+  inspect(): EmulatorSnapshot;
+  /** Every request received, in order. */
+  callLog: CallLogEntry[];
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const accountId = options.accountId ?? '111122223333';
+  const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
+  const timeScale = options.timeScale ?? 1;
+  if (!(timeScale > 0)) throw new Error('timeScale must be > 0');
+  const events = new EventEmitter();
+  events.setMaxListeners(100);
+  const timers = new Timers();
+  const metrics = new MetricsStore();
+  const cloudwatch = new CloudWatchService({ accountId, region, timeScale, events, metrics });
+  const faults = new Faults((f) => cloudwatch.setAlarmState(f.alarmName, f.state, f.reason));
+  const sagemaker = new SageMakerService({
+    accountId,
+    region,
+    provisioningMs: options.provisioningMs ?? 300,
+    faults,
+    events,
+    timers,
+  });
+  const runtime = new RuntimeService({ accountId, region, faults, sagemaker, metrics });
+  const callLog: CallLogEntry[] = [];
+
+  const inspect = (): EmulatorSnapshot =>
+    clone({
+      ...sagemaker.snapshot(),
+      alarms: cloudwatch.snapshot(),
+      invocations: metrics.counts(),
+      faults: faults.snapshot(),
+    }) as EmulatorSnapshot;
+
+  const server = createEmulatorServer({ sagemaker, runtime, cloudwatch, faults, callLog, state: inspect });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const evalTimer = timers.every(options.alarmEvaluationMs ?? 100, () => cloudwatch.evaluateAll());
+  evalTimer.unref();
+  const { port } = server.address() as AddressInfo;
+
+  let closed: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    faults,
+    events,
+    callLog,
+    inspect,
+    close(): Promise<void> {
+      closed ??= new Promise<void>((resolve) => {
+        timers.clear();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}

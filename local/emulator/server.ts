@@ -1,0 +1,218 @@
+/**
+ * HTTP front end: one loopback server speaks the three wire protocols the AWS SDK v3
+ * clients use, so they work unchanged through an endpoint override.
+ *
+ * - SageMaker: awsJson1_1, `POST /`, `X-Amz-Target: SageMaker.<Op>`; errors are
+ *   `{"__type": "<Name>", "message": ...}` plus `x-amzn-ErrorType`.
+ * - CloudWatch (client 3.11xx): awsJson1_0 with awsQueryCompatible,
+ *   `X-Amz-Target: GraniteServiceVersion20100801.<Op>`, bodies may be gzip
+ *   (Content-Encoding: gzip); errors carry `__type` and `x-amzn-query-error: <Code>;Sender`,
+ *   from which the SDK takes the error code (see @aws-sdk/core AwsJsonRpcProtocol.handleError).
+ * - SageMaker Runtime: restJson1, `POST /endpoints/{EndpointName}/invocations`, raw body;
+ *   errors via `x-amzn-ErrorType` with a JSON body.
+ * - Emulator control: `POST /_emulator/faults/<name>`, `POST /_emulator/reset-faults`,
+ *   `GET /_emulator/state`.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { gunzipSync, inflateSync } from 'node:zlib';
+import { cloudWatchCode, cloudWatchErrorInfo, type CloudWatchService } from './cloudwatch';
+import { ServiceError } from './errors';
+import { FaultArgumentError, type Faults } from './faults';
+import type { RuntimeService } from './runtime';
+import type { SageMakerService } from './sagemaker';
+import { requestId } from './util';
+import { hasOperation, validateInput, type ServiceKey } from './validate';
+
+export interface CallLogEntry {
+  service: ServiceKey;
+  operation: string;
+  input: unknown;
+  error?: string;
+  at: number;
+}
+
+export interface ServerDeps {
+  sagemaker: SageMakerService;
+  runtime: RuntimeService;
+  cloudwatch: CloudWatchService;
+  faults: Faults;
+  callLog: CallLogEntry[];
+  state: () => unknown;
+}
+
+const TARGETS: Array<{ prefix: string; service: ServiceKey }> = [
+  { prefix: 'SageMaker.', service: 'sagemaker' },
+  { prefix: 'GraniteServiceVersion20100801.', service: 'cloudwatch' },
+];
+const INVOKE_PATH = /^\/endpoints\/([^/]+)\/invocations\/?$/;
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const raw = Buffer.concat(chunks);
+  const enc = String(req.headers['content-encoding'] ?? '').toLowerCase();
+  if (enc.includes('gzip')) return gunzipSync(raw);
+  if (enc.includes('deflate')) return inflateSync(raw);
+  return raw;
+}
+
+const header = (req: IncomingMessage, name: string): string | undefined => {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+export function createEmulatorServer(d: ServerDeps): Server {
+  const server = createServer((req, res) => {
+    handle(d, req, res).catch((err: unknown) => {
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ __type: 'InternalFailure', message: String(err) }));
+      } else {
+        res.destroy();
+      }
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  return server;
+}
+
+async function handle(d: ServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const body = await readBody(req);
+  if (url.pathname.startsWith('/_emulator/')) return control(d, req.method ?? 'GET', url.pathname, body, res);
+
+  const target = header(req, 'x-amz-target');
+  if (req.method === 'POST' && target) {
+    const t = TARGETS.find((x) => target.startsWith(x.prefix));
+    if (t) return jsonRpc(d, t.service, target.slice(t.prefix.length), body, res);
+  }
+  const invoke = INVOKE_PATH.exec(url.pathname);
+  if (req.method === 'POST' && invoke) return invokeEndpoint(d, decodeURIComponent(invoke[1] ?? ''), req, body, res);
+
+  send(res, 404, { 'content-type': 'application/json', 'x-amzn-errortype': 'UnknownOperationException' }, {
+    __type: 'UnknownOperationException',
+    message: `No emulated operation for ${req.method ?? ''} ${url.pathname}${target ? ` (X-Amz-Target ${target})` : ''}.`,
+  });
+}
+
+function send(res: ServerResponse, status: number, headers: Record<string, string>, body: unknown): void {
+  const buf = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
+  res.writeHead(status, { 'x-amzn-requestid': requestId(), 'content-length': String(buf.length), ...headers });
+  res.end(buf);
+}
+
+/** Runs the throttle fault, model validation and the operation, logging the call. */
+async function run<T>(d: ServerDeps, service: ServiceKey, operation: string, input: unknown, logInput: unknown, fn: () => T | Promise<T>): Promise<T> {
+  const entry: CallLogEntry = { service, operation, input: logInput, at: Date.now() };
+  d.callLog.push(entry);
+  try {
+    const throttled = d.faults.takeThrottle(operation);
+    if (throttled) throw new ServiceError(throttled, `Rate exceeded (fault injected for ${operation}).`);
+    const v = validateInput(service, operation, input);
+    if (!v.ok) throw new ServiceError(v.errorName, v.message);
+    return await fn();
+  } catch (err) {
+    entry.error = err instanceof ServiceError ? err.errorName : 'InternalFailure';
+    throw err;
+  }
+}
+
+async function jsonRpc(d: ServerDeps, service: ServiceKey, operation: string, body: Buffer, res: ServerResponse): Promise<void> {
+  const contentType = service === 'sagemaker' ? 'application/x-amz-json-1.1' : 'application/x-amz-json-1.0';
+  let input: Record<string, unknown>;
+  try {
+    const text = body.toString('utf8');
+    input = text.trim() === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new Error('not an object');
+  } catch {
+    return jsonRpcError(res, service, contentType, new ServiceError('SerializationException', 'Request body is not a JSON object.'));
+  }
+  if (!hasOperation(service, operation)) {
+    const err = new ServiceError('UnknownOperationException', `Operation ${operation} is not supported by the local emulator.`);
+    d.callLog.push({ service, operation, input, error: err.errorName, at: Date.now() });
+    return jsonRpcError(res, service, contentType, err);
+  }
+  try {
+    const out = await run(d, service, operation, input, input, () =>
+      service === 'sagemaker' ? d.sagemaker.handle(operation, input) : d.cloudwatch.handle(operation, input),
+    );
+    send(res, 200, { 'content-type': contentType }, out);
+  } catch (err) {
+    if (!(err instanceof ServiceError)) throw err;
+    jsonRpcError(res, service, contentType, err);
+  }
+}
+
+function jsonRpcError(res: ServerResponse, service: ServiceKey, contentType: string, err: ServiceError): void {
+  if (service === 'cloudwatch') {
+    const code = cloudWatchCode(err.errorName);
+    const info = cloudWatchErrorInfo(code);
+    const status = info.status !== 400 ? info.status : err.status;
+    send(
+      res,
+      status,
+      { 'content-type': contentType, 'x-amzn-query-error': `${code};${status >= 500 ? 'Receiver' : 'Sender'}` },
+      { __type: `com.amazonaws.cloudwatch#${info.type}`, message: err.message, ...err.extra },
+    );
+    return;
+  }
+  send(res, err.status, { 'content-type': contentType, 'x-amzn-errortype': err.errorName }, { __type: err.errorName, message: err.message, ...err.extra });
+}
+
+async function invokeEndpoint(d: ServerDeps, endpointName: string, req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
+  const input = {
+    EndpointName: endpointName,
+    Body: body,
+    ContentType: header(req, 'content-type'),
+    Accept: header(req, 'accept'),
+    CustomAttributes: header(req, 'x-amzn-sagemaker-custom-attributes'),
+    TargetModel: header(req, 'x-amzn-sagemaker-target-model'),
+    TargetVariant: header(req, 'x-amzn-sagemaker-target-variant'),
+    TargetContainerHostname: header(req, 'x-amzn-sagemaker-target-container-hostname'),
+    InferenceId: header(req, 'x-amzn-sagemaker-inference-id'),
+    InferenceComponentName: header(req, 'x-amzn-sagemaker-inference-component'),
+  };
+  for (const k of Object.keys(input) as Array<keyof typeof input>) if (input[k] === undefined) delete input[k];
+  const logInput = { ...input, Body: body.toString('utf8') };
+  try {
+    const out = await run(d, 'runtime', 'InvokeEndpoint', input, logInput, () => d.runtime.invoke(input));
+    send(res, out.status, out.headers, out.body);
+  } catch (err) {
+    if (!(err instanceof ServiceError)) throw err;
+    const name = err.errorName === 'ValidationException' ? 'ValidationError' : err.errorName;
+    send(res, err.status, { 'content-type': 'application/json', 'x-amzn-errortype': name }, { message: err.message, ...err.extra });
+  }
+}
+
+type FaultName = 'throttle' | 'failFleet' | 'slowFleet' | 'silentRollback' | 'variantErrors' | 'setAlarmState' | 'clear';
+const FAULTS: FaultName[] = ['throttle', 'failFleet', 'slowFleet', 'silentRollback', 'variantErrors', 'setAlarmState', 'clear'];
+
+function control(d: ServerDeps, method: string, path: string, body: Buffer, res: ServerResponse): void {
+  const json = { 'content-type': 'application/json' };
+  if (method === 'GET' && path === '/_emulator/state') return send(res, 200, json, d.state());
+  if (method === 'POST' && path === '/_emulator/reset-faults') {
+    d.faults.clear();
+    return send(res, 200, json, { ok: true });
+  }
+  const m = /^\/_emulator\/faults\/([A-Za-z]+)$/.exec(path);
+  const name = m?.[1] as FaultName | undefined;
+  if (method === 'POST' && name && FAULTS.includes(name)) {
+    let args: unknown;
+    try {
+      args = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+    } catch {
+      return send(res, 400, json, { error: 'body must be JSON' });
+    }
+    try {
+      if (name === 'clear') d.faults.clear();
+      else (d.faults[name] as (a: unknown) => void).call(d.faults, args);
+      return send(res, 200, json, { ok: true });
+    } catch (err) {
+      if (err instanceof FaultArgumentError || err instanceof ServiceError) {
+        return send(res, 400, json, { error: err.message, ...(err instanceof ServiceError ? { errorName: err.errorName } : {}) });
+      }
+      throw err;
+    }
+  }
+  send(res, 404, json, { error: `unknown emulator control ${method} ${path}`, faults: FAULTS });
+}
