@@ -1,6 +1,7 @@
 import { UpdateEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { sagemaker } from '../shared/clients/sagemaker';
 import type { FinalizeResult, PromotionState } from '../shared/contracts';
+import { configsOf } from '../shared/decisions';
 import { stateKeys, step } from '../shared/handler';
 import { describeEndpointIfExists } from '../shared/sagemaker';
 
@@ -9,7 +10,7 @@ export const handler = step('finalize', stateKeys, async (state: PromotionState)
   const p = state.promotion;
   const configName = state.green!.greenConfigName;
   const current = await describeEndpointIfExists(p.endpointName);
-  if (current?.EndpointConfigName !== configName) {
+  if (!configsOf(current).includes(configName)) {
     await sagemaker.send(new UpdateEndpointCommand({ EndpointName: p.endpointName, EndpointConfigName: configName }));
   }
   return { configName, at: new Date().toISOString() };

@@ -10,6 +10,7 @@ import type {
   ProductionVariant,
 } from '@aws-sdk/client-sagemaker';
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { isDeepStrictEqual } from 'node:util';
 import type { BlueState, GreenState, Outcome, PromotionState, WaitPhase } from './contracts';
 import { isOwnName } from './naming';
 
@@ -34,6 +35,11 @@ export function unsupportedReasons(config: DescribeEndpointConfigOutput): string
   return reasons;
 }
 
+/** Targets the endpoint is on or moving to: while Updating, DescribeEndpoint still names the old config and the new one is pending. */
+export function configsOf(endpoint: DescribeEndpointOutput | undefined): string[] {
+  return [endpoint?.EndpointConfigName, endpoint?.PendingDeploymentSummary?.EndpointConfigName].filter((n): n is string => n !== undefined);
+}
+
 /** Settings of a config that are not per variant, copied as they are from blue. */
 function configSettings(blue: DescribeEndpointConfigOutput): Partial<CreateEndpointConfigInput> {
   return {
@@ -44,6 +50,7 @@ function configSettings(blue: DescribeEndpointConfigOutput): Partial<CreateEndpo
     ExecutionRoleArn: blue.ExecutionRoleArn,
     VpcConfig: blue.VpcConfig,
     EnableNetworkIsolation: blue.EnableNetworkIsolation,
+    MetricsConfig: blue.MetricsConfig,
   };
 }
 
@@ -245,15 +252,12 @@ export function judgeSample(
     }
     for (const [key, value] of Object.entries(sample.expectJson)) {
       const actual = (parsed as Record<string, unknown> | null)?.[key];
-      if (!deepEqual(actual, value)) return `response.${key} is ${JSON.stringify(actual)}, expected ${JSON.stringify(value)}`;
+      if (!isDeepStrictEqual(actual, value)) return `response.${key} is ${JSON.stringify(actual)}, expected ${JSON.stringify(value)}`;
     }
   }
   return undefined;
 }
 
-function deepEqual(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
 
 export type GuardrailVerdict =
   | { kind: 'clear' }

@@ -28,7 +28,7 @@ export function step<E, R>(
       logger.error(`${stepName} failed`, { errorName: error instanceof Error ? error.name : 'unknown', error: error as Error });
       throw error;
     } finally {
-      metrics.publishStoredMetrics();
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
   };
 }

@@ -1,6 +1,7 @@
 import { CreateEndpointCommand, UpdateEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { sagemaker } from '../shared/clients/sagemaker';
 import type { PromotionState, StandUpResult } from '../shared/contracts';
+import { configsOf } from '../shared/decisions';
 import { stateKeys, step } from '../shared/handler';
 import { describeEndpointIfExists, MANAGED_TAG } from '../shared/sagemaker';
 
@@ -16,7 +17,7 @@ export const handler = step('stand-up-green', stateKeys, async (state: Promotion
   const current = await describeEndpointIfExists(p.endpointName);
   if (state.blue?.exists) {
     const configName = green.pairConfigName!;
-    if (current?.EndpointConfigName !== configName) {
+    if (!configsOf(current).includes(configName)) {
       await sagemaker.send(new UpdateEndpointCommand({ EndpointName: p.endpointName, EndpointConfigName: configName }));
     }
     return { action: 'UpdateEndpoint', configName, at };

@@ -1,0 +1,208 @@
+import { CloudWatchServiceException } from '@aws-sdk/client-cloudwatch';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { SageMakerServiceException, type DescribeEndpointOutput, type ProductionVariantSummary } from '@aws-sdk/client-sagemaker';
+import { ModelError } from '@aws-sdk/client-sagemaker-runtime';
+import type { BlueState, GreenState, Promotion, PromotionState } from '../../lambdas/shared/contracts';
+import { greenNames } from '../../lambdas/shared/naming';
+import { metrics } from '../../lambdas/shared/powertools';
+import { ENV } from '../../lambdas/shared/settings';
+
+/**
+ * Builders of state documents and of the errors the services really return, for the unit
+ * tests. Green's names come from the real `greenNames`, so fixtures and handlers agree.
+ */
+export const ACCOUNT = '111122223333';
+export const REGION = 'us-east-1';
+export const ENDPOINT = 'churn-prediction';
+export const PROMOTION_ID = 'promotion-1';
+export const ROLE = `arn:aws:iam::${ACCOUNT}:role/SageMakerModelExecution`;
+export const packageArn = (version: number, group = 'churn-models') => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:model-package/${group}/${version}`;
+
+/** Blue as it is before any promotion by this tool: names the tool did not create. */
+export const BLUE_CONFIG = 'churn-v1-config';
+export const BLUE_MODEL = 'churn-v1';
+export const BLUE_VARIANT = 'AllTraffic';
+
+export function aPromotion(overrides: Partial<Promotion> = {}): Promotion {
+  const id = overrides.id ?? PROMOTION_ID;
+  const endpointName = overrides.endpointName ?? ENDPOINT;
+  const version = overrides.modelPackageVersion ?? 2;
+  return {
+    id,
+    executionArn: `arn:aws:states:${REGION}:${ACCOUNT}:execution:bluegreen-promotion:${id}`,
+    endpointName,
+    modelPackageArn: packageArn(version),
+    modelPackageGroup: 'churn-models',
+    modelPackageVersion: version,
+    startedAt: '2025-01-01T00:00:00.000Z',
+    requestedBy: 'unit-test',
+    bakeSeconds: 120,
+    pollSeconds: 30,
+    bakePolls: 4,
+    inServicePolls: 4,
+    validation: { contentType: 'application/json', maxLatencyMs: 1000, samples: [] },
+    guardrailAlarmNames: [],
+    greenAlarms: { enabled: true, max5xxErrors: 0, maxModelLatencyMs: 1000 },
+    names: greenNames(endpointName, version, id),
+    ...overrides,
+  };
+}
+
+export function aBlue(overrides: Partial<BlueState> = {}): BlueState {
+  return {
+    exists: true,
+    endpointConfigName: BLUE_CONFIG,
+    variants: [{ variantName: BLUE_VARIANT, modelName: BLUE_MODEL, currentWeight: 1, currentInstanceCount: 2 }],
+    modelNames: [BLUE_MODEL],
+    executionRoleArn: ROLE,
+    modelPackageArn: packageArn(1),
+    modelPackageVersion: 1,
+    ...overrides,
+  };
+}
+
+export const NO_BLUE: BlueState = { exists: false, variants: [], modelNames: [] };
+
+export function aGreen(promotion: Promotion, options: { firstDeployment?: boolean } = {}): GreenState {
+  const { names } = promotion;
+  return {
+    modelName: names.model,
+    variantName: names.variant,
+    greenConfigName: names.greenConfig,
+    pairConfigName: options.firstDeployment ? undefined : names.pairConfig,
+    created: [`model ${names.model}`, `endpoint config ${names.greenConfig}`, ...(options.firstDeployment ? [] : [`endpoint config ${names.pairConfig}`])],
+  };
+}
+
+/** How far the workflow got: each stage adds what its step stores in the state document. */
+export type Stage = 'validated' | 'described' | 'greenCreated' | 'stoodUp' | 'shifted' | 'baking' | 'finalized';
+const ORDER: Stage[] = ['validated', 'described', 'greenCreated', 'stoodUp', 'shifted', 'baking', 'finalized'];
+
+export interface StateOptions {
+  firstDeployment?: boolean;
+  promotion?: Partial<Promotion>;
+}
+
+/** The state document as the state machine holds it once `stage` has completed. */
+export function stateAt(stage: Stage, options: StateOptions = {}, overrides: Partial<Omit<PromotionState, 'promotion'>> = {}): PromotionState {
+  const reached = (s: Stage) => ORDER.indexOf(stage) >= ORDER.indexOf(s);
+  const promotion = aPromotion(options.promotion);
+  const green = aGreen(promotion, options);
+  const state: PromotionState = { promotion, lock: { owner: promotion.id, acquiredAt: '2025-01-01T00:00:01.000Z' } };
+  if (reached('described')) state.blue = options.firstDeployment ? NO_BLUE : aBlue();
+  if (reached('greenCreated')) state.green = green;
+  if (reached('stoodUp')) {
+    state.standUp = options.firstDeployment
+      ? { action: 'CreateEndpoint', configName: green.greenConfigName, at: '2025-01-01T00:01:00.000Z' }
+      : { action: 'UpdateEndpoint', configName: green.pairConfigName!, at: '2025-01-01T00:01:00.000Z' };
+    state.validation = { passed: true, samples: [{ name: 'typical-customer', ok: true, latencyMs: 42, status: 200 }] };
+  }
+  if (reached('shifted') && !options.firstDeployment) {
+    state.shift = { weights: { [BLUE_VARIANT]: 0, [green.variantName]: 1 }, at: '2025-01-01T00:10:00.000Z' };
+  }
+  if (reached('baking') && !options.firstDeployment) {
+    const createdAlarms = [`${promotion.names.alarmPrefix}-5xx`, `${promotion.names.alarmPrefix}-latency`];
+    state.bake = { alarmNames: [...promotion.guardrailAlarmNames, ...createdAlarms], createdAlarms, pollsDone: 0, polls: promotion.bakePolls, done: false, startedAt: '2025-01-01T00:11:00.000Z' };
+  }
+  if (reached('finalized') && !options.firstDeployment) {
+    state.finalize = { configName: green.greenConfigName, at: '2025-01-01T00:20:00.000Z' };
+  }
+  return { ...state, ...overrides };
+}
+
+export interface VariantView {
+  name: string;
+  weight: number;
+  desired?: number;
+  instances?: number;
+}
+
+/** DescribeEndpoint's answer for an endpoint on `config` with these variants. */
+export function anEndpoint(config: string, variants: VariantView[], extra: Partial<DescribeEndpointOutput> = {}): DescribeEndpointOutput {
+  const summaries: ProductionVariantSummary[] = variants.map((v) => ({
+    VariantName: v.name,
+    CurrentWeight: v.weight,
+    DesiredWeight: v.desired ?? v.weight,
+    CurrentInstanceCount: v.instances ?? 1,
+    DesiredInstanceCount: v.instances ?? 1,
+  }));
+  return {
+    EndpointName: ENDPOINT,
+    EndpointArn: endpointArn(ENDPOINT),
+    EndpointConfigName: config,
+    EndpointStatus: 'InService',
+    ProductionVariants: summaries,
+    CreationTime: new Date('2024-06-01T00:00:00Z'),
+    LastModifiedTime: new Date('2024-06-01T00:00:00Z'),
+    ...extra,
+  };
+}
+
+export const endpointArn = (name: string) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:endpoint/${name.toLowerCase()}`;
+
+const metadata = (httpStatusCode: number) => ({ httpStatusCode, requestId: 'req-1', attempts: 1, totalRetryDelay: 0 });
+
+/** SageMaker's generic error (ValidationException, ThrottlingException, ...), as the SDK deserializes it. */
+export function sageMakerError(name: string, message: string, httpStatusCode = 400): SageMakerServiceException {
+  return new SageMakerServiceException({ name, $fault: 'client', $metadata: metadata(httpStatusCode), message });
+}
+
+/** DescribeX/DeleteX of a missing resource: ValidationException "Could not find ...", not ResourceNotFound. */
+export function notFound(kind: 'endpoint' | 'endpoint configuration' | 'model', name: string): SageMakerServiceException {
+  const arnKind = kind === 'endpoint configuration' ? 'endpoint-config' : kind;
+  return sageMakerError('ValidationException', `Could not find ${kind} "arn:aws:sagemaker:${REGION}:${ACCOUNT}:${arnKind}/${name.toLowerCase()}".`);
+}
+
+export function alreadyExists(kind: 'model' | 'endpoint configuration', name: string): SageMakerServiceException {
+  const arnKind = kind === 'endpoint configuration' ? 'endpoint-config' : kind;
+  return sageMakerError('ValidationException', `Cannot create already existing ${kind} "arn:aws:sagemaker:${REGION}:${ACCOUNT}:${arnKind}/${name.toLowerCase()}".`);
+}
+
+export const inProgress = (name = ENDPOINT) => sageMakerError('ValidationException', `Cannot update in-progress endpoint "${endpointArn(name)}".`);
+
+export const throttled = () => sageMakerError('ThrottlingException', 'Rate exceeded');
+
+export const cloudWatchError = (name: string, message: string) =>
+  new CloudWatchServiceException({ name, $fault: 'client', $metadata: metadata(400), message });
+
+export const conditionalCheckFailed = () =>
+  new ConditionalCheckFailedException({ $metadata: metadata(400), message: 'The conditional request failed' });
+
+/** InvokeEndpoint when the model container answers non-2xx: SageMaker says 424 ModelError and passes the container's status on. */
+export function modelError(originalStatusCode: number, message = 'boom'): ModelError {
+  return new ModelError({
+    $metadata: metadata(424),
+    message: `Received server error (${originalStatusCode}) from primary with message "${message}". See https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#logEventViewer:group=/aws/sagemaker/Endpoints/${ENDPOINT} in account ${ACCOUNT} for more information.`,
+    OriginalStatusCode: originalStatusCode,
+    OriginalMessage: message,
+    LogStreamArn: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/sagemaker/Endpoints/${ENDPOINT}`,
+  });
+}
+
+/** The environment lib/functions.ts gives every step function. */
+export function setStepEnvironment(overrides: Record<string, string> = {}): void {
+  Object.assign(process.env, {
+    [ENV.tableName]: 'bluegreen-promotions',
+    [ENV.pollSeconds]: '30',
+    [ENV.defaultBakeSeconds]: '600',
+    [ENV.defaultInServiceSeconds]: '1800',
+    [ENV.defaultMaxLatencyMs]: '2000',
+    [ENV.defaultAlarmNames]: '[]',
+    [ENV.allowedEndpointNames]: JSON.stringify([ENDPOINT]),
+    [ENV.allowedEndpointPrefix]: '',
+    [ENV.allowedRoleArns]: JSON.stringify([ROLE]),
+    [ENV.allowedModelPackageGroups]: JSON.stringify(['churn-models']),
+    [ENV.greenAlarmDefaults]: JSON.stringify({ enabled: true, max5xxErrors: 0, maxModelLatencyMs: 1000 }),
+    ...overrides,
+  });
+}
+
+/**
+ * Powertools Metrics warns on stderr at every step that publishes no metric; metrics are
+ * disabled in tests (test/setup-env.ts), so skip only those empty publishes. Steps that do
+ * add metrics still publish (and so clear them) as in Lambda.
+ */
+export function quietMetrics(): void {
+  const publish = metrics.publishStoredMetrics.bind(metrics);
+  jest.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => (metrics.hasStoredMetrics() ? publish() : metrics));
+}

@@ -1,0 +1,168 @@
+import { CloudWatchClient, DeleteAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  DeleteEndpointConfigCommand,
+  DeleteModelCommand,
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  ListEndpointsCommand,
+  SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler } from '../../../lambdas/cleanup';
+import type { CleanupEvent } from '../../../lambdas/shared/contracts';
+import {
+  aBlue,
+  anEndpoint,
+  BLUE_CONFIG,
+  BLUE_MODEL,
+  BLUE_VARIANT,
+  cloudWatchError,
+  ENDPOINT,
+  notFound,
+  quietMetrics,
+  sageMakerError,
+  setStepEnvironment,
+  stateAt,
+  throttled,
+} from '../../support/fixtures';
+
+const sagemaker = mockClient(SageMakerClient);
+const cloudwatch = mockClient(CloudWatchClient);
+quietMetrics();
+
+/** Blue was itself put there by an earlier promotion, so its names are the tool's own and may be deleted. */
+const OWN_BLUE = 'churn-prediction-v1-abc123';
+const promoted = stateAt('finalized', {}, { blue: aBlue({ endpointConfigName: OWN_BLUE, modelNames: [OWN_BLUE] }) });
+const { names } = promoted.promotion;
+const alarms = promoted.bake!.createdAlarms;
+
+/** The account's endpoints: ours on `config`, and fraud-detection on its own config. */
+function givenEndpoints(config: string, model: string, others: Array<{ name: string; config: string; model: string }> = []) {
+  const all = [{ name: ENDPOINT, config, model }, { name: 'fraud-detection', config: 'fraud-config', model: 'fraud-v1' }, ...others];
+  sagemaker.on(ListEndpointsCommand).resolves({ Endpoints: all.map((e) => ({ EndpointName: e.name, EndpointArn: `arn:${e.name}`, CreationTime: new Date(), LastModifiedTime: new Date(), EndpointStatus: 'InService' })) });
+  for (const e of all) {
+    sagemaker.on(DescribeEndpointCommand, { EndpointName: e.name }).resolves(anEndpoint(e.config, [{ name: 'AllTraffic', weight: 1 }], { EndpointName: e.name }));
+    sagemaker.on(DescribeEndpointConfigCommand, { EndpointConfigName: e.config }).resolves({ EndpointConfigName: e.config, ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: e.model }] });
+  }
+}
+
+const blueEvent: CleanupEvent = { target: 'blue', state: promoted };
+
+beforeEach(() => {
+  sagemaker.reset();
+  cloudwatch.reset();
+  setStepEnvironment();
+  givenEndpoints(names.greenConfig, names.model);
+  sagemaker.on(DeleteEndpointConfigCommand).resolves({});
+  sagemaker.on(DeleteModelCommand).resolves({});
+  cloudwatch.on(DeleteAlarmsCommand).resolves({});
+});
+
+describe('cleanup', () => {
+  test('GIVEN a promotion WHEN blue is cleaned THEN the pair config, blue’s config and model and green’s alarms are deleted', async () => {
+    const result = await handler(blueEvent);
+
+    expect(result).toEqual({
+      target: 'blue',
+      deleted: [`config ${names.pairConfig}`, `config ${OWN_BLUE}`, `model ${OWN_BLUE}`, `alarms ${alarms.join(', ')}`],
+      kept: [],
+    });
+    expect(sagemaker).toHaveReceivedCommandWith(DeleteEndpointConfigCommand, { EndpointConfigName: names.pairConfig });
+    expect(sagemaker).toHaveReceivedCommandWith(DeleteEndpointConfigCommand, { EndpointConfigName: OWN_BLUE });
+    expect(sagemaker).toHaveReceivedCommandWith(DeleteModelCommand, { ModelName: OWN_BLUE });
+    expect(sagemaker).not.toHaveReceivedCommandWith(DeleteEndpointConfigCommand, { EndpointConfigName: names.greenConfig });
+    expect(sagemaker).not.toHaveReceivedCommandWith(DeleteModelCommand, { ModelName: names.model });
+    expect(cloudwatch).toHaveReceivedCommandWith(DeleteAlarmsCommand, { AlarmNames: alarms });
+  });
+
+  test('GIVEN a rollback WHEN green is cleaned THEN green’s configs, model and alarms are deleted and blue’s are not', async () => {
+    givenEndpoints(OWN_BLUE, OWN_BLUE);
+
+    const result = await handler({ target: 'green', state: stateAt('baking', {}, { blue: aBlue({ endpointConfigName: OWN_BLUE, modelNames: [OWN_BLUE] }) }) });
+
+    expect(result.deleted).toEqual([`config ${names.pairConfig}`, `config ${names.greenConfig}`, `model ${names.model}`, `alarms ${alarms.join(', ')}`]);
+    expect(sagemaker).not.toHaveReceivedCommandWith(DeleteEndpointConfigCommand, { EndpointConfigName: OWN_BLUE });
+    expect(sagemaker).not.toHaveReceivedCommandWith(DeleteModelCommand, { ModelName: OWN_BLUE });
+  });
+
+  test('GIVEN another endpoint runs blue’s model WHEN blue is cleaned THEN the model is kept as in use', async () => {
+    givenEndpoints(names.greenConfig, names.model, [{ name: 'churn-shadow', config: 'churn-shadow-config', model: OWN_BLUE }]);
+
+    const result = await handler(blueEvent);
+
+    expect(result.kept).toEqual([{ resource: `model ${OWN_BLUE}`, reason: 'still used by an endpoint' }]);
+    expect(sagemaker).not.toHaveReceivedCommand(DeleteModelCommand);
+  });
+
+  test('GIVEN blue’s config and model predate the tool WHEN blue is cleaned THEN they are kept with the reason and not deleted', async () => {
+    const result = await handler({ target: 'blue', state: stateAt('finalized') });
+
+    expect(result.kept).toEqual([
+      { resource: `config ${BLUE_CONFIG}`, reason: expect.stringMatching(/not created by sagemaker-bluegreen/) },
+      { resource: `model ${BLUE_MODEL}`, reason: expect.stringMatching(/not created by sagemaker-bluegreen/) },
+    ]);
+    expect(sagemaker).not.toHaveReceivedCommandWith(DeleteEndpointConfigCommand, { EndpointConfigName: BLUE_CONFIG });
+    expect(sagemaker).not.toHaveReceivedCommand(DeleteModelCommand);
+  });
+
+  test('GIVEN an earlier try already deleted some (ValidationException "Could not find") WHEN cleaned again THEN it succeeds and lists only what it deleted', async () => {
+    sagemaker.on(DeleteEndpointConfigCommand, { EndpointConfigName: names.pairConfig }).rejects(notFound('endpoint configuration', names.pairConfig));
+    sagemaker.on(DeleteModelCommand).rejects(notFound('model', OWN_BLUE));
+
+    const result = await handler(blueEvent);
+
+    expect(result).toEqual({ target: 'blue', deleted: [`config ${OWN_BLUE}`, `alarms ${alarms.join(', ')}`], kept: [] });
+  });
+
+  test('GIVEN a delete SageMaker refuses for good WHEN cleaned THEN it is recorded as kept with the error and the rest is still deleted', async () => {
+    sagemaker.on(DeleteModelCommand).rejects(sageMakerError('AccessDeniedException', `User is not authorized to perform: sagemaker:DeleteModel on resource ${OWN_BLUE}`));
+
+    const result = await handler(blueEvent);
+
+    expect(result.kept).toEqual([{ resource: `model ${OWN_BLUE}`, reason: expect.stringMatching(/^AccessDeniedException: User is not authorized/) }]);
+    expect(result.deleted).toEqual([`config ${names.pairConfig}`, `config ${OWN_BLUE}`, `alarms ${alarms.join(', ')}`]);
+  });
+
+  test('GIVEN SageMaker throttles a delete WHEN cleaned THEN ThrottlingException is rethrown for the state machine to retry', async () => {
+    sagemaker.on(DeleteEndpointConfigCommand).rejects(throttled());
+
+    await expect(handler(blueEvent)).rejects.toMatchObject({ name: 'ThrottlingException' });
+    expect(sagemaker).not.toHaveReceivedCommand(DeleteModelCommand);
+  });
+
+  test('GIVEN CloudWatch throttles DeleteAlarms WHEN cleaned THEN the error is rethrown', async () => {
+    cloudwatch.on(DeleteAlarmsCommand).rejects(cloudWatchError('Throttling', 'Rate exceeded'));
+
+    await expect(handler(blueEvent)).rejects.toMatchObject({ name: 'Throttling' });
+  });
+
+  test('GIVEN an endpoint is deleted while the account is listed WHEN cleaned THEN it is skipped as using nothing', async () => {
+    givenEndpoints(names.greenConfig, names.model, [{ name: 'short-lived', config: 'short-lived-config', model: OWN_BLUE }]);
+    sagemaker.on(DescribeEndpointCommand, { EndpointName: 'short-lived' }).rejects(notFound('endpoint', 'short-lived'));
+
+    const result = await handler(blueEvent);
+
+    expect(result.deleted).toContain(`model ${OWN_BLUE}`);
+  });
+
+  test('GIVEN describing a listed endpoint is throttled WHEN cleaned THEN the error propagates before anything is deleted', async () => {
+    sagemaker.on(DescribeEndpointCommand, { EndpointName: 'fraud-detection' }).rejects(throttled());
+
+    await expect(handler(blueEvent)).rejects.toMatchObject({ name: 'ThrottlingException' });
+    expect(sagemaker).not.toHaveReceivedCommand(DeleteEndpointConfigCommand);
+  });
+
+  test('GIVEN the endpoints come in several pages WHEN cleaned THEN every page is read for resources in use', async () => {
+    sagemaker
+      .on(ListEndpointsCommand)
+      .resolvesOnce({ Endpoints: [{ EndpointName: ENDPOINT, EndpointArn: 'arn:1', CreationTime: new Date(), LastModifiedTime: new Date(), EndpointStatus: 'InService' }], NextToken: 'page-2' })
+      .resolvesOnce({ Endpoints: [{ EndpointName: 'churn-shadow', EndpointArn: 'arn:2', CreationTime: new Date(), LastModifiedTime: new Date(), EndpointStatus: 'InService' }] });
+    sagemaker.on(DescribeEndpointCommand, { EndpointName: 'churn-shadow' }).resolves(anEndpoint('churn-shadow-config', [{ name: BLUE_VARIANT, weight: 1 }], { EndpointName: 'churn-shadow' }));
+    sagemaker.on(DescribeEndpointConfigCommand, { EndpointConfigName: 'churn-shadow-config' }).resolves({ EndpointConfigName: 'churn-shadow-config', ProductionVariants: [{ VariantName: BLUE_VARIANT, ModelName: OWN_BLUE }] });
+
+    const result = await handler(blueEvent);
+
+    expect(sagemaker).toHaveReceivedCommandTimes(ListEndpointsCommand, 2);
+    expect(result.kept).toEqual([{ resource: `model ${OWN_BLUE}`, reason: 'still used by an endpoint' }]);
+  });
+});

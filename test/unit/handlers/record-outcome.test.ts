@@ -1,0 +1,127 @@
+import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler } from '../../../lambdas/record-outcome';
+import type { PromotionState } from '../../../lambdas/shared/contracts';
+import { metrics } from '../../../lambdas/shared/powertools';
+import { conditionalCheckFailed, ENDPOINT, PROMOTION_ID, quietMetrics, setStepEnvironment, stateAt } from '../../support/fixtures';
+
+const dynamo = mockClient(DynamoDBDocumentClient);
+quietMetrics();
+
+const TABLE = 'bluegreen-promotions';
+const throughputExceeded = () => new ProvisionedThroughputExceededException({ $metadata: {}, message: 'Rate of requests exceeds the allowed throughput' });
+const HISTORY_KEY = { endpointName: ENDPOINT, sk: `PROMOTION#2025-01-01T00:00:00.000Z#${PROMOTION_ID}` };
+/** What Lambda puts in a caught error's Cause. */
+const lambdaCause = (errorType: string, errorMessage: string) => JSON.stringify({ errorType, errorMessage, trace: [] });
+
+/** The attributes the history row's UpdateCommand sets, by name. */
+function recordedAttributes(): Record<string, unknown> {
+  const input = dynamo.commandCalls(UpdateCommand)[0]!.args[0].input;
+  const names = input.ExpressionAttributeNames ?? {};
+  return Object.fromEntries(Object.entries(names).map(([placeholder, name]) => [name, input.ExpressionAttributeValues?.[`:${placeholder.slice(1)}`]]));
+}
+
+beforeEach(() => {
+  dynamo.reset();
+  setStepEnvironment();
+  dynamo.on(UpdateCommand).resolves({});
+  dynamo.on(DeleteCommand).resolves({});
+});
+
+describe('record-outcome', () => {
+  test('GIVEN a promotion without failure WHEN recorded THEN the history row says promoted and the lock is released only if this promotion holds it', async () => {
+    const state = {
+      ...stateAt('finalized'),
+      cleanup: { target: 'blue' as const, deleted: ['config x'], kept: [{ resource: 'config churn-v1-config', reason: 'not created by sagemaker-bluegreen' }] },
+    };
+
+    const outcome = await handler(state);
+
+    expect(outcome).toEqual({ outcome: 'promoted', reason: 'version 2 promoted', error: 'None', finishedAt: expect.any(String) });
+    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, { TableName: TABLE, Key: HISTORY_KEY });
+    expect(recordedAttributes()).toMatchObject({
+      outcome: 'promoted',
+      reason: 'version 2 promoted',
+      failedWith: null,
+      firstDeployment: false,
+      greenConfig: state.promotion.names.greenConfig,
+      cleanedUp: ['config x'],
+      leftovers: [{ resource: 'config churn-v1-config', reason: 'not created by sagemaker-bluegreen' }],
+      validation: [{ name: 'typical-customer', ok: true, latencyMs: 42, status: 200 }],
+    });
+    expect(dynamo).toHaveReceivedCommandWith(DeleteCommand, {
+      TableName: TABLE,
+      Key: { endpointName: ENDPOINT, sk: 'LOCK' },
+      ConditionExpression: 'promotionId = :me',
+      ExpressionAttributeValues: { ':me': PROMOTION_ID },
+    });
+  });
+
+  test('GIVEN a failure after stand-up and a finished rollback WHEN recorded THEN it is rolled_back with the error’s own message', async () => {
+    const state: PromotionState = {
+      ...stateAt('baking'),
+      failure: { Error: 'GuardrailAlarm', Cause: lambdaCause('GuardrailAlarm', 'guardrail alarm churn-5xx is in ALARM: Threshold Crossed') },
+      rollback: { attempt: 3, done: true, actions: ['traffic back to blue (AllTraffic=1, v2=0)', 'endpoint serves blue config churn-v1-config'] },
+    };
+
+    const outcome = await handler(state);
+
+    expect(outcome).toMatchObject({ outcome: 'rolled_back', error: 'PromotionRolledBack', reason: 'GuardrailAlarm: guardrail alarm churn-5xx is in ALARM: Threshold Crossed' });
+    expect(recordedAttributes()).toMatchObject({ outcome: 'rolled_back', failedWith: 'GuardrailAlarm', rollbackActions: state.rollback!.actions });
+  });
+
+  test('GIVEN any outcome WHEN recorded THEN one PromotionsEnded metric is counted with the outcome as its dimension', async () => {
+    const addDimension = jest.spyOn(metrics, 'addDimension');
+    const addMetric = jest.spyOn(metrics, 'addMetric');
+
+    await handler(stateAt('baking', {}, { failure: { Error: 'GuardrailAlarm', Cause: lambdaCause('GuardrailAlarm', 'x') } }));
+
+    expect(addDimension).toHaveBeenCalledWith('Outcome', 'rolled_back');
+    expect(addMetric).toHaveBeenCalledWith('PromotionsEnded', MetricUnit.Count, 1);
+  });
+
+  test('GIVEN a failure before green stood up WHEN recorded THEN the promotion failed', async () => {
+    const state = stateAt('described', {}, { failure: { Error: 'UnsupportedEndpoint', Cause: lambdaCause('UnsupportedEndpoint', 'blue is serverless') } });
+
+    await expect(handler(state)).resolves.toMatchObject({ outcome: 'failed', error: 'PromotionFailed', reason: 'UnsupportedEndpoint: blue is serverless' });
+  });
+
+  test('GIVEN the rollback failed WHEN recorded THEN the error is RollbackFailed', async () => {
+    const state = stateAt('baking', {}, {
+      failure: { Error: 'DeadlineExceeded', Cause: lambdaCause('DeadlineExceeded', 'shift: still Updating') },
+      rollbackFailure: { Error: 'RollbackFailed', Cause: lambdaCause('RollbackFailed', 'did not get back to blue within 10 polls') },
+    });
+
+    await expect(handler(state)).resolves.toMatchObject({ outcome: 'failed', error: 'RollbackFailed', reason: expect.stringMatching(/^rollback did not complete \(did not get back to blue within 10 polls\) after DeadlineExceeded: shift: still Updating/) });
+  });
+
+  test('GIVEN cleanup failed after retries WHEN recorded THEN the leftovers include the cleanup failure', async () => {
+    const state = stateAt('finalized', {}, { cleanupFailure: { Error: 'ThrottlingException', Cause: lambdaCause('ThrottlingException', 'Rate exceeded') } });
+
+    await handler(state);
+
+    expect(recordedAttributes()).toMatchObject({ outcome: 'promoted', leftovers: [{ resource: 'cleanup', reason: 'Rate exceeded' }] });
+  });
+
+  test('GIVEN another promotion holds the lock WHEN recorded THEN the conditional delete fails, the lock is left alone and the outcome still returns', async () => {
+    dynamo.on(DeleteCommand).rejects(conditionalCheckFailed());
+
+    await expect(handler(stateAt('finalized'))).resolves.toMatchObject({ outcome: 'promoted' });
+    expect(dynamo).toHaveReceivedCommandTimes(DeleteCommand, 1);
+  });
+
+  test('GIVEN DynamoDB fails otherwise on the lock WHEN recorded THEN the error propagates', async () => {
+    dynamo.on(DeleteCommand).rejects(throughputExceeded());
+
+    await expect(handler(stateAt('finalized'))).rejects.toMatchObject({ name: 'ProvisionedThroughputExceededException' });
+  });
+
+  test('GIVEN the history row cannot be written WHEN recorded THEN the error propagates and the lock is kept', async () => {
+    dynamo.on(UpdateCommand).rejects(throughputExceeded());
+
+    await expect(handler(stateAt('finalized'))).rejects.toMatchObject({ name: 'ProvisionedThroughputExceededException' });
+    expect(dynamo).not.toHaveReceivedCommand(DeleteCommand);
+  });
+});

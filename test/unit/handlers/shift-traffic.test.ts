@@ -1,0 +1,77 @@
+import { DescribeEndpointCommand, SageMakerClient, UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler } from '../../../lambdas/shift-traffic';
+import { anEndpoint, BLUE_VARIANT, ENDPOINT, inProgress, quietMetrics, setStepEnvironment, stateAt, throttled } from '../../support/fixtures';
+
+const sagemaker = mockClient(SageMakerClient);
+quietMetrics();
+
+const state = stateAt('stoodUp');
+const { names } = state.promotion;
+const GREEN = names.variant;
+const stoodUp = anEndpoint(names.pairConfig, [{ name: BLUE_VARIANT, weight: 1 }, { name: GREEN, weight: 0 }]);
+
+beforeEach(() => {
+  sagemaker.reset();
+  setStepEnvironment();
+  sagemaker.on(DescribeEndpointCommand).resolves(stoodUp);
+  sagemaker.on(UpdateEndpointWeightsAndCapacitiesCommand).resolves({ EndpointArn: stoodUp.EndpointArn });
+});
+
+describe('shift-traffic', () => {
+  test('GIVEN green stands at weight 0 WHEN traffic shifts THEN one weights call gives green 1 and blue 0', async () => {
+    await expect(handler(state)).resolves.toEqual({ weights: { [BLUE_VARIANT]: 0, [GREEN]: 1 }, at: expect.any(String) });
+    expect(sagemaker).toHaveReceivedCommandTimes(UpdateEndpointWeightsAndCapacitiesCommand, 1);
+    expect(sagemaker).toHaveReceivedCommandWith(UpdateEndpointWeightsAndCapacitiesCommand, {
+      EndpointName: ENDPOINT,
+      DesiredWeightsAndCapacities: [
+        { VariantName: BLUE_VARIANT, DesiredWeight: 0 },
+        { VariantName: GREEN, DesiredWeight: 1 },
+      ],
+    });
+  });
+
+  test('GIVEN the DesiredWeights were already asked by an earlier try WHEN traffic shifts again THEN no call is sent', async () => {
+    sagemaker.on(DescribeEndpointCommand).resolves(
+      anEndpoint(names.pairConfig, [{ name: BLUE_VARIANT, weight: 1, desired: 0 }, { name: GREEN, weight: 0, desired: 1 }], { EndpointStatus: 'Updating' }),
+    );
+    sagemaker.on(UpdateEndpointWeightsAndCapacitiesCommand).rejects(inProgress());
+
+    await expect(handler(state)).resolves.toMatchObject({ weights: { [BLUE_VARIANT]: 0, [GREEN]: 1 } });
+    expect(sagemaker).not.toHaveReceivedCommand(UpdateEndpointWeightsAndCapacitiesCommand);
+  });
+
+  test('GIVEN the weights are already in place WHEN traffic shifts THEN no call is sent', async () => {
+    sagemaker.on(DescribeEndpointCommand).resolves(anEndpoint(names.pairConfig, [{ name: BLUE_VARIANT, weight: 0 }, { name: GREEN, weight: 1 }]));
+
+    await handler(state);
+
+    expect(sagemaker).not.toHaveReceivedCommand(UpdateEndpointWeightsAndCapacitiesCommand);
+  });
+
+  test('GIVEN only one of the weights is in place WHEN traffic shifts THEN the full weights call is sent', async () => {
+    sagemaker.on(DescribeEndpointCommand).resolves(anEndpoint(names.pairConfig, [{ name: BLUE_VARIANT, weight: 1 }, { name: GREEN, weight: 1 }]));
+
+    await handler(state);
+
+    expect(sagemaker).toHaveReceivedCommandWith(UpdateEndpointWeightsAndCapacitiesCommand, {
+      DesiredWeightsAndCapacities: [
+        { VariantName: BLUE_VARIANT, DesiredWeight: 0 },
+        { VariantName: GREEN, DesiredWeight: 1 },
+      ],
+    });
+  });
+
+  test('GIVEN the endpoint is Updating for another reason WHEN traffic shifts THEN SageMaker’s in-progress ValidationException propagates', async () => {
+    sagemaker.on(DescribeEndpointCommand).resolves({ ...stoodUp, EndpointStatus: 'Updating' });
+    sagemaker.on(UpdateEndpointWeightsAndCapacitiesCommand).rejects(inProgress());
+
+    await expect(handler(state)).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringMatching(/^Cannot update in-progress endpoint/) });
+  });
+
+  test('GIVEN SageMaker throttles WHEN traffic shifts THEN ThrottlingException propagates', async () => {
+    sagemaker.on(UpdateEndpointWeightsAndCapacitiesCommand).rejects(throttled());
+
+    await expect(handler(state)).rejects.toMatchObject({ name: 'ThrottlingException' });
+  });
+});

@@ -1,0 +1,81 @@
+import { CloudWatchClient, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { mockClient } from 'aws-sdk-client-mock';
+import { MANAGED_TAG } from '../../../lambdas/shared/sagemaker';
+import { handler } from '../../../lambdas/start-bake';
+import { cloudWatchError, ENDPOINT, PROMOTION_ID, quietMetrics, setStepEnvironment, stateAt } from '../../support/fixtures';
+
+const cloudwatch = mockClient(CloudWatchClient);
+quietMetrics();
+
+const state = stateAt('shifted', { promotion: { guardrailAlarmNames: ['churn-5xx'], greenAlarms: { enabled: true, max5xxErrors: 2, maxModelLatencyMs: 250 } } });
+const { names } = state.promotion;
+
+beforeEach(() => {
+  cloudwatch.reset();
+  setStepEnvironment();
+  cloudwatch.on(PutMetricAlarmCommand).resolves({});
+});
+
+describe('start-bake', () => {
+  test('GIVEN green alarms enabled WHEN the bake starts THEN a 5xx and a latency alarm are put on green’s own variant metrics', async () => {
+    const dimensions = [
+      { Name: 'EndpointName', Value: ENDPOINT },
+      { Name: 'VariantName', Value: names.variant },
+    ];
+
+    const bake = await handler(state);
+
+    expect(cloudwatch).toHaveReceivedCommandTimes(PutMetricAlarmCommand, 2);
+    expect(cloudwatch).toHaveReceivedCommandWith(PutMetricAlarmCommand, {
+      AlarmName: `${names.alarmPrefix}-5xx`,
+      Namespace: 'AWS/SageMaker',
+      MetricName: 'Invocation5XXErrors',
+      Dimensions: dimensions,
+      Statistic: 'Sum',
+      Period: 60,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 2,
+      TreatMissingData: 'notBreaching',
+      Tags: [{ Key: MANAGED_TAG, Value: PROMOTION_ID }],
+    });
+    // ModelLatency is reported in microseconds.
+    expect(cloudwatch).toHaveReceivedCommandWith(PutMetricAlarmCommand, {
+      AlarmName: `${names.alarmPrefix}-latency`,
+      MetricName: 'ModelLatency',
+      Dimensions: dimensions,
+      Statistic: 'Average',
+      Threshold: 250_000,
+    });
+    expect(bake).toEqual({
+      alarmNames: ['churn-5xx', `${names.alarmPrefix}-5xx`, `${names.alarmPrefix}-latency`],
+      createdAlarms: [`${names.alarmPrefix}-5xx`, `${names.alarmPrefix}-latency`],
+      pollsDone: 0,
+      polls: 4,
+      done: false,
+      startedAt: expect.any(String),
+    });
+  });
+
+  test('GIVEN green alarms disabled WHEN the bake starts THEN no alarm is created and only the named ones are watched', async () => {
+    const bake = await handler(stateAt('shifted', { promotion: { guardrailAlarmNames: ['churn-5xx'], greenAlarms: { enabled: false, max5xxErrors: 0, maxModelLatencyMs: 1000 } } }));
+
+    expect(cloudwatch).not.toHaveReceivedCommand(PutMetricAlarmCommand);
+    expect(bake).toMatchObject({ alarmNames: ['churn-5xx'], createdAlarms: [] });
+  });
+
+  test('GIVEN a zero-second bake WHEN the bake starts THEN it is done at once', async () => {
+    await expect(handler(stateAt('shifted', { promotion: { bakeSeconds: 0, bakePolls: 0 } }))).resolves.toMatchObject({ polls: 0, done: true });
+  });
+
+  test('GIVEN CloudWatch throttles WHEN the bake starts THEN the error propagates for a retry', async () => {
+    cloudwatch.on(PutMetricAlarmCommand).rejects(cloudWatchError('Throttling', 'Rate exceeded'));
+
+    await expect(handler(state)).rejects.toMatchObject({ name: 'Throttling' });
+  });
+
+  test('GIVEN the account’s alarm quota is reached WHEN the bake starts THEN LimitExceeded propagates', async () => {
+    cloudwatch.on(PutMetricAlarmCommand).rejects(cloudWatchError('LimitExceeded', 'The maximum number of alarms for this account has been reached.'));
+
+    await expect(handler(state)).rejects.toMatchObject({ name: 'LimitExceeded' });
+  });
+});

@@ -1,0 +1,98 @@
+import { DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { PromotionState } from '../../../lambdas/shared/contracts';
+import { handler } from '../../../lambdas/wait-for-endpoint';
+import { anEndpoint, BLUE_CONFIG, BLUE_VARIANT, ENDPOINT, notFound, quietMetrics, setStepEnvironment, stateAt, throttled } from '../../support/fixtures';
+
+const sagemaker = mockClient(SageMakerClient);
+quietMetrics();
+
+/** Green was just asked to stand up; inServicePolls = 4 in the fixture. */
+const state = stateAt('greenCreated');
+const { names } = state.promotion;
+const GREEN = names.variant;
+const pairInService = anEndpoint(names.pairConfig, [{ name: BLUE_VARIANT, weight: 1 }, { name: GREEN, weight: 0 }]);
+const withWait = (phase: 'standUp' | 'shift', attempt: number): PromotionState => ({ ...state, wait: { phase, attempt, ready: false, status: 'Updating' } });
+
+beforeEach(() => {
+  sagemaker.reset();
+  setStepEnvironment();
+  sagemaker.on(DescribeEndpointCommand).resolves(pairInService);
+});
+
+describe('wait-for-endpoint', () => {
+  test('GIVEN the endpoint is InService on the pair config with green at 0 WHEN polled THEN it is ready', async () => {
+    await expect(handler({ phase: 'standUp', state })).resolves.toEqual({ phase: 'standUp', attempt: 1, ready: true, status: 'InService' });
+    expect(sagemaker).toHaveReceivedCommandWith(DescribeEndpointCommand, { EndpointName: ENDPOINT });
+  });
+
+  test('GIVEN the endpoint is Updating WHEN polled again in the same phase THEN it is pending and the attempt counts on', async () => {
+    sagemaker.on(DescribeEndpointCommand).resolves(anEndpoint(BLUE_CONFIG, [{ name: BLUE_VARIANT, weight: 1 }], { EndpointStatus: 'Updating' }));
+
+    await expect(handler({ phase: 'standUp', state: withWait('standUp', 2) })).resolves.toEqual({ phase: 'standUp', attempt: 3, ready: false, status: 'Updating' });
+  });
+
+  test('GIVEN the last poll was of another phase WHEN polled THEN the attempt starts again at 1', async () => {
+    sagemaker.on(DescribeEndpointCommand).resolves(anEndpoint(names.pairConfig, [{ name: BLUE_VARIANT, weight: 1, desired: 0 }, { name: GREEN, weight: 0, desired: 1 }], { EndpointStatus: 'Updating' }));
+
+    await expect(handler({ phase: 'shift', state: withWait('standUp', 4) })).resolves.toMatchObject({ phase: 'shift', attempt: 1, ready: false });
+  });
+
+  test('GIVEN still Updating at the last allowed poll WHEN polled THEN DeadlineExceeded names the phase', async () => {
+    sagemaker.on(DescribeEndpointCommand).resolves(anEndpoint(BLUE_CONFIG, [], { EndpointStatus: 'Updating' }));
+
+    await expect(handler({ phase: 'standUp', state: withWait('standUp', 3) })).rejects.toMatchObject({
+      name: 'DeadlineExceeded',
+      message: `standUp: endpoint ${ENDPOINT} still Updating after 4 polls (deadline)`,
+    });
+  });
+
+  test('GIVEN the update ended InService on blue’s config with a FailureReason WHEN polled THEN GreenNotInService carries SageMaker’s reason', async () => {
+    sagemaker.on(DescribeEndpointCommand).resolves(anEndpoint(BLUE_CONFIG, [{ name: BLUE_VARIANT, weight: 1 }], { FailureReason: 'Failed to download model data.' }));
+
+    await expect(handler({ phase: 'standUp', state })).rejects.toMatchObject({
+      name: 'GreenNotInService',
+      message: expect.stringMatching(/^standUp: endpoint churn-prediction is InService on config churn-v1-config, expected .*-pair; SageMaker reports: Failed to download model data\./),
+    });
+  });
+
+  test('GIVEN the update ended InService on blue’s config without a reason WHEN polled THEN UnexpectedEndpointState', async () => {
+    sagemaker.on(DescribeEndpointCommand).resolves(anEndpoint(BLUE_CONFIG, [{ name: BLUE_VARIANT, weight: 1 }]));
+
+    await expect(handler({ phase: 'standUp', state })).rejects.toMatchObject({ name: 'UnexpectedEndpointState', message: expect.stringMatching(/^standUp: .*without a FailureReason/) });
+  });
+
+  test('GIVEN a first deployment whose endpoint Failed WHEN polled THEN GreenNotInService with the FailureReason', async () => {
+    sagemaker.on(DescribeEndpointCommand).resolves(anEndpoint(names.greenConfig, [], { EndpointStatus: 'Failed', FailureReason: 'Insufficient capacity for ml.g5.xlarge' }));
+
+    await expect(handler({ phase: 'standUp', state: stateAt('stoodUp', { firstDeployment: true }) })).rejects.toMatchObject({
+      name: 'GreenNotInService',
+      message: `standUp: endpoint ${ENDPOINT} is Failed: Insufficient capacity for ml.g5.xlarge`,
+    });
+  });
+
+  test('GIVEN the endpoint was deleted (ValidationException "Could not find endpoint") WHEN polled THEN GreenNotInService', async () => {
+    sagemaker.on(DescribeEndpointCommand).rejects(notFound('endpoint', ENDPOINT));
+
+    await expect(handler({ phase: 'finalize', state })).rejects.toMatchObject({ name: 'GreenNotInService', message: expect.stringMatching(/^finalize: .*does not exist/) });
+  });
+
+  test('GIVEN the shift was asked and weights are settling WHEN polled THEN it is pending, then ready once CurrentWeight arrives', async () => {
+    sagemaker
+      .on(DescribeEndpointCommand)
+      .resolvesOnce(anEndpoint(names.pairConfig, [{ name: BLUE_VARIANT, weight: 1, desired: 0 }, { name: GREEN, weight: 0, desired: 1 }]))
+      .resolves(anEndpoint(names.pairConfig, [{ name: BLUE_VARIANT, weight: 0 }, { name: GREEN, weight: 1 }]));
+
+    const first = await handler({ phase: 'shift', state });
+    const second = await handler({ phase: 'shift', state: { ...state, wait: first } });
+
+    expect(first).toEqual({ phase: 'shift', attempt: 1, ready: false, status: 'InService (weights settling)' });
+    expect(second).toEqual({ phase: 'shift', attempt: 2, ready: true, status: 'InService' });
+  });
+
+  test('GIVEN SageMaker throttles WHEN polled THEN ThrottlingException propagates', async () => {
+    sagemaker.on(DescribeEndpointCommand).rejects(throttled());
+
+    await expect(handler({ phase: 'standUp', state })).rejects.toMatchObject({ name: 'ThrottlingException' });
+  });
+});
