@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { z } from 'zod';
+import { routeSchema } from '../lambdas/shared/triggers';
 import type { BlueGreenPromotionProps } from './promotion';
 
 /**
@@ -11,18 +12,8 @@ export const appConfigSchema = z
     endpointNames: z.array(z.string()).optional(),
     endpointNamePrefix: z.string().optional(),
     modelExecutionRoleArns: z.array(z.string()).min(1, 'list at least one model execution role ARN'),
-    modelPackageGroups: z
-      .record(
-        z.string(),
-        z
-          .object({
-            endpoints: z.array(z.string()).min(1, 'map the group to at least one endpoint'),
-            bakeMinutes: z.number().int().min(0).max(1440).optional(),
-            guardrailAlarmNames: z.array(z.string()).optional(),
-          })
-          .strict(),
-      )
-      .optional(),
+    /** Model package group → the endpoints its approved versions are promoted onto, with per-endpoint settings. */
+    modelPackageGroups: z.record(z.string(), routeSchema).optional(),
     bakeMinutes: z.number().int().min(0).max(1440).optional(),
     pollSeconds: z.number().int().min(1).max(3600).optional(),
     inServiceDeadlineMinutes: z.number().int().min(1).max(1440).optional(),
@@ -59,6 +50,7 @@ export function promotionProps(config: AppConfig): BlueGreenPromotionProps {
     endpointNamePrefix: config.endpointNamePrefix,
     modelExecutionRoleArns: config.modelExecutionRoleArns,
     modelPackageGroupNames: groups.length > 0 ? groups : undefined,
+    approvalRoutes: config.modelPackageGroups,
     bakeDuration: config.bakeMinutes !== undefined ? Duration.minutes(config.bakeMinutes) : undefined,
     pollInterval: config.pollSeconds !== undefined ? Duration.seconds(config.pollSeconds) : undefined,
     inServiceDeadline: config.inServiceDeadlineMinutes !== undefined ? Duration.minutes(config.inServiceDeadlineMinutes) : undefined,

@@ -29,6 +29,11 @@ export const STEPS = [
 ] as const;
 export type StepName = (typeof STEPS)[number];
 
+/** Functions that start or steer promotions from events (EventBridge targets), by folder under lambdas/. */
+export const TRIGGERS = ['on-approval'] as const;
+export type TriggerName = (typeof TRIGGERS)[number];
+export type FunctionName = StepName | TriggerName;
+
 export interface StepFunctionProps {
   readonly step: string;
   readonly environment: Record<string, string>;

@@ -1,5 +1,7 @@
 import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -8,8 +10,9 @@ import { SAGEMAKER_NAME_PATTERN } from '../lambdas/shared/input';
 import { OWN_PREFIX_LENGTH } from '../lambdas/shared/naming';
 import { acknowledgeWildcard } from './nag';
 import { ENV } from '../lambdas/shared/settings';
+import type { Routes } from '../lambdas/shared/triggers';
 import { PromotionDefinition } from './definition';
-import { STEPS, StepFunction, type StepName } from './functions';
+import { STEPS, StepFunction, type StepName, type TriggerName } from './functions';
 
 export interface GreenAlarmOptions {
   /** Create alarms on green's own variant metrics for the bake. @default true */
@@ -45,6 +48,13 @@ export interface BlueGreenPromotionProps {
   readonly validationPayloadBucketNames?: string[];
   /** Longest an execution may run. @default Duration.hours(24) */
   readonly executionTimeout?: Duration;
+  /**
+   * Model package group → endpoints (and their bake, alarms, validation): an approval in
+   * the Model Registry promotes that version onto those endpoints; a rejection of the live
+   * version moves them back to the latest other approved one.
+   * @default - no approval trigger: promotions start from the console, the API or the CLI
+   */
+  readonly approvalRoutes?: Routes;
   /** Retention of every log group. @default RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
   /** Removal policy of the history table. @default RemovalPolicy.RETAIN */
@@ -60,6 +70,10 @@ const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/;
 export class BlueGreenPromotion extends Construct {
   public readonly stateMachine: sfn.StateMachine;
   public readonly functions: Record<StepName, StepFunction>;
+  /** Functions behind the EventBridge rules (only those configured). */
+  public readonly triggers: Partial<Record<TriggerName, StepFunction>> = {};
+  /** The rule starting promotions on Model Registry approvals, when `approvalRoutes` is set. */
+  public readonly approvalRule?: events.Rule;
   public readonly table: dynamodb.Table;
   public readonly logGroup: logs.LogGroup;
 
@@ -128,6 +142,33 @@ export class BlueGreenPromotion extends Construct {
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       comment: 'sagemaker-bluegreen: promote an approved model package onto a SageMaker endpoint, blue/green, with rollback',
     });
+
+    const routes = props.approvalRoutes ?? {};
+    if (Object.keys(routes).length > 0) {
+      const onApproval = new StepFunction(this, 'OnApproval', {
+        step: 'on-approval',
+        environment: { STATE_MACHINE_ARN: this.stateMachine.stateMachineArn, APPROVAL_ROUTES: JSON.stringify(routes) },
+        logRetention,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      this.triggers['on-approval'] = onApproval;
+      this.stateMachine.grantStartExecution(onApproval);
+      const arn = (resource: string, resourceName: string) => stack.formatArn({ service: 'sagemaker', resource, resourceName });
+      const routed = [...new Set(Object.values(routes).flatMap((r) => r.endpoints))].map((n) => arn('endpoint', n.toLowerCase()));
+      onApproval.addToRolePolicy(new iam.PolicyStatement({ actions: ['sagemaker:DescribeEndpoint'], resources: routed }));
+      onApproval.addToRolePolicy(new iam.PolicyStatement({ actions: ['sagemaker:DescribeEndpointConfig', 'sagemaker:DescribeModel'], resources: [arn('endpoint-config', '*'), arn('model', '*')] }));
+      onApproval.addToRolePolicy(new iam.PolicyStatement({ actions: ['sagemaker:ListModelPackages'], resources: ['*'] }));
+      // SageMaker may deliver an event more than once; the function makes one promotion of it.
+      this.approvalRule = new events.Rule(this, 'ApprovalRule', {
+        description: 'sagemaker-bluegreen: promote approved (or roll back rejected) model package versions of the configured groups',
+        eventPattern: {
+          source: ['aws.sagemaker'],
+          detailType: ['SageMaker Model Package State Change'],
+          detail: { ModelPackageGroupName: Object.keys(routes), ModelApprovalStatus: ['Approved', 'Rejected'] },
+        },
+        targets: [new targets.LambdaFunction(onApproval, { retryAttempts: 8, maxEventAge: Duration.hours(2) })],
+      });
+    }
   }
 
   private grantLeastPrivilege(props: BlueGreenPromotionProps): void {
@@ -195,7 +236,7 @@ export class BlueGreenPromotion extends Construct {
     this.table.grant(this.functions['record-outcome'], 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
 
     // Every wildcard above, acknowledged one by one with the reason it cannot be narrower.
-    acknowledgeWildcard(this, '*', 'Only for actions without resource-level permissions: xray:PutTraceSegments/PutTelemetryRecords, cloudwatch:DescribeAlarms, sagemaker:ListEndpoints (service authorization reference).');
+    acknowledgeWildcard(this, '*', 'Only for actions without resource-level permissions: xray:PutTraceSegments/PutTelemetryRecords, cloudwatch:DescribeAlarms, sagemaker:ListEndpoints, sagemaker:ListModelPackages (service authorization reference).');
     if (prefix) acknowledgeWildcard(this, arn('endpoint', `${prefix}*`), 'The configured endpointNamePrefix: the operator chose to manage every endpoint with this prefix.');
     for (const r of [...ownModels, ...ownConfigs]) {
       acknowledgeWildcard(this, r, 'Names the promotion itself creates (<endpoint>-v<version>-<hash>): create and delete are limited to them.');

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ExecutionAbortedError, ExecutionError, StateMachine } from 'aws-local-stepfunctions';
-import type { StepName } from '../lib/functions';
+import { STEPS, type FunctionName, type StepName } from '../lib/functions';
 import type { SynthesizedWorkflow } from './template';
 
 // aws-local-stepfunctions calls Promise.withResolvers in every Task state; Node 20 lacks it.
@@ -21,14 +21,15 @@ if (!P.withResolvers) {
 export type StepHandler = (event: never) => Promise<unknown>;
 export type StepHandlers = Record<StepName, StepHandler>;
 
-/** The handlers as deployed: each step's module under lambdas/, loaded in-process. */
-export function loadHandlers(): StepHandlers {
-  const steps: StepName[] = [
-    'validate-input', 'acquire-lock', 'describe-blue', 'create-green', 'stand-up-green', 'wait-for-endpoint', 'validate-green',
-    'shift-traffic', 'start-bake', 'check-guardrails', 'finalize', 'cleanup', 'rollback', 'record-outcome',
-  ];
+/** A function's handler as deployed: its module under lambdas/, loaded in-process. */
+export function loadHandler(name: FunctionName): StepHandler {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return Object.fromEntries(steps.map((s) => [s, (require(`../lambdas/${s}/index`) as { handler: StepHandler }).handler])) as StepHandlers;
+  return (require(`../lambdas/${name}/index`) as { handler: StepHandler }).handler;
+}
+
+/** Every workflow step's handler. */
+export function loadHandlers(): StepHandlers {
+  return Object.fromEntries(STEPS.map((s) => [s, loadHandler(s)])) as StepHandlers;
 }
 
 /**

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { type AppConfig, parseAppConfig } from '../lib/config';
-import { STEP_ENV, type StepName } from '../lib/functions';
+import { STEP_ENV, type FunctionName, type StepName } from '../lib/functions';
 import { BlueGreenStack } from '../lib/stack';
 
 export const LOCAL_ACCOUNT = '111122223333';
@@ -22,6 +22,10 @@ export interface SynthesizedWorkflow {
   definition: Record<string, unknown>;
   /** Task state name → the step its function runs. */
   taskSteps: Record<string, StepName>;
+  /** Every function of the template: ARN → the handler folder it runs (steps and triggers). */
+  functions: Record<string, FunctionName>;
+  /** Each function's own environment variables (Refs resolved), by handler folder. */
+  functionEnvironments: Partial<Record<FunctionName, Record<string, string>>>;
   waitStates: string[];
   /** The environment the template gives the functions (Refs resolved to local names). */
   environment: Record<string, string>;
@@ -101,15 +105,19 @@ export function workflowFromTemplate(template: CfnTemplate): SynthesizedWorkflow
   const definition = JSON.parse(String(resolve(machines[0]!.Properties!.DefinitionString!, names))) as Record<string, unknown>;
 
   const stepByArn = new Map<string, StepName>();
+  const functions: Record<string, FunctionName> = {};
+  const functionEnvironments: SynthesizedWorkflow['functionEnvironments'] = {};
   let environment: Record<string, string> = {};
   for (const [id, r] of Object.entries(resources)) {
     if (r.Type !== 'AWS::Lambda::Function') continue;
     const env = resolve((r.Properties?.Environment as { Variables?: CfnValue } | undefined)?.Variables ?? {}, names) as Record<string, string>;
-    const step = env[STEP_ENV] as StepName | undefined;
-    if (!step) continue;
-    stepByArn.set(names(id, 'Arn'), step);
-    const { [STEP_ENV]: _step, ...shared } = env;
-    environment = { ...environment, ...shared };
+    const name = env[STEP_ENV] as FunctionName | undefined;
+    if (!name) continue;
+    functions[names(id, 'Arn')] = name;
+    stepByArn.set(names(id, 'Arn'), name as StepName);
+    const { [STEP_ENV]: _step, ...own } = env;
+    functionEnvironments[name] = own;
+    environment = { ...environment, ...own };
   }
 
   const taskSteps: Record<string, StepName> = {};
@@ -133,5 +141,5 @@ export function workflowFromTemplate(template: CfnTemplate): SynthesizedWorkflow
     const props = resolve(r.Properties ?? {}, names) as { EventPattern?: Record<string, unknown>; Targets?: Array<{ Arn?: string; Input?: string }> };
     rules[id] = { pattern: props.EventPattern ?? {}, targetArn: props.Targets?.[0]?.Arn, input: props.Targets?.[0]?.Input };
   }
-  return { definition, taskSteps, waitStates, environment, tableName: tableId, rules, template };
+  return { definition, taskSteps, functions, functionEnvironments, waitStates, environment, tableName: tableId, rules, template };
 }

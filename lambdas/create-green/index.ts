@@ -12,7 +12,7 @@ import type { GreenState, PromotionState } from '../shared/contracts';
 import { firstDeploymentConfig, greenConfigsFromBlue } from '../shared/decisions';
 import { InvalidPromotionInput, ModelPackageNotDeployable } from '../shared/errors';
 import { stateKeys, step } from '../shared/handler';
-import { createIfAbsent, existsBy, MANAGED_TAG, PACKAGE_TAG, VERSION_TAG } from '../shared/sagemaker';
+import { createIfAbsent, ENVIRONMENT_TAG, existsBy, MANAGED_TAG, PACKAGE_TAG, VERSION_TAG } from '../shared/sagemaker';
 import { settings } from '../shared/settings';
 
 /**
@@ -42,6 +42,7 @@ export const handler = step('create-green', stateKeys, async (state: PromotionSt
     { Key: MANAGED_TAG, Value: p.id },
     { Key: VERSION_TAG, Value: String(p.modelPackageVersion) },
     { Key: PACKAGE_TAG, Value: p.modelPackageArn },
+    { Key: ENVIRONMENT_TAG, Value: blue?.exists ? 'green' : 'blue' },
   ];
   const names = p.names;
   const created: string[] = [];

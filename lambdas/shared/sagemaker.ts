@@ -54,3 +54,8 @@ export async function existsBy(describe: () => Promise<unknown>): Promise<boolea
 export const MANAGED_TAG = 'sagemaker-bluegreen:promotion';
 export const VERSION_TAG = 'sagemaker-bluegreen:model-package-version';
 export const PACKAGE_TAG = 'sagemaker-bluegreen:model-package-arn';
+/**
+ * The environment a model serves as once live: `green` when a promotion put it over a
+ * blue, `blue` for a first deployment. `bluegreen status` reports it as the active environment.
+ */
+export const ENVIRONMENT_TAG = 'sagemaker-bluegreen:environment';

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { createHash } from 'node:crypto';
+import { promotionInputSchema } from './input';
+
+/**
+ * Which endpoints a model package group promotes onto, and with what per-endpoint
+ * settings: the app configuration's `modelPackageGroups`, handed to the trigger
+ * functions as JSON (validated at synth time by lib/config.ts with the same schema).
+ */
+export const routeSchema = z
+  .object({
+    endpoints: z.array(z.string()).min(1, 'map the group to at least one endpoint'),
+    bakeSeconds: promotionInputSchema.shape.bakeSeconds,
+    guardrailAlarmNames: promotionInputSchema.shape.guardrailAlarmNames,
+    validation: promotionInputSchema.shape.validation,
+    greenAlarms: promotionInputSchema.shape.greenAlarms,
+  })
+  .strict();
+export type Route = z.infer<typeof routeSchema>;
+export const routesSchema = z.record(z.string(), routeSchema);
+export type Routes = z.infer<typeof routesSchema>;
+
+/** The part of "SageMaker Model Package State Change" we read (sample in test/fixtures/events). */
+export const modelPackageEventSchema = z.object({
+  id: z.string(),
+  source: z.literal('aws.sagemaker'),
+  'detail-type': z.literal('SageMaker Model Package State Change'),
+  detail: z.object({
+    ModelPackageGroupName: z.string(),
+    ModelPackageVersion: z.number().int().positive(),
+    ModelPackageArn: z.string(),
+    ModelApprovalStatus: z.enum(['Approved', 'Rejected', 'PendingManualApproval']),
+    LastModifiedTime: z.string().optional(),
+  }),
+});
+export type ModelPackageEvent = z.infer<typeof modelPackageEventSchema>;
+
+/**
+ * Execution name for one approval of one version on one endpoint. Duplicate deliveries of
+ * the event carry the same package and LastModifiedTime, hence the same name, and Step
+ * Functions starts a name once (StartExecution: ExecutionAlreadyExists). A later
+ * re-approval has a new LastModifiedTime: a new promotion. 1–80 characters of [A-Za-z0-9-_].
+ */
+export function approvalExecutionName(endpointName: string, event: ModelPackageEvent, reason: 'approved' | 'rejected'): string {
+  const d = event.detail;
+  const hash = createHash('sha256')
+    .update(`${endpointName}|${d.ModelPackageArn}|${d.ModelApprovalStatus}|${d.LastModifiedTime ?? event.id}`)
+    .digest('hex')
+    .slice(0, 10);
+  return `${endpointName.slice(0, 40)}-v${d.ModelPackageVersion}-${reason}-${hash}`;
+}

@@ -1,0 +1,148 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { AppConfig } from '../lib/config';
+import type { FunctionName } from '../lib/functions';
+import { startEmulator, type Emulator } from './emulator';
+import { loadHandler, loadHandlers } from './executor';
+import { matchesPattern, type EventPattern } from './event-pattern';
+import { LocalStepFunctions, STATE_MACHINE_ARN } from './stepfunctions';
+import { LOCAL_REGION, synthesizeTemplate, workflowFromTemplate, type SynthesizedWorkflow } from './template';
+
+export interface LocalAwsOptions {
+  /** The app configuration to synthesize (default: cdk.json's). */
+  config?: AppConfig;
+  /**
+   * The compressed clock: simulated seconds per real second (default 600). Wait states,
+   * provisioning, alarm periods and metric windows all run on it, so a 30-minute bake
+   * takes 3 seconds and the workflow's deadlines keep their meaning.
+   */
+  timeScale?: number;
+  /** Simulated seconds an endpoint takes to create or update (default 300, as real fleets take minutes). */
+  provisioningSeconds?: number;
+}
+
+export interface Delivery {
+  rule: string;
+  target: FunctionName | 'state-machine';
+  event: unknown;
+  at: number;
+  result?: unknown;
+  error?: string;
+}
+
+/**
+ * The embedded "local AWS": the synthesized stack running offline. SageMaker, Runtime
+ * and CloudWatch are the emulator (local/emulator), DynamoDB is dynalite, Step Functions
+ * is the synthesized definition on aws-local-stepfunctions behind a local SFN endpoint,
+ * and EventBridge is the template's rules matched against the events those services emit.
+ * Everything is reached by the real AWS SDK v3 clients through AWS_ENDPOINT_URL_<SERVICE>.
+ */
+export interface LocalAws {
+  workflow: SynthesizedWorkflow;
+  emulator: Emulator;
+  stepFunctions: LocalStepFunctions;
+  stateMachineArn: string;
+  tableName: string;
+  timeScale: number;
+  /** Environment variables that point SDK clients (and the `bluegreen` CLI) at this local AWS. */
+  env: Record<string, string>;
+  /** Every event delivered to a rule target, in order. */
+  deliveries: Delivery[];
+  /** Puts an event on the local bus (as EventBridge would deliver it). */
+  putEvent(event: unknown): Promise<Delivery[]>;
+  /** Simulated seconds → real milliseconds on this clock. */
+  ms(simulatedSeconds: number): number;
+  close(): Promise<void>;
+}
+
+// dynalite ships no types: a function returning an http.Server.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
+
+export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
+  const timeScale = options.timeScale ?? 600;
+  const ms = (seconds: number) => (seconds * 1000) / timeScale;
+  const workflow = workflowFromTemplate(synthesizeTemplate(options.config));
+  const emulator = await startEmulator({ provisioningMs: ms(options.provisioningSeconds ?? 300), timeScale, alarmEvaluationMs: Math.max(20, ms(10)) });
+  const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', resolve));
+  const dynamoUrl = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
+
+  const env: Record<string, string> = {
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+    AWS_ENDPOINT_URL_SAGEMAKER: emulator.url,
+    AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: emulator.url,
+    AWS_ENDPOINT_URL_CLOUDWATCH: emulator.url,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl,
+  };
+  // The functions' environment from the template (Powertools settings stay the caller's if set).
+  for (const [key, value] of Object.entries(workflow.environment)) {
+    if (!(key.startsWith('POWERTOOLS_') && process.env[key] !== undefined)) process.env[key] = value;
+  }
+  Object.assign(process.env, env);
+
+  const table = workflow.template.Resources[workflow.tableName]!.Properties as Record<string, never>;
+  await new DynamoDBClient({ endpoint: dynamoUrl }).send(
+    new CreateTableCommand({ TableName: workflow.tableName, KeySchema: table.KeySchema, AttributeDefinitions: table.AttributeDefinitions, BillingMode: 'PAY_PER_REQUEST' }),
+  );
+
+  const pollSeconds = Number(workflow.environment.POLL_SECONDS ?? 30);
+  const stepFunctions = new LocalStepFunctions({ workflow, handlers: loadHandlers(), waitMs: ms(pollSeconds) });
+  env.AWS_ENDPOINT_URL_SFN = await stepFunctions.listen();
+  process.env.AWS_ENDPOINT_URL_SFN = env.AWS_ENDPOINT_URL_SFN;
+  for (const [name, own] of Object.entries(workflow.functionEnvironments)) {
+    // Trigger functions name the state machine by its template ARN; locally it is the local one.
+    if (own?.STATE_MACHINE_ARN) process.env.STATE_MACHINE_ARN = STATE_MACHINE_ARN;
+    if (name === 'on-approval' && own?.APPROVAL_ROUTES) process.env.APPROVAL_ROUTES = own.APPROVAL_ROUTES;
+  }
+
+  const deliveries: Delivery[] = [];
+  const putEvent = async (event: unknown): Promise<Delivery[]> => {
+    const delivered: Delivery[] = [];
+    for (const [rule, r] of Object.entries(workflow.rules)) {
+      if (!matchesPattern(event, r.pattern as EventPattern)) continue;
+      const target = r.targetArn ? workflow.functions[r.targetArn] : undefined;
+      if (!target) continue;
+      const delivery: Delivery = { rule, target, event, at: Date.now() };
+      deliveries.push(delivery);
+      delivered.push(delivery);
+      try {
+        delivery.result = await loadHandler(target)(event as never);
+      } catch (error) {
+        delivery.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      }
+    }
+    return delivered;
+  };
+  const pending = new Set<Promise<unknown>>();
+  const deliverAsync = (event: unknown) => {
+    const p = putEvent(event).finally(() => pending.delete(p));
+    pending.add(p);
+  };
+  emulator.events.on('event', deliverAsync);
+  stepFunctions.events.on('event', deliverAsync);
+
+  return {
+    workflow,
+    emulator,
+    stepFunctions,
+    stateMachineArn: STATE_MACHINE_ARN,
+    tableName: workflow.tableName,
+    timeScale,
+    env,
+    deliveries,
+    putEvent,
+    ms,
+    async close() {
+      emulator.events.off('event', deliverAsync);
+      stepFunctions.events.off('event', deliverAsync);
+      await Promise.allSettled([...pending]);
+      await stepFunctions.close();
+      await emulator.close();
+      await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+    },
+  };
+}
