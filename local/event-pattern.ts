@@ -25,9 +25,11 @@ function matchesOne(value: Json | undefined, condition: Json): boolean {
       return (value !== undefined) === arg;
     case 'anything-but': {
       if (value === undefined) return false;
-      if (arg && typeof arg === 'object' && !Array.isArray(arg) && 'prefix' in arg) return !(typeof value === 'string' && value.startsWith(String(arg.prefix)));
-      const excluded = Array.isArray(arg) ? arg : [arg];
-      return !excluded.includes(value as Json);
+      if (arg && typeof arg === 'object' && !Array.isArray(arg) && 'prefix' in arg) {
+        return !(typeof value === 'string' && value.startsWith(String((arg as { prefix: Json }).prefix)));
+      }
+      const excluded: Json[] = Array.isArray(arg) ? arg : [arg ?? null];
+      return !excluded.includes(value);
     }
     case 'numeric': {
       if (typeof value !== 'number' || !Array.isArray(arg)) return false;

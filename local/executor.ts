@@ -83,6 +83,8 @@ export interface StartOptions {
 export interface RunningExecution {
   executionArn: string;
   name: string;
+  /** The event history so far, growing while the execution runs. */
+  events: ExecutionEvent[];
   abort(): void;
   result: Promise<ExecutionResult>;
 }
@@ -152,5 +154,5 @@ export function startExecution(workflow: SynthesizedWorkflow, options: StartOpti
       throw error;
     }
   })();
-  return { executionArn, name, abort: () => execution.abort(), result };
+  return { executionArn, name, events, abort: () => execution.abort(), result };
 }

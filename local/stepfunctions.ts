@@ -16,6 +16,7 @@ export const STATE_MACHINE_NAME = 'Promotion';
 export const STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${STATE_MACHINE_NAME}`;
 
 /** Execution names: 1–80 characters, none of whitespace, < > { } [ ] ? * " # % \ ^ | ~ ` $ & , ; : / or control characters. */
+// eslint-disable-next-line no-control-regex -- the API reference forbids control characters in names
 const NAME_FORBIDDEN = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/;
 
 interface Execution {
@@ -104,7 +105,7 @@ export class LocalStepFunctions {
       throw new SfnError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
     }
     const running = startExecution(this.options.workflow, { input: parsed, name, handlers: this.options.handlers, waitMs: this.options.waitMs });
-    const execution: Execution = { arn, name, input: raw, status: 'RUNNING', startDate: new Date(), events: [], running, done: Promise.resolve(undefined) };
+    const execution: Execution = { arn, name, input: raw, status: 'RUNNING', startDate: new Date(), events: running.events, running, done: Promise.resolve(undefined) };
     execution.done = running.result.then((result) => {
       execution.events = result.events;
       if (execution.status === 'RUNNING') {
@@ -175,8 +176,7 @@ export class LocalStepFunctions {
   }
 
   private history(e: Execution, reverse: boolean) {
-    const source = e.status === 'RUNNING' ? [] : e.events;
-    const events = source.map((ev, i) => {
+    const events = e.events.map((ev, i) => {
       const base = { id: i + 1, previousEventId: i, timestamp: ev.at / 1000 };
       switch (ev.type) {
         case 'StateEntered':
