@@ -18,7 +18,8 @@ const path = (key: keyof PromotionState) => `$.${STATE_KEYS[key]}`;
 /**
  * The promotion workflow, JSONPath only (what aws-local-stepfunctions runs locally too):
  * validate → lock → describe blue → create green → stand green up at weight 0 → wait →
- * validate green → shift → confirm → bake (guardrail alarms) → finalize → clean blue → record.
+ * validate green → shift → confirm → bake (guardrail alarms, event-driven with a poll backstop) →
+ * finalize → clean blue → record.
  * Every step after the lock catches into the rollback loop, which converges to blue and
  * ends in Fail `PromotionRolledBack` (or `PromotionFailed` when blue was never touched).
  */
@@ -113,9 +114,24 @@ export class PromotionDefinition extends Construct {
     finalize.next(waitFor('finalize', 'GreenAlone', cleanupBlue));
 
     const checkGuardrails = onFailure(task('CheckGuardrails', 'check-guardrails', 'bake'));
+    // The bake waits on a task token for one poll interval: the alarm trigger (or an abort)
+    // fails the task and the rollback starts at once; otherwise the timeout leads to a poll.
+    const awaitGuardrails = new tasks.LambdaInvoke(this, 'Bake', {
+      stateName: 'Bake',
+      lambdaFunction: functions['await-guardrails'],
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: sfn.TaskInput.fromObject({ token: sfn.JsonPath.taskToken, 'state.$': '$' }),
+      taskTimeout: sfn.Timeout.duration(pollInterval),
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    awaitGuardrails.addRetry({ errors: [...RETRYABLE_ERRORS], interval: Duration.seconds(2), maxAttempts: 6, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
+    awaitGuardrails.addCatch(checkGuardrails, { errors: ['States.Timeout'], resultPath: sfn.JsonPath.DISCARD });
+    awaitGuardrails.addCatch(rollback, { errors: ['GuardrailAlarm', 'PromotionAborted'], resultPath: path('failure') });
+    awaitGuardrails.addCatch(checkGuardrails, { errors: ['States.ALL'], resultPath: sfn.JsonPath.DISCARD });
+    awaitGuardrails.next(checkGuardrails);
     const bakeDone = new sfn.Choice(this, 'BakeDone?', { stateName: 'BakeDone?' })
       .when(sfn.Condition.booleanEquals('$.bake.done', true), finalize)
-      .otherwise(new sfn.Wait(this, 'Bake', { stateName: 'Bake', time: sfn.WaitTime.duration(pollInterval) }).next(checkGuardrails));
+      .otherwise(awaitGuardrails);
     checkGuardrails.next(bakeDone);
     const startBake = onFailure(task('StartBake', 'start-bake', 'bake'));
     startBake.next(bakeDone);

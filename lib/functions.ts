@@ -21,6 +21,7 @@ export const STEPS = [
   'validate-green',
   'shift-traffic',
   'start-bake',
+  'await-guardrails',
   'check-guardrails',
   'finalize',
   'cleanup',
@@ -30,7 +31,7 @@ export const STEPS = [
 export type StepName = (typeof STEPS)[number];
 
 /** Functions that start or steer promotions from events (EventBridge targets), by folder under lambdas/. */
-export const TRIGGERS = ['on-approval'] as const;
+export const TRIGGERS = ['on-approval', 'on-alarm'] as const;
 export type TriggerName = (typeof TRIGGERS)[number];
 export type FunctionName = StepName | TriggerName;
 

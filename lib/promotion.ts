@@ -11,6 +11,7 @@ import { OWN_PREFIX_LENGTH } from '../lambdas/shared/naming';
 import { acknowledgeWildcard } from './nag';
 import { ENV } from '../lambdas/shared/settings';
 import type { Routes } from '../lambdas/shared/triggers';
+import { IN_FLIGHT_INDEX } from '../lambdas/shared/locks';
 import { PromotionDefinition } from './definition';
 import { STEPS, StepFunction, type StepName, type TriggerName } from './functions';
 
@@ -55,6 +56,12 @@ export interface BlueGreenPromotionProps {
    * @default - no approval trigger: promotions start from the console, the API or the CLI
    */
   readonly approvalRoutes?: Routes;
+  /**
+   * Roll back within seconds when a guardrail alarm goes to ALARM (EventBridge rule on
+   * CloudWatch Alarm State Change), instead of at the bake's next poll.
+   * @default true
+   */
+  readonly alarmTrigger?: boolean;
   /** Retention of every log group. @default RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
   /** Removal policy of the history table. @default RemovalPolicy.RETAIN */
@@ -74,8 +81,11 @@ export class BlueGreenPromotion extends Construct {
   public readonly triggers: Partial<Record<TriggerName, StepFunction>> = {};
   /** The rule starting promotions on Model Registry approvals, when `approvalRoutes` is set. */
   public readonly approvalRule?: events.Rule;
+  /** The rule sending guardrail alarms to the promotions in flight, unless `alarmTrigger` is false. */
+  public readonly alarmRule?: events.Rule;
   public readonly table: dynamodb.Table;
   public readonly logGroup: logs.LogGroup;
+  private readonly tableAccess: (fn: iam.IGrantable, actions: string[]) => unknown;
 
   constructor(scope: Construct, id: string, props: BlueGreenPromotionProps) {
     super(scope, id);
@@ -92,6 +102,16 @@ export class BlueGreenPromotion extends Construct {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    /** Item access on the table itself (Table.grant would add every index as `index/*`). */
+    const tableAccess = (fn: iam.IGrantable, actions: string[]) =>
+      fn.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [this.table.tableArn] }));
+    this.tableAccess = tableAccess;
+    // Sparse: only lock items carry `inFlight`, so this index lists the promotions in flight.
+    this.table.addGlobalSecondaryIndex({
+      indexName: IN_FLIGHT_INDEX,
+      partitionKey: { name: 'inFlight', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'endpointName', type: dynamodb.AttributeType.STRING },
     });
 
     const environment: Record<string, string> = {
@@ -142,6 +162,24 @@ export class BlueGreenPromotion extends Construct {
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       comment: 'sagemaker-bluegreen: promote an approved model package onto a SageMaker endpoint, blue/green, with rollback',
     });
+
+    // Every wait loop reads the lock for abort requests; the bake parks its task token on it.
+    for (const step of ['wait-for-endpoint', 'check-guardrails', 'await-guardrails'] as const) tableAccess(this.functions[step], ['dynamodb:GetItem']);
+    tableAccess(this.functions['await-guardrails'], ['dynamodb:UpdateItem']);
+
+    if (props.alarmTrigger ?? true) {
+      const onAlarm = new StepFunction(this, 'OnAlarm', { step: 'on-alarm', environment, logRetention, removalPolicy: RemovalPolicy.DESTROY });
+      this.triggers['on-alarm'] = onAlarm;
+      tableAccess(onAlarm, ['dynamodb:UpdateItem']);
+      onAlarm.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${this.table.tableArn}/index/${IN_FLIGHT_INDEX}`] }));
+      this.stateMachine.grantTaskResponse(onAlarm);
+      // Any alarm: the guardrails named in an execution input are only known at run time; the function filters.
+      this.alarmRule = new events.Rule(this, 'AlarmRule', {
+        description: 'sagemaker-bluegreen: roll back the promotion in flight whose guardrail alarm went to ALARM',
+        eventPattern: { source: ['aws.cloudwatch'], detailType: ['CloudWatch Alarm State Change'], detail: { state: { value: ['ALARM'] } } },
+        targets: [new targets.LambdaFunction(onAlarm, { retryAttempts: 8, maxEventAge: Duration.minutes(15) })],
+      });
+    }
 
     const routes = props.approvalRoutes ?? {};
     if (Object.keys(routes).length > 0) {
@@ -195,7 +233,8 @@ export class BlueGreenPromotion extends Construct {
 
     allow('validate-input', ['sagemaker:DescribeModelPackage'], packages);
     allow('validate-input', ['cloudwatch:DescribeAlarms'], ['*']);
-    this.table.grant(this.functions['acquire-lock'], 'dynamodb:PutItem', 'dynamodb:GetItem');
+    const tableAccess = this.tableAccess;
+    tableAccess(this.functions['acquire-lock'], ['dynamodb:PutItem', 'dynamodb:GetItem']);
 
     describeEndpoint('describe-blue');
     allow('describe-blue', ['sagemaker:DescribeEndpointConfig'], [anyConfig]);
@@ -233,7 +272,7 @@ export class BlueGreenPromotion extends Construct {
     describeEndpoint('rollback');
     // The rollback returns to blue's config, which may predate this tool, hence any config.
     allow('rollback', ['sagemaker:UpdateEndpointWeightsAndCapacities', 'sagemaker:UpdateEndpoint', 'sagemaker:DeleteEndpoint'], [...endpoints, anyConfig]);
-    this.table.grant(this.functions['record-outcome'], 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+    tableAccess(this.functions['record-outcome'], ['dynamodb:UpdateItem', 'dynamodb:DeleteItem']);
 
     // Every wildcard above, acknowledged one by one with the reason it cannot be narrower.
     acknowledgeWildcard(this, '*', 'Only for actions without resource-level permissions: xray:PutTraceSegments/PutTelemetryRecords, cloudwatch:DescribeAlarms, sagemaker:ListEndpoints, sagemaker:ListModelPackages (service authorization reference).');

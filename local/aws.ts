@@ -86,11 +86,16 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
 
   const table = workflow.template.Resources[workflow.tableName]!.Properties as Record<string, never>;
   await new DynamoDBClient({ endpoint: dynamoUrl }).send(
-    new CreateTableCommand({ TableName: workflow.tableName, KeySchema: table.KeySchema, AttributeDefinitions: table.AttributeDefinitions, BillingMode: 'PAY_PER_REQUEST' }),
+    new CreateTableCommand({
+      TableName: workflow.tableName,
+      KeySchema: table.KeySchema,
+      AttributeDefinitions: table.AttributeDefinitions,
+      GlobalSecondaryIndexes: table.GlobalSecondaryIndexes,
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
   );
 
-  const pollSeconds = Number(workflow.environment.POLL_SECONDS ?? 30);
-  const stepFunctions = new LocalStepFunctions({ workflow, handlers: loadHandlers(), waitMs: ms(pollSeconds) });
+  const stepFunctions = new LocalStepFunctions({ workflow, handlers: loadHandlers(), secondsToMs: ms });
   env.AWS_ENDPOINT_URL_SFN = await stepFunctions.listen();
   process.env.AWS_ENDPOINT_URL_SFN = env.AWS_ENDPOINT_URL_SFN;
   for (const [name, own] of Object.entries(workflow.functionEnvironments)) {

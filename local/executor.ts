@@ -19,6 +19,29 @@ if (!P.withResolvers) {
 }
 
 export type StepHandler = (event: never) => Promise<unknown>;
+
+/**
+ * Task tokens of `.waitForTaskToken` states waiting for SendTaskSuccess/SendTaskFailure
+ * (aws-local-stepfunctions has no callback pattern; the local runner provides it).
+ */
+const waitingTasks = new Map<string, { resolve: (output: unknown) => void; reject: (error: Error) => void }>();
+
+class TaskError extends Error {
+  constructor(name: string, cause?: string) {
+    super(cause ?? name, { cause: cause ?? '' });
+    this.name = name;
+  }
+}
+
+/** Ends a waiting task as SendTaskSuccess/SendTaskFailure would; false when the token is unknown or already used. */
+export function completeTask(token: string, outcome: { output: unknown } | { error: string; cause?: string }): boolean {
+  const waiting = waitingTasks.get(token);
+  if (!waiting) return false;
+  waitingTasks.delete(token);
+  if ('output' in outcome) waiting.resolve(outcome.output);
+  else waiting.reject(new TaskError(outcome.error, outcome.cause));
+  return true;
+}
 export type StepHandlers = Record<StepName, StepHandler>;
 
 /** A function's handler as deployed: its module under lambdas/, loaded in-process. */
@@ -73,8 +96,8 @@ export interface StartOptions {
   input: unknown;
   name?: string;
   handlers: StepHandlers;
-  /** Real milliseconds each Wait state lasts (default 0): the compressed clock. */
-  waitMs?: number;
+  /** The compressed clock: real milliseconds for a state's simulated seconds (Wait states, task timeouts). Default: 0 ms. */
+  secondsToMs?: (seconds: number) => number;
   /** Real milliseconds between retries (default 0). */
   retryMs?: number;
   onEvent?: (event: ExecutionEvent) => void;
@@ -94,25 +117,58 @@ export function startExecution(workflow: SynthesizedWorkflow, options: StartOpti
   const name = options.name ?? randomUUID();
   const stateMachineArn = 'arn:aws:states:us-east-1:111122223333:stateMachine:Promotion';
   const executionArn = stateMachineArn.replace(':stateMachine:', ':execution:') + `:${name}`;
+  const clock = options.secondsToMs ?? (() => 0);
+  const states = (workflow.definition.States ?? {}) as Record<string, { Type: string; Resource?: string; Seconds?: number; TimeoutSeconds?: number }>;
+  const invoke = async (step: StepName, payload: unknown) => {
+    try {
+      return (await options.handlers[step](payload as never)) as never;
+    } catch (error) {
+      throw new LambdaFunctionError(error);
+    }
+  };
   const taskHandlers = Object.fromEntries(
-    Object.entries(workflow.taskSteps).map(([stateName, step]) => [
-      stateName,
-      async (payload: unknown) => {
-        try {
-          return (await options.handlers[step](payload as never)) as never;
-        } catch (error) {
-          throw new LambdaFunctionError(error);
-        }
-      },
-    ]),
+    Object.entries(workflow.taskSteps).map(([stateName, step]) => {
+      const state = states[stateName]!;
+      if (!state.Resource?.endsWith('.waitForTaskToken')) return [stateName, (payload: unknown) => invoke(step, payload)];
+      // Callback pattern: invoke the function with the token, then wait for SendTask* or the (compressed) timeout.
+      return [
+        stateName,
+        async (parameters: unknown) => {
+          const payload = (parameters as { Payload?: { token?: string } }).Payload ?? (parameters as { token?: string });
+          const token = payload.token;
+          if (!token) throw new Error(`${stateName}: waitForTaskToken payload carries no token`);
+          const outcome = new Promise<unknown>((resolve, reject) => waitingTasks.set(token, { resolve, reject }));
+          await invoke(step, payload);
+          let timer: NodeJS.Timeout | undefined;
+          const timeout = new Promise<never>((_resolve, reject) => {
+            timer = setTimeout(() => {
+              waitingTasks.delete(token);
+              reject(new TaskError('States.Timeout'));
+            }, clock(state.TimeoutSeconds ?? 99_999_999));
+          });
+          try {
+            return (await Promise.race([outcome, timeout])) as never;
+          } finally {
+            clearTimeout(timer);
+            waitingTasks.delete(token);
+          }
+        },
+      ];
+    }),
   );
-  const waits = Object.fromEntries(workflow.waitStates.map((s) => [s, options.waitMs ?? 0]));
+  const waits = Object.fromEntries(workflow.waitStates.map((s) => [s, clock(states[s]?.Seconds ?? 0)]));
   const retries = Object.fromEntries(Object.keys(workflow.taskSteps).map((s) => [s, options.retryMs ?? 0]));
   const startedAt = new Date();
   const machine = new StateMachine(workflow.definition as never, { validationOptions: { checkArn: false, checkPaths: true } } as never);
   const execution = machine.run(options.input as never, {
     overrides: { taskResourceLocalHandlers: taskHandlers, waitTimeOverrides: waits, retryIntervalOverrides: retries },
     context: {
+      // A fresh token each time a state reads $$.Task.Token (the callback pattern).
+      Task: {
+        get Token() {
+          return `${name}:${randomUUID()}`;
+        },
+      },
       Execution: { Id: executionArn, Name: name, StartTime: startedAt.toISOString(), Input: options.input as never, RoleArn: 'arn:aws:iam::111122223333:role/local' },
       StateMachine: { Id: stateMachineArn, Name: 'Promotion' },
     } as never,

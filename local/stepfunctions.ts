@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startExecution, type ExecutionEvent, type ExecutionResult, type RunningExecution, type StepHandlers } from './executor';
+import { completeTask, startExecution, type ExecutionEvent, type ExecutionResult, type RunningExecution, type StepHandlers } from './executor';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type SynthesizedWorkflow } from './template';
 
 /**
@@ -44,8 +44,8 @@ class SfnError extends Error {
 export interface LocalStepFunctionsOptions {
   workflow: SynthesizedWorkflow;
   handlers: StepHandlers;
-  /** Real ms each Wait state lasts: the compressed clock. */
-  waitMs: number;
+  /** The compressed clock: real ms for simulated seconds. */
+  secondsToMs: (seconds: number) => number;
 }
 
 export class LocalStepFunctions {
@@ -104,7 +104,7 @@ export class LocalStepFunctions {
       if (existing.status === 'RUNNING' && existing.input === raw) return { executionArn: arn, startDate: existing.startDate.getTime() / 1000 };
       throw new SfnError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
     }
-    const running = startExecution(this.options.workflow, { input: parsed, name, handlers: this.options.handlers, waitMs: this.options.waitMs });
+    const running = startExecution(this.options.workflow, { input: parsed, name, handlers: this.options.handlers, secondsToMs: this.options.secondsToMs });
     const execution: Execution = { arn, name, input: raw, status: 'RUNNING', startDate: new Date(), events: running.events, running, done: Promise.resolve(undefined) };
     execution.done = running.result.then((result) => {
       execution.events = result.events;
@@ -213,6 +213,18 @@ export class LocalStepFunctions {
           });
         return { executions: executions.slice(0, Number(body.maxResults ?? 100) || 100) };
       }
+      case 'SendTaskSuccess':
+      case 'SendTaskFailure': {
+        const token = String(body.taskToken ?? '');
+        const known = operation === 'SendTaskSuccess'
+          ? completeTask(token, { output: JSON.parse(String(body.output ?? '{}')) })
+          : completeTask(token, { error: String(body.error ?? 'States.TaskFailed'), cause: body.cause === undefined ? undefined : String(body.cause) });
+        // A token that is no longer waiting (timed out, or its execution ended): TaskTimedOut, as the API reference says.
+        if (!known) throw new SfnError('TaskTimedOut', 'Task Timed Out: the task token is no longer valid');
+        return {};
+      }
+      case 'SendTaskHeartbeat':
+        return {};
       case 'GetExecutionHistory':
         return this.history(this.get(String(body.executionArn)), body.reverseOrder === true);
       case 'DescribeStateMachine':

@@ -126,7 +126,8 @@ export function workflowFromTemplate(template: CfnTemplate): SynthesizedWorkflow
   for (const [name, state] of Object.entries(states)) {
     if (state.Type === 'Wait') waitStates.push(name);
     if (state.Type !== 'Task') continue;
-    const arn = state.Resource === 'arn:aws:states:::lambda:invoke' ? state.Parameters?.FunctionName : state.Resource;
+    const viaIntegration = state.Resource?.startsWith('arn:aws:states:::lambda:invoke');
+    const arn = viaIntegration ? state.Parameters?.FunctionName : state.Resource;
     const step = arn ? stepByArn.get(arn) : undefined;
     if (!step) throw new Error(`task state ${name} calls ${arn}, which is no step function of the template`);
     taskSteps[name] = step;

@@ -25,6 +25,7 @@ export const handler = step('acquire-lock', stateKeys, async (state: PromotionSt
           executionArn: p.executionArn,
           modelPackageArn: p.modelPackageArn,
           acquiredAt,
+          inFlight: 'yes',
         },
         ConditionExpression: 'attribute_not_exists(endpointName) OR promotionId = :me',
         ExpressionAttributeValues: { ':me': p.id },

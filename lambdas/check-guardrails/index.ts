@@ -3,11 +3,13 @@ import { cloudwatch } from '../shared/clients/cloudwatch';
 import type { BakeState, PromotionState } from '../shared/contracts';
 import { judgeGuardrails } from '../shared/decisions';
 import { GuardrailAlarm } from '../shared/errors';
+import { throwIfAbortRequested } from '../shared/abort';
 import { stateKeys, step } from '../shared/handler';
 
 /** One poll of the bake: any guardrail alarm in ALARM (or gone) rolls back; otherwise count the poll. */
 export const handler = step('check-guardrails', stateKeys, async (state: PromotionState): Promise<BakeState> => {
   const bake = state.bake!;
+  await throwIfAbortRequested(state);
   const alarms: Pick<MetricAlarm, 'AlarmName' | 'StateValue' | 'StateReason'>[] = [];
   for (let i = 0; i < bake.alarmNames.length; i += 100) {
     const page = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: bake.alarmNames.slice(i, i + 100), AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }));

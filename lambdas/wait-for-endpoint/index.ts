@@ -1,6 +1,7 @@
 import type { WaitEvent, WaitResult } from '../shared/contracts';
 import { expectationFor, judgeEndpoint } from '../shared/decisions';
 import { DeadlineExceeded, GreenNotInService, UnexpectedEndpointState } from '../shared/errors';
+import { throwIfAbortRequested } from '../shared/abort';
 import { step } from '../shared/handler';
 import { describeEndpointIfExists } from '../shared/sagemaker';
 
@@ -16,6 +17,7 @@ export const handler = step(
   (e: WaitEvent) => ({ endpointName: e.state.promotion.endpointName, promotionId: e.state.promotion.id }),
   async ({ phase, state }): Promise<WaitResult> => {
     const p = state.promotion;
+    await throwIfAbortRequested(state);
     const attempt = state.wait?.phase === phase ? state.wait.attempt + 1 : 1;
     const endpoint = await describeEndpointIfExists(p.endpointName);
     const verdict = judgeEndpoint(endpoint, expectationFor(phase, state), attempt, p.inServicePolls);

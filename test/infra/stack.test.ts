@@ -2,6 +2,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { parseAppConfig } from '../../lib/config';
+import { STEPS, TRIGGERS } from '../../lib/functions';
 import { BlueGreenPromotion, type BlueGreenPromotionProps } from '../../lib/promotion';
 import { BlueGreenStack } from '../../lib/stack';
 import { defaultLocalConfig } from '../../local/template';
@@ -36,18 +37,24 @@ describe('BlueGreenStack', () => {
     });
   });
 
-  test('every step is a Lambda on Node.js 24 / arm64 with active tracing, JSON logs to its own log group, and its step named in the environment', () => {
+  test('every step and trigger is a Lambda on Node.js 24 / arm64 with active tracing, JSON logs to its own log group, and its step named in the environment', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(14);
+    expect(Object.keys(functions)).toHaveLength(STEPS.length + TRIGGERS.length);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         TracingConfig: { Mode: 'Active' },
         LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.stringMatching(/Logs/) } },
-        Environment: { Variables: expect.objectContaining({ BLUEGREEN_STEP: expect.any(String), TABLE_NAME: { Ref: expect.stringMatching(/History/) } }) },
+        Environment: { Variables: expect.objectContaining({ BLUEGREEN_STEP: expect.any(String) }) },
       });
     }
+    // Every function but the approval trigger works with the lock/history table.
+    const withoutTable = Object.values(functions)
+      .map((fn) => (fn.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables)
+      .filter((vars) => vars.TABLE_NAME === undefined)
+      .map((vars) => vars.BLUEGREEN_STEP);
+    expect(withoutTable).toEqual(['on-approval']);
   });
 
   test('the history table is encrypted, point-in-time recoverable and retained', () => {
@@ -105,6 +112,30 @@ describe('BlueGreenStack', () => {
     const nagStack = new BlueGreenStack(nagApp, 'Nag', { config: parseAppConfig(defaultLocalConfig()), env });
     const report = new AwsSolutionsChecks(nagApp).validateScope(nagStack);
     expect(report.violations.map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+  });
+});
+
+describe('triggers', () => {
+  test('approvals of the configured groups reach the approval function; alarms to ALARM reach the alarm function', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.sagemaker'],
+        'detail-type': ['SageMaker Model Package State Change'],
+        detail: { ModelPackageGroupName: ['churn-models'], ModelApprovalStatus: ['Approved', 'Rejected'] },
+      },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('OnApproval'), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 8 } })],
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], detail: { state: { value: ['ALARM'] } } },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('OnAlarm'), 'Arn'] } })],
+    });
+  });
+
+  test('the alarm function may only answer task tokens of this state machine and query the in-flight index', () => {
+    const sendTask = statements().filter((s) => actions(s).includes('states:SendTaskFailure'));
+    expect(sendTask).toEqual([expect.objectContaining({ Resource: { Ref: expect.stringMatching(/StateMachine/) } })]);
+    const query = statements().filter((s) => actions(s).includes('dynamodb:Query'));
+    expect(JSON.stringify(query)).toMatch(/\/index\/InFlight/);
   });
 });
 

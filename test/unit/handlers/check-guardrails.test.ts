@@ -1,10 +1,13 @@
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/check-guardrails';
 import type { PromotionState } from '../../../lambdas/shared/contracts';
 import { cloudWatchError, quietMetrics, setStepEnvironment, stateAt } from '../../support/fixtures';
 
 const cloudwatch = mockClient(CloudWatchClient);
+/** The lock: every wait loop reads it for an abort request. */
+const dynamo = mockClient(DynamoDBDocumentClient);
 quietMetrics();
 
 const state = stateAt('baking', { promotion: { guardrailAlarmNames: ['churn-5xx'] } });
@@ -12,6 +15,8 @@ const bake = state.bake!;
 const withBake = (changes: Partial<typeof bake>): PromotionState => ({ ...state, bake: { ...bake, ...changes } });
 
 beforeEach(() => {
+  dynamo.reset();
+  dynamo.on(GetCommand).resolves({});
   cloudwatch.reset();
   setStepEnvironment();
   cloudwatch.on(DescribeAlarmsCommand).callsFake((input: { AlarmNames?: string[] }) => ({
@@ -73,5 +78,15 @@ describe('check-guardrails', () => {
     cloudwatch.on(DescribeAlarmsCommand).rejects(cloudWatchError('Throttling', 'Rate exceeded'));
 
     await expect(handler(state)).rejects.toMatchObject({ name: 'Throttling' });
+  });
+  test('GIVEN an operator asked to abort (lock flag) WHEN polled THEN PromotionAborted with their reason, before any alarm is read', async () => {
+    dynamo.on(GetCommand).resolves({ Item: { promotionId: state.promotion.id, abortRequested: { error: 'PromotionAborted', reason: 'bad numbers (bluegreen rollback by jane)', at: 'now' } } });
+    await expect(handler(state)).rejects.toMatchObject({ name: 'PromotionAborted', message: 'bad numbers (bluegreen rollback by jane)' });
+    expect(cloudwatch).not.toHaveReceivedCommand(DescribeAlarmsCommand);
+  });
+
+  test('GIVEN an abort flag left by another promotion WHEN polled THEN it is ignored', async () => {
+    dynamo.on(GetCommand).resolves({ Item: { promotionId: 'someone-else', abortRequested: { error: 'PromotionAborted', reason: 'x', at: 'now' } } });
+    await expect(handler(state)).resolves.toMatchObject({ pollsDone: 1 });
   });
 });

@@ -1,10 +1,13 @@
 import { DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { PromotionState } from '../../../lambdas/shared/contracts';
 import { handler } from '../../../lambdas/wait-for-endpoint';
 import { anEndpoint, BLUE_CONFIG, BLUE_VARIANT, ENDPOINT, notFound, quietMetrics, setStepEnvironment, stateAt, throttled } from '../../support/fixtures';
 
 const sagemaker = mockClient(SageMakerClient);
+/** The lock: every wait loop reads it for an abort request. */
+const dynamo = mockClient(DynamoDBDocumentClient);
 quietMetrics();
 
 /** Green was just asked to stand up; inServicePolls = 4 in the fixture. */
@@ -15,6 +18,8 @@ const pairInService = anEndpoint(names.pairConfig, [{ name: BLUE_VARIANT, weight
 const withWait = (phase: 'standUp' | 'shift', attempt: number): PromotionState => ({ ...state, wait: { phase, attempt, ready: false, status: 'Updating' } });
 
 beforeEach(() => {
+  dynamo.reset();
+  dynamo.on(GetCommand).resolves({});
   sagemaker.reset();
   setStepEnvironment();
   sagemaker.on(DescribeEndpointCommand).resolves(pairInService);
@@ -94,5 +99,10 @@ describe('wait-for-endpoint', () => {
     sagemaker.on(DescribeEndpointCommand).rejects(throttled());
 
     await expect(handler({ phase: 'standUp', state })).rejects.toMatchObject({ name: 'ThrottlingException' });
+  });
+  test('GIVEN the alarm trigger flagged the lock WHEN polled THEN GuardrailAlarm with the alarm reason', async () => {
+    const s = stateAt('shifted');
+    dynamo.on(GetCommand).resolves({ Item: { promotionId: s.promotion.id, abortRequested: { error: 'GuardrailAlarm', reason: 'guardrail alarm x is in ALARM: Threshold Crossed', at: 'now' } } });
+    await expect(handler({ phase: 'shift', state: s })).rejects.toMatchObject({ name: 'GuardrailAlarm', message: expect.stringMatching(/Threshold Crossed/) });
   });
 });
