@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/create-green';
-import { MANAGED_TAG, PACKAGE_TAG, VERSION_TAG } from '../../../lambdas/shared/sagemaker';
+import { ENVIRONMENT_TAG, MANAGED_TAG, PACKAGE_TAG, VERSION_TAG } from '../../../lambdas/shared/sagemaker';
 import { ENV } from '../../../lambdas/shared/settings';
 import {
   alreadyExists,
@@ -34,11 +34,14 @@ quietMetrics();
 
 const state = stateAt('described');
 const { names } = state.promotion;
-const tags = [
+/** Green over a blue serves as the green environment; a first deployment starts as blue. */
+const tagsAs = (environment: 'blue' | 'green') => [
   { Key: MANAGED_TAG, Value: PROMOTION_ID },
   { Key: VERSION_TAG, Value: '2' },
   { Key: PACKAGE_TAG, Value: packageArn(2) },
+  { Key: ENVIRONMENT_TAG, Value: environment },
 ];
+const tags = tagsAs('green');
 const vpc = { SecurityGroupIds: ['sg-0123456789abcdef0'], Subnets: ['subnet-0123456789abcdef0'] };
 const blueVariant = { VariantName: BLUE_VARIANT, ModelName: BLUE_MODEL, InstanceType: 'ml.m5.large' as const, InitialInstanceCount: 1, InitialVariantWeight: 1, VolumeSizeInGB: 64 };
 
@@ -175,7 +178,7 @@ describe('create-green', () => {
     expect(sagemaker).toHaveReceivedCommandWith(CreateEndpointConfigCommand, {
       EndpointConfigName: names.greenConfig,
       ProductionVariants: [{ VariantName: names.variant, ModelName: names.model, InstanceType: 'ml.m5.xlarge', InitialInstanceCount: 1, InitialVariantWeight: 1 }],
-      Tags: tags,
+      Tags: tagsAs('blue'),
     });
     expect(sagemaker).not.toHaveReceivedCommand(DescribeEndpointCommand);
   });
