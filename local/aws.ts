@@ -64,7 +64,13 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   const timeScale = options.timeScale ?? 600;
   const ms = (seconds: number) => (seconds * 1000) / timeScale;
   const workflow = workflowFromTemplate(synthesizeTemplate(options.config));
-  const emulator = await startEmulator({ provisioningMs: ms(options.provisioningSeconds ?? 300), timeScale, alarmEvaluationMs: Math.max(20, ms(10)) });
+  const emulator = await startEmulator({
+    provisioningMs: ms(options.provisioningSeconds ?? 300),
+    // Assumed: a weights-only change takes ~10 s (SageMaker documents no duration; nothing is provisioned).
+    weightsUpdateMs: ms(10),
+    timeScale,
+    alarmEvaluationMs: Math.max(20, ms(10)),
+  });
   const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', resolve));
   const dynamoUrl = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;

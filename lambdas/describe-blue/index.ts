@@ -5,7 +5,7 @@ import { unsupportedReasons } from '../shared/decisions';
 import { EndpointNotReady, UnsupportedEndpoint } from '../shared/errors';
 import { stateKeys, step } from '../shared/handler';
 import { describeEndpointIfExists } from '../shared/sagemaker';
-import { modelPackageParts } from '../shared/input';
+import { modelPackageParts } from '../shared/arns';
 
 /** What the endpoint serves now. No endpoint → a first deployment. */
 export const handler = step('describe-blue', stateKeys, async (state: PromotionState): Promise<BlueState> => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+export { modelPackageParts } from './arns';
 
 /**
  * SageMaker name rules, from the API reference (e.g. CreateEndpoint: EndpointName,
@@ -96,11 +97,6 @@ export function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
-export function modelPackageParts(arn: string): { region: string; account: string; group: string; version: number } {
-  const match = /^arn:aws[a-z-]*:sagemaker:([a-z0-9-]+):(\d{12}):model-package\/([^/]+)\/(\d+)$/.exec(arn);
-  if (!match) throw new Error(`not a versioned model package ARN: ${arn}`);
-  return { region: match[1]!, account: match[2]!, group: match[3]!, version: Number(match[4]) };
-}
 
 /** The JSON Schema shipped in schema/ for console and API users (draft 2020-12). */
 export function promotionInputJsonSchema(): Record<string, unknown> {

@@ -39,6 +39,11 @@ export interface EmulatorOptions {
   port?: number;
   /** Real ms an endpoint stays Creating/Updating/Deleting before the next state; default 300. */
   provisioningMs?: number;
+  /**
+   * Real ms a weights-only UpdateEndpointWeightsAndCapacities stays Updating; default provisioningMs / 10.
+   * The API reference gives no duration; weights change without provisioning, so it is modelled as short.
+   */
+  weightsUpdateMs?: number;
   /** Simulated seconds per real second for metric/alarm periods; default 1 (60: a 60 s Period spans 1 real second). */
   timeScale?: number;
   /** How often alarms are evaluated (real ms); default 100. */
@@ -122,6 +127,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     accountId,
     region,
     provisioningMs: options.provisioningMs ?? 300,
+    weightsUpdateMs: options.weightsUpdateMs ?? Math.round((options.provisioningMs ?? 300) / 10),
     faults,
     events,
     timers,

@@ -114,6 +114,8 @@ export interface SageMakerOptions {
   accountId: string;
   region: string;
   provisioningMs: number;
+  /** Real ms a weights-only UpdateEndpointWeightsAndCapacities stays Updating (nothing is provisioned). */
+  weightsUpdateMs: number;
   faults: Faults;
   events: EventEmitter;
   timers: Timers;
@@ -577,7 +579,9 @@ export class SageMakerService {
     ep.modified = Date.now();
     const pending: Pending = { kind: 'weights', configName: ep.configName, variants: [], startedAt: Date.now(), outcome: { type: 'success' } };
     ep.pending = pending;
-    pending.timer = this.o.timers.after(this.o.provisioningMs, () => this.completeDeployment(ep, pending));
+    // New instances take a fleet's provisioning time; a weights-only change is applied quickly.
+    const capacityChange = desired.some((d) => typeof d.DesiredInstanceCount === 'number');
+    pending.timer = this.o.timers.after(capacityChange ? this.o.provisioningMs : this.o.weightsUpdateMs, () => this.completeDeployment(ep, pending));
     return { EndpointArn: ep.arn };
   }
 

@@ -1,0 +1,48 @@
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { modelPackageParts } from '../../lambdas/shared/input';
+import type { StackOptions } from '../aws';
+import type { Context } from '../context';
+import { EXIT, NotFoundError, UsageError } from '../errors';
+import { buildPromotionInput, executionNameFor, type PromotionOptions } from '../promotion-input';
+import { followAndReport } from './watch';
+
+export interface PromoteOptions extends StackOptions, PromotionOptions {
+  json?: boolean;
+  watch?: boolean;
+  interval: number;
+}
+
+export async function promote(ctx: Context, endpointName: string, options: PromoteOptions): Promise<number> {
+  // Validated before anything is called: a bad input never reaches AWS.
+  const input = buildPromotionInput(endpointName, options, ctx.user);
+  const name = executionNameFor(input, options, ctx.now());
+  const stateMachineArn = await ctx.targets.stateMachineArn();
+  let executionArn: string;
+  let startDate: Date | undefined;
+  try {
+    const out = await ctx.clients.sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
+    executionArn = out.executionArn ?? '';
+    startDate = out.startDate;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ExecutionAlreadyExists') {
+      throw new UsageError(`--name: an execution named ${name} already exists with another input; pass another --name (or leave it out for a fresh one)`, { cause: error });
+    }
+    if (error instanceof Error && error.name === 'StateMachineDoesNotExist') {
+      throw new NotFoundError(`state machine ${stateMachineArn} does not exist; check --state-machine-arn, BLUEGREEN_STATE_MACHINE_ARN or --stack, and AWS_REGION`, { cause: error });
+    }
+    if (error instanceof Error && error.name === 'InvalidName') {
+      throw new UsageError(`--name: ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
+  const version = modelPackageParts(input.modelPackageArn).version;
+  const started = { executionArn, executionName: name, startDate: startDate?.toISOString() ?? null, endpointName, modelPackageVersion: version, input };
+  if (!options.watch) {
+    ctx.out.document(started);
+    if (!ctx.out.json) ctx.io.stdout.write(`${executionArn}\n`);
+    ctx.out.note(`Started the promotion of ${endpointName} to version ${version}. Follow it: bluegreen watch ${name}   Abort it: bluegreen rollback ${endpointName}`);
+    return EXIT.ok;
+  }
+  if (!ctx.out.json) ctx.io.stdout.write(`${executionArn}\n`);
+  return followAndReport(ctx, executionArn, options.interval, started);
+}

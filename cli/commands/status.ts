@@ -1,0 +1,151 @@
+import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import type { StackOptions } from '../aws';
+import type { Context } from '../context';
+import { describeEndpointView, endpointNotFound, type EndpointView } from '../endpoint';
+import { activeEnvironment, statusHeadline, type ActiveEnvironment } from '../environment';
+import { EXIT } from '../errors';
+import { inFlightPromotion, type InFlight } from '../promotions';
+import { table } from '../table';
+
+export interface StatusOptions extends StackOptions {
+  json?: boolean;
+  minutes: number;
+}
+
+export interface StatusReport {
+  endpointName: string;
+  active: ActiveEnvironment;
+  endpoint: EndpointView;
+  promotion?: InFlight;
+  /** Invocations per variant over the last `minutes` (absent when not asked for). */
+  invocations?: { minutes: number; byVariant: Record<string, number> };
+}
+
+/** Invocations (Sum) per variant over the last N minutes, one datapoint each. */
+async function invocations(ctx: Context, endpoint: EndpointView, minutes: number): Promise<Record<string, number>> {
+  if (endpoint.variants.length === 0) return {};
+  const end = ctx.now();
+  const start = new Date(end.getTime() - minutes * 60_000);
+  const out = await ctx.clients.cloudwatch.send(
+    new GetMetricDataCommand({
+      StartTime: start,
+      EndTime: end,
+      MetricDataQueries: endpoint.variants.map((v, i) => ({
+        Id: `v${i}`,
+        Label: v.variantName,
+        MetricStat: {
+          Metric: {
+            Namespace: 'AWS/SageMaker',
+            MetricName: 'Invocations',
+            Dimensions: [
+              { Name: 'EndpointName', Value: endpoint.endpointName },
+              { Name: 'VariantName', Value: v.variantName },
+            ],
+          },
+          Period: minutes * 60,
+          Stat: 'Sum',
+        },
+      })),
+    }),
+  );
+  const byVariant: Record<string, number> = {};
+  endpoint.variants.forEach((v, i) => {
+    const result = out.MetricDataResults?.find((r) => r.Id === `v${i}`);
+    byVariant[v.variantName] = (result?.Values ?? []).reduce((sum, x) => sum + x, 0);
+  });
+  return byVariant;
+}
+
+/** Everything `status` reports; `rollback` reuses it to say what the endpoint serves. */
+export async function gatherStatus(ctx: Context, endpointName: string, options: { minutes?: number }): Promise<StatusReport | undefined> {
+  const tableName = await ctx.targets.tableName();
+  const [endpoint, promotion] = await Promise.all([describeEndpointView(ctx.clients, endpointName), inFlightPromotion(ctx.clients, tableName, endpointName)]);
+  if (!endpoint) return undefined;
+  const active = activeEnvironment(endpoint.variants, promotion?.greenVariant ? { greenVariant: promotion.greenVariant } : undefined);
+  const report: StatusReport = { endpointName, active, endpoint, promotion };
+  if (options.minutes !== undefined) report.invocations = { minutes: options.minutes, byVariant: await invocations(ctx, endpoint, options.minutes) };
+  return report;
+}
+
+export function statusDocument(r: StatusReport) {
+  return {
+    endpointName: r.endpointName,
+    activeEnvironment: r.active.environment,
+    modelVersion: r.active.modelVersion,
+    servingVariant: r.active.servingVariant ?? null,
+    endpointStatus: r.endpoint.status,
+    endpointConfigName: r.endpoint.configName ?? null,
+    pendingEndpointConfigName: r.endpoint.pendingConfigName ?? null,
+    failureReason: r.endpoint.failureReason ?? null,
+    variants: r.endpoint.variants.map((v) => ({
+      variantName: v.variantName,
+      currentWeight: v.currentWeight,
+      desiredWeight: v.desiredWeight ?? null,
+      currentInstanceCount: v.currentInstanceCount ?? null,
+      desiredInstanceCount: v.desiredInstanceCount ?? null,
+      instanceType: v.instanceType ?? null,
+      modelName: v.modelName ?? null,
+      modelPackageArn: v.modelPackageArn ?? null,
+      modelPackageVersion: v.versionTag ?? (v.packageVersion === undefined ? null : String(v.packageVersion)),
+      environment: v.environmentTag ?? null,
+      invocations: r.invocations?.byVariant[v.variantName] ?? null,
+    })),
+    invocationsMinutes: r.invocations?.minutes ?? null,
+    promotion: r.promotion
+      ? {
+          promotionId: r.promotion.promotionId,
+          executionArn: r.promotion.executionArn,
+          executionStatus: r.promotion.executionStatus,
+          modelPackageArn: r.promotion.modelPackageArn,
+          modelPackageVersion: r.promotion.modelPackageVersion ?? null,
+          greenVariant: r.promotion.greenVariant ?? null,
+          since: r.promotion.since,
+          abortRequested: r.promotion.abortRequested ?? null,
+        }
+      : null,
+  };
+}
+
+const dash = (v: number | string | undefined) => (v === undefined ? '-' : String(v));
+
+export function renderStatus(r: StatusReport): string[] {
+  const e = r.endpoint;
+  const lines = [statusHeadline(r.active)];
+  lines.push(
+    `Endpoint ${e.endpointName}: ${e.status}, config ${e.configName ?? '-'}${e.pendingConfigName ? ` (updating to ${e.pendingConfigName})` : ''}`,
+  );
+  if (e.failureReason) lines.push(`  failure reason: ${e.failureReason}`);
+  const minutes = r.invocations?.minutes;
+  const headers = ['VARIANT', 'WEIGHT', 'DESIRED', 'INSTANCES', 'MODEL', 'VERSION', ...(minutes === undefined ? [] : [`INVOCATIONS (${minutes}m)`])];
+  const rows = e.variants.map((v) => [
+    `${v.variantName === r.active.servingVariant ? '*' : ' '} ${v.variantName}`,
+    String(v.currentWeight),
+    dash(v.desiredWeight),
+    `${dash(v.currentInstanceCount)}/${dash(v.desiredInstanceCount)}${v.instanceType ? ` ${v.instanceType}` : ''}`,
+    dash(v.modelName),
+    v.versionTag ?? dash(v.packageVersion),
+    ...(minutes === undefined ? [] : [String(r.invocations?.byVariant[v.variantName] ?? 0)]),
+  ]);
+  lines.push('', ...table(headers, rows).map((l) => `  ${l}`), '  (* serves the traffic; INSTANCES is current/desired)', '');
+  const p = r.promotion;
+  if (!p) {
+    lines.push('No promotion in flight.');
+  } else {
+    lines.push(`Promotion in flight: ${p.promotionId} (version ${dash(p.modelPackageVersion)}, green variant ${dash(p.greenVariant)}), since ${p.since}`);
+    lines.push(`  execution ${p.executionArn}: ${p.executionStatus}`);
+    if (p.abortRequested) lines.push(`  abort requested at ${p.abortRequested.at}: ${p.abortRequested.reason}`);
+    if (p.executionStatus !== 'RUNNING') {
+      lines.push('  the execution is not running but still holds the lock; it is released when the workflow records the outcome');
+    }
+    lines.push(`  follow it: bluegreen watch ${p.executionArn}   abort it: bluegreen rollback ${r.endpointName}`);
+  }
+  return lines;
+}
+
+export async function status(ctx: Context, endpointName: string, options: StatusOptions): Promise<number> {
+  const report = await gatherStatus(ctx, endpointName, { minutes: options.minutes });
+  if (!report) throw endpointNotFound(endpointName);
+  ctx.out.document(statusDocument(report));
+  if (!ctx.out.json) for (const line of renderStatus(report)) ctx.out.line(line);
+  return EXIT.ok;
+}

@@ -1,0 +1,228 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { history, type HistoryOptions } from './commands/history';
+import { plan, type PlanOptions } from './commands/plan';
+import { promote, type PromoteOptions } from './commands/promote';
+import { rollback, type RollbackOptions } from './commands/rollback';
+import { status, type StatusOptions } from './commands/status';
+import { watch, type WatchOptions } from './commands/watch';
+import type { StackOptions } from './aws';
+import { withContext, type Context } from './context';
+import { DURATION_HELP, parseDurationMs, parseDurationSeconds } from './duration';
+import { EXIT, toCliError } from './errors';
+import type { Io } from './io';
+
+export type { Io } from './io';
+export { EXIT } from './errors';
+
+const seconds = (option: string) => (value: string) => {
+  const parsed = parseDurationSeconds(value);
+  if (parsed === undefined) throw new InvalidArgumentError(`${option} takes ${DURATION_HELP} (whole seconds).`);
+  return parsed;
+};
+const millis = (option: string) => (value: string) => {
+  const parsed = parseDurationMs(value);
+  if (parsed === undefined || parsed <= 0) throw new InvalidArgumentError(`${option} takes ${DURATION_HELP}, e.g. 2s or 500ms.`);
+  return parsed;
+};
+const integer = (option: string, min: number, max: number) => (value: string) => {
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value.trim()) || parsed < min || parsed > max) throw new InvalidArgumentError(`${option} takes a whole number from ${min} to ${max}.`);
+  return parsed;
+};
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
+const ENVIRONMENT_HELP = `
+Where the workflow is (flags win over the environment):
+  --state-machine-arn / BLUEGREEN_STATE_MACHINE_ARN   the promotion state machine
+  --table / BLUEGREEN_TABLE                           the history and lock table
+  --stack / BLUEGREEN_STACK                           read both from the stack's outputs (StateMachineArn, HistoryTableName)
+AWS credentials and region come from the usual SDK chain (AWS_PROFILE, AWS_REGION, ...).
+AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> redirect the calls, e.g. to the local AWS
+("npm run local-aws" prints the lines to paste).
+
+Exit codes:
+  0  done
+  1  unexpected error (AWS outage, permissions, a bug)
+  2  bad arguments or input: the message names the argument and the fix; nothing was started
+  3  the promotion the command waited for ended rolled_back or failed
+  4  not found: endpoint, execution, stack or table`;
+
+function stackOptions(command: Command, uses: { stateMachine?: boolean; table?: boolean }): Command {
+  if (uses.stateMachine) command.option('--state-machine-arn <arn>', 'the promotion state machine (default: $BLUEGREEN_STATE_MACHINE_ARN)');
+  if (uses.table) command.option('--table <name>', 'the history/lock DynamoDB table (default: $BLUEGREEN_TABLE)');
+  return command
+    .option('--stack <name>', 'read the state machine and table from this CloudFormation stack (default: $BLUEGREEN_STACK)')
+    .option('--json', 'print one JSON document on stdout (and nothing else there)');
+}
+
+function promotionOptions(command: Command): Command {
+  return command
+    .requiredOption('--model-package <arn>', 'the approved model package version: arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>')
+    .option('--bake <duration>', "how long guardrail alarms are watched after the shift, e.g. 30m, 1h, 0 (default: the stack's)", seconds('--bake'))
+    .option('--validation-file <file>', 'JSON file with the validation requests: {"samples": [{"name", "body", "expectContains"...}], "maxLatencyMs"} or just the samples list')
+    .option('--alarm <name>', 'a CloudWatch alarm whose ALARM state rolls back; repeat for several', collect)
+    .option('--name <execution-name>', 'execution name (default: <endpoint>-v<version>-<yyyymmddhhmmss>); the same name starts a promotion once')
+    .option('--execution-role <arn>', "IAM role of green's model (default: blue's model role)")
+    .option('--instance-type <type>', "first deployment only: instance type (default: the package's first realtime type)")
+    .option('--instance-count <n>', 'first deployment only: instance count (default 1)', integer('--instance-count', 1, 100))
+    .option('--in-service-deadline <duration>', "how long green may take to reach InService before the rollback (default: the stack's)", seconds('--in-service-deadline'))
+    .option('--requested-by <who>', 'recorded in the history (default: bluegreen-cli:<your user>)');
+}
+
+function intervalOption(command: Command): Command {
+  return command.addOption(new Option('--interval <duration>', 'time between two polls').default(2000, '2s').argParser(millis('--interval')));
+}
+
+/** The `bluegreen` program: one subcommand per operation, output and exit code through `io`. */
+export function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
+  const program = new Command('bluegreen')
+    .description('Operate sagemaker-bluegreen: promote a model package onto a SageMaker endpoint blue/green, watch it, roll it back, see what an endpoint serves.')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError('(add --help for usage and examples)')
+    .addHelpText('after', ENVIRONMENT_HELP);
+  const run = (options: StackOptions & { json?: boolean }, command: (ctx: Context) => Promise<number>) => withContext(io, options, command).then(setExitCode);
+
+  const promoteCommand = program
+    .command('promote')
+    .summary('start a promotion of a model package onto an endpoint')
+    .description(
+      'Start a promotion: the workflow stands green up beside blue, validates it, shifts all traffic, bakes, then deletes blue (or rolls back). The input is checked locally first; prints the execution ARN.',
+    )
+    .argument('<endpoint>', 'the SageMaker endpoint (created if it does not exist yet)');
+  promotionOptions(promoteCommand).option('--watch', 'follow the promotion until it ends (exit 3 if it rolls back or fails)');
+  intervalOption(promoteCommand);
+  stackOptions(promoteCommand, { stateMachine: true })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  bluegreen promote churn-prediction --model-package arn:aws:sagemaker:us-east-1:111122223333:model-package/churn-models/7
+  bluegreen promote churn-prediction --model-package <arn> --bake 1h --validation-file samples.json --alarm churn-p99-latency --watch
+  ARN=$(bluegreen promote churn-prediction --model-package <arn>) && bluegreen watch "$ARN"`,
+    )
+    .action((endpoint: string, options: PromoteOptions) => run(options, (ctx) => promote(ctx, endpoint, options)));
+
+  const planCommand = program
+    .command('plan')
+    .summary('dry run: what a promotion would create, change and delete')
+    .description(
+      'Dry run of a promotion, read-only (Describe/List calls only): checks the input, the model package approval and the endpoint, then lists what would be created, changed and deleted, and any reason the workflow would refuse. Exit 0 when it would be accepted, 2 when not.',
+    )
+    .argument('<endpoint>', 'the SageMaker endpoint');
+  promotionOptions(planCommand);
+  stackOptions(planCommand, { table: true })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  bluegreen plan churn-prediction --model-package arn:aws:sagemaker:us-east-1:111122223333:model-package/churn-models/7
+  bluegreen plan churn-prediction --model-package <arn> --name release-42 --json`,
+    )
+    .action((endpoint: string, options: PlanOptions) => run(options, (ctx) => plan(ctx, endpoint, options)));
+
+  stackOptions(
+    program
+      .command('status')
+      .summary('what an endpoint serves, and the promotion in flight')
+      .description('What the endpoint serves: the active environment (blue/green) and model version on the first line, then each variant (weights, instances, model, version, invocations) and the promotion in flight, if any.')
+      .argument('<endpoint>', 'the SageMaker endpoint'),
+    { table: true },
+  )
+    .option('--minutes <n>', 'invocations are counted over the last N minutes', integer('--minutes', 1, 1440), 5)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  bluegreen status churn-prediction
+  bluegreen status churn-prediction --minutes 60 --json | jq .activeEnvironment`,
+    )
+    .action((endpoint: string, options: StatusOptions) => run(options, (ctx) => status(ctx, endpoint, options)));
+
+  const rollbackCommand = program
+    .command('rollback')
+    .summary('abort the promotion in flight and put all traffic back on blue')
+    .description(
+      "Abort the promotion in flight: the workflow puts all traffic back on blue, restores blue's config and deletes green. Waits for it and says what was done (exit 0 once the endpoint is back on blue, 3 if the promotion completed anyway or the rollback failed). With no promotion in flight, says so and what the endpoint serves (exit 0).",
+    )
+    .argument('<endpoint>', 'the SageMaker endpoint')
+    .option('--reason <text>', 'why, recorded in the history')
+    .option('--no-wait', 'return once the abort is requested')
+    .addOption(new Option('--timeout <duration>', 'how long to wait for the workflow to end').default(2 * 3_600_000, '2h').argParser(millis('--timeout')));
+  intervalOption(rollbackCommand);
+  stackOptions(rollbackCommand, { table: true })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  bluegreen rollback churn-prediction --reason "p99 latency up on the dashboard"
+  bluegreen rollback churn-prediction --no-wait --json`,
+    )
+    .action((endpoint: string, options: RollbackOptions) => run(options, (ctx) => rollback(ctx, endpoint, options)));
+
+  stackOptions(
+    program
+      .command('history')
+      .summary("an endpoint's past promotions, newest first")
+      .description('Past promotions of an endpoint, newest first: when, who, versions (blue → green), outcome, duration and reason.')
+      .argument('<endpoint>', 'the SageMaker endpoint'),
+    { table: true },
+  )
+    .option('--limit <n>', 'how many promotions', integer('--limit', 1, 1000), 20)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  bluegreen history churn-prediction
+  bluegreen history churn-prediction --limit 5 --json`,
+    )
+    .action((endpoint: string, options: HistoryOptions) => run(options, (ctx) => history(ctx, endpoint, options)));
+
+  const watchCommand = program
+    .command('watch')
+    .summary('follow a promotion until it ends')
+    .description(
+      'Follow a promotion: each state as it is entered, with the time since the start (poll loops collapsed, e.g. "CheckGuardrails ×12"), then the outcome. Exit 0 when it promoted, 3 when it rolled back or failed.',
+    )
+    .argument('<execution>', 'the execution ARN, or its name (completed with the state machine ARN)');
+  intervalOption(watchCommand);
+  stackOptions(watchCommand, { stateMachine: true })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  bluegreen watch arn:aws:states:us-east-1:111122223333:execution:Promotion:churn-prediction-v7-20250101120000
+  bluegreen watch churn-prediction-v7-20250101120000 --stack SageMakerBlueGreen`,
+    )
+    .action((execution: string, options: WatchOptions) => run(options, (ctx) => watch(ctx, execution, options)));
+
+  return program;
+}
+
+/** Runs `bluegreen <argv>`; resolves to the exit code (never calls process.exit, so tests run it in-process). */
+export async function main(argv: string[], io: Io): Promise<number> {
+  const json = argv.includes('--json');
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  if (argv.length === 0) {
+    program.outputHelp({ error: true });
+    return EXIT.usage;
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has written its message (and the help hint) to stderr already.
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.ok;
+      if (json) io.stdout.write(`${JSON.stringify({ error: { name: 'UsageError', message: error.message.replace(/^error: /, ''), exitCode: EXIT.usage } }, null, 2)}\n`);
+      return EXIT.usage;
+    }
+    const failure = toCliError(error);
+    io.stderr.write(`bluegreen: ${failure.message}\n`);
+    if (json) io.stdout.write(`${JSON.stringify({ error: { name: failure.name, message: failure.message, exitCode: failure.exitCode } }, null, 2)}\n`);
+    return failure.exitCode;
+  }
+}

@@ -1,0 +1,103 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { readLock, type LockItem } from '../lambdas/shared/locks';
+import { modelPackageParts } from '../lambdas/shared/input';
+import { greenNames } from '../lambdas/shared/naming';
+import { onTable, type AwsClients } from './aws';
+import { describeExecution } from './follow';
+import { CliError } from './errors';
+
+/** A history row, as lambdas/acquire-lock writes it and lambdas/record-outcome completes it. */
+export interface HistoryRow {
+  endpointName: string;
+  sk: string;
+  promotionId: string;
+  executionArn: string;
+  modelPackageArn: string;
+  modelPackageVersion: number;
+  requestedBy?: string;
+  startedAt: string;
+  /** `running` until record-outcome writes promoted | rolled_back | failed. */
+  outcome: string;
+  reason?: string | null;
+  failedWith?: string | null;
+  finishedAt?: string | null;
+  durationSeconds?: number | null;
+  blueConfig?: string | null;
+  blueModelPackageVersion?: number | null;
+  greenConfig?: string | null;
+  greenVariant?: string | null;
+  firstDeployment?: boolean | null;
+  rollbackActions?: string[] | null;
+  cleanedUp?: string[] | null;
+  leftovers?: Array<{ resource: string; reason: string }> | null;
+}
+
+/** Newest first (the sort key holds the start time). */
+export async function queryHistory(clients: AwsClients, tableName: string, endpointName: string, limit: number): Promise<HistoryRow[]> {
+  const rows: HistoryRow[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await onTable(tableName, () =>
+      clients.dynamo.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'endpointName = :e AND begins_with(sk, :p)',
+          ExpressionAttributeValues: { ':e': endpointName, ':p': 'PROMOTION#' },
+          ScanIndexForward: false,
+          Limit: limit - rows.length,
+          ExclusiveStartKey: start,
+        }),
+      ),
+    );
+    rows.push(...((page.Items ?? []) as HistoryRow[]));
+    start = page.LastEvaluatedKey;
+  } while (start && rows.length < limit);
+  return rows;
+}
+
+/** The history row of one promotion (looked up among the endpoint's latest). */
+export async function historyRowOf(clients: AwsClients, tableName: string, endpointName: string, promotionId: string): Promise<HistoryRow | undefined> {
+  return (await queryHistory(clients, tableName, endpointName, 50)).find((r) => r.promotionId === promotionId);
+}
+
+export interface InFlight {
+  lock: LockItem;
+  promotionId: string;
+  executionArn: string;
+  modelPackageArn: string;
+  modelPackageVersion?: number;
+  /** The variant the promotion adds: its name is derived from the promotion id, as the workflow derives it. */
+  greenVariant?: string;
+  since: string;
+  /** DescribeExecution's status, or UNKNOWN when the execution cannot be described. */
+  executionStatus: string;
+  abortRequested?: LockItem['abortRequested'];
+}
+
+export async function inFlightPromotion(clients: AwsClients, tableName: string, endpointName: string): Promise<InFlight | undefined> {
+  const lock = await onTable(tableName, () => readLock(clients.dynamo, tableName, endpointName));
+  if (!lock) return undefined;
+  let version: number | undefined;
+  try {
+    version = modelPackageParts(lock.modelPackageArn).version;
+  } catch {
+    version = undefined;
+  }
+  let executionStatus = 'UNKNOWN';
+  try {
+    executionStatus = (await describeExecution(clients, lock.executionArn)).status ?? 'UNKNOWN';
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error; // not found: the lock outlived its execution; say so in the status
+  }
+  return {
+    lock,
+    promotionId: lock.promotionId,
+    executionArn: lock.executionArn,
+    modelPackageArn: lock.modelPackageArn,
+    modelPackageVersion: version,
+    greenVariant: version === undefined ? undefined : greenNames(endpointName, version, lock.promotionId).variant,
+    since: lock.acquiredAt,
+    executionStatus,
+    abortRequested: lock.abortRequested,
+  };
+}

@@ -1,0 +1,143 @@
+/**
+ * `npm run bench`: the figures the README and the issue notes quote, measured here and now
+ * (never asserted in tests: these machines are shared and noisy).
+ * - each Lambda bundle's size, built by esbuild with the construct's settings;
+ * - a happy-path promotion on the local AWS: wall time and Step Functions state transitions;
+ * - the time from a guardrail alarm's state change to all traffic back on blue, with the
+ *   alarm event path and with the bake's poll alone (the AlarmRule removed).
+ */
+import { execFileSync } from 'node:child_process';
+import { build } from 'esbuild';
+import { join } from 'node:path';
+import { DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { STEPS, TRIGGERS } from '../lib/functions';
+import { startLocalAws, type LocalAws } from '../local/aws';
+import { Seed } from '../local/seed';
+
+const root = join(__dirname, '..');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function bundleSizes(): Promise<void> {
+  console.log('Lambda bundles (esbuild, minified, tree-shaken, SDK v3 bundled, ESM entry points):');
+  for (const fn of [...STEPS, ...TRIGGERS]) {
+    const out = await build({
+      entryPoints: [join(root, 'lambdas', fn, 'index.ts')],
+      bundle: true, minify: true, platform: 'node', target: 'node24', mainFields: ['module', 'main'], write: false, logLevel: 'silent',
+    });
+    console.log(`  ${fn.padEnd(18)} ${(out.outputFiles[0]!.contents.length / 1024).toFixed(0).padStart(5)} KiB`);
+  }
+}
+
+async function promote(aws: LocalAws, endpointName: string, modelPackageArn: string, bakeSeconds: number) {
+  const sfn = new SFNClient({});
+  const { executionArn } = await sfn.send(
+    new StartExecutionCommand({ stateMachineArn: aws.stateMachineArn, input: JSON.stringify({ endpointName, modelPackageArn, bakeSeconds }) }),
+  );
+  return executionArn!;
+}
+
+/** Seconds of simulated time from the alarm's transition to ALARM until blue carries all traffic again. */
+async function alarmToBlue(withEvent: boolean, run: number): Promise<{ simulatedSeconds: number; reactionSeconds: number; reactionRealMs: number }> {
+  const aws = await startLocalAws({ timeScale: 60, provisioningSeconds: 60 });
+  try {
+    if (!withEvent) for (const id of Object.keys(aws.workflow.rules)) if (id.includes('AlarmRule')) delete aws.workflow.rules[id];
+    const seed = new Seed();
+    const endpoint = `demo-bench-${run}`;
+    await seed.group('churn-models').catch(() => undefined);
+    const v1 = await seed.register('churn-models');
+    const v2 = await seed.register('churn-models');
+    await seed.setApproval(v2, 'Approved');
+    await seed.blueEndpoint(endpoint, v1);
+    const arn = await promote(aws, endpoint, v2, 3600);
+    const runtime = new SageMakerRuntimeClient({});
+    const sagemaker = new SageMakerClient({});
+    const execution = aws.stepFunctions.list().find((e) => e.arn === arn)!;
+    // Wait for the bake, then green starts failing; steady traffic drives its 5xx metric.
+    while (!execution.events.some((e) => e.state === 'StartBake') && execution.status === 'RUNNING') await sleep(5);
+    aws.emulator.faults.variantErrors({ endpointName: endpoint, modelPackageVersion: 2, statusCode: 500 });
+    let alarmAt: number | undefined;
+    aws.emulator.events.on('event', (e: { 'detail-type'?: string; detail?: { state?: { value?: string } } }) => {
+      if (e['detail-type'] === 'CloudWatch Alarm State Change' && e.detail?.state?.value === 'ALARM') alarmAt ??= Date.now();
+    });
+    let blueAt: number | undefined;
+    while (blueAt === undefined && execution.status === 'RUNNING') {
+      await runtime.send(new InvokeEndpointCommand({ EndpointName: endpoint, ContentType: 'application/json', Body: new TextEncoder().encode('{}') })).catch(() => undefined);
+      if (alarmAt !== undefined) {
+        const ep = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
+        if (ep.ProductionVariants?.find((v) => v.VariantName === 'AllTraffic')?.CurrentWeight === 1) blueAt = Date.now();
+      }
+      await sleep(2);
+    }
+    await aws.stepFunctions.waitFor(arn);
+    if (alarmAt === undefined || blueAt === undefined) throw new Error(`run ${run}: no alarm or no return to blue (${execution.status} ${execution.cause})`);
+    const weightsCall = aws.emulator.callLog.find((c) => c.operation === 'UpdateEndpointWeightsAndCapacities' && c.at >= alarmAt! && JSON.stringify(c.input).includes('"DesiredWeight":1') && JSON.stringify(c.input).includes('AllTraffic'));
+    const sim = (ms: number) => (ms * aws.timeScale) / 1000;
+    return { reactionRealMs: (weightsCall?.at ?? blueAt) - alarmAt, reactionSeconds: sim((weightsCall?.at ?? blueAt) - alarmAt), simulatedSeconds: sim(blueAt - alarmAt) };
+  } finally {
+    await aws.close();
+  }
+}
+
+async function happyPath(): Promise<Record<string, number | string>> {
+  const aws = await startLocalAws();
+  try {
+    const seed = new Seed();
+    await seed.group('churn-models');
+    const v1 = await seed.register('churn-models');
+    const v2 = await seed.register('churn-models');
+    await seed.setApproval(v2, 'Approved');
+    await seed.blueEndpoint('demo-bench', v1);
+    const started = Date.now();
+    const arn = await promote(aws, 'demo-bench', v2, 1800);
+    const done = await aws.stepFunctions.waitFor(arn);
+    const transitions = done.events.filter((e) => e.type === 'StateEntered').length;
+    return { status: done.status, wallMs: Date.now() - started, transitions, rss: process.memoryUsage().rss };
+  } finally {
+    await aws.close();
+  }
+}
+
+/** Each measurement runs in its own process: Lambda handlers keep module-scope clients bound to one local AWS. */
+function child(kind: string): Record<string, number | string> {
+  const out = execFileSync(process.execPath, [...process.execArgv, __filename, kind], { encoding: 'utf8', env: process.env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = out.trim().split('\n').pop() ?? '{}';
+  return JSON.parse(line) as Record<string, number | string>;
+}
+
+async function runCase(kind: string): Promise<void> {
+  if (kind === 'happy') {
+    const r = await happyPath();
+    console.log(JSON.stringify(r));
+  } else {
+    const r = await alarmToBlue(kind === 'alarm-event', 0);
+    console.log(JSON.stringify({ ...r, rss: process.memoryUsage().rss }));
+  }
+}
+
+async function main(): Promise<void> {
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const kind = process.argv[2];
+  if (kind) return runCase(kind);
+  await bundleSizes();
+  const happy = child('happy');
+  console.log(`\nHappy-path promotion on the local AWS (30-min bake, 30 s polls, 600× clock): ${happy.status} in ${happy.wallMs} ms wall, ${happy.transitions} state transitions, peak RSS ${(Number(happy.rss) / 1048576).toFixed(0)} MiB`);
+  const runs = Number(process.env.BENCH_RUNS ?? 3);
+  console.log(`\nGuardrail alarm → all traffic on blue (local AWS at 60×, 30 s poll, a weights change assumed to apply in 10 s; median of ${runs} runs, simulated time):`);
+  for (const kindName of ['alarm-event', 'alarm-poll']) {
+    const rows = Array.from({ length: runs }, () => child(kindName));
+    const median = (key: string) => rows.map((r) => Number(r[key])).sort((a, b) => a - b)[Math.floor(runs / 2)]!;
+    const label = kindName === 'alarm-event' ? 'alarm event (EventBridge → task token)' : 'bake poll alone (no AlarmRule)        ';
+    console.log(
+      `  ${label}  weights call after ${median('reactionSeconds').toFixed(1)} s (${median('reactionRealMs').toFixed(0)} ms real), blue carries all traffic after ${median('simulatedSeconds').toFixed(1)} s`,
+    );
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
