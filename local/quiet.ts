@@ -1,0 +1,5 @@
+// Imported first by the demo and the local AWS server: Powertools reads these when its
+// modules load, before any code of the importing module runs.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
