@@ -1,3 +1,4 @@
+import './quiet';
 import { parseArgs } from 'node:util';
 import { startLocalAws } from './aws';
 import { Seed } from './seed';
