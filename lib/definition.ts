@@ -149,11 +149,26 @@ export class PromotionDefinition extends Construct {
     const standUp = onFailure(task('StandUpGreen', 'stand-up-green', 'standUp'));
     standUp.next(waitFor('standUp', 'GreenInService', validateGreen));
 
-    this.startState = validateInput
+    // A recovery execution (started by on-execution-end for a promotion that ended holding its
+    // lock) carries only { recoverExecutionArn }: rebuild that promotion's state, then roll back
+    // (or only record, when green already serves alone).
+    const recover = task('Recover', 'recover', null);
+    recover.addCatch(new sfn.Succeed(this, 'NothingToRecover', { stateName: 'NothingToRecover' }), { errors: ['NothingToRecover'], resultPath: '$.failure' });
+    recover.next(
+      new sfn.Choice(this, 'RecoverHow?', { stateName: 'RecoverHow?' })
+        .when(sfn.Condition.stringEquals('$.recover', 'record'), recordPromotion)
+        .otherwise(rollback),
+    );
+    const recovery = new sfn.Choice(this, 'Recovery?', { stateName: 'Recovery?' })
+      .when(sfn.Condition.isPresent('$.recoverExecutionArn'), recover)
+      .otherwise(validateInput);
+
+    validateInput
       .next(keepPromotion)
       .next(acquireLock)
       .next(onFailure(task('DescribeBlue', 'describe-blue', 'blue')))
       .next(onFailure(task('CreateGreen', 'create-green', 'green')))
       .next(standUp);
+    this.startState = recovery;
   }
 }

@@ -27,11 +27,12 @@ export const STEPS = [
   'cleanup',
   'rollback',
   'record-outcome',
+  'recover',
 ] as const;
 export type StepName = (typeof STEPS)[number];
 
 /** Functions that start or steer promotions from events (EventBridge targets), by folder under lambdas/. */
-export const TRIGGERS = ['on-approval', 'on-alarm'] as const;
+export const TRIGGERS = ['on-approval', 'on-alarm', 'on-execution-end'] as const;
 export type TriggerName = (typeof TRIGGERS)[number];
 export type FunctionName = StepName | TriggerName;
 

@@ -62,6 +62,12 @@ export interface BlueGreenPromotionProps {
    * @default true
    */
   readonly alarmTrigger?: boolean;
+  /**
+   * Restore blue and release the lock when an execution is stopped, times out or fails
+   * outside its own error handling (EventBridge rule on Step Functions status changes).
+   * @default true
+   */
+  readonly recoverEndedExecutions?: boolean;
   /** Retention of every log group. @default RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
   /** Removal policy of the history table. @default RemovalPolicy.RETAIN */
@@ -83,6 +89,8 @@ export class BlueGreenPromotion extends Construct {
   public readonly approvalRule?: events.Rule;
   /** The rule sending guardrail alarms to the promotions in flight, unless `alarmTrigger` is false. */
   public readonly alarmRule?: events.Rule;
+  /** The rule recovering executions that ended holding their lock, unless `recoverEndedExecutions` is false. */
+  public readonly recoveryRule?: events.Rule;
   public readonly table: dynamodb.Table;
   public readonly logGroup: logs.LogGroup;
   private readonly tableAccess: (fn: iam.IGrantable, actions: string[]) => unknown;
@@ -178,6 +186,37 @@ export class BlueGreenPromotion extends Construct {
         description: 'sagemaker-bluegreen: roll back the promotion in flight whose guardrail alarm went to ALARM',
         eventPattern: { source: ['aws.cloudwatch'], detailType: ['CloudWatch Alarm State Change'], detail: { state: { value: ['ALARM'] } } },
         targets: [new targets.LambdaFunction(onAlarm, { retryAttempts: 8, maxEventAge: Duration.minutes(15) })],
+      });
+    }
+
+    // Recovery: the recover step reads the ended execution; on-execution-end starts the recovery.
+    const executions = stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${this.stateMachine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    // A policy of its own: the function depends on its role's default policy, and the state
+    // machine (named here) depends on the function — the default policy would close a cycle.
+    new iam.Policy(this, 'RecoverReadsExecutions', {
+      roles: [this.functions.recover.role!],
+      statements: [new iam.PolicyStatement({ actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resources: [executions] })],
+    });
+    tableAccess(this.functions.recover, ['dynamodb:GetItem']);
+    acknowledgeWildcard(this, executions, "The recover step reads the history of the ended execution it recovers: any execution of this state machine.");
+    if (props.recoverEndedExecutions ?? true) {
+      const onEnd = new StepFunction(this, 'OnExecutionEnd', {
+        step: 'on-execution-end',
+        environment: { ...environment, STATE_MACHINE_ARN: this.stateMachine.stateMachineArn },
+        logRetention,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      this.triggers['on-execution-end'] = onEnd;
+      tableAccess(onEnd, ['dynamodb:GetItem']);
+      this.stateMachine.grantStartExecution(onEnd);
+      this.recoveryRule = new events.Rule(this, 'RecoveryRule', {
+        description: 'sagemaker-bluegreen: restore blue and release the lock of a promotion stopped, timed out or failed outside its error handling',
+        eventPattern: {
+          source: ['aws.states'],
+          detailType: ['Step Functions Execution Status Change'],
+          detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [this.stateMachine.stateMachineArn] },
+        },
+        targets: [new targets.LambdaFunction(onEnd, { retryAttempts: 8, maxEventAge: Duration.hours(6) })],
       });
     }
 

@@ -6,7 +6,7 @@ import type { FunctionName } from '../lib/functions';
 import { startEmulator, type Emulator } from './emulator';
 import { loadHandler, loadHandlers } from './executor';
 import { matchesPattern, type EventPattern } from './event-pattern';
-import { LocalStepFunctions, STATE_MACHINE_ARN } from './stepfunctions';
+import { LocalStepFunctions } from './stepfunctions';
 import { LOCAL_REGION, synthesizeTemplate, workflowFromTemplate, type SynthesizedWorkflow } from './template';
 
 export interface LocalAwsOptions {
@@ -104,10 +104,9 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   const stepFunctions = new LocalStepFunctions({ workflow, handlers: loadHandlers(), secondsToMs: ms });
   env.AWS_ENDPOINT_URL_SFN = await stepFunctions.listen();
   process.env.AWS_ENDPOINT_URL_SFN = env.AWS_ENDPOINT_URL_SFN;
-  for (const [name, own] of Object.entries(workflow.functionEnvironments)) {
-    // Trigger functions name the state machine by its template ARN; locally it is the local one.
-    if (own?.STATE_MACHINE_ARN) process.env.STATE_MACHINE_ARN = STATE_MACHINE_ARN;
-    if (name === 'on-approval' && own?.APPROVAL_ROUTES) process.env.APPROVAL_ROUTES = own.APPROVAL_ROUTES;
+  // Trigger functions' own variables (STATE_MACHINE_ARN, APPROVAL_ROUTES): the template's, Refs resolved locally.
+  for (const own of Object.values(workflow.functionEnvironments)) {
+    for (const [key, value] of Object.entries(own ?? {})) if (!key.startsWith('POWERTOOLS_')) process.env[key] = value;
   }
 
   const deliveries: Delivery[] = [];
@@ -140,7 +139,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     workflow,
     emulator,
     stepFunctions,
-    stateMachineArn: STATE_MACHINE_ARN,
+    stateMachineArn: workflow.stateMachineArn,
     tableName: workflow.tableName,
     timeScale,
     env,

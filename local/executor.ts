@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ExecutionAbortedError, ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
 import { STEPS, type FunctionName, type StepName } from '../lib/functions';
 import type { SynthesizedWorkflow } from './template';
 
@@ -75,13 +75,15 @@ export interface ExecutionEvent {
   cause?: string;
   /** A state's output (StateExited only). */
   output?: unknown;
+  /** A state's input (StateEntered only): the state document at that point. */
+  input?: unknown;
   at: number;
 }
 
 export interface ExecutionResult {
   executionArn: string;
   name: string;
-  status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  status: 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
   output?: unknown;
   error?: string;
   cause?: string;
@@ -115,7 +117,7 @@ export interface RunningExecution {
 /** Starts the synthesized definition locally; task states call the step handlers in-process. */
 export function startExecution(workflow: SynthesizedWorkflow, options: StartOptions): RunningExecution {
   const name = options.name ?? randomUUID();
-  const stateMachineArn = 'arn:aws:states:us-east-1:111122223333:stateMachine:Promotion';
+  const stateMachineArn = workflow.stateMachineArn;
   const executionArn = stateMachineArn.replace(':stateMachine:', ':execution:') + `:${name}`;
   const clock = options.secondsToMs ?? (() => 0);
   const states = (workflow.definition.States ?? {}) as Record<string, { Type: string; Resource?: string; Seconds?: number; TimeoutSeconds?: number }>;
@@ -170,14 +172,14 @@ export function startExecution(workflow: SynthesizedWorkflow, options: StartOpti
         },
       },
       Execution: { Id: executionArn, Name: name, StartTime: startedAt.toISOString(), Input: options.input as never, RoleArn: 'arn:aws:iam::111122223333:role/local' },
-      StateMachine: { Id: stateMachineArn, Name: 'Promotion' },
+      StateMachine: { Id: stateMachineArn, Name: stateMachineArn.split(':').pop() },
     } as never,
   });
 
   const events: ExecutionEvent[] = [];
   const collect = (async () => {
     for await (const log of execution.eventLogs) {
-      const l = log as { type: string; state?: { name: string; type?: string; output?: unknown }; Error?: string; Cause?: string };
+      const l = log as { type: string; state?: { name: string; type?: string; input?: unknown; output?: unknown }; Error?: string; Cause?: string };
       const event: ExecutionEvent = {
         type: l.type,
         state: l.state?.name,
@@ -185,6 +187,7 @@ export function startExecution(workflow: SynthesizedWorkflow, options: StartOpti
         error: l.Error,
         cause: typeof l.Cause === 'string' ? l.Cause : undefined,
         output: l.state?.output,
+        input: l.type === 'StateEntered' ? l.state?.input : undefined,
         at: Date.now(),
       };
       events.push(event);
@@ -203,6 +206,7 @@ export function startExecution(workflow: SynthesizedWorkflow, options: StartOpti
       return finish({ status: 'SUCCEEDED', output });
     } catch (error) {
       if (error instanceof ExecutionAbortedError) return finish({ status: 'ABORTED' });
+      if (error instanceof ExecutionTimeoutError) return finish({ status: 'TIMED_OUT', error: 'States.Timeout', cause: 'the execution ran past its TimeoutSeconds' });
       if (error instanceof ExecutionError) {
         const cause = error.cause as Error & { cause?: unknown };
         return finish({ status: 'FAILED', error: cause.name, cause: typeof cause.cause === 'string' ? cause.cause : cause.message });

@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { completeTask, startExecution, type ExecutionEvent, type ExecutionResult, type RunningExecution, type StepHandlers } from './executor';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type SynthesizedWorkflow } from './template';
 
+const stateMachineName = (arn: string) => arn.split(':').pop() ?? arn;
+
 /**
  * A local AWS Step Functions endpoint for the one synthesized state machine, speaking
  * awsJson1_0 (`X-Amz-Target: AWSStepFunctions.<Op>`), so the real @aws-sdk/client-sfn —
@@ -12,8 +14,6 @@ import { LOCAL_ACCOUNT, LOCAL_REGION, type SynthesizedWorkflow } from './templat
  * Semantics follow the API reference:
  * https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html
  */
-export const STATE_MACHINE_NAME = 'Promotion';
-export const STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${STATE_MACHINE_NAME}`;
 
 /** Execution names: 1–80 characters, none of whitespace, < > { } [ ] ? * " # % \ ^ | ~ ` $ & , ; : / or control characters. */
 // eslint-disable-next-line no-control-regex -- the API reference forbids control characters in names
@@ -23,7 +23,7 @@ interface Execution {
   arn: string;
   name: string;
   input: string;
-  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
   startDate: Date;
   stopDate?: Date;
   output?: string;
@@ -87,7 +87,7 @@ export class LocalStepFunctions {
   }
 
   start(input: { stateMachineArn?: string; name?: string; input?: string }): { executionArn: string; startDate: number } {
-    if (input.stateMachineArn !== STATE_MACHINE_ARN) throw new SfnError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${input.stateMachineArn}'`);
+    if (input.stateMachineArn !== this.options.workflow.stateMachineArn) throw new SfnError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${input.stateMachineArn}'`);
     const name = input.name ?? crypto.randomUUID();
     if (name.length < 1 || name.length > 80 || NAME_FORBIDDEN.test(name)) throw new SfnError('InvalidName', `Invalid Name: '${name}'`);
     const raw = input.input ?? '{}';
@@ -97,7 +97,7 @@ export class LocalStepFunctions {
     } catch {
       throw new SfnError('InvalidExecutionInput', 'Invalid State Machine Execution Input: not valid JSON');
     }
-    const arn = `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${name}`;
+    const arn = `${this.options.workflow.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
     const existing = this.executions.get(arn);
     if (existing) {
       // Standard workflows: same name and input while running → the same execution; otherwise ExecutionAlreadyExists.
@@ -147,7 +147,7 @@ export class LocalStepFunctions {
       resources: [e.arn],
       detail: {
         executionArn: e.arn,
-        stateMachineArn: STATE_MACHINE_ARN,
+        stateMachineArn: this.options.workflow.stateMachineArn,
         name: e.name,
         status: e.status,
         startDate: e.startDate.getTime(),
@@ -163,7 +163,7 @@ export class LocalStepFunctions {
   private describe(e: Execution) {
     return {
       executionArn: e.arn,
-      stateMachineArn: STATE_MACHINE_ARN,
+      stateMachineArn: this.options.workflow.stateMachineArn,
       name: e.name,
       status: e.status,
       startDate: e.startDate.getTime() / 1000,
@@ -180,7 +180,11 @@ export class LocalStepFunctions {
       const base = { id: i + 1, previousEventId: i, timestamp: ev.at / 1000 };
       switch (ev.type) {
         case 'StateEntered':
-          return { ...base, type: `${ev.stateType ?? 'Task'}StateEntered`, stateEnteredEventDetails: { name: ev.state } };
+          return {
+            ...base,
+            type: `${ev.stateType ?? 'Task'}StateEntered`,
+            stateEnteredEventDetails: { name: ev.state, input: ev.input === undefined ? undefined : JSON.stringify(ev.input) },
+          };
         case 'StateExited':
           return { ...base, type: `${ev.stateType ?? 'Task'}StateExited`, stateExitedEventDetails: { name: ev.state } };
         case 'StateFailed':
@@ -229,8 +233,8 @@ export class LocalStepFunctions {
         return this.history(this.get(String(body.executionArn)), body.reverseOrder === true);
       case 'DescribeStateMachine':
         return {
-          stateMachineArn: STATE_MACHINE_ARN,
-          name: STATE_MACHINE_NAME,
+          stateMachineArn: this.options.workflow.stateMachineArn,
+          name: stateMachineName(this.options.workflow.stateMachineArn),
           status: 'ACTIVE',
           type: 'STANDARD',
           definition: JSON.stringify(this.options.workflow.definition),

@@ -29,6 +29,8 @@ export interface SynthesizedWorkflow {
   waitStates: string[];
   /** The environment the template gives the functions (Refs resolved to local names). */
   environment: Record<string, string>;
+  /** The state machine's ARN as the template's Refs resolve locally (what trigger functions and rules name). */
+  stateMachineArn: string;
   /** The history table's name (its logical ID; the local DynamoDB table is created under it). */
   tableName: string;
   /** EventBridge rules of the template: logical ID → pattern and target. */
@@ -100,9 +102,10 @@ export function workflowFromTemplate(template: CfnTemplate): SynthesizedWorkflow
     }
   };
 
-  const machines = Object.values(resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
+  const machines = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
   if (machines.length !== 1) throw new Error(`expected one state machine in the template, found ${machines.length}`);
-  const definition = JSON.parse(String(resolve(machines[0]!.Properties!.DefinitionString!, names))) as Record<string, unknown>;
+  const [machineId, machine] = machines[0]!;
+  const definition = JSON.parse(String(resolve(machine.Properties!.DefinitionString!, names))) as Record<string, unknown>;
 
   const stepByArn = new Map<string, StepName>();
   const functions: Record<string, FunctionName> = {};
@@ -142,5 +145,5 @@ export function workflowFromTemplate(template: CfnTemplate): SynthesizedWorkflow
     const props = resolve(r.Properties ?? {}, names) as { EventPattern?: Record<string, unknown>; Targets?: Array<{ Arn?: string; Input?: string }> };
     rules[id] = { pattern: props.EventPattern ?? {}, targetArn: props.Targets?.[0]?.Arn, input: props.Targets?.[0]?.Input };
   }
-  return { definition, taskSteps, functions, functionEnvironments, waitStates, environment, tableName: tableId, rules, template };
+  return { definition, taskSteps, functions, functionEnvironments, waitStates, environment, stateMachineArn: names(machineId), tableName: tableId, rules, template };
 }

@@ -31,6 +31,8 @@ export class GreenValidationFailed extends NamedError {}
 export class GuardrailAlarm extends NamedError {}
 /** An operator asked for the promotion to be aborted. */
 export class PromotionAborted extends NamedError {}
+/** A recovery was asked for an execution that does not need one (running, or its lock already released). */
+export class NothingToRecover extends NamedError {}
 /** Rollback could not bring the endpoint back to blue before its deadline. */
 export class RollbackFailed extends NamedError {}
 
