@@ -51,6 +51,8 @@ export interface LocalStepFunctionsOptions {
 export class LocalStepFunctions {
   readonly events = new EventEmitter();
   private readonly executions = new Map<string, Execution>();
+  /** Test hook: the next `times` invocations of a step crash like a Lambda runtime failure. */
+  private readonly crashes = new Map<string, number>();
   private server?: Server;
   url = '';
 
@@ -67,6 +69,32 @@ export class LocalStepFunctions {
     for (const e of this.executions.values()) if (e.status === 'RUNNING') e.running?.abort();
     await Promise.all([...this.executions.values()].map((e) => e.done.catch(() => undefined)));
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /**
+   * Makes the next `times` invocations of `step` fail as a crashed Lambda does (errorType
+   * `Runtime.ExitError`, after the handler did part of its work when `afterHandler` is set).
+   */
+  crashStep(step: string, times = 1, options: { afterHandler?: boolean } = {}): void {
+    this.crashes.set(step, times);
+    this.crashAfter.set(step, options.afterHandler ?? false);
+  }
+  private readonly crashAfter = new Map<string, boolean>();
+
+  private crashable(): LocalStepFunctionsOptions['handlers'] {
+    const wrapped = { ...this.options.handlers };
+    for (const [step, handler] of Object.entries(this.options.handlers)) {
+      wrapped[step as keyof typeof wrapped] = async (event: never) => {
+        const left = this.crashes.get(step) ?? 0;
+        if (left <= 0) return handler(event);
+        this.crashes.set(step, left - 1);
+        if (this.crashAfter.get(step)) await handler(event);
+        const crash = new Error(`RequestId: local Error: Runtime exited with error: signal: killed (injected crash of ${step})`);
+        crash.name = 'Runtime.ExitError';
+        throw crash;
+      };
+    }
+    return wrapped;
   }
 
   /** Resolves when the execution ends (for tests and the demo). */
@@ -104,7 +132,7 @@ export class LocalStepFunctions {
       if (existing.status === 'RUNNING' && existing.input === raw) return { executionArn: arn, startDate: existing.startDate.getTime() / 1000 };
       throw new SfnError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
     }
-    const running = startExecution(this.options.workflow, { input: parsed, name, handlers: this.options.handlers, secondsToMs: this.options.secondsToMs });
+    const running = startExecution(this.options.workflow, { input: parsed, name, handlers: this.crashable(), secondsToMs: this.options.secondsToMs });
     const execution: Execution = { arn, name, input: raw, status: 'RUNNING', startDate: new Date(), events: running.events, running, done: Promise.resolve(undefined) };
     execution.done = running.result.then((result) => {
       execution.events = result.events;
