@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { type AppConfig, parseAppConfig } from '../lib/config';
@@ -38,8 +38,14 @@ export interface SynthesizedWorkflow {
   template: CfnTemplate;
 }
 
-/** Synthesizes the app's stack in-process (no bundling, no credentials, no network). */
+/**
+ * Synthesizes the app's stack in-process (no bundling, no credentials, no network). With
+ * no config and BLUEGREEN_TEMPLATE_CACHE set (the test suite's global setup), reads the
+ * template synthesized once for the whole run.
+ */
 export function synthesizeTemplate(config?: AppConfig | unknown): CfnTemplate {
+  const cache = process.env.BLUEGREEN_TEMPLATE_CACHE;
+  if (config === undefined && cache && existsSync(cache)) return JSON.parse(readFileSync(cache, 'utf8')) as CfnTemplate;
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const parsed = parseAppConfig(config ?? defaultLocalConfig());
   const stack = new BlueGreenStack(app, 'SageMakerBlueGreen', { config: parsed, env: { account: LOCAL_ACCOUNT, region: LOCAL_REGION } });

@@ -145,7 +145,7 @@ describe('promotion workflow (synthesized definition, mocked SDK)', () => {
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('InvalidPromotionInput');
     expect(result.cause).toMatch(/endpointName: .*modelPackageArn: .*bakeSeconds/);
-    expect(entered(result)).toEqual(['ValidateInput', 'Rejected']);
+    expect(entered(result)).toEqual(['Recovery?', 'ValidateInput', 'Rejected']);
     expect(aws.sagemaker.calls()).toHaveLength(0);
     expect(aws.dynamo.calls()).toHaveLength(0);
   });
