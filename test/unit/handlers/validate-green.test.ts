@@ -2,6 +2,7 @@ import { GetObjectCommand, NoSuchKey, S3Client, type GetObjectCommandOutput } fr
 import { InvokeEndpointCommand, SageMakerRuntimeClient, ServiceUnavailable, ValidationError, type InvokeEndpointCommandOutput } from '@aws-sdk/client-sagemaker-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ValidationSample } from '../../../lambdas/shared/input';
+import { logger } from '../../../lambdas/shared/powertools';
 import { handler } from '../../../lambdas/validate-green';
 import { ENDPOINT, modelError, quietMetrics, sageMakerError, setStepEnvironment, stateAt } from '../../support/fixtures';
 
@@ -141,5 +142,21 @@ describe('validate-green', () => {
 
     await expect(handler(withSamples([{ s3Uri: 's3://validation-bucket/missing.json' }]))).rejects.toMatchObject({ name: 'NoSuchKey' });
     expect(runtime).not.toHaveReceivedCommand(InvokeEndpointCommand);
+  });
+  test('GIVEN INFO logging WHEN green is validated THEN neither the payload nor the model answer is written (they may be customer data)', async () => {
+    runtime.on(InvokeEndpointCommand).resolves({ Body: body('{"churn":0.99,"secret":"answer-7f3a"}'), ContentType: 'application/json' });
+    const written: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (written.push(String(chunk)), true));
+    logger.setLogLevel('INFO');
+    try {
+      await handler(withSamples([{ name: 'vip', body: '{"ssn":"123-45-6789"}' }]));
+    } finally {
+      logger.setLogLevel('SILENT');
+      spy.mockRestore();
+    }
+    const logs = written.join('');
+    expect(logs).toContain('validate-green done');
+    expect(logs).not.toContain('123-45-6789');
+    expect(logs).not.toContain('answer-7f3a');
   });
 });
