@@ -130,7 +130,7 @@ describe('promote, watch, status, history', () => {
   test('unknown execution: watch exits 4; a malformed ARN exits 2', async () => {
     const unknown = await bluegreen(env, 'watch', 'no-such-execution');
     expect(unknown.code).toBe(4);
-    expect(unknown.stderr).toContain(':execution:Promotion:no-such-execution does not exist');
+    expect(unknown.stderr).toContain(`${aws.stateMachineArn.replace(':stateMachine:', ':execution:')}:no-such-execution does not exist`);
     const malformed = await bluegreen(env, 'watch', 'arn:aws:states:us-east-1:111122223333:stateMachine:Promotion');
     expect(malformed.code).toBe(2);
     expect(malformed.stderr).toContain('<execution>: arn:aws:states:us-east-1:111122223333:stateMachine:Promotion is not an execution ARN');
