@@ -59,7 +59,8 @@ export class PromotionDefinition extends Construct {
     const recordRollback = task('RecordRollback', 'record-outcome', 'outcome');
     const cleanupGreen = task('CleanupGreen', 'cleanup', 'cleanup', withState({ target: 'green' }));
     cleanupGreen.addCatch(recordRollback, { resultPath: path('cleanupFailure') });
-    rollback.addCatch(recordRollback, { resultPath: path('rollbackFailure') });
+    // Even a rollback that gave up cleans what nothing uses and records the rest (cleanup keeps in-use resources).
+    rollback.addCatch(cleanupGreen, { resultPath: path('rollbackFailure') });
     rollback.next(
       new sfn.Choice(this, 'RolledBack?', { stateName: 'RolledBack?' })
         .when(sfn.Condition.booleanEquals('$.rollback.done', true), cleanupGreen.next(recordRollback))

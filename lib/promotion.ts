@@ -174,6 +174,7 @@ export class BlueGreenPromotion extends Construct {
     // Every wait loop reads the lock for abort requests; the bake parks its task token on it.
     for (const step of ['wait-for-endpoint', 'check-guardrails', 'await-guardrails'] as const) tableAccess(this.functions[step], ['dynamodb:GetItem']);
     tableAccess(this.functions['await-guardrails'], ['dynamodb:UpdateItem']);
+    tableAccess(this.functions['start-bake'], ['dynamodb:UpdateItem']);
 
     if (props.alarmTrigger ?? true) {
       const onAlarm = new StepFunction(this, 'OnAlarm', { step: 'on-alarm', environment, logRetention, removalPolicy: RemovalPolicy.DESTROY });
@@ -230,6 +231,7 @@ export class BlueGreenPromotion extends Construct {
       });
       this.triggers['on-approval'] = onApproval;
       this.stateMachine.grantStartExecution(onApproval);
+      onApproval.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] }));
       const arn = (resource: string, resourceName: string) => stack.formatArn({ service: 'sagemaker', resource, resourceName });
       const routed = [...new Set(Object.values(routes).flatMap((r) => r.endpoints))].map((n) => arn('endpoint', n.toLowerCase()));
       onApproval.addToRolePolicy(new iam.PolicyStatement({ actions: ['sagemaker:DescribeEndpoint'], resources: routed }));

@@ -73,6 +73,17 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   });
   const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', resolve));
+  try {
+    return await wire(workflow, emulator, dynamo, timeScale, ms);
+  } catch (error) {
+    // Nothing left listening when start-up fails half-way (a test would hang instead of failing).
+    await emulator.close();
+    await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+    throw error;
+  }
+}
+
+async function wire(workflow: SynthesizedWorkflow, emulator: Emulator, dynamo: Server, timeScale: number, ms: (s: number) => number): Promise<LocalAws> {
   const dynamoUrl = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
 
   const env: Record<string, string> = {

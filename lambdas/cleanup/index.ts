@@ -9,14 +9,14 @@ import {
 import { cloudwatch } from '../shared/clients/cloudwatch';
 import { sagemaker } from '../shared/clients/sagemaker';
 import type { CleanupEvent, CleanupResult } from '../shared/contracts';
-import { cleanupPlan } from '../shared/decisions';
+import { cleanupPlan, configsOf } from '../shared/decisions';
 import { isNotFound, RETRYABLE_ERRORS } from '../shared/errors';
 import { step } from '../shared/handler';
 import { deleteIfPresent } from '../shared/sagemaker';
 
 const RETRYABLE = new Set<string>(RETRYABLE_ERRORS);
 
-/** Configs and models every endpoint of the account runs right now: never delete those. */
+/** Configs and models every endpoint of the account runs or is moving to: never delete those. */
 async function resourcesInUse(): Promise<{ configs: Set<string>; models: Set<string> }> {
   const configs = new Set<string>();
   const models = new Set<string>();
@@ -24,10 +24,13 @@ async function resourcesInUse(): Promise<{ configs: Set<string>; models: Set<str
     for (const summary of page.Endpoints ?? []) {
       try {
         const endpoint = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: summary.EndpointName }));
-        if (!endpoint.EndpointConfigName || configs.has(endpoint.EndpointConfigName)) continue;
-        configs.add(endpoint.EndpointConfigName);
-        const config = await sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: endpoint.EndpointConfigName }));
-        for (const v of config.ProductionVariants ?? []) if (v.ModelName) models.add(v.ModelName);
+        // The config it runs and, while Updating, the one it moves to (PendingDeploymentSummary).
+        for (const name of configsOf(endpoint)) {
+          if (configs.has(name)) continue;
+          configs.add(name);
+          const config = await sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: name }));
+          for (const v of config.ProductionVariants ?? []) if (v.ModelName) models.add(v.ModelName);
+        }
       } catch (error) {
         if (!isNotFound(error)) throw error; // deleted while we listed: it uses nothing any more
       }

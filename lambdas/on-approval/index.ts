@@ -1,5 +1,5 @@
 import { DescribeEndpointConfigCommand, DescribeModelCommand, ListModelPackagesCommand } from '@aws-sdk/client-sagemaker';
-import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { sagemaker } from '../shared/clients/sagemaker';
 import { sfn } from '../shared/clients/sfn';
 import { InvalidPromotionInput } from '../shared/errors';
@@ -57,8 +57,18 @@ async function start(endpointName: string, route: Route, modelPackageArn: string
     greenAlarms: route.greenAlarms,
     requestedBy,
   };
+  const stateMachineArn = requiredEnv('STATE_MACHINE_ARN');
+  // StartExecution is idempotent while the first execution runs (same name and input: same
+  // execution, no error), so look first to report a duplicate as one.
   try {
-    await sfn.send(new StartExecutionCommand({ stateMachineArn: requiredEnv('STATE_MACHINE_ARN'), name, input: JSON.stringify(input) }));
+    await sfn.send(new DescribeExecutionCommand({ executionArn: `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}` }));
+    logger.info('duplicate approval event: promotion already started', { endpointName, executionName: name });
+    return 'duplicate' as const;
+  } catch (error) {
+    if (!(error instanceof Error && error.name === 'ExecutionDoesNotExist')) throw error;
+  }
+  try {
+    await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
     logger.info('promotion started', { endpointName, executionName: name, modelPackageArn });
     return 'started' as const;
   } catch (error) {

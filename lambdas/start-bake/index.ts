@@ -1,8 +1,11 @@
 import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamo } from '../shared/clients/dynamo';
 import { cloudwatch } from '../shared/clients/cloudwatch';
-import type { BakeState, PromotionState } from '../shared/contracts';
+import { LOCK_SK, type BakeState, type PromotionState } from '../shared/contracts';
 import { stateKeys, step } from '../shared/handler';
 import { MANAGED_TAG } from '../shared/sagemaker';
+import { settings } from '../shared/settings';
 
 /**
  * Guardrail alarms on green's own variant metrics (AWS/SageMaker, EndpointName +
@@ -16,6 +19,17 @@ export const handler = step('start-bake', stateKeys, async (state: PromotionStat
     { Name: 'EndpointName', Value: p.endpointName },
     { Name: 'VariantName', Value: green.variantName },
   ];
+  const greenAlarmNames = p.greenAlarms.enabled ? [`${p.names.alarmPrefix}-5xx`, `${p.names.alarmPrefix}-latency`] : [];
+  // Watched from now on: an alarm that fires before the bake first waits still reaches this promotion.
+  await dynamo.send(
+    new UpdateCommand({
+      TableName: settings().tableName,
+      Key: { endpointName: p.endpointName, sk: LOCK_SK },
+      UpdateExpression: 'SET watchedAlarms = :alarms',
+      ConditionExpression: 'promotionId = :me',
+      ExpressionAttributeValues: { ':alarms': [...p.guardrailAlarmNames, ...greenAlarmNames], ':me': p.id },
+    }),
+  );
   const created: string[] = [];
   if (p.greenAlarms.enabled) {
     const common = {

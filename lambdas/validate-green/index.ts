@@ -12,6 +12,11 @@ import { logger } from '../shared/powertools';
 
 const RETRYABLE = new Set<string>(RETRYABLE_ERRORS);
 
+/** Green's answer time: the SDK's back-off between retried attempts (throttling) is not the model's latency. */
+function latency(started: number, metadata: { totalRetryDelay?: number } | undefined): number {
+  return Math.max(0, Math.round(performance.now() - started - (metadata?.totalRetryDelay ?? 0)));
+}
+
 async function bodyOf(sample: ValidationSample): Promise<string> {
   if (sample.body !== undefined) return sample.body;
   const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(sample.s3Uri ?? '');
@@ -48,13 +53,13 @@ export const handler = step('validate-green', stateKeys, async (state: Promotion
           Body: new TextEncoder().encode(body),
         }),
       );
-      response = { status: 200, latencyMs: Math.round(performance.now() - started), body: new TextDecoder().decode(out.Body) };
+      response = { status: 200, latencyMs: latency(started, out.$metadata), body: new TextDecoder().decode(out.Body) };
     } catch (error) {
       if (error instanceof Error && RETRYABLE.has(error.name)) throw error;
-      const e = error as Error & { OriginalStatusCode?: number; $metadata?: { httpStatusCode?: number } };
+      const e = error as Error & { OriginalStatusCode?: number; $metadata?: { httpStatusCode?: number; totalRetryDelay?: number } };
       response = {
         status: e.OriginalStatusCode ?? e.$metadata?.httpStatusCode ?? 0,
-        latencyMs: Math.round(performance.now() - started),
+        latencyMs: latency(started, e.$metadata),
         body: '',
         error: `${e.name}: ${e.message}`,
       };

@@ -264,6 +264,8 @@ describe('endpoint lifecycle', () => {
   });
 
   it('GIVEN several endpoints WHEN ListEndpoints with filters and MaxResults THEN filtered pages with NextToken', async () => {
+    // They must still be Creating when listed, however loaded the machine is.
+    aws.emu.faults.slowFleet({ modelName: 'm', provisioningMs: 60_000 });
     await createModel(aws.sm, 'm');
     await createConfig(aws.sm, 'c', [{ name: 'v', model: 'm' }]);
     for (const n of ['prod-a', 'prod-b', 'prod-c', 'dev-a']) {

@@ -228,12 +228,21 @@ export function mockAws(knobs: Knobs = {}) {
     return {};
   });
   dynamo.on(GetCommand).callsFake((input: { Key: { endpointName: string; sk: string } }) => ({ Item: table.get(key(input.Key)) }));
-  dynamo.on(UpdateCommand).callsFake((input: { Key: { endpointName: string; sk: string }; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues: Record<string, unknown> }) => {
-    const item = table.get(key(input.Key)) ?? { ...input.Key };
-    for (const [placeholder, name] of Object.entries(input.ExpressionAttributeNames)) item[name] = input.ExpressionAttributeValues[`:${placeholder.slice(1)}`];
-    table.set(key(input.Key), item);
-    return {};
-  });
+  /** `SET a = :a, #b = :b, c = if_not_exists(c, :c)`: the shapes the handlers use. */
+  dynamo.on(UpdateCommand).callsFake(
+    (input: { Key: { endpointName: string; sk: string }; UpdateExpression: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues: Record<string, unknown> }) => {
+      const item = table.get(key(input.Key)) ?? { ...input.Key };
+      for (const assignment of input.UpdateExpression.replace(/^SET /, '').split(/,\s*(?![^(]*\))/)) {
+        const [lhs, rhs] = assignment.split('=').map((x) => x.trim()) as [string, string];
+        const attribute = input.ExpressionAttributeNames?.[lhs] ?? lhs;
+        const valueRef = /:(\w+)\)?$/.exec(rhs)?.[0].replace(')', '') ?? rhs;
+        if (rhs.startsWith('if_not_exists') && item[attribute] !== undefined) continue;
+        item[attribute] = input.ExpressionAttributeValues[valueRef];
+      }
+      table.set(key(input.Key), item);
+      return {};
+    },
+  );
   dynamo.on(DeleteCommand).callsFake((input: { Key: { endpointName: string; sk: string }; ExpressionAttributeValues?: Record<string, unknown> }) => {
     const existing = table.get(key(input.Key));
     if (existing && existing.promotionId !== input.ExpressionAttributeValues?.[':me']) throw awsError('ConditionalCheckFailedException', 'The conditional request failed');

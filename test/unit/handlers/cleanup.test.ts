@@ -165,4 +165,22 @@ describe('cleanup', () => {
     expect(sagemaker).toHaveReceivedCommandTimes(ListEndpointsCommand, 2);
     expect(result.kept).toEqual([{ resource: `model ${OWN_BLUE}`, reason: 'still used by an endpoint' }]);
   });
+  test('GIVEN the endpoint is still updating to the pair config (a rollback that gave up) THEN green\'s model, which that pending config needs, is kept', async () => {
+    const rolledBack = stateAt('stoodUp');
+    const green = rolledBack.promotion.names;
+    sagemaker
+      .on(DescribeEndpointCommand, { EndpointName: ENDPOINT })
+      .resolves(anEndpoint('churn-v1-config', [{ name: 'AllTraffic', weight: 1 }], { EndpointName: ENDPOINT, EndpointStatus: 'Updating', PendingDeploymentSummary: { EndpointConfigName: green.pairConfig } }));
+    sagemaker.on(DescribeEndpointConfigCommand, { EndpointConfigName: 'churn-v1-config' }).resolves({ ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'churn-v1' }] });
+    sagemaker.on(DescribeEndpointConfigCommand, { EndpointConfigName: green.pairConfig }).resolves({
+      ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'churn-v1' }, { VariantName: green.variant, ModelName: green.model }],
+    });
+
+    const result = await handler({ target: 'green', state: rolledBack });
+
+    expect(sagemaker).not.toHaveReceivedCommandWith(DeleteModelCommand, { ModelName: green.model });
+    expect(sagemaker).not.toHaveReceivedCommandWith(DeleteEndpointConfigCommand, { EndpointConfigName: green.pairConfig });
+    expect(sagemaker).toHaveReceivedCommandWith(DeleteEndpointConfigCommand, { EndpointConfigName: green.greenConfig });
+    expect(result.kept).toEqual(expect.arrayContaining([{ resource: `model ${green.model}`, reason: 'still used by an endpoint' }]));
+  });
 });

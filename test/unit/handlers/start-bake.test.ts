@@ -1,16 +1,20 @@
 import { CloudWatchClient, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { MANAGED_TAG } from '../../../lambdas/shared/sagemaker';
 import { handler } from '../../../lambdas/start-bake';
 import { cloudWatchError, ENDPOINT, PROMOTION_ID, quietMetrics, setStepEnvironment, stateAt } from '../../support/fixtures';
 
 const cloudwatch = mockClient(CloudWatchClient);
+const dynamo = mockClient(DynamoDBDocumentClient);
 quietMetrics();
 
 const state = stateAt('shifted', { promotion: { guardrailAlarmNames: ['churn-5xx'], greenAlarms: { enabled: true, max5xxErrors: 2, maxModelLatencyMs: 250 } } });
 const { names } = state.promotion;
 
 beforeEach(() => {
+  dynamo.reset();
+  dynamo.on(UpdateCommand).resolves({});
   cloudwatch.reset();
   setStepEnvironment();
   cloudwatch.on(PutMetricAlarmCommand).resolves({});
@@ -77,5 +81,23 @@ describe('start-bake', () => {
     cloudwatch.on(PutMetricAlarmCommand).rejects(cloudWatchError('LimitExceeded', 'The maximum number of alarms for this account has been reached.'));
 
     await expect(handler(state)).rejects.toMatchObject({ name: 'LimitExceeded' });
+  });
+  test('GIVEN a bake starting THEN the lock lists every watched alarm before any alarm exists, so an early ALARM reaches this promotion', async () => {
+    const state = stateAt('shifted', { promotion: { guardrailAlarmNames: ['churn-p99'] } });
+    await handler(state);
+    const prefix = state.promotion.names.alarmPrefix;
+    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
+      ConditionExpression: 'promotionId = :me',
+      ExpressionAttributeValues: { ':alarms': ['churn-p99', `${prefix}-5xx`, `${prefix}-latency`], ':me': state.promotion.id },
+    });
+  });
+
+  test('GIVEN a bake starting THEN the watched alarms are on the lock before the first alarm is created', async () => {
+    let listed = false;
+    const listedWhenCreated: boolean[] = [];
+    dynamo.on(UpdateCommand).callsFake(() => ((listed = true), {}));
+    cloudwatch.on(PutMetricAlarmCommand).callsFake(() => (listedWhenCreated.push(listed), {}));
+    await handler(stateAt('shifted'));
+    expect(listedWhenCreated).toEqual([true, true]);
   });
 });

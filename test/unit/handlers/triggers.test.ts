@@ -7,7 +7,7 @@ import {
   ListModelPackagesCommand,
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
-import { SendTaskFailureCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, SendTaskFailureCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as awaitGuardrails } from '../../../lambdas/await-guardrails';
@@ -39,6 +39,7 @@ beforeEach(() => {
   process.env.STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:111122223333:stateMachine:Promotion';
   process.env.APPROVAL_ROUTES = JSON.stringify({ 'churn-models': { endpoints: [ENDPOINT], bakeSeconds: 600 } });
   sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec' });
+  sfn.on(DescribeExecutionCommand).rejects(Object.assign(new Error('Execution Does Not Exist'), { name: 'ExecutionDoesNotExist' }));
 });
 
 describe('on-approval', () => {
@@ -50,12 +51,18 @@ describe('on-approval', () => {
     expect(call.name).toMatch(/^churn-prediction-v7-approved-[0-9a-f]{10}$/);
   });
 
-  test('GIVEN the same event delivered twice THEN the same execution name is used and the duplicate is reported, not thrown', async () => {
+  test('GIVEN the same event delivered twice THEN the second finds the execution by its deterministic name and reports a duplicate', async () => {
     await onApproval(approvalEvent(7, 'Approved'));
+    const name = sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.name;
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' } as never);
+    await expect(onApproval(approvalEvent(7, 'Approved'))).resolves.toMatchObject({ action: 'duplicate' });
+    expect(sfn).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
+    expect(sfn).toHaveReceivedCommandWith(DescribeExecutionCommand, { executionArn: `arn:aws:states:us-east-1:111122223333:execution:Promotion:${name}` });
+  });
+
+  test('GIVEN two deliveries racing past the check THEN ExecutionAlreadyExists is a duplicate, not an error', async () => {
     sfn.on(StartExecutionCommand).rejects(Object.assign(new Error("Execution Already Exists: 'arn:exec'"), { name: 'ExecutionAlreadyExists' }));
     await expect(onApproval(approvalEvent(7, 'Approved'))).resolves.toMatchObject({ action: 'duplicate' });
-    const [first, second] = sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name);
-    expect(second).toBe(first);
   });
 
   test('GIVEN PendingManualApproval or an unconfigured group THEN nothing starts', async () => {

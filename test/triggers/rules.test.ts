@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { matchesPattern, type EventPattern } from '../../local/event-pattern';
+import { startLocalAws, type LocalAws } from '../../local/aws';
+import { Seed } from '../../local/seed';
+import { synthesizedWorkflow } from '../support/workflow';
+
+/**
+ * The synthesized EventBridge rules (taken from the template) against the sample events of
+ * the AWS documentation (test/fixtures/events, sources in its README), and against near misses.
+ */
+const sample = (name: string) => JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'events', `${name}.json`), 'utf8')) as Record<string, unknown> & { detail: Record<string, unknown> };
+const rules = synthesizedWorkflow().rules;
+const rule = (fragment: string): EventPattern => {
+  const [, r] = Object.entries(rules).find(([id]) => id.includes(fragment)) ?? [];
+  if (!r) throw new Error(`no rule ${fragment} in the template`);
+  return r.pattern as EventPattern;
+};
+const matching = (event: unknown) => Object.keys(rules).filter((id) => matchesPattern(event, rules[id]!.pattern as EventPattern));
+
+const approval = (status: string, group = 'churn-models') => {
+  const e = sample('model_package_state_change');
+  return { ...e, detail: { ...e.detail, ModelPackageGroupName: group, ModelApprovalStatus: status } };
+};
+const alarm = (value: string) => {
+  const e = sample('cloudwatch_alarm_state_change_single_metric');
+  return { ...e, detail: { ...e.detail, state: { ...(e.detail.state as object), value } } };
+};
+const executionEnd = (status: string, stateMachineArn = synthesizedWorkflow().stateMachineArn) => {
+  const e = sample('stepfunctions_execution_failed');
+  return { ...e, detail: { ...e.detail, status, stateMachineArn } };
+};
+
+describe('synthesized EventBridge rules vs the AWS documentation samples', () => {
+  test('approval rule: the sample model package event matches when Approved or Rejected in a configured group', () => {
+    expect(matchesPattern(approval('Approved'), rule('ApprovalRule'))).toBe(true);
+    expect(matchesPattern(approval('Rejected'), rule('ApprovalRule'))).toBe(true);
+    expect(matching(approval('Approved')).every((id) => id.includes('ApprovalRule'))).toBe(true);
+  });
+
+  test('approval rule: PendingManualApproval, another group, another source or detail-type do not match', () => {
+    expect(matchesPattern(approval('PendingManualApproval'), rule('ApprovalRule'))).toBe(false);
+    expect(matchesPattern(approval('Approved', 'fraud-models'), rule('ApprovalRule'))).toBe(false);
+    expect(matchesPattern({ ...approval('Approved'), source: 'aws.states' }, rule('ApprovalRule'))).toBe(false);
+    expect(matchesPattern({ ...approval('Approved'), 'detail-type': 'SageMaker Model State Change' }, rule('ApprovalRule'))).toBe(false);
+  });
+
+  test('alarm rule: the sample alarm event matches going to ALARM only', () => {
+    expect(matching(alarm('ALARM'))).toEqual([expect.stringMatching(/AlarmRule/)]);
+    expect(matching(alarm('OK'))).toEqual([]);
+    expect(matching(alarm('INSUFFICIENT_DATA'))).toEqual([]);
+  });
+
+  test('recovery rule: the sample status event matches FAILED, TIMED_OUT, ABORTED of this state machine only', () => {
+    for (const status of ['FAILED', 'TIMED_OUT', 'ABORTED']) expect(matching(executionEnd(status))).toEqual([expect.stringMatching(/RecoveryRule/)]);
+    expect(matching(executionEnd('SUCCEEDED'))).toEqual([]);
+    expect(matching(executionEnd('RUNNING'))).toEqual([]);
+    expect(matching(executionEnd('FAILED', 'arn:aws:states:us-east-1:111122223333:stateMachine:someone-elses'))).toEqual([]);
+  });
+});
+
+describe('duplicate approval events on the local AWS', () => {
+  let aws: LocalAws;
+  beforeAll(async () => {
+    aws = await startLocalAws();
+  }, 60_000);
+  afterAll(async () => aws?.close());
+
+  test('GIVEN SageMaker delivers the same approval event twice THEN one promotion starts and the duplicate is reported', async () => {
+    const seed = new Seed();
+    await seed.group('churn-models');
+    const v1 = await seed.register('churn-models');
+    const event = { ...approval('Approved'), id: 'a1b2', detail: { ...approval('Approved').detail, ModelPackageArn: v1, ModelPackageVersion: 1, LastModifiedTime: '2026-11-22T01:00:00Z' } };
+
+    const [first] = await aws.putEvent(event);
+    const [second] = await aws.putEvent(event);
+
+    expect(first?.result).toMatchObject({ action: 'started' });
+    expect(second?.result).toMatchObject({ action: 'duplicate', executions: [{ status: 'duplicate' }] });
+    const started = aws.stepFunctions.list().filter((e) => e.name.startsWith('churn-prediction-v1-approved-'));
+    expect(started).toHaveLength(1);
+    await aws.stepFunctions.waitFor(started[0]!.arn);
+    // Step Functions itself refuses the name again once the execution has closed (API reference: ExecutionAlreadyExists).
+    await expect(new SFNClient({}).send(new StartExecutionCommand({ stateMachineArn: aws.stateMachineArn, name: started[0]!.name, input: started[0]!.input }))).rejects.toMatchObject({
+      name: 'ExecutionAlreadyExists',
+    });
+  }, 30_000);
+});
