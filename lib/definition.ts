@@ -91,19 +91,21 @@ export class PromotionDefinition extends Construct {
     };
 
     // --- happy path
-    const rejected = new sfn.Fail(this, 'Rejected', { stateName: 'Rejected', errorPath: '$.failure.Error', causePath: '$.failure.Cause' });
+    // Catches into Rejected replace the state with the error (ResultPath "$"), which works for any input,
+    // an array or a string included; nothing of the rejected input is kept.
+    const rejected = new sfn.Fail(this, 'Rejected', { stateName: 'Rejected', errorPath: '$.Error', causePath: '$.Cause' });
     const validateInput = task('ValidateInput', 'validate-input', null, {
       'input.$': '$',
       'executionName.$': '$$.Execution.Name',
       'executionArn.$': '$$.Execution.Id',
       'startTime.$': '$$.Execution.StartTime',
     });
-    validateInput.addCatch(rejected, { resultPath: '$.failure' });
+    validateInput.addCatch(rejected);
     // The raw input is replaced by the validated promotion: nothing downstream reads unchecked fields.
     const keepPromotion = new sfn.Pass(this, 'InputValid', { stateName: 'InputValid', parameters: { 'promotion.$': '$' } });
 
     const acquireLock = task('AcquireLock', 'acquire-lock', 'lock');
-    acquireLock.addCatch(rejected, { resultPath: '$.failure' });
+    acquireLock.addCatch(rejected);
 
     const recordPromotion = task('RecordPromotion', 'record-outcome', 'outcome');
     recordPromotion.next(new sfn.Succeed(this, 'Promoted', { stateName: 'Promoted' }));
@@ -154,7 +156,8 @@ export class PromotionDefinition extends Construct {
     // lock) carries only { recoverExecutionArn }: rebuild that promotion's state, then roll back
     // (or only record, when green already serves alone).
     const recover = task('Recover', 'recover', null);
-    recover.addCatch(new sfn.Succeed(this, 'NothingToRecover', { stateName: 'NothingToRecover' }), { errors: ['NothingToRecover'], resultPath: '$.failure' });
+    recover.addCatch(new sfn.Fail(this, 'NothingToRecover', { stateName: 'NothingToRecover', error: 'NothingToRecover', causePath: '$.Cause' }), { errors: ['NothingToRecover'] });
+    recover.addCatch(rejected);
     recover.next(
       new sfn.Choice(this, 'RecoverHow?', { stateName: 'RecoverHow?' })
         .when(sfn.Condition.stringEquals('$.recover', 'record'), recordPromotion)

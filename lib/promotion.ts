@@ -132,6 +132,7 @@ export class BlueGreenPromotion extends Construct {
       [ENV.allowedEndpointNames]: JSON.stringify(props.endpointNames ?? []),
       [ENV.allowedRoleArns]: JSON.stringify(props.modelExecutionRoleArns),
       [ENV.allowedModelPackageGroups]: JSON.stringify(props.modelPackageGroupNames ?? []),
+      [ENV.validationPayloadBuckets]: JSON.stringify(props.validationPayloadBucketNames ?? []),
       [ENV.greenAlarmDefaults]: JSON.stringify({
         enabled: green.enabled ?? true,
         max5xxErrors: green.max5xxErrors ?? 0,
@@ -274,6 +275,8 @@ export class BlueGreenPromotion extends Construct {
 
     allow('validate-input', ['sagemaker:DescribeModelPackage'], packages);
     allow('validate-input', ['cloudwatch:DescribeAlarms'], ['*']);
+    describeEndpoint('validate-input');
+    allow('validate-input', ['sagemaker:DescribeEndpointConfig'], [anyConfig]);
     const tableAccess = this.tableAccess;
     tableAccess(this.functions['acquire-lock'], ['dynamodb:PutItem', 'dynamodb:GetItem']);
 

@@ -119,6 +119,8 @@ export class LocalStepFunctions {
     const name = input.name ?? crypto.randomUUID();
     if (name.length < 1 || name.length > 80 || NAME_FORBIDDEN.test(name)) throw new SfnError('InvalidName', `Invalid Name: '${name}'`);
     const raw = input.input ?? '{}';
+    // API reference: "The string that contains the JSON input data for the execution ... Length constraints: Maximum length of 262144."
+    if (Buffer.byteLength(raw, 'utf8') > 262_144) throw new SfnError('ValidationException', '1 validation error detected: Value at \'input\' failed to satisfy constraint: Member must have length less than or equal to 262144');
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw);

@@ -2,7 +2,7 @@ import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent
 import { dynamo } from '../shared/clients/dynamo';
 import { sfn } from '../shared/clients/sfn';
 import type { PromotionState } from '../shared/contracts';
-import { NothingToRecover } from '../shared/errors';
+import { InvalidPromotionInput, NothingToRecover } from '../shared/errors';
 import { step } from '../shared/handler';
 import { readLock } from '../shared/locks';
 import { settings } from '../shared/settings';
@@ -40,7 +40,16 @@ async function lastStateDocument(executionArn: string): Promise<PromotionState |
 export const handler = step(
   'recover',
   (e: RecoverEvent) => ({ promotionId: e.recoverExecutionArn?.split(':').pop() }),
-  async ({ recoverExecutionArn }): Promise<RecoveredState> => {
+  async (input): Promise<RecoveredState> => {
+    // The recovery entry point skips ValidateInput, so it takes exactly one thing: an execution ARN.
+    const extra = Object.keys(input ?? {}).filter((k) => k !== 'recoverExecutionArn');
+    if (extra.length > 0) {
+      throw new InvalidPromotionInput(`recoverExecutionArn: a recovery input holds only recoverExecutionArn; remove ${extra.join(', ')} (or remove recoverExecutionArn to start a promotion)`);
+    }
+    const { recoverExecutionArn } = input;
+    if (typeof recoverExecutionArn !== 'string' || !/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/.test(recoverExecutionArn)) {
+      throw new InvalidPromotionInput(`recoverExecutionArn: ${JSON.stringify(recoverExecutionArn)} is not a Step Functions execution ARN`);
+    }
     const execution = await sfn.send(new DescribeExecutionCommand({ executionArn: recoverExecutionArn }));
     if (execution.status === 'RUNNING') throw new NothingToRecover(`execution ${recoverExecutionArn} is still running; it rolls back on its own`);
     const doc = await lastStateDocument(recoverExecutionArn);

@@ -10,6 +10,8 @@ export const SAGEMAKER_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 /** A *versioned* model package ARN (ModelPackageSummary.ModelPackageArn pattern, narrowed to group/version). */
 export const MODEL_PACKAGE_ARN_PATTERN = /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]{9,16}:[0-9]{12}:model-package\/[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}\/[0-9]+$/;
 export const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/;
+/** Inline validation bodies travel in the execution input, which Step Functions caps at 256 KiB. */
+export const MAX_INLINE_BODY = 32 * 1024;
 /** PutMetricAlarm AlarmName: 1–255 characters. */
 const alarmName = z.string().min(1).max(255);
 
@@ -22,7 +24,11 @@ const sagemakerName = (what: string) =>
 export const validationSampleSchema = z
   .object({
     name: z.string().min(1).max(64).optional().describe('Label used in logs and in the rollback reason; defaults to "sample-<n>"'),
-    body: z.string().max(6 * 1024 * 1024).optional().describe('Request body sent as is (InvokeEndpoint payloads are at most 6 MB)'),
+    body: z
+      .string()
+      .max(MAX_INLINE_BODY, `an inline body holds at most ${MAX_INLINE_BODY / 1024} KiB (a Step Functions input is at most 256 KiB); put larger payloads in S3 and use s3Uri`)
+      .optional()
+      .describe('Request body sent as is; up to 32 KiB (use s3Uri for larger payloads)'),
     s3Uri: z
       .string()
       .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+$/, 's3Uri must look like s3://bucket/key')

@@ -12,6 +12,7 @@ export interface Settings {
   allowedEndpointPrefix?: string;
   allowedRoleArns: string[];
   allowedModelPackageGroups: string[];
+  validationPayloadBuckets: string[];
   greenAlarmDefaults: { enabled: boolean; max5xxErrors: number; maxModelLatencyMs: number };
 }
 
@@ -26,6 +27,7 @@ export const ENV = {
   allowedEndpointPrefix: 'ALLOWED_ENDPOINT_PREFIX',
   allowedRoleArns: 'ALLOWED_ROLE_ARNS',
   allowedModelPackageGroups: 'ALLOWED_MODEL_PACKAGE_GROUPS',
+  validationPayloadBuckets: 'VALIDATION_PAYLOAD_BUCKETS',
   greenAlarmDefaults: 'GREEN_ALARM_DEFAULTS',
 } as const satisfies Record<keyof Settings, string>;
 
@@ -47,6 +49,7 @@ export function settings(): Settings {
     allowedEndpointPrefix: optionalEnv(ENV.allowedEndpointPrefix),
     allowedRoleArns: jsonEnv<string[]>(ENV.allowedRoleArns, []),
     allowedModelPackageGroups: jsonEnv<string[]>(ENV.allowedModelPackageGroups, []),
+    validationPayloadBuckets: jsonEnv<string[]>(ENV.validationPayloadBuckets, []),
     greenAlarmDefaults: jsonEnv(ENV.greenAlarmDefaults, { enabled: true, max5xxErrors: 0, maxModelLatencyMs: 1000 }),
   };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { createHash } from 'node:crypto';
-import { promotionInputSchema } from './input';
+import { MODEL_PACKAGE_ARN_PATTERN, promotionInputSchema } from './input';
+import { modelPackageParts } from './arns';
 
 /**
  * Which endpoints a model package group promotes onto, and with what per-endpoint
@@ -28,9 +29,18 @@ export const modelPackageEventSchema = z.object({
   detail: z.object({
     ModelPackageGroupName: z.string(),
     ModelPackageVersion: z.number().int().positive(),
-    ModelPackageArn: z.string(),
+    ModelPackageArn: z.string().regex(MODEL_PACKAGE_ARN_PATTERN, 'must be a versioned model package ARN'),
     ModelApprovalStatus: z.enum(['Approved', 'Rejected', 'PendingManualApproval']),
     LastModifiedTime: z.string().optional(),
+  })
+  // The ARN is what gets deployed: it must be the very group and version the event is about.
+  .refine((d) => !MODEL_PACKAGE_ARN_PATTERN.test(d.ModelPackageArn) || modelPackageParts(d.ModelPackageArn).group === d.ModelPackageGroupName, {
+    message: 'ModelPackageArn belongs to another group than ModelPackageGroupName',
+    path: ['ModelPackageArn'],
+  })
+  .refine((d) => !MODEL_PACKAGE_ARN_PATTERN.test(d.ModelPackageArn) || modelPackageParts(d.ModelPackageArn).version === d.ModelPackageVersion, {
+    message: 'ModelPackageArn is another version than ModelPackageVersion',
+    path: ['ModelPackageArn'],
   }),
 });
 export type ModelPackageEvent = z.infer<typeof modelPackageEventSchema>;

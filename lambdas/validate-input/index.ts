@@ -1,9 +1,11 @@
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeModelPackageCommand, type DescribeModelPackageOutput } from '@aws-sdk/client-sagemaker';
+import { DescribeEndpointConfigCommand, DescribeModelPackageCommand, type DescribeModelPackageOutput } from '@aws-sdk/client-sagemaker';
 import { cloudwatch } from '../shared/clients/cloudwatch';
 import { sagemaker } from '../shared/clients/sagemaker';
 import type { Promotion, ValidateInputEvent } from '../shared/contracts';
-import { InvalidPromotionInput, ModelPackageNotDeployable } from '../shared/errors';
+import { unsupportedReasons } from '../shared/decisions';
+import { InvalidPromotionInput, ModelPackageNotDeployable, UnsupportedEndpoint } from '../shared/errors';
+import { describeEndpointIfExists } from '../shared/sagemaker';
 import { step } from '../shared/handler';
 import { describeIssues, modelPackageParts, promotionInputSchema } from '../shared/input';
 import { greenNames } from '../shared/naming';
@@ -35,7 +37,23 @@ export const handler = step(
     if (input.executionRoleArn && s.allowedRoleArns.length > 0 && !s.allowedRoleArns.includes(input.executionRoleArn)) {
       problems.push(`executionRoleArn: ${input.executionRoleArn} is not one of the model execution roles this stack may pass (${s.allowedRoleArns.join(', ')})`);
     }
+    for (const [i, sample] of (input.validation?.samples ?? []).entries()) {
+      const bucket = sample.s3Uri ? /^s3:\/\/([^/]+)\//.exec(sample.s3Uri)?.[1] : undefined;
+      if (bucket !== undefined && !s.validationPayloadBuckets.includes(bucket)) {
+        problems.push(
+          `validation.samples.${i}.s3Uri: bucket ${bucket} is not one this stack may read (${s.validationPayloadBuckets.join(', ') || 'none configured'}); add it to validationPayloadBucketNames or send the body inline`,
+        );
+      }
+    }
     if (problems.length > 0) throw new InvalidPromotionInput(problems.join('; '));
+
+    // An endpoint this workflow cannot promote onto is refused here, before the lock (read-only).
+    const endpoint = await describeEndpointIfExists(input.endpointName);
+    if (endpoint?.EndpointConfigName) {
+      const config = await sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: endpoint.EndpointConfigName }));
+      const reasons = unsupportedReasons(config);
+      if (reasons.length > 0) throw new UnsupportedEndpoint(`endpointName: ${input.endpointName}: ${reasons.join('; ')}`);
+    }
 
     let described: DescribeModelPackageOutput;
     try {

@@ -62,14 +62,24 @@ test('GIVEN a promotion stopped mid-bake WHEN the status-change rule fires THEN 
   expect(rows.find((r) => r.promotionId === 'stop-me')).toMatchObject({ outcome: 'rolled_back', reason: expect.stringMatching(/ended ABORTED/) });
 }, 60_000);
 
-test('GIVEN a recovery asked for an execution that ended normally THEN it does nothing (no validation bypass)', async () => {
+test('GIVEN a recovery asked for an execution that ended normally THEN it changes nothing and says so (no validation bypass)', async () => {
   const done = aws.stepFunctions.list().find((e) => e.name === 'stop-me-recover')!;
   const before = aws.emulator.callLog.length;
   const { executionArn } = await sfn().send(new StartExecutionCommand({ stateMachineArn: aws.stateMachineArn, input: JSON.stringify({ recoverExecutionArn: done.arn }) }));
   const result = await aws.stepFunctions.waitFor(executionArn!);
 
-  expect(result.status).toBe('SUCCEEDED');
-  expect(result.events.map((e) => e.state)).toContain('NothingToRecover');
+  expect(result).toMatchObject({ status: 'FAILED', error: 'NothingToRecover' });
+  expect(result.cause).toMatch(/is not locked by stop-me|already recorded/);
   const mutating = aws.emulator.callLog.slice(before).filter((c) => !/^(Describe|List)/.test(c.operation));
   expect(mutating).toEqual([]);
+}, 30_000);
+
+test('GIVEN a promotion input smuggling recoverExecutionArn THEN it is rejected naming the field, not run as a recovery', async () => {
+  const done = aws.stepFunctions.list().find((e) => e.name === 'stop-me-recover')!;
+  const { executionArn } = await sfn().send(
+    new StartExecutionCommand({ stateMachineArn: aws.stateMachineArn, input: JSON.stringify({ endpointName: 'demo-stop', modelPackageArn: v2, recoverExecutionArn: done.arn }) }),
+  );
+  const result = await aws.stepFunctions.waitFor(executionArn!);
+  expect(result).toMatchObject({ status: 'FAILED', error: 'InvalidPromotionInput' });
+  expect(result.cause).toMatch(/recoverExecutionArn: a recovery input holds only recoverExecutionArn; remove endpointName, modelPackageArn/);
 }, 30_000);
