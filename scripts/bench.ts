@@ -121,6 +121,7 @@ async function main(): Promise<void> {
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const kind = process.argv[2];
+  if (kind === 'bundles') return bundleSizes();
   if (kind) return runCase(kind);
   await bundleSizes();
   const happy = child('happy');
