@@ -19,7 +19,9 @@ export const handler = step('start-bake', stateKeys, async (state: PromotionStat
     { Name: 'EndpointName', Value: p.endpointName },
     { Name: 'VariantName', Value: green.variantName },
   ];
-  const greenAlarmNames = p.greenAlarms.enabled ? [`${p.names.alarmPrefix}-5xx`, `${p.names.alarmPrefix}-latency`] : [];
+  const errorsAlarm = `${p.names.alarmPrefix}-5xx`;
+  const latencyAlarm = `${p.names.alarmPrefix}-latency`;
+  const greenAlarmNames = p.greenAlarms.enabled ? [errorsAlarm, latencyAlarm] : [];
   // Watched from now on: an alarm that fires before the bake first waits still reaches this promotion.
   await dynamo.send(
     new UpdateCommand({
@@ -44,7 +46,7 @@ export const handler = step('start-bake', stateKeys, async (state: PromotionStat
     const alarms = [
       {
         ...common,
-        AlarmName: `${p.names.alarmPrefix}-5xx`,
+        AlarmName: errorsAlarm,
         AlarmDescription: `sagemaker-bluegreen guardrail: green ${green.variantName} of ${p.endpointName} returns 5xx`,
         MetricName: 'Invocation5XXErrors',
         Statistic: 'Sum' as const,
@@ -52,7 +54,7 @@ export const handler = step('start-bake', stateKeys, async (state: PromotionStat
       },
       {
         ...common,
-        AlarmName: `${p.names.alarmPrefix}-latency`,
+        AlarmName: latencyAlarm,
         AlarmDescription: `sagemaker-bluegreen guardrail: green ${green.variantName} of ${p.endpointName} answers slower than ${p.greenAlarms.maxModelLatencyMs} ms`,
         MetricName: 'ModelLatency',
         Statistic: 'Average' as const,
