@@ -156,6 +156,9 @@ export class PromotionDefinition extends Construct {
     // lock) carries only { recoverExecutionArn }: rebuild that promotion's state, then roll back
     // (or only record, when green already serves alone).
     const recover = task('Recover', 'recover', null);
+    // The recovery is the last line of defence: retry anything but a verdict (a crashed runtime included).
+    recover.addRetry({ errors: ['NothingToRecover', 'InvalidPromotionInput'], maxAttempts: 0 });
+    recover.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(5), maxAttempts: 5, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
     recover.addCatch(new sfn.Fail(this, 'NothingToRecover', { stateName: 'NothingToRecover', error: 'NothingToRecover', causePath: '$.Cause' }), { errors: ['NothingToRecover'] });
     recover.addCatch(rejected);
     recover.next(

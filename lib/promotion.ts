@@ -312,6 +312,7 @@ export class BlueGreenPromotion extends Construct {
     allow('cleanup', ['sagemaker:DeleteEndpointConfig'], ownConfigs);
     allow('cleanup', ['sagemaker:DeleteModel'], ownModels);
     allow('cleanup', ['cloudwatch:DeleteAlarms'], [alarms]);
+    allow('cleanup', ['cloudwatch:DescribeAlarms'], ['*']);
 
     describeEndpoint('rollback');
     // The rollback returns to blue's config, which may predate this tool, hence any config.

@@ -1,4 +1,4 @@
-import { DeleteAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { DeleteAlarmsCommand, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import {
   DeleteEndpointConfigCommand,
   DeleteModelCommand,
@@ -62,7 +62,10 @@ export const handler = step(
     for (const name of plan.configs) await attempt(`config ${name}`, () => sagemaker.send(new DeleteEndpointConfigCommand({ EndpointConfigName: name })));
     for (const name of plan.models) await attempt(`model ${name}`, () => sagemaker.send(new DeleteModelCommand({ ModelName: name })));
     if (plan.alarms.length > 0) {
-      await attempt(`alarms ${plan.alarms.join(', ')}`, () => cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: plan.alarms })));
+      // Only those that exist: the names are known even when StartBake never ran.
+      const existing = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: plan.alarms }));
+      const names = (existing.MetricAlarms ?? []).map((a) => a.AlarmName).filter((n): n is string => n !== undefined);
+      if (names.length > 0) await attempt(`alarms ${names.join(', ')}`, () => cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: names })));
     }
     return { target, deleted, kept };
   },

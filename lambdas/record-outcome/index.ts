@@ -2,7 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../shared/clients/dynamo';
 import { historySk, LOCK_SK, type OutcomeResult, type PromotionState } from '../shared/contracts';
-import { decideOutcome } from '../shared/decisions';
+import { cleanupLeftovers, decideOutcome } from '../shared/decisions';
 import { causeMessage } from '../shared/errors';
 import { stateKeys, step } from '../shared/handler';
 import { logger, metrics } from '../shared/powertools';
@@ -34,7 +34,7 @@ export const handler = step('record-outcome', stateKeys, async (state: Promotion
     rollbackActions: state.rollback?.actions,
     cleanedUp: state.cleanup?.deleted,
     leftovers: state.cleanupFailure
-      ? [...(state.cleanup?.kept ?? []), { resource: 'cleanup', reason: causeMessage(state.cleanupFailure.Cause) }]
+      ? cleanupLeftovers(state.failure || state.rollbackFailure ? 'green' : 'blue', state, `${state.cleanupFailure.Error}: ${causeMessage(state.cleanupFailure.Cause)}`)
       : state.cleanup?.kept,
     validation: state.validation?.samples.map((s) => ({ name: s.name, ok: s.ok, latencyMs: s.latencyMs, status: s.status })),
   };

@@ -341,7 +341,9 @@ export function decideOutcome(
     };
   }
   // Blue stays untouched until green is stood up beside it; after that a failure is a rollback.
-  const touched = state.standUp !== undefined;
+  // (A crash right after UpdateEndpoint stores no standUp; the rollback's own actions tell.)
+  const rollbackActed = (state.rollback?.actions ?? []).some((a) => /^(traffic back to blue|endpoint back to blue config|first deployment: deleted)/.test(a));
+  const touched = state.standUp !== undefined || rollbackActed;
   return touched
     ? { outcome: 'rolled_back', error: 'PromotionRolledBack', reason: reason! }
     : { outcome: 'failed', error: 'PromotionFailed', reason: reason! };
@@ -361,19 +363,22 @@ export interface CleanupPlan {
  */
 export function cleanupPlan(target: 'blue' | 'green', state: PromotionState, inUse: { configs: Set<string>; models: Set<string> }): CleanupPlan {
   const { blue, green, bake } = state;
-  const configs: string[] = [];
+  // A step can fail after creating something but before its result is stored (a crash, retries
+  // exhausted half-way): the promotion's deterministic names cover what it may have created.
+  const names = state.promotion.names;
+  const pair = green ? green.pairConfigName : blue?.exists ? names.pairConfig : undefined;
+  const configs: string[] = pair ? [pair] : [];
   const models: string[] = [];
-  if (green?.pairConfigName) configs.push(green.pairConfigName);
   if (target === 'blue') {
     if (blue?.endpointConfigName) configs.push(blue.endpointConfigName);
     models.push(...(blue?.modelNames ?? []));
-  } else if (green) {
-    configs.push(green.greenConfigName);
-    models.push(green.modelName);
+  } else {
+    configs.push(green?.greenConfigName ?? names.greenConfig);
+    models.push(green?.modelName ?? names.model);
   }
   const kept: CleanupPlan['kept'] = [];
-  const keepIfUsed = (kind: 'config' | 'model', names: string[], used: Set<string>) =>
-    names.filter((name) => {
+  const keepIfUsed = (kind: 'config' | 'model', candidates: string[], used: Set<string>) =>
+    candidates.filter((name) => {
       if (used.has(name)) {
         kept.push({ resource: `${kind} ${name}`, reason: 'still used by an endpoint' });
         return false;
@@ -387,7 +392,21 @@ export function cleanupPlan(target: 'blue' | 'green', state: PromotionState, inU
   return {
     configs: keepIfUsed('config', [...new Set(configs)], inUse.configs),
     models: keepIfUsed('model', [...new Set(models)], inUse.models),
-    alarms: bake?.createdAlarms ?? [],
+    // A first deployment never bakes, so it never creates alarms.
+    alarms: bake?.createdAlarms ?? (blue?.exists ? greenAlarmNames(state) : []),
     kept,
   };
+}
+
+/** The alarms a promotion creates on green (named by StartBake), whether or not its result was stored. */
+export function greenAlarmNames(state: PromotionState): string[] {
+  return state.promotion.greenAlarms.enabled ? [`${state.promotion.names.alarmPrefix}-5xx`, `${state.promotion.names.alarmPrefix}-latency`] : [];
+}
+
+/** Every resource a cleanup would have looked at, for the record when the cleanup itself failed. */
+export function cleanupLeftovers(target: 'blue' | 'green', state: PromotionState, failure: string): Array<{ resource: string; reason: string }> {
+  const plan = cleanupPlan(target, state, { configs: new Set(), models: new Set() });
+  const reason = `cleanup failed (${failure}); may remain: delete it once nothing uses it`;
+  const toDelete = [...plan.configs.map((c) => `config ${c}`), ...plan.models.map((m) => `model ${m}`), ...plan.alarms.map((a) => `alarm ${a}`)];
+  return [...plan.kept, ...toDelete.map((resource) => ({ resource, reason }))];
 }

@@ -49,6 +49,8 @@ export const RETRYABLE_ERRORS = [
   'RequestLimitExceeded',
   'InternalFailure',
   'InternalServerError',
+  'InternalServiceFault',
+  'InternalServiceError',
   'ServiceUnavailable',
   'ServiceUnavailableException',
   'Lambda.TooManyRequestsException',

@@ -4,6 +4,7 @@ import { dynamo } from '../shared/clients/dynamo';
 import { cloudwatch } from '../shared/clients/cloudwatch';
 import { LOCK_SK, type BakeState, type PromotionState } from '../shared/contracts';
 import { stateKeys, step } from '../shared/handler';
+import { greenAlarmNames } from '../shared/decisions';
 import { MANAGED_TAG } from '../shared/sagemaker';
 import { settings } from '../shared/settings';
 
@@ -21,7 +22,7 @@ export const handler = step('start-bake', stateKeys, async (state: PromotionStat
   ];
   const errorsAlarm = `${p.names.alarmPrefix}-5xx`;
   const latencyAlarm = `${p.names.alarmPrefix}-latency`;
-  const greenAlarmNames = p.greenAlarms.enabled ? [errorsAlarm, latencyAlarm] : [];
+  const greenAlarms = greenAlarmNames(state);
   // Watched from now on: an alarm that fires before the bake first waits still reaches this promotion.
   await dynamo.send(
     new UpdateCommand({
@@ -29,7 +30,7 @@ export const handler = step('start-bake', stateKeys, async (state: PromotionStat
       Key: { endpointName: p.endpointName, sk: LOCK_SK },
       UpdateExpression: 'SET watchedAlarms = :alarms',
       ConditionExpression: 'promotionId = :me',
-      ExpressionAttributeValues: { ':alarms': [...p.guardrailAlarmNames, ...greenAlarmNames], ':me': p.id },
+      ExpressionAttributeValues: { ':alarms': [...p.guardrailAlarmNames, ...greenAlarms], ':me': p.id },
     }),
   );
   const created: string[] = [];

@@ -1,4 +1,4 @@
-import { CloudWatchClient, DeleteAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import {
   DeleteEndpointConfigCommand,
   DeleteModelCommand,
@@ -56,6 +56,8 @@ beforeEach(() => {
   sagemaker.on(DeleteEndpointConfigCommand).resolves({});
   sagemaker.on(DeleteModelCommand).resolves({});
   cloudwatch.on(DeleteAlarmsCommand).resolves({});
+  // Cleanup deletes only alarms that exist: here, all it asks about.
+  cloudwatch.on(DescribeAlarmsCommand).callsFake((input: { AlarmNames?: string[] }) => ({ MetricAlarms: (input.AlarmNames ?? []).map((AlarmName) => ({ AlarmName })) }));
 });
 
 describe('cleanup', () => {

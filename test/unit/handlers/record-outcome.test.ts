@@ -97,12 +97,22 @@ describe('record-outcome', () => {
     await expect(handler(state)).resolves.toMatchObject({ outcome: 'failed', error: 'RollbackFailed', reason: expect.stringMatching(/^rollback did not complete \(did not get back to blue within 10 polls\) after DeadlineExceeded: shift: still Updating/) });
   });
 
-  test('GIVEN cleanup failed after retries WHEN recorded THEN the leftovers include the cleanup failure', async () => {
+  test('GIVEN cleanup failed after retries WHEN recorded THEN every resource it would have deleted or kept is named, with why', async () => {
     const state = stateAt('finalized', {}, { cleanupFailure: { Error: 'ThrottlingException', Cause: lambdaCause('ThrottlingException', 'Rate exceeded') } });
+    const { names } = state.promotion;
 
     await handler(state);
 
-    expect(recordedAttributes()).toMatchObject({ outcome: 'promoted', leftovers: [{ resource: 'cleanup', reason: 'Rate exceeded' }] });
+    const { outcome, leftovers } = recordedAttributes() as { outcome: string; leftovers: Array<{ resource: string; reason: string }> };
+    expect(outcome).toBe('promoted');
+    const mayRemain = 'cleanup failed (ThrottlingException: Rate exceeded); may remain: delete it once nothing uses it';
+    expect(leftovers).toEqual(
+      expect.arrayContaining([
+        { resource: `config ${names.pairConfig}`, reason: mayRemain },
+        { resource: `alarm ${names.alarmPrefix}-5xx`, reason: mayRemain },
+        expect.objectContaining({ resource: expect.stringMatching(/^(config|model) churn-v1/), reason: expect.stringMatching(/not created by sagemaker-bluegreen/) }),
+      ]),
+    );
   });
 
   test('GIVEN another promotion holds the lock WHEN recorded THEN the conditional delete fails, the lock is left alone and the outcome still returns', async () => {

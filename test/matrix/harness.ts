@@ -1,0 +1,454 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteEndpointCommand } from '@aws-sdk/client-sagemaker';
+import { SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { cloudwatch } from '../../lambdas/shared/clients/cloudwatch';
+import { sagemakerRuntime } from '../../lambdas/shared/clients/runtime';
+import { sagemaker } from '../../lambdas/shared/clients/sagemaker';
+import { LOCK_SK, type Outcome } from '../../lambdas/shared/contracts';
+import { greenNames } from '../../lambdas/shared/naming';
+import { startLocalAws, type LocalAws } from '../../local/aws';
+import { Faults, type ThrottleFault } from '../../local/emulator';
+import type { ExecutionEvent } from '../../local/executor';
+import { Seed } from '../../local/seed';
+import { BAKE_SECONDS, cellsOf, GROUP, GROUPS, VALIDATION, type Cell, type CellContext, type Evidence, type Group } from './cells';
+
+/** One cell's verdict: what the promotion ended with and which clauses of the invariant failed. */
+export interface CellResult {
+  id: string;
+  /** The history row's outcome, or how the execution ended when there is none. */
+  outcome: Outcome | string;
+  /** What the endpoint serves once everything settled: blue, green, or neither (a violation). */
+  serves: 'blue' | 'green' | 'neither';
+  reason?: string;
+  violations: string[];
+  held: boolean;
+  ms: number;
+}
+
+const MOVING = new Set(['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'Deleting']);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// ---------------------------------------------------------------------------- the world
+
+export interface MatrixWorld {
+  aws: LocalAws;
+  seed: Seed;
+  v1: string;
+  v2: string;
+  group: Group;
+  concurrent: boolean;
+  dynamo: DynamoDBDocumentClient;
+  sfn: SFNClient;
+  scoped: ScopedThrottles;
+  close(): Promise<void>;
+}
+
+/**
+ * API errors confined to one endpoint. The emulator's throttle fault is per operation for every
+ * caller; here each cell gets a `Faults` of its own (same `throttle({ operation, times, errorName })`
+ * semantics) consulted for the calls that name its endpoint's resources: the endpoint, its
+ * configs and models (`<endpoint>-…`) or its alarms (`bluegreen-<endpoint>-…`). The emulator logs
+ * each call just before it takes a throttle, so the last call-log entry is the call being served.
+ */
+export class ScopedThrottles {
+  private readonly cells = new Map<string, { faults: Faults; hits: number }>();
+
+  constructor(aws: LocalAws) {
+    const faults = aws.emulator.faults;
+    const global = faults.takeThrottle.bind(faults);
+    faults.takeThrottle = (operation: string) => {
+      const call = aws.emulator.callLog.at(-1);
+      const cell = call?.operation === operation ? this.ownerOf(call.input) : undefined;
+      const scoped = cell?.faults.takeThrottle(operation);
+      if (cell && scoped) cell.hits += 1;
+      return scoped ?? global(operation);
+    };
+  }
+
+  throttle(endpointName: string, fault: ThrottleFault): void {
+    const cell = this.cells.get(endpointName) ?? { faults: new Faults(() => undefined), hits: 0 };
+    cell.faults.throttle(fault);
+    this.cells.set(endpointName, cell);
+  }
+
+  hits(endpointName: string): number {
+    return this.cells.get(endpointName)?.hits ?? 0;
+  }
+
+  clear(endpointName: string): void {
+    this.cells.get(endpointName)?.faults.clear();
+  }
+
+  private ownerOf(input: unknown): { faults: Faults; hits: number } | undefined {
+    const i = (input ?? {}) as Record<string, unknown>;
+    const names = [i.EndpointName, i.EndpointConfigName, i.ModelName, i.AlarmName, ...(Array.isArray(i.AlarmNames) ? i.AlarmNames : [])].filter(
+      (n): n is string => typeof n === 'string',
+    );
+    for (const [endpoint, cell] of this.cells) {
+      if (names.some((n) => n === endpoint || n.startsWith(`${endpoint}-`) || n.startsWith(`bluegreen-${endpoint}-`))) return cell;
+    }
+    return undefined;
+  }
+}
+
+/**
+ * The SDK's retry backoff on the local clock. The clients' own retries (standard mode, 4 attempts,
+ * retry quota) stay as deployed; only their sleeps are divided by the time scale, as the local AWS
+ * does for Wait states and provisioning. Otherwise a persisting throttle costs ~3.5 s of real time
+ * per attempt (1 s throttling base delay, 3 retries) — 35 simulated minutes — times 6 state machine attempts.
+ */
+async function putSdkBackoffOnTheLocalClock(timeScale: number): Promise<void> {
+  interface Backoff {
+    setDelayBase(delay: number): void;
+    computeNextBackoffDelay(attempt: number): number;
+  }
+  for (const client of [sagemaker, sagemakerRuntime, cloudwatch]) {
+    const strategy = (await client.config.retryStrategy()) as unknown as { retryBackoffStrategy?: Backoff };
+    const own = strategy.retryBackoffStrategy;
+    if (typeof own?.computeNextBackoffDelay !== 'function') {
+      throw new Error('the SDK retry strategy no longer exposes retryBackoffStrategy: update putSdkBackoffOnTheLocalClock');
+    }
+    strategy.retryBackoffStrategy = {
+      setDelayBase: (delay) => own.setDelayBase(delay),
+      computeNextBackoffDelay: (attempt) => own.computeNextBackoffDelay(attempt) / timeScale,
+    };
+  }
+}
+
+/**
+ * A local AWS with v1 (blue's, by hand) and v2 (Approved) of churn-models. A concurrent group
+ * deploys every cell's hand-made blue up front; the sequential group deploys each just before its
+ * cell and deletes it after, so every cleanup's scan of the account's endpoints stays short.
+ */
+export async function startMatrixWorld(group: Group, cells: Cell[]): Promise<MatrixWorld> {
+  const names = cells.map((c) => c.endpointName);
+  if (cells.some((c) => c.group !== group)) throw new Error(`startMatrixWorld(${group}) was given cells of another group`);
+  for (const n of names) {
+    const clash = names.find((m) => m !== n && m.startsWith(`${n}-`));
+    if (clash) throw new Error(`endpoint ${clash} starts with ${n}-: the scoped faults would confuse them`);
+  }
+  const { concurrent, timeScale } = GROUPS[group];
+  const aws = await startLocalAws({ provisioningSeconds: 30, timeScale });
+  // Approving a churn-models version would also promote churn-prediction through the approval rule.
+  for (const id of Object.keys(aws.workflow.rules)) if (id.includes('ApprovalRule')) delete aws.workflow.rules[id];
+  await putSdkBackoffOnTheLocalClock(aws.timeScale);
+  const seed = new Seed();
+  await seed.group(GROUP);
+  const v1 = await seed.register(GROUP);
+  const v2 = await seed.register(GROUP);
+  await seed.setApproval(v2, 'Approved');
+  if (concurrent) await Promise.all(names.map((n) => seed.blueEndpoint(n, v1)));
+  return {
+    aws,
+    seed,
+    v1,
+    v2,
+    group,
+    concurrent,
+    dynamo: DynamoDBDocumentClient.from(new DynamoDBClient({})),
+    sfn: new SFNClient({}),
+    scoped: new ScopedThrottles(aws),
+    close: () => aws.close(),
+  };
+}
+
+// ---------------------------------------------------------------------------- running a cell
+
+type Execution = ReturnType<LocalAws['stepFunctions']['list']>[number];
+
+class Context implements CellContext {
+  readonly aws: LocalAws;
+  readonly green;
+  executionArn = '';
+  private readonly callLogStart: number;
+  private readonly globalFaults: ThrottleFault[] = [];
+
+  constructor(
+    private readonly world: MatrixWorld,
+    readonly endpointName: string,
+    readonly executionName: string,
+  ) {
+    this.aws = world.aws;
+    this.green = greenNames(endpointName, 2, executionName);
+    this.callLogStart = world.aws.emulator.callLog.length;
+  }
+
+  throttle(fault: ThrottleFault): void {
+    if (this.world.concurrent) return this.world.scoped.throttle(this.endpointName, fault);
+    this.globalFaults.push(fault);
+    this.aws.emulator.faults.throttle(fault);
+  }
+
+  hits(): number {
+    if (this.world.concurrent) return this.world.scoped.hits(this.endpointName);
+    const calls = this.aws.emulator.callLog.slice(this.callLogStart);
+    return calls.filter((c) => this.globalFaults.some((f) => f.operation === c.operation && f.errorName === c.error)).length;
+  }
+
+  /** Concurrent cells clear only their own API errors (fleet faults are scoped by model name and end on their own). */
+  clearFaults(): void {
+    if (this.world.concurrent) this.world.scoped.clear(this.endpointName);
+    else this.aws.emulator.faults.clear();
+  }
+
+  execution(): Execution | undefined {
+    return this.aws.stepFunctions.list().find((e) => e.arn === this.executionArn);
+  }
+
+  async untilState(state: string, times = 1): Promise<void> {
+    for (;;) {
+      const e = this.execution();
+      if (e && e.events.filter((ev) => ev.type === 'StateEntered' && ev.state === state).length >= times) return;
+      if (e && e.status !== 'RUNNING') throw new Error(`the promotion ended ${e.status} before entering ${state}`);
+      await sleep(2);
+    }
+  }
+
+  async untilBakeParked(): Promise<void> {
+    for (;;) {
+      const lock = await this.world.dynamo.send(
+        new GetCommand({ TableName: this.aws.tableName, Key: { endpointName: this.endpointName, sk: LOCK_SK }, ConsistentRead: true }),
+      );
+      if (lock.Item?.promotionId === this.executionName && lock.Item.bakeTaskToken) return;
+      if (this.execution()?.status !== 'RUNNING') throw new Error('the promotion ended before its bake parked a task token');
+      await sleep(5);
+    }
+  }
+
+  async stop(error: string, cause: string): Promise<void> {
+    await this.world.sfn.send(new StopExecutionCommand({ executionArn: this.executionArn, error, cause }));
+  }
+}
+
+/** Waits for the recovery rule's delivery for an ended execution, then for the recovery it started (if any). */
+async function recoveryOf(world: MatrixWorld, ended: Execution): Promise<Execution | undefined> {
+  if (ended.status === 'SUCCEEDED') return undefined;
+  const delivery = world.aws.deliveries.find(
+    (d) => d.target === 'on-execution-end' && (d.event as { detail?: { executionArn?: string; status?: string } }).detail?.executionArn === ended.arn,
+  );
+  if (!delivery) return undefined;
+  while (!('result' in delivery) && delivery.error === undefined) await sleep(2);
+  const action = (delivery.result as { action?: string } | undefined)?.action;
+  if (action !== 'recovery-started' && action !== 'recovery-already-started') return undefined;
+  const recovery = world.aws.stepFunctions.list().find((e) => e.name === `${ended.name}-recover`);
+  if (!recovery) throw new Error(`on-execution-end reported ${action} but no execution ${ended.name}-recover exists`);
+  await world.aws.stepFunctions.waitFor(recovery.arn);
+  return recovery;
+}
+
+/** An update in flight cannot be cancelled: let SageMaker finish it before judging what the endpoint serves. */
+async function settled(world: MatrixWorld, endpointName: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const status = world.aws.emulator.inspect().endpoints[endpointName]?.EndpointStatus;
+    if (!status || !MOVING.has(status)) return;
+    await sleep(20);
+  }
+}
+
+const CELL_TIMEOUT_MS = 90_000;
+const SEED_AHEAD = 5;
+
+/** `ready`: the cell's hand-made blue being deployed (sequential group); concurrent groups deploy them all up front. */
+export async function runCell(world: MatrixWorld, cell: Cell, ready?: Promise<unknown>): Promise<CellResult> {
+  const started = Date.now();
+  const ctx = new Context(world, cell.endpointName, cell.endpointName);
+  const harness: string[] = [];
+  let main: Execution | undefined;
+  let recovery: Execution | undefined;
+  try {
+    await ready;
+    cell.before?.(ctx);
+    const input = { endpointName: cell.endpointName, modelPackageArn: world.v2, bakeSeconds: BAKE_SECONDS, validation: VALIDATION, ...cell.input };
+    const out = await world.sfn.send(new StartExecutionCommand({ stateMachineArn: world.aws.stateMachineArn, name: ctx.executionName, input: JSON.stringify(input) }));
+    ctx.executionArn = out.executionArn!;
+    const during = (cell.during?.(ctx) ?? Promise.resolve()).catch((error: unknown) => {
+      harness.push(`the cell could not inject its fault: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), CELL_TIMEOUT_MS)));
+    const ended = await Promise.race([world.aws.stepFunctions.waitFor(ctx.executionArn), timeout]).finally(() => clearTimeout(timer));
+    if (ended === 'timeout') {
+      harness.push(`the promotion did not end within ${CELL_TIMEOUT_MS / 1000} s`);
+      await ctx.stop('MatrixTimeout', 'the matrix cell timed out');
+    }
+    await during;
+    main = ctx.execution();
+    recovery = main ? await recoveryOf(world, main) : undefined;
+  } catch (error) {
+    harness.push(`harness: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+  } finally {
+    ctx.clearFaults();
+  }
+  await settled(world, cell.endpointName);
+  const events = [...(main?.events ?? []), ...(recovery?.events ?? [])];
+  const result = await judge(world, cell, ctx, { main, events, hits: ctx.hits(), harness, ms: Date.now() - started });
+  if (!world.concurrent) await world.seed.sagemaker.send(new DeleteEndpointCommand({ EndpointName: cell.endpointName })).catch(() => undefined);
+  return result;
+}
+
+/** Runs the cells (all at once then the `alone` ones, or one after the other); `onResult` sees each verdict as it comes. */
+export function runGroup(world: MatrixWorld, cells: Cell[], onResult?: (r: CellResult) => void): Map<string, Promise<CellResult>> {
+  const results = new Map<string, Promise<CellResult>>();
+  const report = (p: Promise<CellResult>) => p.then((r) => (onResult?.(r), r));
+  let previous: Promise<unknown> = Promise.resolve();
+  if (world.concurrent) {
+    const together = cells.filter((c) => !c.alone).map((cell) => {
+      const result = report(runCell(world, cell));
+      results.set(cell.id, result);
+      return result;
+    });
+    previous = Promise.all(together).then(() => quiet(world));
+  }
+  const lane = world.concurrent ? cells.filter((c) => c.alone) : cells;
+  // The sequential group deploys blues a few cells ahead, between cells (no fault armed), and
+  // deletes each after its cell: every cleanup's scan of the account stays short.
+  const deployed = new Map<string, Promise<void>>();
+  const deployAhead = async (i: number): Promise<void> => {
+    const own = lane[i]!.endpointName;
+    if (!deployed.has(own)) {
+      const batch = lane.slice(i, i + SEED_AHEAD).filter((c) => !deployed.has(c.endpointName));
+      for (const c of batch) deployed.set(c.endpointName, world.seed.blueEndpoint(c.endpointName, world.v1));
+      await Promise.allSettled(batch.map((c) => deployed.get(c.endpointName)));
+    }
+    return deployed.get(own);
+  };
+  for (const [i, cell] of lane.entries()) {
+    const next = previous.then(() => runCell(world, cell, world.concurrent ? undefined : deployAhead(i)));
+    results.set(cell.id, report(next));
+    previous = next.then(() => quiet(world));
+  }
+  return results;
+}
+
+/** Sequential cells start only once every execution and event delivery of the previous one has ended. */
+async function quiet(world: MatrixWorld): Promise<void> {
+  for (;;) {
+    const running = world.aws.stepFunctions.list().filter((e) => e.status === 'RUNNING');
+    const delivering = world.aws.deliveries.filter((d) => !('result' in d) && d.error === undefined);
+    if (running.length === 0 && delivering.length === 0) return;
+    await Promise.all(running.map((e) => world.aws.stepFunctions.waitFor(e.arn)));
+    await sleep(5);
+  }
+}
+
+// ---------------------------------------------------------------------------- the invariant
+
+interface HistoryRow {
+  outcome?: string;
+  reason?: string;
+  failedWith?: string;
+  leftovers?: Array<{ resource: string; reason: string }> | null;
+  rollbackActions?: string[] | null;
+}
+
+/**
+ * THE INVARIANT, once the promotion (and its recovery) ended and any update in flight finished:
+ * (a) the endpoint is InService serving blue fully (its hand-made config, AllTraffic at weight 1)
+ *     or green fully (green's config alone, green's variant at weight 1);
+ * (b) the lock is free;
+ * (c) the outcome is recorded: a history row promoted | rolled_back | failed, with a reason;
+ * (d) no unrecorded leftovers: every model, endpoint config and alarm of this endpoint is in use
+ *     by it or named in the history row's leftovers.
+ */
+async function judge(
+  world: MatrixWorld,
+  cell: Cell,
+  ctx: Context,
+  run: { main?: Execution; events: ExecutionEvent[]; hits: number; harness: string[]; ms: number },
+): Promise<CellResult> {
+  const { aws } = world;
+  const name = cell.endpointName;
+  const violations = [...run.harness];
+  const snap = aws.emulator.inspect();
+
+  // (a)
+  const blueConfig = `${name}-handmade-config`;
+  const endpoint = snap.endpoints[name];
+  let serves: CellResult['serves'] = 'neither';
+  if (!endpoint) {
+    violations.push('(a) the endpoint no longer exists');
+  } else {
+    const variants = (endpoint.ProductionVariants ?? []).map((v) => `${v.VariantName}@${v.CurrentWeight}`).join(', ');
+    if (endpoint.EndpointConfigName === blueConfig && variants === 'AllTraffic@1') serves = 'blue';
+    if (endpoint.EndpointConfigName === ctx.green.greenConfig && variants === `${ctx.green.variant}@1`) serves = 'green';
+    if (endpoint.EndpointStatus !== 'InService') violations.push(`(a) the endpoint is ${endpoint.EndpointStatus}${endpoint.FailureReason ? ` (${endpoint.FailureReason})` : ''}`);
+    if (serves === 'neither') violations.push(`(a) the endpoint serves neither side fully: config ${endpoint.EndpointConfigName}, variants ${variants || 'none'}`);
+  }
+
+  // (b)
+  const lock = await world.dynamo.send(new GetCommand({ TableName: aws.tableName, Key: { endpointName: name, sk: LOCK_SK }, ConsistentRead: true }));
+  if (lock.Item) violations.push(`(b) the lock is still held by ${String(lock.Item.promotionId)}`);
+
+  // (c)
+  const rows = await world.dynamo.send(
+    new QueryCommand({ TableName: aws.tableName, KeyConditionExpression: 'endpointName = :e', ExpressionAttributeValues: { ':e': name }, ConsistentRead: true }),
+  );
+  const row = (rows.Items ?? []).find((r) => r.sk !== LOCK_SK && r.promotionId === ctx.executionName) as HistoryRow | undefined;
+  const main = run.main;
+  // A failure before the lock (AWS errors that outlast the retries included) ends in Rejected by design:
+  // nothing was created or locked, and the execution's own failure, naming the error, is the record.
+  const rejectedBeforeLock = main?.status === 'FAILED' && run.events.some((e) => e.type === 'StateEntered' && e.state === 'Rejected') && !run.events.some((e) => e.type === 'StateExited' && e.state === 'AcquireLock');
+  if (rejectedBeforeLock && !row && !main?.error) violations.push('(c) rejected before the lock without an error name');
+  if (!row) {
+    if (!rejectedBeforeLock) violations.push(`(c) no history row (the execution ended ${main?.status ?? '?'}${main?.error ? ` ${main.error}` : ''})`);
+  } else if (!['promoted', 'rolled_back', 'failed'].includes(row.outcome ?? '')) violations.push(`(c) the history row's outcome is ${row.outcome}`);
+  else if (!row.reason) violations.push('(c) the history row gives no reason');
+
+  // (d)
+  const inUseConfig = endpoint?.EndpointConfigName;
+  const inUseModels = new Set(
+    ((inUseConfig ? snap.endpointConfigs[inUseConfig]?.ProductionVariants : undefined) as Array<{ ModelName?: string }> | undefined)?.map((v) => v.ModelName) ?? [],
+  );
+  const listed = new Set((row?.leftovers ?? []).flatMap((l) => l.resource.split(/[\s,]+/)));
+  const own = (n: string) => n === name || n.startsWith(`${name}-`);
+  const left = [
+    ...Object.keys(snap.endpointConfigs).filter((c) => own(c) && c !== inUseConfig).map((c) => `config ${c}`),
+    ...Object.keys(snap.models).filter((m) => own(m) && !inUseModels.has(m)).map((m) => `model ${m}`),
+    ...Object.keys(snap.alarms).filter((a) => a.startsWith(`bluegreen-${name}-`)).map((a) => `alarm ${a}`),
+  ].filter((r) => !listed.has(r.split(' ')[1]!));
+  if (left.length > 0) violations.push(`(d) left over and not recorded: ${left.join(', ')}`);
+
+  const evidence: Evidence = {
+    hits: run.hits,
+    events: run.events,
+    failedWith: row?.failedWith,
+    reason: row?.reason,
+    rollbackActions: row?.rollbackActions ?? [],
+  };
+  if (!cell.fired(evidence)) violations.push('the injected fault never fired: the cell proves nothing');
+  const outcome = row?.outcome ?? `none (${main?.status ?? '?'}${main?.error ? ` ${main.error}` : ''})`;
+  if (cell.expect && outcome !== cell.expect) violations.push(`expected outcome ${cell.expect}, got ${outcome}`);
+  return { id: cell.id, outcome, serves, reason: row?.reason, violations, held: violations.length === 0, ms: run.ms };
+}
+
+/** One group's run, for a jest file: `start` in beforeAll, `result` per test, `close` in afterAll. */
+export interface GroupRun {
+  cells: Cell[];
+  start(): Promise<void>;
+  result(id: string): Promise<CellResult>;
+  close(): Promise<void>;
+}
+
+export function groupRun(group: Group): GroupRun {
+  const cells = cellsOf(group);
+  let world: MatrixWorld | undefined;
+  let results = new Map<string, Promise<CellResult>>();
+  return {
+    cells,
+    async start() {
+      world = await startMatrixWorld(group, cells);
+      results = runGroup(world, cells);
+    },
+    async result(id) {
+      const result = results.get(id);
+      if (!result) throw new Error(`no cell ${id} in group ${group} (did start() run?)`);
+      return result;
+    },
+    async close() {
+      await Promise.allSettled(results.values());
+      await world?.close();
+    },
+  };
+}
