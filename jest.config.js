@@ -8,4 +8,6 @@ module.exports = {
   globalSetup: '<rootDir>/test/global-setup.ts',
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
   testTimeout: 30000,
+  // Local-AWS suites mostly wait on timers and loopback HTTP: two workers on two cores halve the wall time.
+  maxWorkers: 2,
 };

@@ -67,6 +67,17 @@ class LambdaFunctionError extends Error {
   }
 }
 
+/** Validating the definition costs ~150 ms: once per workflow, then every execution reuses the machine. */
+const machines = new WeakMap<SynthesizedWorkflow, StateMachine>();
+function machineFor(workflow: SynthesizedWorkflow): StateMachine {
+  let machine = machines.get(workflow);
+  if (!machine) {
+    machine = new StateMachine(workflow.definition as never, { validationOptions: { checkArn: false, checkPaths: true } } as never);
+    machines.set(workflow, machine);
+  }
+  return machine;
+}
+
 export interface ExecutionEvent {
   type: string;
   state?: string;
@@ -161,7 +172,7 @@ export function startExecution(workflow: SynthesizedWorkflow, options: StartOpti
   const waits = Object.fromEntries(workflow.waitStates.map((s) => [s, clock(states[s]?.Seconds ?? 0)]));
   const retries = Object.fromEntries(Object.keys(workflow.taskSteps).map((s) => [s, options.retryMs ?? 0]));
   const startedAt = new Date();
-  const machine = new StateMachine(workflow.definition as never, { validationOptions: { checkArn: false, checkPaths: true } } as never);
+  const machine = machineFor(workflow);
   const execution = machine.run(options.input as never, {
     overrides: { taskResourceLocalHandlers: taskHandlers, waitTimeOverrides: waits, retryIntervalOverrides: retries },
     context: {
