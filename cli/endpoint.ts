@@ -8,7 +8,7 @@ import {
   type DescribeModelOutput,
 } from '@aws-sdk/client-sagemaker';
 import { isNotFound } from '../lambdas/shared/errors';
-import { modelPackageParts } from '../lambdas/shared/input';
+import { packageArnOf, versionOf } from '../lambdas/shared/arns';
 import { ENVIRONMENT_TAG, VERSION_TAG } from '../lambdas/shared/sagemaker';
 import type { AwsClients } from './aws';
 import type { VariantFacts } from './environment';
@@ -44,20 +44,6 @@ async function orUndefined<T>(call: () => Promise<T>): Promise<T | undefined> {
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw error;
-  }
-}
-
-export function packageArnOf(model: DescribeModelOutput | undefined): string | undefined {
-  const containers = [...(model?.PrimaryContainer ? [model.PrimaryContainer] : []), ...(model?.Containers ?? [])];
-  return containers.find((c) => c.ModelPackageName?.startsWith('arn:'))?.ModelPackageName;
-}
-
-export function versionOf(modelPackageArn: string | undefined): number | undefined {
-  if (!modelPackageArn) return undefined;
-  try {
-    return modelPackageParts(modelPackageArn).version;
-  } catch {
-    return undefined; // an unversioned (marketplace) package
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
 import { STEPS, type FunctionName, type StepName } from '../lib/functions';
+import { executionArnOf } from '../lambdas/shared/arns';
 import type { SynthesizedWorkflow } from './template';
 
 // aws-local-stepfunctions calls Promise.withResolvers in every Task state; Node 20 lacks it.
@@ -129,7 +130,7 @@ export interface RunningExecution {
 export function startExecution(workflow: SynthesizedWorkflow, options: StartOptions): RunningExecution {
   const name = options.name ?? randomUUID();
   const stateMachineArn = workflow.stateMachineArn;
-  const executionArn = stateMachineArn.replace(':stateMachine:', ':execution:') + `:${name}`;
+  const executionArn = executionArnOf(stateMachineArn, name);
   const clock = options.secondsToMs ?? (() => 0);
   const states = (workflow.definition.States ?? {}) as Record<string, { Type: string; Resource?: string; Seconds?: number; TimeoutSeconds?: number }>;
   const invoke = async (step: StepName, payload: unknown) => {

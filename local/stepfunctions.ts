@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { executionArnOf } from '../lambdas/shared/arns';
 import { completeTask, startExecution, type ExecutionEvent, type ExecutionResult, type RunningExecution, type StepHandlers } from './executor';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type SynthesizedWorkflow } from './template';
 
@@ -127,7 +128,7 @@ export class LocalStepFunctions {
     } catch {
       throw new SfnError('InvalidExecutionInput', 'Invalid State Machine Execution Input: not valid JSON');
     }
-    const arn = `${this.options.workflow.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+    const arn = executionArnOf(this.options.workflow.stateMachineArn, name);
     const existing = this.executions.get(arn);
     if (existing) {
       // Standard workflows: same name and input while running → the same execution; otherwise ExecutionAlreadyExists.

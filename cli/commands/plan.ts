@@ -1,4 +1,4 @@
-import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { missingAlarms } from '../../lambdas/shared/alarms';
 import {
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
@@ -77,15 +77,6 @@ async function describePackage(clients: AwsClients, arn: string): Promise<{ desc
     }
     throw error;
   }
-}
-
-async function missingAlarms(clients: AwsClients, names: string[]): Promise<string[]> {
-  const found = new Set<string>();
-  for (let i = 0; i < names.length; i += 100) {
-    const page = await clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: names.slice(i, i + 100), AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }));
-    for (const a of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) if (a.AlarmName) found.add(a.AlarmName);
-  }
-  return names.filter((n) => !found.has(n));
 }
 
 function describeValidation(input: PromotionInput): string {
@@ -249,7 +240,7 @@ export async function plan(ctx: Context, endpointName: string, options: PlanOpti
   const [{ described, problem }, view, missing, tableName] = await Promise.all([
     describePackage(ctx.clients, input.modelPackageArn),
     describeEndpointView(ctx.clients, endpointName),
-    missingAlarms(ctx.clients, input.guardrailAlarmNames ?? []),
+    missingAlarms(ctx.clients.cloudwatch, input.guardrailAlarmNames ?? []),
     ctx.targets.tableNameIfKnown(),
   ]);
   if (problem) result.refusals.push(problem);

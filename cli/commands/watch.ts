@@ -1,3 +1,4 @@
+import { executionArnOf } from '../../lambdas/shared/arns';
 import { EXECUTION_ARN_PATTERN, type StackOptions } from '../aws';
 import type { Context } from '../context';
 import { EXIT, UsageError } from '../errors';
@@ -24,7 +25,7 @@ export async function resolveExecutionArn(ctx: Context, ref: string): Promise<st
     throw new UsageError(`<execution>: "${ref}" is neither an execution ARN nor a valid execution name; pass the ARN "bluegreen promote" printed, or the name`);
   }
   const stateMachineArn = await ctx.targets.stateMachineArn();
-  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${ref}`;
+  return executionArnOf(stateMachineArn, ref);
 }
 
 /** Follows an execution to its end; shared by `watch` and `promote --watch`. Returns the exit code. */

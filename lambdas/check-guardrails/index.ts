@@ -1,4 +1,4 @@
-import { DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { describeAlarmsByName } from '../shared/alarms';
 import { cloudwatch } from '../shared/clients/cloudwatch';
 import type { BakeState, PromotionState } from '../shared/contracts';
 import { judgeGuardrails } from '../shared/decisions';
@@ -10,11 +10,7 @@ import { stateKeys, step } from '../shared/handler';
 export const handler = step('check-guardrails', stateKeys, async (state: PromotionState): Promise<BakeState> => {
   const bake = state.bake!;
   await throwIfAbortRequested(state);
-  const alarms: Pick<MetricAlarm, 'AlarmName' | 'StateValue' | 'StateReason'>[] = [];
-  for (let i = 0; i < bake.alarmNames.length; i += 100) {
-    const page = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: bake.alarmNames.slice(i, i + 100), AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }));
-    alarms.push(...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? []));
-  }
+  const alarms = await describeAlarmsByName(cloudwatch, bake.alarmNames);
   const verdict = judgeGuardrails(bake.alarmNames, alarms);
   if (verdict.kind === 'alarm') throw new GuardrailAlarm(`guardrail alarm ${verdict.alarmName} is in ALARM: ${verdict.reason}`);
   if (verdict.kind === 'missing') {

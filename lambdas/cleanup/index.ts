@@ -10,11 +10,9 @@ import { cloudwatch } from '../shared/clients/cloudwatch';
 import { sagemaker } from '../shared/clients/sagemaker';
 import type { CleanupEvent, CleanupResult } from '../shared/contracts';
 import { cleanupPlan, configsOf } from '../shared/decisions';
-import { isNotFound, RETRYABLE_ERRORS } from '../shared/errors';
+import { isNotFound, isRetryable } from '../shared/errors';
 import { step } from '../shared/handler';
 import { deleteIfPresent } from '../shared/sagemaker';
-
-const RETRYABLE = new Set<string>(RETRYABLE_ERRORS);
 
 /** Configs and models every endpoint of the account runs or is moving to: never delete those. */
 async function resourcesInUse(): Promise<{ configs: Set<string>; models: Set<string> }> {
@@ -55,7 +53,7 @@ export const handler = step(
       try {
         if ((await deleteIfPresent(remove)) === 'deleted') deleted.push(resource);
       } catch (error) {
-        if (error instanceof Error && RETRYABLE.has(error.name)) throw error;
+        if (isRetryable(error)) throw error;
         kept.push({ resource, reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
       }
     };

@@ -5,7 +5,7 @@ import { unsupportedReasons } from '../shared/decisions';
 import { EndpointNotReady, UnsupportedEndpoint } from '../shared/errors';
 import { stateKeys, step } from '../shared/handler';
 import { describeEndpointIfExists } from '../shared/sagemaker';
-import { modelPackageParts } from '../shared/arns';
+import { packageArnOf, versionOf } from '../shared/arns';
 
 /** What the endpoint serves now. No endpoint → a first deployment. */
 export const handler = step('describe-blue', stateKeys, async (state: PromotionState): Promise<BlueState> => {
@@ -30,14 +30,7 @@ export const handler = step('describe-blue', stateKeys, async (state: PromotionS
   });
   const modelNames = [...new Set(variants.map((v) => v.modelName))];
   const model = modelNames[0] ? await sagemaker.send(new DescribeModelCommand({ ModelName: modelNames[0] })) : undefined;
-  const containers = [...(model?.PrimaryContainer ? [model.PrimaryContainer] : []), ...(model?.Containers ?? [])];
-  const packageArn = containers.find((c) => c.ModelPackageName?.startsWith('arn:'))?.ModelPackageName;
-  let version: number | undefined;
-  try {
-    version = packageArn ? modelPackageParts(packageArn).version : undefined;
-  } catch {
-    version = undefined; // an unversioned (marketplace) package: nothing to report
-  }
+  const packageArn = packageArnOf(model);
   return {
     exists: true,
     endpointConfigName: endpoint.EndpointConfigName,
@@ -45,6 +38,6 @@ export const handler = step('describe-blue', stateKeys, async (state: PromotionS
     modelNames,
     executionRoleArn: model?.ExecutionRoleArn,
     modelPackageArn: packageArn,
-    modelPackageVersion: version,
+    modelPackageVersion: versionOf(packageArn),
   };
 });

@@ -4,7 +4,8 @@ import { sagemaker } from '../shared/clients/sagemaker';
 import { sfn } from '../shared/clients/sfn';
 import { InvalidPromotionInput } from '../shared/errors';
 import { step } from '../shared/handler';
-import { describeIssues, modelPackageParts, type PromotionInput } from '../shared/input';
+import { executionArnOf, packageArnOf, versionOf } from '../shared/arns';
+import { describeIssues, type PromotionInput } from '../shared/input';
 import { logger } from '../shared/powertools';
 import { describeEndpointIfExists } from '../shared/sagemaker';
 import { jsonEnv, requiredEnv } from '../shared/env';
@@ -25,12 +26,7 @@ async function liveVersion(endpointName: string): Promise<number | undefined> {
   const modelName = config.ProductionVariants?.find((v) => v.VariantName === variant.VariantName)?.ModelName;
   if (!modelName) return undefined;
   const model = await sagemaker.send(new DescribeModelCommand({ ModelName: modelName }));
-  const arn = [model.PrimaryContainer, ...(model.Containers ?? [])].find((c) => c?.ModelPackageName)?.ModelPackageName;
-  try {
-    return arn ? modelPackageParts(arn).version : undefined;
-  } catch {
-    return undefined;
-  }
+  return versionOf(packageArnOf(model));
 }
 
 async function latestApprovedOtherThan(group: string, version: number): Promise<string | undefined> {
@@ -61,7 +57,7 @@ async function start(endpointName: string, route: Route, modelPackageArn: string
   // StartExecution is idempotent while the first execution runs (same name and input: same
   // execution, no error), so look first to report a duplicate as one.
   try {
-    await sfn.send(new DescribeExecutionCommand({ executionArn: `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}` }));
+    await sfn.send(new DescribeExecutionCommand({ executionArn: executionArnOf(stateMachineArn, name) }));
     logger.info('duplicate approval event: promotion already started', { endpointName, executionName: name });
     return 'duplicate' as const;
   } catch (error) {

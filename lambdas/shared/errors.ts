@@ -56,6 +56,13 @@ export const RETRYABLE_ERRORS = [
   'Lambda.TooManyRequestsException',
 ] as const;
 
+const RETRYABLE = new Set<string>(RETRYABLE_ERRORS);
+
+/** Should this error go back to the state machine to be retried (rather than be judged here)? */
+export function isRetryable(error: unknown): boolean {
+  return error instanceof Error && RETRYABLE.has(error.name);
+}
+
 /** DescribeEndpoint/DescribeEndpointConfig/DescribeModel of something missing: SageMaker answers ValidationException "Could not find ...". */
 export function isNotFound(error: unknown): boolean {
   if (!(error instanceof Error)) return false;

@@ -5,12 +5,10 @@ import { s3 } from '../shared/clients/s3';
 import { sagemakerRuntime } from '../shared/clients/runtime';
 import type { PromotionState, SampleResult, ValidationResult } from '../shared/contracts';
 import { judgeSample, type SampleResponse } from '../shared/decisions';
-import { GreenValidationFailed, RETRYABLE_ERRORS } from '../shared/errors';
+import { GreenValidationFailed, isRetryable } from '../shared/errors';
 import { stateKeys, step } from '../shared/handler';
 import type { ValidationSample } from '../shared/input';
 import { logger } from '../shared/powertools';
-
-const RETRYABLE = new Set<string>(RETRYABLE_ERRORS);
 
 /** Green's answer time: the SDK's back-off between retried attempts (throttling) is not the model's latency. */
 function latency(started: number, metadata: { totalRetryDelay?: number } | undefined): number {
@@ -55,7 +53,7 @@ export const handler = step('validate-green', stateKeys, async (state: Promotion
       );
       response = { status: 200, latencyMs: latency(started, out.$metadata), body: new TextDecoder().decode(out.Body) };
     } catch (error) {
-      if (error instanceof Error && RETRYABLE.has(error.name)) throw error;
+      if (isRetryable(error)) throw error;
       const e = error as Error & { OriginalStatusCode?: number; $metadata?: { httpStatusCode?: number; totalRetryDelay?: number } };
       response = {
         status: e.OriginalStatusCode ?? e.$metadata?.httpStatusCode ?? 0,

@@ -1,5 +1,5 @@
-import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeEndpointConfigCommand, DescribeModelPackageCommand, type DescribeModelPackageOutput } from '@aws-sdk/client-sagemaker';
+import { missingAlarms } from '../shared/alarms';
 import { cloudwatch } from '../shared/clients/cloudwatch';
 import { sagemaker } from '../shared/clients/sagemaker';
 import type { Promotion, ValidateInputEvent } from '../shared/contracts';
@@ -72,12 +72,7 @@ export const handler = step(
 
     const alarmNames = [...new Set([...s.defaultAlarmNames, ...(input.guardrailAlarmNames ?? [])])];
     if (alarmNames.length > 0) {
-      const found = new Set<string>();
-      for (let i = 0; i < alarmNames.length; i += 100) {
-        const page = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: alarmNames.slice(i, i + 100), AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }));
-        for (const a of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) if (a.AlarmName) found.add(a.AlarmName);
-      }
-      const missing = alarmNames.filter((n) => !found.has(n));
+      const missing = await missingAlarms(cloudwatch, alarmNames);
       if (missing.length > 0) {
         throw new InvalidPromotionInput(`guardrailAlarmNames: no CloudWatch alarm named ${missing.join(', ')}; create it or remove it from the input/stack defaults`);
       }
