@@ -67,12 +67,14 @@ export const OPERATIONS: Record<string, { dir: string; key: string; operations: 
       'CreateModelPackageGroup', 'DescribeModelPackageGroup', 'ListModelPackageGroups',
       'CreateModelPackage', 'DescribeModelPackage', 'ListModelPackages', 'UpdateModelPackage',
       'AddTags', 'ListTags', 'DeleteTags',
+      'CreateInferenceComponent', 'DescribeInferenceComponent', 'UpdateInferenceComponent',
+      'UpdateInferenceComponentRuntimeConfig', 'DeleteInferenceComponent', 'ListInferenceComponents',
     ],
   },
   runtime: {
     dir: 'sagemaker-runtime/2017-05-13',
     key: 'runtime',
-    operations: ['InvokeEndpoint'],
+    operations: ['InvokeEndpoint', 'InvokeEndpointAsync'],
   },
   cloudwatch: {
     dir: 'cloudwatch/2010-08-01',
@@ -80,6 +82,14 @@ export const OPERATIONS: Record<string, { dir: string; key: string; operations: 
     operations: [
       'PutMetricAlarm', 'DescribeAlarms', 'DeleteAlarms', 'SetAlarmState',
       'GetMetricData', 'GetMetricStatistics',
+    ],
+  },
+  autoscaling: {
+    dir: 'application-autoscaling/2016-02-06',
+    key: 'autoscaling',
+    operations: [
+      'RegisterScalableTarget', 'DeregisterScalableTarget', 'DescribeScalableTargets',
+      'PutScalingPolicy', 'DescribeScalingPolicies', 'DeleteScalingPolicy',
     ],
   },
 };

@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export type ServiceKey = 'sagemaker' | 'runtime' | 'cloudwatch';
+export type ServiceKey = 'sagemaker' | 'runtime' | 'cloudwatch' | 'autoscaling';
 
 export interface ShapeRef {
   shape: string;
