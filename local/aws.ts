@@ -18,8 +18,10 @@ export interface LocalAwsOptions {
    * takes 3 seconds and the workflow's deadlines keep their meaning.
    */
   timeScale?: number;
-  /** Simulated seconds an endpoint takes to create or update (default 300, as real fleets take minutes). */
+  /** Simulated seconds a new fleet (or new instances) takes to provision (default 300, as real fleets take minutes). */
   provisioningSeconds?: number;
+  /** Simulated provisioning seconds per instance type, where it differs (e.g. GPU instances). */
+  provisioningSecondsByInstanceType?: Record<string, number>;
 }
 
 export interface Delivery {
@@ -66,8 +68,14 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   const workflow = workflowFromTemplate(synthesizeTemplate(options.config));
   const emulator = await startEmulator({
     provisioningMs: ms(options.provisioningSeconds ?? 300),
-    // Assumed: a weights-only change takes ~10 s (SageMaker documents no duration; nothing is provisioned).
+    provisioningMsByInstanceType: Object.fromEntries(
+      Object.entries(options.provisioningSecondsByInstanceType ?? {}).map(([type, seconds]) => [type, ms(seconds)]),
+    ),
+    // Assumed: a weights-only change, and one traffic move between fleets, take ~10 s (SageMaker
+    // documents no duration; nothing is provisioned); a serverless cold start ~10 s.
     weightsUpdateMs: ms(10),
+    trafficShiftMs: ms(10),
+    serverlessColdStartMs: ms(10),
     timeScale,
     alarmEvaluationMs: Math.max(20, ms(10)),
   });
@@ -93,6 +101,7 @@ async function wire(workflow: SynthesizedWorkflow, emulator: Emulator, dynamo: S
     AWS_ENDPOINT_URL_SAGEMAKER: emulator.url,
     AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: emulator.url,
     AWS_ENDPOINT_URL_CLOUDWATCH: emulator.url,
+    AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING: emulator.url,
     AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl,
   };
   // The functions' environment from the template (Powertools settings stay the caller's if set).

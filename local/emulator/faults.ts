@@ -33,6 +33,10 @@ export interface SlowFleetFault extends FleetMatcher {
 export interface SilentRollbackFault {
   endpointName: string;
 }
+export interface FailRollbackFault {
+  endpointName: string;
+  reason?: string;
+}
 export interface VariantErrorsFault {
   endpointName: string;
   variantName?: string;
@@ -72,6 +76,7 @@ export interface FaultsSnapshot {
   failFleets: Array<FailFleetFault & { remaining: number }>;
   slowFleets: SlowFleetFault[];
   silentRollbacks: SilentRollbackFault[];
+  failRollbacks: FailRollbackFault[];
   variantErrors: VariantErrorsFault[];
 }
 
@@ -99,6 +104,7 @@ export class Faults {
   private failFleets: Array<FailFleetFault & { remaining: number }> = [];
   private slowFleets: SlowFleetFault[] = [];
   private silentRollbacks: SilentRollbackFault[] = [];
+  private failRollbacks: FailRollbackFault[] = [];
   private variantFaults: Array<{ fault: VariantErrorsFault; seen: number }> = [];
 
   constructor(private readonly alarmStateSetter: (f: SetAlarmStateFault) => void) {}
@@ -136,6 +142,13 @@ export class Faults {
     this.silentRollbacks.push({ endpointName: f.endpointName });
   }
 
+  /** The next deployment-guardrails rollback on the endpoint fails: status UpdateRollbackFailed. */
+  failRollback(f: FailRollbackFault): void {
+    need(typeof f?.endpointName === 'string', 'failRollback: endpointName is required');
+    need(optStr(f.reason), 'failRollback: reason must be a string');
+    this.failRollbacks.push({ ...f });
+  }
+
   /** Matching invocations get a ModelError (container status `statusCode`) and/or a recorded latency (until cleared). */
   variantErrors(f: VariantErrorsFault): void {
     need(typeof f?.endpointName === 'string', 'variantErrors: endpointName is required');
@@ -157,6 +170,7 @@ export class Faults {
     this.failFleets = [];
     this.slowFleets = [];
     this.silentRollbacks = [];
+    this.failRollbacks = [];
     this.variantFaults = [];
   }
 
@@ -200,6 +214,14 @@ export class Faults {
     return true;
   }
 
+  /** Consumes a failRollback for the endpoint; returns the reason the rollback failed. */
+  takeFailRollback(endpointName: string): string | undefined {
+    const i = this.failRollbacks.findIndex((f) => f.endpointName.toLowerCase() === endpointName.toLowerCase());
+    if (i === -1) return undefined;
+    const [f] = this.failRollbacks.splice(i, 1);
+    return f?.reason ?? 'Old instances could not be provisioned (fault injected).';
+  }
+
   /** The effect on one invocation of `variant` (the most recently added matching fault wins). */
   variantEffect(endpointName: string, model: DeployedModel): VariantFaultEffect | undefined {
     for (let i = this.variantFaults.length - 1; i >= 0; i--) {
@@ -232,6 +254,7 @@ export class Faults {
       failFleets: this.failFleets.map((f) => ({ ...f })),
       slowFleets: this.slowFleets.map((f) => ({ ...f })),
       silentRollbacks: this.silentRollbacks.map((f) => ({ ...f })),
+      failRollbacks: this.failRollbacks.map((f) => ({ ...f })),
       variantErrors: this.variantFaults.map((v) => ({ ...v.fault })),
     };
   }

@@ -3,7 +3,11 @@
  * (https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html):
  * Invocations, Invocation4XXErrors, Invocation5XXErrors (one 0/1 sample per
  * request, so Sum is a count and Average a rate), ModelLatency (microseconds),
- * with dimensions EndpointName + VariantName.
+ * with dimensions EndpointName + VariantName, and the same metrics with EndpointName +
+ * EndpointConfigName + VariantName, which scope an alarm to one fleet during a deployment
+ * (the deployment-guardrails guide recommends alarms that watch the new fleet this way).
+ * ModelSetupTime (serverless: the time to launch compute for a cold start) is recorded on the
+ * invocations that waited for one.
  */
 
 export interface InvocationRecord {
@@ -15,13 +19,17 @@ export interface InvocationRecord {
   status: number;
   /** Model latency in microseconds. */
   latencyUs: number;
+  /** The endpoint config of the fleet that served it. */
+  configName?: string;
+  /** Serverless cold start: ModelSetupTime in microseconds. */
+  setupUs?: number;
 }
 
 export const SAGEMAKER_NAMESPACE = 'AWS/SageMaker';
-export const INVOCATION_METRICS = ['Invocations', 'Invocation4XXErrors', 'Invocation5XXErrors', 'ModelLatency'] as const;
+export const INVOCATION_METRICS = ['Invocations', 'Invocation4XXErrors', 'Invocation5XXErrors', 'ModelLatency', 'ModelSetupTime'] as const;
 export type InvocationMetric = (typeof INVOCATION_METRICS)[number];
 
-export const metricUnit = (metric: string): string => (metric === 'ModelLatency' ? 'Microseconds' : 'None');
+export const metricUnit = (metric: string): string => (metric === 'ModelLatency' || metric === 'ModelSetupTime' ? 'Microseconds' : 'None');
 
 /** Keep memory bounded in long demos. */
 const MAX_RECORDS = 200_000;
@@ -41,17 +49,20 @@ export class MetricsStore {
 
   /**
    * Samples of a metric in [fromMs, toMs) (real time). CloudWatch matches dimensions
-   * exactly, so only {EndpointName, VariantName} selects data.
+   * exactly, so only {EndpointName, VariantName} or {EndpointName, EndpointConfigName,
+   * VariantName} selects data.
    */
   samples(namespace: string, metric: string, dimensions: Dimension[], fromMs: number, toMs: number): Array<{ at: number; value: number }> {
     if (namespace !== SAGEMAKER_NAMESPACE || !(INVOCATION_METRICS as readonly string[]).includes(metric)) return [];
-    if (dimensions.length !== 2) return [];
     const ep = dimensions.find((d) => d.Name === 'EndpointName')?.Value;
     const variant = dimensions.find((d) => d.Name === 'VariantName')?.Value;
-    if (ep === undefined || variant === undefined) return [];
+    const config = dimensions.find((d) => d.Name === 'EndpointConfigName')?.Value;
+    if (ep === undefined || variant === undefined || dimensions.length !== (config === undefined ? 2 : 3)) return [];
     const out: Array<{ at: number; value: number }> = [];
     for (const r of this.records) {
       if (r.at < fromMs || r.at >= toMs || r.endpointName !== ep || r.variantName !== variant) continue;
+      if (config !== undefined && r.configName !== config) continue;
+      if (metric === 'ModelSetupTime' && r.setupUs === undefined) continue;
       out.push({ at: r.at, value: sampleValue(metric as InvocationMetric, r) });
     }
     return out;
@@ -81,6 +92,8 @@ function sampleValue(metric: InvocationMetric, r: InvocationRecord): number {
       return r.status >= 500 ? 1 : 0;
     case 'ModelLatency':
       return r.latencyUs;
+    case 'ModelSetupTime':
+      return r.setupUs ?? 0;
   }
 }
 

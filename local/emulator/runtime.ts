@@ -5,13 +5,17 @@
  * - Unknown (or not serving) endpoint: `ValidationError` "Endpoint X of account Y not found."
  *   (the runtime's error shape is ValidationError, not ValidationException).
  * - A container error is `ModelError` (HTTP 424) with OriginalStatusCode/OriginalMessage/LogStreamArn.
- * - Untargeted traffic is split by CurrentWeight with smooth weighted round-robin
- *   (deterministic; a weight-0 variant gets none); `X-Amzn-SageMaker-Target-Variant` picks one.
+ * - Untargeted traffic is split across serving fleets by traffic share (during a guardrails
+ *   canary or linear step), then by CurrentWeight (smooth weighted round-robin: deterministic;
+ *   a weight-0 variant gets none); `X-Amzn-SageMaker-Target-Variant` picks one (endpoints.route).
+ * - Serverless: the first invocation after a (re)deployment waits for a container, recorded as
+ *   ModelSetupTime ("you can experience cold starts ... because SageMaker AI must re-initialize
+ *   your container and model", https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints-update.html).
  */
 import { ServiceError } from './errors';
 import type { Faults } from './faults';
 import type { MetricsStore } from './metrics';
-import type { EndpointRec, SageMakerService, VariantState } from './sagemaker';
+import type { SageMakerService } from './sagemaker';
 
 export interface InvokeRequest {
   EndpointName: string;
@@ -37,6 +41,9 @@ export interface RuntimeOptions {
   faults: Faults;
   sagemaker: SageMakerService;
   metrics: MetricsStore;
+  /** Real ms, and simulated seconds, a serverless cold start takes. */
+  serverlessColdStartMs: number;
+  serverlessColdStartSeconds: number;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -49,13 +56,19 @@ export class RuntimeService {
     if (!ep) {
       throw new ServiceError('ValidationError', `Endpoint ${req.EndpointName} of account ${this.o.accountId} not found.`);
     }
-    const variant = req.TargetVariant !== undefined ? this.target(ep, req.TargetVariant) : this.pick(ep);
-    const model = { variantName: variant.VariantName, modelName: variant.modelName, modelPackageVersion: variant.modelPackageVersion };
+    const { fleet, variant } = this.o.sagemaker.endpoints.route(ep, req.TargetVariant);
+    const model = { variantName: variant.VariantName, modelName: variant.modelName ?? '', modelPackageVersion: variant.modelPackageVersion };
+    let setupUs: number | undefined;
+    if (variant.cold) {
+      variant.cold = false;
+      setupUs = Math.round(this.o.serverlessColdStartSeconds * 1_000_000);
+      await sleep(Math.min(50, this.o.serverlessColdStartMs));
+    }
     const effect = this.o.faults.variantEffect(ep.name, model);
     if (effect && effect.sleepMs > 0) await sleep(effect.sleepMs);
     const status = effect?.statusCode ?? 200;
     const latencyUs = effect?.latencyMs !== undefined ? Math.round(effect.latencyMs * 1000) : BASELINE_LATENCY_US;
-    this.o.metrics.record({ endpointName: ep.name, variantName: variant.VariantName, at: Date.now(), status, latencyUs });
+    this.o.metrics.record({ endpointName: ep.name, variantName: variant.VariantName, at: Date.now(), status, latencyUs, configName: fleet.configName, setupUs });
     if (status >= 400) {
       const kind = status >= 500 ? 'server' : 'client';
       const logGroup = `/aws/sagemaker/Endpoints/${ep.name}`;
@@ -90,35 +103,5 @@ export class RuntimeService {
       headers: { 'content-type': 'application/json', 'x-amzn-invoked-production-variant': variant.VariantName },
       body: Buffer.from(JSON.stringify(body)),
     };
-  }
-
-  private target(ep: EndpointRec, name: string): VariantState {
-    const v = ep.variants.find((x) => x.VariantName === name);
-    if (!v) {
-      throw new ServiceError('ValidationError', `The variant ${name} is not present in endpoint ${ep.name} of account ${this.o.accountId}.`);
-    }
-    return v;
-  }
-
-  /** Smooth weighted round-robin over CurrentWeight (nginx's algorithm): deterministic and proportional. */
-  private pick(ep: EndpointRec): VariantState {
-    const live = ep.variants.filter((v) => v.CurrentWeight > 0);
-    if (live.length === 0) {
-      throw new ServiceError('ValidationError', `Endpoint ${ep.name} of account ${this.o.accountId} has no production variant with a positive weight.`);
-    }
-    const total = live.reduce((a, v) => a + v.CurrentWeight, 0);
-    let best: VariantState | undefined;
-    let bestScore = -Infinity;
-    for (const v of live) {
-      const score = (ep.rr.get(v.VariantName) ?? 0) + v.CurrentWeight;
-      ep.rr.set(v.VariantName, score);
-      if (score > bestScore) {
-        best = v;
-        bestScore = score;
-      }
-    }
-    const chosen = best as VariantState;
-    ep.rr.set(chosen.VariantName, bestScore - total);
-    return chosen;
   }
 }

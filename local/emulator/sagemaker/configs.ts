@@ -1,0 +1,115 @@
+/**
+ * Endpoint configurations (API_CreateEndpointConfig, API_DeleteEndpointConfig).
+ *
+ * - DeleteEndpointConfig: "You must not delete an EndpointConfig that is in use by an endpoint
+ *   that is live or while the UpdateEndpoint or CreateEndpoint operations are being performed on
+ *   the endpoint." The emulator enforces this with a ValidationException (the real service only
+ *   warns in the docs), so code that would do it is caught locally.
+ * - Serverless: one production variant per config, no asynchronous inference
+ *   ("Serverless Inference ... feature exclusions",
+ *   https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html#serverless-endpoints-how-it-works-exclusions).
+ */
+import { validation } from '../errors';
+import { clone, compact, epochSeconds } from '../util';
+import { arr, lc, num, type Obj, type SageMakerContext, str, type Tag } from './context';
+import type { ModelsAndRegistry } from './models';
+
+export interface ConfigRec {
+  name: string;
+  arn: string;
+  created: number;
+  input: Obj;
+  tags: Tag[];
+}
+
+export class EndpointConfigs {
+  readonly configs = new Map<string, ConfigRec>();
+
+  constructor(
+    private readonly c: SageMakerContext,
+    private readonly models: ModelsAndRegistry,
+    /** The endpoint that runs a config or is being moved onto it, if any. */
+    private readonly inUseBy: (configName: string) => { arn: string; status: string } | undefined,
+  ) {}
+
+  private checkKinds(variants: Obj[], input: Obj): void {
+    const serverless = variants.filter((v) => v.ServerlessConfig !== undefined);
+    if (serverless.length > 0 && variants.length > 1) {
+      throw validation('An endpoint configuration with a serverless production variant can have only one production variant.');
+    }
+    if (serverless.length > 0 && input.AsyncInferenceConfig !== undefined) {
+      throw validation('AsyncInferenceConfig is not supported for serverless production variants.');
+    }
+  }
+
+  createEndpointConfig(input: Obj): Obj {
+    const name = input.EndpointConfigName as string;
+    const arn = this.c.arn('endpoint-config', name);
+    if (this.configs.has(lc(name))) throw validation(`Cannot create already existing endpoint configuration "${arn}".`);
+    const variants = arr(input.ProductionVariants);
+    const seen = new Set<string>();
+    for (const v of [...variants, ...arr(input.ShadowProductionVariants)]) {
+      const vn = v.VariantName as string;
+      if (seen.has(vn)) throw validation(`Duplicate variant name "${vn}" in endpoint configuration.`);
+      seen.add(vn);
+      const model = str(v.ModelName);
+      if (model !== undefined) this.models.getModel(model);
+      if (v.ServerlessConfig === undefined && (v.InstanceType === undefined || v.InitialInstanceCount === undefined) && v.InstancePools === undefined) {
+        throw validation(`Production variant "${vn}" must specify either InstanceType and InitialInstanceCount, or ServerlessConfig.`);
+      }
+      if (v.ServerlessConfig !== undefined && (v.InstanceType !== undefined || v.InitialInstanceCount !== undefined)) {
+        throw validation(`Production variant "${vn}" cannot specify both ServerlessConfig and InstanceType/InitialInstanceCount.`);
+      }
+    }
+    this.checkKinds(variants, input);
+    const { Tags, EndpointConfigName: _n, ...rest } = input;
+    void _n;
+    const stored = clone(rest);
+    stored.ProductionVariants = arr(stored.ProductionVariants).map((v) => ({ ...v, InitialVariantWeight: num(v.InitialVariantWeight) ?? 1 }));
+    this.configs.set(lc(name), this.c.track({ name, arn, created: Date.now(), input: stored, tags: clone(arr(Tags)) as unknown as Tag[] }));
+    return { EndpointConfigArn: arn };
+  }
+
+  getConfig(name: string): ConfigRec {
+    const c = this.configs.get(lc(name));
+    if (!c) throw validation(`Could not find endpoint configuration "${this.c.arn('endpoint-config', name)}".`);
+    return c;
+  }
+
+  describeEndpointConfig(input: Obj): Obj {
+    const c = this.getConfig(input.EndpointConfigName as string);
+    return this.configView(c);
+  }
+
+  configView(c: ConfigRec): Obj {
+    return compact({
+      EndpointConfigName: c.name,
+      EndpointConfigArn: c.arn,
+      ...clone(c.input),
+      CreationTime: epochSeconds(c.created),
+    });
+  }
+
+  deleteEndpointConfig(input: Obj): Obj {
+    const c = this.getConfig(input.EndpointConfigName as string);
+    const user = this.inUseBy(c.name);
+    if (user) {
+      throw validation(`Cannot delete endpoint configuration "${c.arn}" because it is in use by endpoint "${user.arn}" (status ${user.status}).`);
+    }
+    this.configs.delete(lc(c.name));
+    return {};
+  }
+
+  listEndpointConfigs(input: Obj): Obj {
+    const items = this.c.filterCommon([...this.configs.values()], input, (c) => c.name, (c) => c.created);
+    const sorted = this.c.sort(items, str(input.SortBy) ?? 'CreationTime', str(input.SortOrder) ?? 'Descending', {
+      Name: (c) => c.name,
+      CreationTime: (c) => c.created,
+    });
+    const { page, nextToken } = this.c.page(sorted, input, 10);
+    return compact({
+      EndpointConfigs: page.map((c) => ({ EndpointConfigName: c.name, EndpointConfigArn: c.arn, CreationTime: epochSeconds(c.created) })),
+      NextToken: nextToken,
+    });
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * Fleets: the instances one endpoint config runs on, and the meter that counts what they cost.
+ *
+ * "Deploys the EndpointConfig specified in the request to a new fleet of instances. SageMaker
+ * shifts endpoint traffic to the new instances with the updated endpoint configuration and then
+ * deletes the old instances using the previous EndpointConfig (there is no availability loss)."
+ * (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html)
+ * So every CreateEndpoint/UpdateEndpoint launches a whole fleet, for every variant in the config,
+ * unchanged ones included; UpdateEndpointWeightsAndCapacities changes the current fleet.
+ *
+ * The meter, per endpoint name (kept after the endpoint is deleted, so a short-lived endpoint's
+ * cost stays visible): provisioning cycles (fleets launched, plus a rolling rollback's re-launch),
+ * instance-seconds per instance type in simulated time, and which fleet served each invocation.
+ * Assumption (the pricing page bills "per second" of instance usage without saying whether
+ * provisioning counts): an instance is metered from launch, provisioning included, to termination.
+ */
+import { epochSeconds } from '../util';
+import type { Obj, SageMakerContext } from './context';
+
+/** A production variant as it runs on one fleet. */
+export interface VariantState {
+  VariantName: string;
+  /** Undefined on an endpoint that hosts inference components. */
+  modelName?: string;
+  modelPackageArn?: string;
+  modelPackageVersion?: number;
+  image: string;
+  instanceType?: string;
+  CurrentWeight: number;
+  DesiredWeight: number;
+  CurrentInstanceCount?: number;
+  DesiredInstanceCount?: number;
+  serverless?: Obj;
+  deployedAt: number;
+  /** A serverless variant's next invocation waits for a container (cold start). */
+  cold?: boolean;
+  /** Instances launched and billed now (≥ CurrentInstanceCount while new ones provision). */
+  billed: number;
+  meteredSince: number;
+}
+
+export type FleetStatus = 'Provisioning' | 'InService' | 'Terminated' | 'Failed';
+
+export interface Fleet {
+  id: string;
+  endpointName: string;
+  configName: string;
+  variants: VariantState[];
+  status: FleetStatus;
+  launchedAt: number;
+  readyAt?: number;
+  terminatedAt?: number;
+  /** Share of the endpoint's untargeted traffic this fleet receives, 0..1. */
+  share: number;
+  /** Smooth weighted round-robin state per variant. */
+  rr: Map<string, number>;
+  invocations: number;
+  /** Invocations that named a variant (TargetVariant), e.g. validation samples. */
+  targetedInvocations: number;
+  /** Invocations received before the fleet had any share of untargeted traffic. */
+  preTrafficInvocations: number;
+}
+
+export interface EndpointMeter {
+  provisioningCycles: number;
+  instanceSeconds: Record<string, number>;
+  fleets: Fleet[];
+}
+
+export class FleetMeter {
+  private readonly meters = new Map<string, EndpointMeter>();
+  private seq = 0;
+
+  constructor(private readonly c: SageMakerContext) {}
+
+  private meterOf(endpointName: string): EndpointMeter {
+    const key = endpointName.toLowerCase();
+    let m = this.meters.get(key);
+    if (!m) {
+      m = { provisioningCycles: 0, instanceSeconds: {}, fleets: [] };
+      this.meters.set(key, m);
+    }
+    return m;
+  }
+
+  /** Launches a fleet: a provisioning cycle, its instances metered from now. */
+  launch(endpointName: string, configName: string, variants: VariantState[], cycle = true): Fleet {
+    const now = Date.now();
+    for (const v of variants) {
+      v.billed = v.serverless ? 0 : (v.DesiredInstanceCount ?? 0);
+      v.meteredSince = now;
+    }
+    const fleet: Fleet = {
+      id: `fleet-${++this.seq}`,
+      endpointName,
+      configName,
+      variants,
+      status: 'Provisioning',
+      launchedAt: now,
+      share: 0,
+      rr: new Map(),
+      invocations: 0,
+      targetedInvocations: 0,
+      preTrafficInvocations: 0,
+    };
+    const m = this.meterOf(endpointName);
+    if (cycle) m.provisioningCycles += 1;
+    m.fleets.push(fleet);
+    return fleet;
+  }
+
+  /** A further provisioning cycle on the endpoint (e.g. a rolling rollback re-launching old instances). */
+  countCycle(endpointName: string): void {
+    this.meterOf(endpointName).provisioningCycles += 1;
+  }
+
+  /** Adds the instance-seconds accrued since the last change, before a count changes. */
+  accrue(fleet: Fleet, now = Date.now()): void {
+    const m = this.meterOf(fleet.endpointName);
+    for (const v of fleet.variants) {
+      if (v.billed > 0) {
+        const type = v.instanceType ?? 'unknown';
+        m.instanceSeconds[type] = (m.instanceSeconds[type] ?? 0) + v.billed * this.c.simSeconds(now - v.meteredSince);
+      }
+      v.meteredSince = now;
+    }
+  }
+
+  /** Sets how many instances of a variant are launched (billed) from now on. */
+  setBilled(fleet: Fleet, variant: VariantState, instances: number): void {
+    this.accrue(fleet);
+    variant.billed = instances;
+  }
+
+  terminate(fleet: Fleet): void {
+    if (fleet.status === 'Terminated') return;
+    this.accrue(fleet);
+    for (const v of fleet.variants) v.billed = 0;
+    fleet.status = fleet.status === 'Failed' ? 'Failed' : 'Terminated';
+    fleet.share = 0;
+    fleet.terminatedAt = Date.now();
+  }
+
+  /** The `GET /_emulator/meter` document; live fleets are accrued up to now. */
+  view(): { endpoints: Record<string, Obj> } {
+    const endpoints: Record<string, Obj> = {};
+    for (const m of this.meters.values()) {
+      for (const f of m.fleets) if (f.terminatedAt === undefined) this.accrue(f);
+      const name = m.fleets[m.fleets.length - 1]?.endpointName ?? '';
+      endpoints[name] = {
+        provisioningCycles: m.provisioningCycles,
+        instanceSeconds: Object.fromEntries(Object.entries(m.instanceSeconds).map(([k, v]) => [k, Math.round(v * 1000) / 1000])),
+        fleets: m.fleets.map((f) => ({
+          id: f.id,
+          endpointConfigName: f.configName,
+          status: f.status,
+          launchedAt: epochSeconds(f.launchedAt),
+          readyAt: f.readyAt === undefined ? undefined : epochSeconds(f.readyAt),
+          terminatedAt: f.terminatedAt === undefined ? undefined : epochSeconds(f.terminatedAt),
+          trafficShare: f.share,
+          variants: f.variants.map((v) => ({
+            variantName: v.VariantName,
+            instanceType: v.instanceType,
+            instances: v.billed,
+            serverless: v.serverless !== undefined,
+            modelName: v.modelName,
+            modelPackageVersion: v.modelPackageVersion,
+          })),
+          invocations: f.invocations,
+          targetedInvocations: f.targetedInvocations,
+          preTrafficInvocations: f.preTrafficInvocations,
+        })),
+      };
+    }
+    return { endpoints };
+  }
+}

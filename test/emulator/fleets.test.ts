@@ -1,0 +1,308 @@
+/**
+ * Fleets, the cost meter and deployment guardrails in the emulator, each test naming the page it follows.
+ * The meter's instance-seconds are simulated time (timeScale), so only cycles, fleets and
+ * orderings are asserted exactly; amounts are checked against the real time that passed.
+ */
+import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  DescribeEndpointCommand,
+  UpdateEndpointCommand,
+  UpdateEndpointWeightsAndCapacitiesCommand,
+  type DeploymentConfig,
+} from '@aws-sdk/client-sagemaker';
+import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
+import type { ProductionVariantInstanceType } from '@aws-sdk/client-sagemaker';
+import type { BridgeEvent } from '../../local/emulator';
+import { createModel, errorOf, startTestAws, type TestAws, waitFor, waitForStatus } from './helpers';
+
+let aws: TestAws;
+const events: BridgeEvent[] = [];
+beforeEach(async () => {
+  aws = await startTestAws({ provisioningMs: 60, trafficShiftMs: 10, timeScale: 60 });
+  events.length = 0;
+  aws.emu.events.on('event', (e: BridgeEvent) => events.push(e));
+});
+afterEach(async () => {
+  await aws.close();
+});
+
+async function config(name: string, model: string, o: { count?: number; type?: string; variants?: string[] } = {}): Promise<void> {
+  await aws.sm.send(
+    new CreateEndpointConfigCommand({
+      EndpointConfigName: name,
+      ProductionVariants: (o.variants ?? ['AllTraffic']).map((v) => ({
+        VariantName: v,
+        ModelName: model,
+        InstanceType: (o.type ?? 'ml.m5.large') as ProductionVariantInstanceType,
+        InitialInstanceCount: o.count ?? 2,
+      })),
+    }),
+  );
+}
+
+async function blue(o: { count?: number; variants?: string[] } = {}): Promise<void> {
+  await createModel(aws.sm, 'blue-model');
+  await createModel(aws.sm, 'green-model');
+  await config('blue-config', 'blue-model', o);
+  await config('green-config', 'green-model', o);
+  await aws.sm.send(new CreateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'blue-config' }));
+  await waitForStatus(aws.sm, 'ep', 'InService');
+}
+
+async function servedBy(): Promise<string> {
+  const out = await aws.rt.send(new InvokeEndpointCommand({ EndpointName: 'ep', Body: Buffer.from('{}'), ContentType: 'application/json' }));
+  return (JSON.parse(Buffer.from(out.Body as Uint8Array).toString('utf8')) as { model: string }).model;
+}
+
+const meterOf = (name = 'ep') => {
+  const m = aws.emu.meter().endpoints[name];
+  if (!m) throw new Error(`no meter for ${name}`);
+  return m;
+};
+
+async function alarm(name: string, treatMissingData = 'missing'): Promise<void> {
+  await aws.cw.send(
+    new PutMetricAlarmCommand({
+      AlarmName: name,
+      Namespace: 'AWS/SageMaker',
+      MetricName: 'Invocation5XXErrors',
+      Dimensions: [
+        { Name: 'EndpointName', Value: 'ep' },
+        { Name: 'VariantName', Value: 'AllTraffic' },
+      ],
+      Statistic: 'Sum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: treatMissingData,
+    }),
+  );
+}
+
+const canary = (alarms: string[], waitSeconds = 600): DeploymentConfig => ({
+  BlueGreenUpdatePolicy: {
+    TrafficRoutingConfiguration: { Type: 'CANARY', CanarySize: { Type: 'INSTANCE_COUNT', Value: 1 }, WaitIntervalInSeconds: waitSeconds },
+    TerminationWaitInSeconds: 600,
+  },
+  ...(alarms.length > 0 ? { AutoRollbackConfiguration: { Alarms: alarms.map((AlarmName) => ({ AlarmName })) } } : {}),
+});
+
+describe('fleets and the meter (API_UpdateEndpoint: "Deploys the EndpointConfig specified in the request to a new fleet of instances")', () => {
+  it('CreateEndpoint provisions one fleet: one cycle, instance-seconds for its instance type from launch', async () => {
+    const started = Date.now();
+    await blue();
+    const m = meterOf();
+    expect(m.provisioningCycles).toBe(1);
+    expect(m.fleets).toHaveLength(1);
+    expect(m.fleets[0]).toMatchObject({ endpointConfigName: 'blue-config', status: 'InService', trafficShare: 1 });
+    // 2 instances × (real ms elapsed × 60 / 1000) simulated seconds, at most.
+    const upper = 2 * ((Date.now() - started) / 1000) * 60;
+    expect(m.instanceSeconds['ml.m5.large']).toBeGreaterThan(0);
+    expect(m.instanceSeconds['ml.m5.large']).toBeLessThanOrEqual(upper + 1e-6);
+  });
+
+  it('an UpdateEndpoint that keeps a variant unchanged still provisions a whole new fleet; the old one serves until the switch', async () => {
+    await blue({ variants: ['A'] });
+    await aws.sm.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: 'pair-config',
+        ProductionVariants: [
+          { VariantName: 'A', ModelName: 'blue-model', InstanceType: 'ml.m5.large', InitialInstanceCount: 2, InitialVariantWeight: 1 },
+          { VariantName: 'B', ModelName: 'green-model', InstanceType: 'ml.m5.large', InitialInstanceCount: 2, InitialVariantWeight: 0 },
+        ],
+      }),
+    );
+    await aws.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'pair-config' }));
+    expect(meterOf().fleets.map((f) => f.status)).toEqual(['InService', 'Provisioning']);
+    await servedBy();
+    await waitForStatus(aws.sm, 'ep', 'InService');
+    const m = meterOf();
+    expect(m.provisioningCycles).toBe(2);
+    expect(m.fleets.map((f) => f.status)).toEqual(['Terminated', 'InService']);
+    expect(m.fleets[1]?.variants.map((v) => [v.variantName, v.instances])).toEqual([['A', 2], ['B', 2]]);
+    // The invocation during the update was served by the old fleet.
+    expect(m.fleets[0]?.invocations).toBe(1);
+    expect(m.fleets[1]?.invocations).toBe(0);
+  });
+
+  it('UpdateEndpointWeightsAndCapacities changes the current fleet: no new fleet, no cycle; added instances are metered', async () => {
+    await blue({ variants: ['A'] });
+    await aws.sm.send(new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: 'ep', DesiredWeightsAndCapacities: [{ VariantName: 'A', DesiredInstanceCount: 3 }] }));
+    expect(meterOf().fleets[0]?.variants[0]?.instances).toBe(3);
+    await waitForStatus(aws.sm, 'ep', 'InService');
+    const m = meterOf();
+    expect(m.provisioningCycles).toBe(1);
+    expect(m.fleets).toHaveLength(1);
+    const d = await aws.sm.send(new DescribeEndpointCommand({ EndpointName: 'ep' }));
+    expect(d.ProductionVariants?.[0]?.CurrentInstanceCount).toBe(3);
+  });
+
+  it('GET /_emulator/meter serves the same document over HTTP', async () => {
+    await blue();
+    const res = await fetch(`${aws.emu.url}/_emulator/meter`);
+    const body = (await res.json()) as { endpoints: Record<string, { provisioningCycles: number }> };
+    expect(body.endpoints.ep?.provisioningCycles).toBe(1);
+  });
+
+  it('a deleted endpoint keeps its meter (a short-lived endpoint still cost a fleet)', async () => {
+    await blue();
+    await aws.sm.send(new (await import('@aws-sdk/client-sagemaker')).DeleteEndpointCommand({ EndpointName: 'ep' }));
+    await waitFor(() => meterOf().fleets[0]?.status === 'Terminated', 3000, 'fleet terminated');
+    expect(meterOf().provisioningCycles).toBe(1);
+  });
+});
+
+describe('deployment guardrails (deployment-guardrails-blue-green-canary / -linear, deployment-guardrails-configuration)', () => {
+  it('a canary deployment that an alarm rolls back: traffic on the old fleet again, no new provisioning cycle, FailureReason names the alarm', async () => {
+    await blue();
+    await alarm('green-5xx');
+    await aws.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'green-config', DeploymentConfig: canary(['green-5xx']) }));
+    // The canary step: traffic split between the fleets (1 of 2 instances).
+    await waitFor(() => meterOf().fleets[1]?.trafficShare === 0.5, 3000, 'canary traffic');
+    const served = new Set<string>();
+    for (let i = 0; i < 4; i++) served.add(await servedBy());
+    expect([...served].sort()).toEqual(['blue-model', 'green-model']);
+    const pending = await aws.sm.send(new DescribeEndpointCommand({ EndpointName: 'ep' }));
+    expect(pending.PendingDeploymentSummary?.ProductionVariants?.[0]?.VariantStatus?.[0]?.Status).toBe('Baking');
+
+    aws.emu.faults.setAlarmState({ alarmName: 'green-5xx', state: 'ALARM', reason: 'test' });
+    const d = await waitForStatus(aws.sm, 'ep', 'InService');
+    expect(d.EndpointConfigName).toBe('blue-config');
+    expect(d.FailureReason).toMatch(/green-5xx/);
+    expect(events.some((e) => e['detail-type'] === 'SageMaker Endpoint State Change' && e.detail.EndpointStatus === 'ROLLING_BACK')).toBe(true);
+    const m = meterOf();
+    expect(m.provisioningCycles).toBe(2);
+    expect(m.fleets.map((f) => f.status)).toEqual(['InService', 'Terminated']);
+    for (let i = 0; i < 3; i++) expect(await servedBy()).toBe('blue-model');
+  });
+
+  it('a linear deployment completes: traffic moves step by step, the old fleet is terminated, deployment events sent', async () => {
+    await blue({ count: 4 });
+    await aws.sm.send(
+      new UpdateEndpointCommand({
+        EndpointName: 'ep',
+        EndpointConfigName: 'green-config',
+        DeploymentConfig: {
+          BlueGreenUpdatePolicy: {
+            TrafficRoutingConfiguration: { Type: 'LINEAR', LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 50 }, WaitIntervalInSeconds: 6 },
+            TerminationWaitInSeconds: 6,
+          },
+        },
+      }),
+    );
+    await waitFor(() => meterOf().fleets[1]?.trafficShare === 0.5, 3000, 'first linear step');
+    const d = await waitForStatus(aws.sm, 'ep', 'InService');
+    expect(d.EndpointConfigName).toBe('green-config');
+    expect(meterOf().fleets.map((f) => f.status)).toEqual(['Terminated', 'InService']);
+    const messages = events
+      .filter((e) => e['detail-type'] === 'SageMaker Endpoint Deployment State Change')
+      .map((e) => ((e.detail.PendingDeploymentSummary as { ProductionVariants: Array<{ VariantStatus: Array<{ Status: string }> }> }).ProductionVariants[0]?.VariantStatus[0]?.Status));
+    expect(messages).toEqual(['ActivatingTraffic', 'Baking', 'ActivatingTraffic', 'Baking']);
+    expect(await servedBy()).toBe('green-model');
+  });
+
+  it('an alarm already in ALARM when traffic reaches the new fleet rolls back at the first bake', async () => {
+    await blue();
+    // 'ignore' keeps the state SetAlarmState gave (no data arrives to re-evaluate it).
+    await alarm('already', 'ignore');
+    aws.emu.faults.setAlarmState({ alarmName: 'already', state: 'ALARM', reason: 'test' });
+    await aws.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'green-config', DeploymentConfig: canary(['already']) }));
+    const d = await waitForStatus(aws.sm, 'ep', 'InService');
+    expect(d.EndpointConfigName).toBe('blue-config');
+  });
+
+  it('MaximumExecutionTimeoutInSeconds exceeded rolls back', async () => {
+    await aws.close();
+    aws = await startTestAws({ provisioningMs: 60, trafficShiftMs: 10, timeScale: 1200 });
+    await blue();
+    const dc = canary([], 3600);
+    (dc.BlueGreenUpdatePolicy as { MaximumExecutionTimeoutInSeconds?: number }).MaximumExecutionTimeoutInSeconds = 600;
+    await aws.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'green-config', DeploymentConfig: dc }));
+    const d = await waitForStatus(aws.sm, 'ep', 'InService', 5000);
+    expect(d.EndpointConfigName).toBe('blue-config');
+    expect(d.FailureReason).toMatch(/MaximumExecutionTimeoutInSeconds/);
+  });
+
+  it('a failed rollback leaves UpdateRollbackFailed (API_DescribeEndpoint EndpointStatus)', async () => {
+    await blue();
+    await alarm('green-5xx');
+    aws.emu.faults.failRollback({ endpointName: 'ep' });
+    await aws.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'green-config', DeploymentConfig: canary(['green-5xx']) }));
+    await waitFor(() => meterOf().fleets[1]?.trafficShare === 0.5, 3000, 'canary traffic');
+    aws.emu.faults.setAlarmState({ alarmName: 'green-5xx', state: 'ALARM', reason: 'test' });
+    const d = await waitForStatus(aws.sm, 'ep', 'UpdateRollbackFailed');
+    expect(d.FailureReason).toMatch(/green-5xx.*rollback failed/);
+  });
+
+  it('the new config must keep the variant names (deployment-guardrails-exclusions)', async () => {
+    await blue();
+    await config('renamed-config', 'green-model', { variants: ['Other'] });
+    const err = await errorOf(aws.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'renamed-config', DeploymentConfig: canary([]) })));
+    expect(err.name).toBe('ValidationException');
+    expect(err.message).toMatch(/variant names/);
+    expect((await aws.sm.send(new DescribeEndpointCommand({ EndpointName: 'ep' }))).EndpointStatus).toBe('InService');
+  });
+
+  it('a canary above 50% of the instances is refused (deployment-guardrails-blue-green-canary)', async () => {
+    await blue();
+    const dc = canary([]);
+    dc.BlueGreenUpdatePolicy!.TrafficRoutingConfiguration!.CanarySize = { Type: 'INSTANCE_COUNT', Value: 2 };
+    const err = await errorOf(aws.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'green-config', DeploymentConfig: dc })));
+    expect(err.message).toMatch(/CanarySize must be at most 50%/);
+  });
+
+  it('Inf1 instances fall back to all at once without baking (deployment-guardrails-exclusions)', async () => {
+    await createModel(aws.sm, 'blue-model');
+    await createModel(aws.sm, 'green-model');
+    await config('blue-config', 'blue-model', { type: 'ml.inf1.xlarge' });
+    await config('green-config', 'green-model', { type: 'ml.inf1.xlarge' });
+    await aws.sm.send(new CreateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'blue-config' }));
+    await waitForStatus(aws.sm, 'ep', 'InService');
+    await aws.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'green-config', DeploymentConfig: canary([], 3600) }));
+    // A 3600 s canary wait would take 60 s of real time here; the fallback has no wait at all.
+    const d = await waitForStatus(aws.sm, 'ep', 'InService', 3000);
+    expect(d.EndpointConfigName).toBe('green-config');
+    expect(events.some((e) => e['detail-type'] === 'SageMaker Endpoint Deployment State Change')).toBe(false);
+  });
+
+  it('a rolling update replaces instances batch by batch with at most one extra batch, and its rollback re-provisions old instances (a new cycle)', async () => {
+    await blue({ count: 4 });
+    await alarm('green-5xx');
+    await aws.sm.send(
+      new UpdateEndpointCommand({
+        EndpointName: 'ep',
+        EndpointConfigName: 'green-config',
+        DeploymentConfig: {
+          RollingUpdatePolicy: { MaximumBatchSize: { Type: 'INSTANCE_COUNT', Value: 2 }, WaitIntervalInSeconds: 600 },
+          AutoRollbackConfiguration: { Alarms: [{ AlarmName: 'green-5xx' }] },
+        },
+      }),
+    );
+    await waitFor(() => meterOf().fleets[1]?.trafficShare === 0.5, 3000, 'first batch');
+    const [old, next] = meterOf().fleets;
+    expect([old?.variants[0]?.instances, next?.variants[0]?.instances]).toEqual([2, 2]);
+    aws.emu.faults.setAlarmState({ alarmName: 'green-5xx', state: 'ALARM', reason: 'test' });
+    const d = await waitForStatus(aws.sm, 'ep', 'InService');
+    expect(d.EndpointConfigName).toBe('blue-config');
+    expect(d.ProductionVariants?.[0]?.CurrentInstanceCount).toBe(4);
+    expect(meterOf().provisioningCycles).toBe(3);
+    expect(await servedBy()).toBe('blue-model');
+  });
+
+  it('rolling updates are refused for multi-variant endpoints (deployment-guardrails-exclusions)', async () => {
+    await blue({ variants: ['A', 'B'] });
+    const err = await errorOf(
+      aws.sm.send(
+        new UpdateEndpointCommand({
+          EndpointName: 'ep',
+          EndpointConfigName: 'green-config',
+          DeploymentConfig: { RollingUpdatePolicy: { MaximumBatchSize: { Type: 'INSTANCE_COUNT', Value: 1 }, WaitIntervalInSeconds: 0 } },
+        }),
+      ),
+    );
+    expect(err.message).toMatch(/multiple production variants/);
+  });
+});
