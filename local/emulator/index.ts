@@ -1,14 +1,15 @@
 /**
- * Local Amazon SageMaker + SageMaker Runtime + CloudWatch emulator.
+ * Local Amazon SageMaker + SageMaker Runtime + CloudWatch + Application Auto Scaling emulator.
  *
  * One loopback HTTP server speaks the real wire protocols; point the AWS SDK v3
  * clients at `emulator.url` with AWS_ENDPOINT_URL_SAGEMAKER,
- * AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME and AWS_ENDPOINT_URL_CLOUDWATCH (or the
- * clients' `endpoint` option). Requests are validated against AWS's published
+ * AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME, AWS_ENDPOINT_URL_CLOUDWATCH and
+ * AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING (or the clients' `endpoint` option). Requests are validated against AWS's published
  * API models (local/api-shapes.json); behaviour follows the API references.
  */
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { type AutoScalingSnapshot, AutoScalingService } from './autoscaling';
 import { CloudWatchService } from './cloudwatch';
 import { Faults, type FaultsSnapshot } from './faults';
 import { MetricsStore } from './metrics';
@@ -32,6 +33,8 @@ export type {
 } from './faults';
 export { Faults } from './faults';
 export type { CallLogEntry } from './server';
+export type { AutoScalingOptions, AutoScalingSnapshot } from './autoscaling';
+export { AutoScalingService } from './autoscaling';
 export { BASELINE_LATENCY_US } from './runtime';
 
 export interface EmulatorOptions {
@@ -44,8 +47,19 @@ export interface EmulatorOptions {
    * The API reference gives no duration; weights change without provisioning, so it is modelled as short.
    */
   weightsUpdateMs?: number;
+  /** Real ms per instance type for a new fleet or new instances (e.g. GPU types take longer); default provisioningMs. */
+  provisioningMsByInstanceType?: Record<string, number>;
+  /**
+   * Real ms one traffic move between fleets takes in a deployment (a guardrails step, a rollback's
+   * shift back); default weightsUpdateMs. Undocumented by AWS: a knob.
+   */
+  trafficShiftMs?: number;
+  /** Real ms a serverless variant's first invocation after a (re)deployment waits (cold start); default weightsUpdateMs. */
+  serverlessColdStartMs?: number;
   /** Simulated seconds per real second for metric/alarm periods; default 1 (60: a 60 s Period spans 1 real second). */
   timeScale?: number;
+  /** How often Application Auto Scaling evaluates target-tracking policies (real ms); default alarmEvaluationMs. */
+  scalingEvaluationMs?: number;
   /** How often alarms are evaluated (real ms); default 100. */
   alarmEvaluationMs?: number;
   /** Default '111122223333'. */
@@ -97,6 +111,31 @@ export interface EmulatorSnapshot {
   /** Invocation counts per endpoint, then per variant, by the model's status class. */
   invocations: Record<string, Record<string, InvocationCounts>>;
   faults: FaultsSnapshot;
+  /** Application Auto Scaling: scalable targets and scaling policies (Describe* output shapes). */
+  autoscaling: AutoScalingSnapshot;
+}
+
+export interface FleetMeterView {
+  id: string;
+  endpointConfigName: string;
+  status: 'Provisioning' | 'InService' | 'Terminated' | 'Failed';
+  launchedAt: number;
+  readyAt?: number;
+  terminatedAt?: number;
+  trafficShare: number;
+  variants: Array<{ variantName: string; instanceType?: string; instances: number; serverless: boolean; modelName?: string; modelPackageVersion?: number }>;
+  invocations: number;
+  targetedInvocations: number;
+  preTrafficInvocations: number;
+}
+export interface EndpointMeterView {
+  provisioningCycles: number;
+  /** Simulated instance-seconds per instance type. */
+  instanceSeconds: Record<string, number>;
+  fleets: FleetMeterView[];
+}
+export interface EmulatorMeter {
+  endpoints: Record<string, EndpointMeterView>;
 }
 
 export interface Emulator {
@@ -108,6 +147,8 @@ export interface Emulator {
   /** Emits 'event' with EventBridge-shaped events (alarm and model package state changes). */
   events: EventEmitter;
   inspect(): EmulatorSnapshot;
+  /** Per endpoint: provisioning cycles, instance-seconds per instance type (simulated), fleets; also `GET /_emulator/meter`. */
+  meter(): EmulatorMeter;
   /** Every request received, in order. */
   callLog: CallLogEntry[];
 }
@@ -123,16 +164,47 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const metrics = new MetricsStore();
   const cloudwatch = new CloudWatchService({ accountId, region, timeScale, events, metrics });
   const faults = new Faults((f) => cloudwatch.setAlarmState(f.alarmName, f.state, f.reason));
+  const provisioningMs = options.provisioningMs ?? 300;
+  const weightsUpdateMs = options.weightsUpdateMs ?? Math.round(provisioningMs / 10);
+  const serverlessColdStartMs = options.serverlessColdStartMs ?? weightsUpdateMs;
   const sagemaker = new SageMakerService({
     accountId,
     region,
-    provisioningMs: options.provisioningMs ?? 300,
-    weightsUpdateMs: options.weightsUpdateMs ?? Math.round((options.provisioningMs ?? 300) / 10),
+    provisioningMs,
+    provisioningMsByInstanceType: options.provisioningMsByInstanceType,
+    weightsUpdateMs,
+    trafficShiftMs: options.trafficShiftMs ?? weightsUpdateMs,
+    serverlessColdStartMs,
+    timeScale,
     faults,
     events,
     timers,
+    alarms: {
+      state: (name) => {
+        const a = cloudwatch.alarms.get(name);
+        return a ? { value: a.state.value, reason: a.state.reason } : undefined;
+      },
+    },
   });
-  const runtime = new RuntimeService({ accountId, region, faults, sagemaker, metrics });
+  const runtime = new RuntimeService({
+    accountId,
+    region,
+    faults,
+    sagemaker,
+    metrics,
+    serverlessColdStartMs,
+    serverlessColdStartSeconds: (serverlessColdStartMs / 1000) * timeScale,
+  });
+  const autoscaling = new AutoScalingService({
+    accountId,
+    region,
+    timeScale,
+    metrics,
+    endpoints: sagemaker.scalableEndpoints(),
+    timers,
+    evaluationMs: options.scalingEvaluationMs ?? options.alarmEvaluationMs ?? 100,
+  });
+  sagemaker.setScalingRegistry(autoscaling);
   const callLog: CallLogEntry[] = [];
 
   const inspect = (): EmulatorSnapshot =>
@@ -141,9 +213,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       alarms: cloudwatch.snapshot(),
       invocations: metrics.counts(),
       faults: faults.snapshot(),
+      autoscaling: autoscaling.snapshot(),
     }) as EmulatorSnapshot;
 
-  const server = createEmulatorServer({ sagemaker, runtime, cloudwatch, faults, callLog, state: inspect });
+  const server = createEmulatorServer({ sagemaker, runtime, cloudwatch, autoscaling, faults, callLog, state: inspect });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => {
@@ -162,6 +235,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     events,
     callLog,
     inspect,
+    meter: () => sagemaker.meter() as unknown as EmulatorMeter,
     close(): Promise<void> {
       closed ??= new Promise<void>((resolve) => {
         timers.clear();

@@ -8,13 +8,15 @@
  *   `X-Amz-Target: GraniteServiceVersion20100801.<Op>`, bodies may be gzip
  *   (Content-Encoding: gzip); errors carry `__type` and `x-amzn-query-error: <Code>;Sender`,
  *   from which the SDK takes the error code (see @aws-sdk/core AwsJsonRpcProtocol.handleError).
+ * - Application Auto Scaling: awsJson1_1, `X-Amz-Target: AnyScaleFrontendService.<Op>`, errors as SageMaker's.
  * - SageMaker Runtime: restJson1, `POST /endpoints/{EndpointName}/invocations`, raw body;
  *   errors via `x-amzn-ErrorType` with a JSON body.
  * - Emulator control: `POST /_emulator/faults/<name>`, `POST /_emulator/reset-faults`,
- *   `GET /_emulator/state`.
+ *   `GET /_emulator/state`, `GET /_emulator/meter` (fleets, provisioning cycles, instance-seconds).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { gunzipSync, inflateSync } from 'node:zlib';
+import type { AutoScalingService } from './autoscaling';
 import { cloudWatchCode, cloudWatchErrorInfo, type CloudWatchService } from './cloudwatch';
 import { ServiceError } from './errors';
 import { FaultArgumentError, type Faults } from './faults';
@@ -35,6 +37,7 @@ export interface ServerDeps {
   sagemaker: SageMakerService;
   runtime: RuntimeService;
   cloudwatch: CloudWatchService;
+  autoscaling: AutoScalingService;
   faults: Faults;
   callLog: CallLogEntry[];
   state: () => unknown;
@@ -43,6 +46,7 @@ export interface ServerDeps {
 const TARGETS: Array<{ prefix: string; service: ServiceKey }> = [
   { prefix: 'SageMaker.', service: 'sagemaker' },
   { prefix: 'GraniteServiceVersion20100801.', service: 'cloudwatch' },
+  { prefix: 'AnyScaleFrontendService.', service: 'autoscaling' },
 ];
 const INVOKE_PATH = /^\/endpoints\/([^/]+)\/invocations\/?$/;
 
@@ -118,7 +122,7 @@ async function run<T>(d: ServerDeps, service: ServiceKey, operation: string, inp
 }
 
 async function jsonRpc(d: ServerDeps, service: ServiceKey, operation: string, body: Buffer, res: ServerResponse): Promise<void> {
-  const contentType = service === 'sagemaker' ? 'application/x-amz-json-1.1' : 'application/x-amz-json-1.0';
+  const contentType = service === 'sagemaker' || service === 'autoscaling' ? 'application/x-amz-json-1.1' : 'application/x-amz-json-1.0';
   let input: Record<string, unknown>;
   try {
     const text = body.toString('utf8');
@@ -133,9 +137,11 @@ async function jsonRpc(d: ServerDeps, service: ServiceKey, operation: string, bo
     return jsonRpcError(res, service, contentType, err);
   }
   try {
-    const out = await run(d, service, operation, input, input, () =>
-      service === 'sagemaker' ? d.sagemaker.handle(operation, input) : d.cloudwatch.handle(operation, input),
-    );
+    const out = await run(d, service, operation, input, input, () => {
+      if (service === 'sagemaker') return d.sagemaker.handle(operation, input);
+      if (service === 'autoscaling') return d.autoscaling.handle(operation, input);
+      return d.cloudwatch.handle(operation, input);
+    });
     send(res, 200, { 'content-type': contentType }, out);
   } catch (err) {
     if (!(err instanceof ServiceError)) throw err;
@@ -184,12 +190,13 @@ async function invokeEndpoint(d: ServerDeps, endpointName: string, req: Incoming
   }
 }
 
-type FaultName = 'throttle' | 'failFleet' | 'slowFleet' | 'silentRollback' | 'variantErrors' | 'setAlarmState' | 'clear';
-const FAULTS: FaultName[] = ['throttle', 'failFleet', 'slowFleet', 'silentRollback', 'variantErrors', 'setAlarmState', 'clear'];
+type FaultName = 'throttle' | 'failFleet' | 'slowFleet' | 'silentRollback' | 'failRollback' | 'variantErrors' | 'setAlarmState' | 'clear';
+const FAULTS: FaultName[] = ['throttle', 'failFleet', 'slowFleet', 'silentRollback', 'failRollback', 'variantErrors', 'setAlarmState', 'clear'];
 
 function control(d: ServerDeps, method: string, path: string, body: Buffer, res: ServerResponse): void {
   const json = { 'content-type': 'application/json' };
   if (method === 'GET' && path === '/_emulator/state') return send(res, 200, json, d.state());
+  if (method === 'GET' && path === '/_emulator/meter') return send(res, 200, json, d.sagemaker.meter());
   if (method === 'POST' && path === '/_emulator/reset-faults') {
     d.faults.clear();
     return send(res, 200, json, { ok: true });

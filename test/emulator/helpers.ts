@@ -1,3 +1,4 @@
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import {
   CreateEndpointCommand,
@@ -15,6 +16,7 @@ export interface TestAws {
   sm: SageMakerClient;
   rt: SageMakerRuntimeClient;
   cw: CloudWatchClient;
+  aas: ApplicationAutoScalingClient;
   close(): Promise<void>;
 }
 
@@ -28,15 +30,18 @@ export async function startTestAws(options: EmulatorOptions = {}, maxAttempts = 
   const sm = new SageMakerClient(cfg);
   const rt = new SageMakerRuntimeClient(cfg);
   const cw = new CloudWatchClient(cfg);
+  const aas = new ApplicationAutoScalingClient(cfg);
   return {
     emu,
     sm,
     rt,
     cw,
+    aas,
     async close() {
       sm.destroy();
       rt.destroy();
       cw.destroy();
+      aas.destroy();
       await emu.close();
     },
   };

@@ -27,9 +27,16 @@
  *   while the UpdateEndpoint or CreateEndpoint operations are being performed"; the
  *   emulator refuses (ValidationException) so such code is caught locally. This one is a
  *   deliberate emulator choice, stricter than the service, not a moto bug.
+ * - Application Auto Scaling (API reference: https://docs.aws.amazon.com/autoscaling/application/APIReference/):
+ *   moto registers targets without MinCapacity/MaxCapacity, with MinCapacity > MaxCapacity, or for
+ *   a SageMaker endpoint that does not exist; accepts policies on unregistered targets; ignores
+ *   DescribeScalingPolicies' PolicyNames; keeps a target's policies when it is deregistered; answers
+ *   ValidationException where AWS answers ObjectNotFoundException (deleting or deregistering what
+ *   does not exist); returns no RoleARN/SuspendedState for a target.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import * as aas from '@aws-sdk/client-application-auto-scaling';
 import * as cw from '@aws-sdk/client-cloudwatch';
 import * as sm from '@aws-sdk/client-sagemaker';
 import { type Emulator, startEmulator } from '../../local/emulator';
@@ -43,6 +50,7 @@ interface Side {
   name: 'emulator' | 'moto';
   sm: sm.SageMakerClient;
   cw: cw.CloudWatchClient;
+  aas: aas.ApplicationAutoScalingClient;
   vars: { arn: string };
 }
 interface Case {
@@ -95,6 +103,18 @@ async function waitInService(s: Side, name: string): Promise<void> {
   }
   throw new Error(`${s.name}: ${name} never InService`);
 }
+
+const AAS_DIM = 'sagemaker:variant:DesiredInstanceCount';
+const AAS_RID = 'endpoint/as-ep/variant/blue';
+const scalable = (resourceId = AAS_RID): { ServiceNamespace: 'sagemaker'; ResourceId: string; ScalableDimension: typeof AAS_DIM } => ({
+  ServiceNamespace: 'sagemaker',
+  ResourceId: resourceId,
+  ScalableDimension: AAS_DIM,
+});
+const invocationsTracking: aas.TargetTrackingScalingPolicyConfiguration = {
+  TargetValue: 70,
+  PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
+};
 
 const VALIDATION = 'AWS validates the request against the API model; moto does not check this constraint';
 const DUPLICATE = 'AWS rejects creating an existing resource ("Cannot create already existing ..."); moto overwrites it';
@@ -262,6 +282,116 @@ const CASES: Case[] = [
     },
     aws: 'alarms 0',
   },
+  // ---- Application Auto Scaling (API reference: https://docs.aws.amazon.com/autoscaling/application/APIReference/) ----
+  {
+    label: 'AAS setup: endpoint as-ep InService',
+    run: async (s) => {
+      await s.sm.send(new sm.CreateEndpointConfigCommand({ EndpointConfigName: 'as-c', ProductionVariants: [variant('m1')] }));
+      await s.sm.send(new sm.CreateEndpointCommand({ EndpointName: 'as-ep', EndpointConfigName: 'as-c' }));
+      await waitInService(s, 'as-ep');
+      return 'ready';
+    },
+    aws: 'ready',
+  },
+  {
+    label: 'RegisterScalableTarget of a new target without MinCapacity/MaxCapacity',
+    run: (s) => s.aas.send(new aas.RegisterScalableTargetCommand(scalable())),
+    aws: 'ValidationException',
+    moto: { outcome: 'ok[ScalableTargetARN]', why: 'API_RegisterScalableTarget: MinCapacity/MaxCapacity are "required when registering a new scalable target"; moto stores a target without them' },
+  },
+  {
+    label: 'RegisterScalableTarget with MinCapacity greater than MaxCapacity',
+    run: (s) => s.aas.send(new aas.RegisterScalableTargetCommand({ ...scalable(), MinCapacity: 5, MaxCapacity: 2 })),
+    aws: 'ValidationException',
+    moto: { outcome: 'ok[ScalableTargetARN]', why: 'moto does not compare MinCapacity with MaxCapacity' },
+  },
+  {
+    label: 'RegisterScalableTarget without the required ResourceId',
+    run: (s) => s.aas.send(new aas.RegisterScalableTargetCommand({ ServiceNamespace: 'sagemaker', ScalableDimension: AAS_DIM, MinCapacity: 1, MaxCapacity: 2 } as aas.RegisterScalableTargetRequest)),
+    aws: 'ValidationException',
+    moto: { outcome: 'unsupported', why: "AWS answers \"'resourceId' ... Member must not be null\" (ValidationException); moto's server fails with an HTML error page" },
+  },
+  {
+    label: 'RegisterScalableTarget with a dimension of another namespace',
+    run: (s) => s.aas.send(new aas.RegisterScalableTargetCommand({ ...scalable(), ScalableDimension: 'ecs:service:DesiredCount', MinCapacity: 1, MaxCapacity: 2 })),
+    aws: 'ValidationException',
+  },
+  {
+    label: 'RegisterScalableTarget of a missing endpoint',
+    run: (s) => s.aas.send(new aas.RegisterScalableTargetCommand({ ...scalable('endpoint/ghost/variant/blue'), MinCapacity: 1, MaxCapacity: 2 })),
+    aws: 'ValidationException',
+    moto: { outcome: 'ok[ScalableTargetARN]', why: 'AWS checks that the SageMaker endpoint variant exists; moto checks only ECS services' },
+  },
+  { label: 'RegisterScalableTarget', run: (s) => s.aas.send(new aas.RegisterScalableTargetCommand({ ...scalable(), MinCapacity: 1, MaxCapacity: 3 })), aws: 'ok[ScalableTargetARN]' },
+  {
+    label: 'DescribeScalableTargets of the target',
+    run: async (s) => {
+      const out = await s.aas.send(new aas.DescribeScalableTargetsCommand({ ServiceNamespace: 'sagemaker', ResourceIds: [AAS_RID] }));
+      return `targets ${(out.ScalableTargets ?? []).map((t) => `${t.ResourceId} [${t.MinCapacity},${t.MaxCapacity}]`).join(' ')}`;
+    },
+    aws: `targets ${'endpoint/as-ep/variant/blue'} [1,3]`,
+  },
+  {
+    label: 'DescribeScalableTargets: members of a target',
+    run: async (s) => {
+      const out = await s.aas.send(new aas.DescribeScalableTargetsCommand({ ServiceNamespace: 'sagemaker', ResourceIds: [AAS_RID] }));
+      return `ok[${Object.keys(out.ScalableTargets?.[0] ?? {}).sort().join(',')}]`;
+    },
+    aws: 'ok[CreationTime,MaxCapacity,MinCapacity,ResourceId,RoleARN,ScalableDimension,ScalableTargetARN,ServiceNamespace,SuspendedState]',
+    moto: {
+      outcome: 'ok[CreationTime,MaxCapacity,MinCapacity,ResourceId,ScalableDimension,ScalableTargetARN,ServiceNamespace]',
+      why: 'RoleARN is required in the ScalableTarget shape (AWS uses the service-linked role when none is given); moto returns null RoleARN and SuspendedState',
+    },
+  },
+  {
+    label: 'PutScalingPolicy (target tracking on SageMakerVariantInvocationsPerInstance)',
+    run: (s) => s.aas.send(new aas.PutScalingPolicyCommand({ ...scalable(), PolicyName: 'p1', PolicyType: 'TargetTrackingScaling', TargetTrackingScalingPolicyConfiguration: invocationsTracking })),
+    aws: 'ok[Alarms,PolicyARN]',
+  },
+  {
+    label: 'PutScalingPolicy on an unregistered target',
+    run: (s) => s.aas.send(new aas.PutScalingPolicyCommand({ ...scalable('endpoint/as-ep/variant/green'), PolicyName: 'orphan', PolicyType: 'TargetTrackingScaling', TargetTrackingScalingPolicyConfiguration: invocationsTracking })),
+    aws: 'ObjectNotFoundException',
+    moto: { outcome: 'ok[Alarms,PolicyARN]', why: 'API_PutScalingPolicy: "You cannot create a scaling policy until you have registered the resource as a scalable target"; moto does not check' },
+  },
+  {
+    label: 'PutScalingPolicy of a new policy without PolicyType',
+    run: (s) => s.aas.send(new aas.PutScalingPolicyCommand({ ...scalable(), PolicyName: 'untyped', TargetTrackingScalingPolicyConfiguration: invocationsTracking })),
+    aws: 'ValidationException',
+  },
+  {
+    label: 'DescribeScalingPolicies by PolicyNames',
+    run: async (s) => {
+      const out = await s.aas.send(new aas.DescribeScalingPoliciesCommand({ ServiceNamespace: 'sagemaker', PolicyNames: ['p1'] }));
+      return `policies ${(out.ScalingPolicies ?? []).map((p) => p.PolicyName).join(',')}`;
+    },
+    aws: 'policies p1',
+    moto: { outcome: 'policies p1,orphan', why: 'moto ignores the PolicyNames filter (and accepted the orphan policy above)' },
+  },
+  {
+    label: 'DeleteScalingPolicy of a missing policy',
+    run: (s) => s.aas.send(new aas.DeleteScalingPolicyCommand({ ...scalable(), PolicyName: 'missing' })),
+    aws: 'ObjectNotFoundException',
+    moto: { outcome: 'ValidationException', why: 'ObjectNotFoundException: "For any operation that deletes or deregisters a resource, this exception is thrown if the resource cannot be found"' },
+  },
+  { label: 'DeleteScalingPolicy', run: (s) => s.aas.send(new aas.DeleteScalingPolicyCommand({ ...scalable(), PolicyName: 'p1' })), aws: 'ok[]' },
+  {
+    label: 'DeregisterScalableTarget deletes the target\'s policies',
+    run: async (s) => {
+      await s.aas.send(new aas.PutScalingPolicyCommand({ ...scalable(), PolicyName: 'p2', PolicyType: 'TargetTrackingScaling', TargetTrackingScalingPolicyConfiguration: invocationsTracking }));
+      await s.aas.send(new aas.DeregisterScalableTargetCommand(scalable()));
+      const out = await s.aas.send(new aas.DescribeScalingPoliciesCommand({ ServiceNamespace: 'sagemaker', ResourceId: AAS_RID }));
+      return `policies ${(out.ScalingPolicies ?? []).map((p) => p.PolicyName).join(',')}`;
+    },
+    aws: 'policies ',
+    moto: { outcome: 'policies p2', why: 'API_DeregisterScalableTarget: "Deregistering a scalable target deletes the scaling policies ... associated with it"; moto keeps them' },
+  },
+  {
+    label: 'DeregisterScalableTarget of a target that is not registered',
+    run: (s) => s.aas.send(new aas.DeregisterScalableTargetCommand(scalable())),
+    aws: 'ObjectNotFoundException',
+    moto: { outcome: 'ValidationException', why: 'ObjectNotFoundException: "For any operation that deletes or deregisters a resource, this exception is thrown if the resource cannot be found"' },
+  },
 ];
 
 async function freePort(): Promise<number> {
@@ -277,7 +407,7 @@ async function freePort(): Promise<number> {
 
 function side(name: Side['name'], endpoint: string): Side {
   const cfg = { endpoint, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
-  return { name, sm: new sm.SageMakerClient(cfg), cw: new cw.CloudWatchClient(cfg), vars: { arn: '' } };
+  return { name, sm: new sm.SageMakerClient(cfg), cw: new cw.CloudWatchClient(cfg), aas: new aas.ApplicationAutoScalingClient(cfg), vars: { arn: '' } };
 }
 
 (motoAvailable ? describe : describe.skip)('emulator vs moto (same requests through the SDK)', () => {
@@ -307,6 +437,7 @@ function side(name: Side['name'], endpoint: string): Side {
     for (const s of Object.values(sides ?? {})) {
       s.sm.destroy();
       s.cw.destroy();
+      s.aas.destroy();
     }
     moto?.kill();
     await emu?.close();
