@@ -4,7 +4,9 @@
  * - each Lambda bundle's size, built by esbuild with the construct's settings;
  * - a happy-path promotion on the local AWS: wall time and Step Functions state transitions;
  * - the time from a guardrail alarm's state change to all traffic back on blue, with the
- *   alarm event path and with the bake's poll alone (the AlarmRule removed).
+ *   alarm event path and with the bake's poll alone (the AlarmRule removed);
+ * - P4: what a promotion costs in fleets, per strategy and outcome, from the emulator's meter
+ *   (blue = 2 instances, 8-minute provisioning, 30-minute bake, simulated time).
  */
 import { execFileSync } from 'node:child_process';
 import { build } from 'esbuild';
@@ -99,6 +101,59 @@ async function happyPath(): Promise<Record<string, number | string>> {
   }
 }
 
+/**
+ * P4: provisioning cycles and instance-minutes above blue's steady fleet (2 instances for the
+ * whole promotion), from the meter; and whether the fleet serving at the end is one that
+ * received the validation samples before user traffic.
+ */
+async function cost(strategy: string, outcome: 'promoted' | 'rolled_back'): Promise<Record<string, number | string>> {
+  const aws = await startLocalAws({ timeScale: 120, provisioningSeconds: 480 });
+  try {
+    const seed = new Seed();
+    const endpoint = 'demo-cost';
+    await seed.group('churn-models');
+    const v1 = await seed.register('churn-models');
+    const v2 = await seed.register('churn-models');
+    await seed.setApproval(v2, 'Approved');
+    await seed.blueEndpoint(endpoint, v1, 2);
+    const meter = () => aws.emulator.meter().endpoints[endpoint]!;
+    const instanceSeconds = () => Object.values(meter().instanceSeconds).reduce((a, b) => a + b, 0);
+    const before = { cycles: meter().provisioningCycles, seconds: instanceSeconds(), at: Date.now() };
+    const sfn = new SFNClient({});
+    const input = { endpointName: endpoint, modelPackageArn: v2, bakeSeconds: 1800, strategy, validation: { samples: [{ name: 'typical', body: '{"tenure": 12}' }] } };
+    if (strategy === 'variant') delete (input as Partial<typeof input>).strategy; // today's only strategy takes no field
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: aws.stateMachineArn, input: JSON.stringify(input) }));
+    const execution = aws.stepFunctions.list().find((e) => e.arn === executionArn)!;
+    if (outcome === 'rolled_back') {
+      while (!execution.events.some((e) => e.state === 'StartBake') && execution.status === 'RUNNING') await sleep(5);
+      // Half-way through the bake green starts failing; steady traffic drives its 5xx alarm.
+      await sleep(aws.ms(900));
+      aws.emulator.faults.variantErrors({ endpointName: endpoint, modelPackageVersion: 2, statusCode: 500 });
+      const runtime = new SageMakerRuntimeClient({});
+      while (execution.status === 'RUNNING') {
+        await runtime.send(new InvokeEndpointCommand({ EndpointName: endpoint, ContentType: 'application/json', Body: new TextEncoder().encode('{}') })).catch(() => undefined);
+        await sleep(5);
+      }
+    }
+    const done = await aws.stepFunctions.waitFor(executionArn!);
+    // Settle: the last update's old fleet is terminated when the endpoint is InService again.
+    const sagemaker = new SageMakerClient({});
+    while ((await sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }))).EndpointStatus !== 'InService') await sleep(5);
+    const simulatedSeconds = ((Date.now() - before.at) * aws.timeScale) / 1000;
+    const extraSeconds = instanceSeconds() - before.seconds - 2 * simulatedSeconds;
+    const serving = meter().fleets.filter((f) => f.status === 'InService');
+    const validated = serving.length > 0 && serving.every((f) => f.targetedInvocations > 0 && f.preTrafficInvocations > 0);
+    return {
+      status: done.status,
+      cycles: meter().provisioningCycles - before.cycles,
+      extraInstanceMinutes: Math.round(extraSeconds / 60),
+      servingFleetValidated: validated ? 'yes' : 'no',
+    };
+  } finally {
+    await aws.close();
+  }
+}
+
 /** Each measurement runs in its own process: Lambda handlers keep module-scope clients bound to one local AWS. */
 function child(kind: string): Record<string, number | string> {
   const out = execFileSync(process.execPath, [...process.execArgv, __filename, kind], { encoding: 'utf8', env: process.env, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -110,6 +165,9 @@ async function runCase(kind: string): Promise<void> {
   if (kind === 'happy') {
     const r = await happyPath();
     console.log(JSON.stringify(r));
+  } else if (kind.startsWith('cost:')) {
+    const [, strategy, outcome] = kind.split(':');
+    console.log(JSON.stringify(await cost(strategy!, outcome as 'promoted' | 'rolled_back')));
   } else {
     const r = await alarmToBlue(kind === 'alarm-event', 0);
     console.log(JSON.stringify({ ...r, rss: process.memoryUsage().rss }));
@@ -122,8 +180,10 @@ async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const kind = process.argv[2];
   if (kind === 'bundles') return bundleSizes();
+  if (kind === 'cost') return costLines();
   if (kind) return runCase(kind);
   await bundleSizes();
+  await costLines();
   const happy = child('happy');
   console.log(`\nHappy-path promotion on the local AWS (30-min bake, 30 s polls, 600× clock): ${happy.status} in ${happy.wallMs} ms wall, ${happy.transitions} state transitions, peak RSS ${(Number(happy.rss) / 1048576).toFixed(0)} MiB`);
   const runs = Number(process.env.BENCH_RUNS ?? 3);
@@ -135,6 +195,17 @@ async function main(): Promise<void> {
     console.log(
       `  ${label}  weights call after ${median('reactionSeconds').toFixed(1)} s (${median('reactionRealMs').toFixed(0)} ms real), blue carries all traffic after ${median('simulatedSeconds').toFixed(1)} s`,
     );
+  }
+}
+
+/** `P4 strategy=… outcome=… cycles=… extraInstanceMinutes=… servingFleetValidated=…` per strategy and outcome. */
+async function costLines(): Promise<void> {
+  console.log('\nWhat a promotion costs (blue = 2 instances, 8-minute provisioning, 30-minute bake, simulated time, from the emulator\'s meter):');
+  for (const strategy of ['variant']) {
+    for (const outcome of ['promoted', 'rolled_back'] as const) {
+      const r = child(`cost:${strategy}:${outcome}`);
+      console.log(`P4 strategy=${strategy} outcome=${outcome} cycles=${r.cycles} extraInstanceMinutes=${r.extraInstanceMinutes} servingFleetValidated=${r.servingFleetValidated}`);
+    }
   }
 }
 
