@@ -7,6 +7,11 @@ import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
+  CreateModelCommand,
+  CreateModelPackageCommand,
+  CreateModelPackageGroupCommand,
+  DeleteEndpointCommand,
+  DescribeModelPackageCommand,
   DescribeEndpointCommand,
   UpdateEndpointCommand,
   UpdateEndpointWeightsAndCapacitiesCommand,
@@ -14,6 +19,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import type { ProductionVariantInstanceType } from '@aws-sdk/client-sagemaker';
+import { RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
 import type { BridgeEvent } from '../../local/emulator';
 import { createModel, errorOf, startTestAws, type TestAws, waitFor, waitForStatus } from './helpers';
 
@@ -149,7 +155,7 @@ describe('fleets and the meter (API_UpdateEndpoint: "Deploys the EndpointConfig 
 
   it('a deleted endpoint keeps its meter (a short-lived endpoint still cost a fleet)', async () => {
     await blue();
-    await aws.sm.send(new (await import('@aws-sdk/client-sagemaker')).DeleteEndpointCommand({ EndpointName: 'ep' }));
+    await aws.sm.send(new DeleteEndpointCommand({ EndpointName: 'ep' }));
     await waitFor(() => meterOf().fleets[0]?.status === 'Terminated', 3000, 'fleet terminated');
     expect(meterOf().provisioningCycles).toBe(1);
   });
@@ -304,5 +310,64 @@ describe('deployment guardrails (deployment-guardrails-blue-green-canary / -line
       ),
     );
     expect(err.message).toMatch(/multiple production variants/);
+  });
+});
+
+describe('UpdateEndpoint on an autoscaled endpoint (endpoint-auto-scaling-delete: deregister before removing a variant or changing its instance type)', () => {
+  async function scaled(): Promise<void> {
+    await blue();
+    await aws.aas.send(
+      new RegisterScalableTargetCommand({
+        ServiceNamespace: 'sagemaker',
+        ResourceId: 'endpoint/ep/variant/AllTraffic',
+        ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+        MinCapacity: 2,
+        MaxCapacity: 4,
+      }),
+    );
+  }
+
+  it('refuses a config that removes the autoscaled variant, changing nothing', async () => {
+    await scaled();
+    await config('other-config', 'green-model', { variants: ['Green'] });
+    const err = await errorOf(aws.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'other-config' })));
+    expect(err.name).toBe('ValidationException');
+    expect(err.message).toMatch(/AllTraffic.*deregistered as scalable targets/);
+    expect(meterOf().provisioningCycles).toBe(1);
+  });
+
+  it('refuses a config that changes the autoscaled variant\'s instance type', async () => {
+    await scaled();
+    await config('bigger-config', 'green-model', { type: 'ml.m5.xlarge' });
+    const err = await errorOf(aws.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'bigger-config' })));
+    expect(err.message).toMatch(/instance type/);
+  });
+
+  it('allows a config that changes only the model of the autoscaled variant', async () => {
+    await scaled();
+    await aws.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'green-config' }));
+    const d = await waitForStatus(aws.sm, 'ep', 'InService');
+    expect(d.EndpointConfigName).toBe('green-config');
+  });
+});
+
+describe('model packages of another account or region (a registry holds only its own account\'s packages)', () => {
+  it('another region is refused and another account is not found, however the name matches a local package', async () => {
+    await aws.sm.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'g' }));
+    const { ModelPackageArn } = await aws.sm.send(
+      new CreateModelPackageCommand({
+        ModelPackageGroupName: 'g',
+        InferenceSpecification: { Containers: [{ Image: 'img:1' }], SupportedContentTypes: ['application/json'], SupportedResponseMIMETypes: ['application/json'] },
+      }),
+    );
+    expect((await aws.sm.send(new DescribeModelPackageCommand({ ModelPackageName: ModelPackageArn }))).ModelPackageArn).toBe(ModelPackageArn);
+    const otherAccount = ModelPackageArn!.replace(':111122223333:', ':444455556666:');
+    expect((await errorOf(aws.sm.send(new DescribeModelPackageCommand({ ModelPackageName: otherAccount })))).message).toMatch(/does not exist/);
+    const otherRegion = ModelPackageArn!.replace(':us-east-1:', ':eu-west-1:');
+    expect((await errorOf(aws.sm.send(new DescribeModelPackageCommand({ ModelPackageName: otherRegion })))).message).toMatch(/scoped to correct region/);
+    const err = await errorOf(
+      aws.sm.send(new CreateModelCommand({ ModelName: 'm', ExecutionRoleArn: 'arn:aws:iam::111122223333:role/r', PrimaryContainer: { ModelPackageName: otherAccount } })),
+    );
+    expect(err.name).toBe('ValidationException');
   });
 });
