@@ -3,7 +3,7 @@
  * The meter's instance-seconds are simulated time (timeScale), so only cycles, fleets and
  * orderings are asserted exactly; amounts are checked against the real time that passed.
  */
-import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { GetMetricStatisticsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
@@ -183,6 +183,36 @@ describe('deployment guardrails (deployment-guardrails-blue-green-canary / -line
     expect(m.provisioningCycles).toBe(2);
     expect(m.fleets.map((f) => f.status)).toEqual(['InService', 'Terminated']);
     for (let i = 0; i < 3; i++) expect(await servedBy()).toBe('blue-model');
+  });
+
+  it('during a canary step the EndpointConfigName dimension scopes metrics to one fleet (deployment-guardrails-configuration)', async () => {
+    await blue();
+    await aws.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'green-config', DeploymentConfig: canary([]) }));
+    await waitFor(() => meterOf().fleets[1]?.trafficShare === 0.5, 3000, 'canary traffic');
+    const models: string[] = [];
+    for (let i = 0; i < 6; i++) models.push(await servedBy());
+    const count = async (configName?: string) => {
+      const out = await aws.cw.send(
+        new GetMetricStatisticsCommand({
+          Namespace: 'AWS/SageMaker',
+          MetricName: 'Invocations',
+          Dimensions: [
+            { Name: 'EndpointName', Value: 'ep' },
+            ...(configName ? [{ Name: 'EndpointConfigName', Value: configName }] : []),
+            { Name: 'VariantName', Value: 'AllTraffic' },
+          ],
+          StartTime: new Date(Date.now() - 3_600_000),
+          EndTime: new Date(Date.now() + 60_000),
+          Period: 60,
+          Statistics: ['Sum'],
+        }),
+      );
+      return (out.Datapoints ?? []).reduce((a, d) => a + (d.Sum ?? 0), 0);
+    };
+    expect(await count('green-config')).toBe(models.filter((m) => m === 'green-model').length);
+    expect(await count('blue-config')).toBe(models.filter((m) => m === 'blue-model').length);
+    expect(await count()).toBe(6);
+    expect(await count('green-config')).toBe(3);
   });
 
   it('a linear deployment completes: traffic moves step by step, the old fleet is terminated, deployment events sent', async () => {
