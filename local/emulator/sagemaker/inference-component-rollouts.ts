@@ -1,0 +1,250 @@
+/**
+ * How an inference component's copies change: created, scaled, replaced all at once, or rolled
+ * batch by batch with auto-rollback (the component counterpart of deployments.ts). The behaviour
+ * and what we chose where the docs are silent are listed in inference-components.ts.
+ * https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_InferenceComponentRollingUpdatePolicy.html
+ */
+import type { DeployedModel } from '../faults';
+import { validation } from '../errors';
+import { arr, num, type Obj, type SageMakerContext, str } from './context';
+import type { ComponentRec, ComponentStatus, Copies } from './inference-components';
+
+export interface RollingPlan {
+  /** Copies per batch, and per rollback batch (undefined: all at once). */
+  batch: number;
+  waitMs: number;
+  maxExecutionMs?: number;
+  alarms: string[];
+  rollbackBatch?: number;
+}
+
+export class ComponentRollouts {
+  constructor(
+    private readonly c: SageMakerContext,
+    /** False once the component is deleted: its timers then do nothing. */
+    private readonly isCurrent: (comp: ComponentRec) => boolean,
+  ) {}
+
+  /** CreateInferenceComponent: Creating, then InService with the copies (or Failed, by a failFleet fault). */
+  create(comp: ComponentRec, desired: number): void {
+    const copies = comp.current;
+    const fail = this.c.o.faults.takeFailFleet([this.deployed(comp, copies)]);
+    this.after(comp, this.provisionMs(comp, copies), () => {
+      if (fail) {
+        comp.failureReason = fail.reason ?? defaultFailure(comp.name);
+        return this.setStatus(comp, 'Failed');
+      }
+      copies.count = desired;
+      this.setStatus(comp, 'InService');
+    });
+  }
+
+  /** DeleteInferenceComponent: Deleting, then `gone` after provisioning time. */
+  delete(comp: ComponentRec, gone: () => void): void {
+    this.stop(comp);
+    this.setStatus(comp, 'Deleting');
+    const t = this.c.o.timers.after(this.c.provisioningMs(comp.instanceType), gone);
+    if (t) comp.timers.add(t);
+  }
+
+  /** A copy count change: added copies take provisioning time, removed ones stop at once. */
+  scale(comp: ComponentRec, desired: number): void {
+    this.stop(comp);
+    comp.desiredCopies = desired;
+    this.setStatus(comp, 'Updating');
+    const ms = desired > comp.current.count ? this.provisionMs(comp, comp.current) : this.c.o.trafficShiftMs;
+    this.after(comp, ms, () => {
+      comp.current.count = desired;
+      comp.rr.clear();
+      this.setStatus(comp, 'InService');
+    });
+  }
+
+  /** No DeploymentConfig: all copies of the new specification come up, then take all traffic. */
+  replace(comp: ComponentRec, next: Copies, desired: number): void {
+    this.stop(comp);
+    const oldDesired = comp.desiredCopies;
+    comp.desiredCopies = desired;
+    comp.rollout = { next, oldDesired, alarms: [], rollingBack: false };
+    this.setStatus(comp, 'Updating');
+    const fail = this.c.o.faults.takeFailFleet([this.deployed(comp, next)]);
+    this.after(comp, this.provisionMs(comp, next), () => {
+      if (fail) return this.endRollback(comp, fail.reason ?? defaultFailure(comp.name));
+      next.count = desired;
+      this.finish(comp);
+    });
+  }
+
+  /** RollingUpdatePolicy: batch by batch, each provisioned then baked with the alarms watched. */
+  roll(comp: ComponentRec, next: Copies, desired: number, plan: RollingPlan): void {
+    this.stop(comp);
+    comp.rollout = { next, oldDesired: comp.desiredCopies, alarms: plan.alarms, rollbackBatch: plan.rollbackBatch, rollingBack: false };
+    comp.desiredCopies = desired;
+    this.setStatus(comp, 'Updating');
+    const fail = this.c.o.faults.takeFailFleet([this.deployed(comp, next)]);
+    const provisionMs = this.provisionMs(comp, next);
+    if (plan.maxExecutionMs !== undefined) {
+      this.after(comp, plan.maxExecutionMs, () => this.rollBack(comp, 'MaximumExecutionTimeoutInSeconds was exceeded.'));
+    }
+    const batch = (): void => {
+      const add = Math.min(plan.batch, desired - next.count);
+      if (add <= 0) return this.finish(comp);
+      this.after(comp, provisionMs, () => {
+        if (fail) return this.rollBack(comp, fail.reason ?? defaultFailure(comp.name));
+        const first = next.count === 0;
+        next.count += add;
+        comp.current.count = Math.max(0, comp.current.count - add);
+        comp.rr.clear();
+        if (first) this.watch(comp, plan.alarms);
+        if (this.alarmFired(comp, plan.alarms)) return;
+        this.after(comp, plan.waitMs, () => {
+          if (this.alarmFired(comp, plan.alarms)) return;
+          if (next.count >= desired) return this.finish(comp);
+          batch();
+        });
+      });
+    };
+    if (desired === 0) this.after(comp, this.c.o.trafficShiftMs, () => this.finish(comp));
+    else batch();
+  }
+
+  private finish(comp: ComponentRec): void {
+    const next = comp.rollout?.next;
+    if (!next) return;
+    this.stop(comp);
+    next.count = comp.desiredCopies;
+    comp.current = next;
+    comp.rollout = undefined;
+    comp.rr.clear();
+    comp.failureReason = undefined;
+    this.setStatus(comp, 'InService');
+  }
+
+  private watch(comp: ComponentRec, alarms: string[]): void {
+    if (alarms.length === 0) return;
+    const onEvent = (e: { 'detail-type'?: string; detail?: { alarmName?: string; state?: { value?: string } } }): void => {
+      if (e['detail-type'] !== 'CloudWatch Alarm State Change' || e.detail?.state?.value !== 'ALARM') return;
+      const name = e.detail.alarmName ?? '';
+      if (alarms.includes(name)) this.rollBack(comp, alarmReason(name));
+    };
+    this.c.o.events.on('event', onEvent);
+    comp.stopWatching = () => this.c.o.events.off('event', onEvent);
+  }
+
+  private alarmFired(comp: ComponentRec, alarms: string[]): boolean {
+    const fired = alarms.find((a) => this.c.o.alarms?.state(a)?.value === 'ALARM');
+    if (fired === undefined) return false;
+    this.rollBack(comp, alarmReason(fired));
+    return true;
+  }
+
+  /** Old copies back RollbackMaximumBatchSize at a time (default all at once), new copies removed as they come. */
+  private rollBack(comp: ComponentRec, reason: string): void {
+    const r = comp.rollout;
+    if (!r || r.rollingBack || comp.status !== 'Updating') return;
+    this.stop(comp);
+    r.rollingBack = true;
+    const batch = Math.max(1, r.rollbackBatch ?? r.oldDesired);
+    const step = (): void => {
+      const add = Math.min(batch, r.oldDesired - comp.current.count);
+      if (add <= 0) return this.endRollback(comp, reason);
+      this.after(comp, this.provisionMs(comp, comp.current), () => {
+        comp.current.count += add;
+        r.next.count = Math.max(0, r.next.count - add);
+        comp.rr.clear();
+        step();
+      });
+    };
+    if (comp.current.count >= r.oldDesired) this.after(comp, this.c.o.trafficShiftMs, () => this.endRollback(comp, reason));
+    else step();
+  }
+
+  private endRollback(comp: ComponentRec, reason: string): void {
+    const r = comp.rollout;
+    if (!r) return;
+    this.stop(comp);
+    comp.desiredCopies = r.oldDesired;
+    comp.current.count = r.oldDesired;
+    comp.rollout = undefined;
+    comp.rr.clear();
+    comp.failureReason = reason;
+    this.setStatus(comp, 'InService');
+  }
+
+  /** A DeploymentConfig as copies per batch (InferenceComponentRollingUpdatePolicy). */
+  plan(dc: Obj, copies: number): RollingPlan {
+    const rolling = dc.RollingUpdatePolicy as Obj;
+    const batch = capacity(rolling.MaximumBatchSize as Obj, copies);
+    if (copies > 0) {
+      const f = batch / copies;
+      const fits = f <= 0.5 + 1e-9 && (f >= 0.05 - 1e-9 || Math.ceil(0.05 * copies) <= batch);
+      if (!fits) {
+        throw validation(
+          `MaximumBatchSize must be between 5% and 50% of the copy count of the inference component (${copies}); it is ${batch} cop${batch === 1 ? 'y' : 'ies'}.`,
+        );
+      }
+    }
+    const rb = rolling.RollbackMaximumBatchSize as Obj | undefined;
+    const maxExec = num(rolling.MaximumExecutionTimeoutInSeconds);
+    return {
+      batch,
+      waitMs: this.ms(num(rolling.WaitIntervalInSeconds) ?? 0),
+      maxExecutionMs: maxExec === undefined ? undefined : this.ms(maxExec),
+      alarms: arr((dc.AutoRollbackConfiguration as Obj | undefined)?.Alarms).map((a) => String(a.AlarmName)),
+      rollbackBatch: rb ? capacity(rb, copies) : undefined,
+    };
+  }
+
+  // ---- plumbing ----------------------------------------------------------------------------
+
+  setStatus(comp: ComponentRec, status: ComponentStatus): void {
+    comp.status = status;
+    comp.modified = Date.now();
+  }
+
+  private deployed(comp: ComponentRec, copies: Copies): DeployedModel {
+    return { variantName: comp.variantName, modelName: copies.modelName ?? '', modelPackageVersion: copies.modelPackageVersion };
+  }
+
+  private provisionMs(comp: ComponentRec, copies: Copies): number {
+    return this.c.o.faults.slowFleetMs([this.deployed(comp, copies)]) ?? this.c.provisioningMs(str(copies.spec.InstanceType) ?? comp.instanceType);
+  }
+
+  private ms(simSeconds: number): number {
+    return (simSeconds * 1000) / this.c.o.timeScale;
+  }
+
+  /** Runs fn after ms unless the component changed course (or was deleted) meanwhile. */
+  private after(comp: ComponentRec, ms: number, fn: () => void): void {
+    const generation = comp.generation;
+    const t = this.c.o.timers.after(ms, () => {
+      if (t) comp.timers.delete(t);
+      if (comp.generation !== generation || !this.isCurrent(comp)) return;
+      fn();
+    });
+    if (t) comp.timers.add(t);
+  }
+
+  /** Cancels what the component was doing: its timers and alarm watch. */
+  stop(comp: ComponentRec): void {
+    comp.generation += 1;
+    for (const t of comp.timers) this.c.o.timers.cancel(t);
+    comp.timers.clear();
+    comp.stopWatching?.();
+    comp.stopWatching = undefined;
+  }
+}
+
+/** InferenceComponentCapacitySize (COPY_COUNT | CAPACITY_PERCENT) as a number of copies, at least 1. */
+function capacity(size: Obj, copies: number): number {
+  const value = num(size.Value) ?? 1;
+  return Math.max(1, size.Type === 'CAPACITY_PERCENT' ? Math.ceil((value / 100) * copies) : value);
+}
+
+function alarmReason(alarmName: string): string {
+  return `Deployment was rolled back because alarm ${alarmName} went into ALARM state.`;
+}
+
+function defaultFailure(componentName: string): string {
+  return `The container for inference component ${componentName} did not pass the ping health check. Please check CloudWatch logs for this inference component.`;
+}
