@@ -102,6 +102,8 @@ async function wire(workflow: SynthesizedWorkflow, emulator: Emulator, dynamo: S
     AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: emulator.url,
     AWS_ENDPOINT_URL_CLOUDWATCH: emulator.url,
     AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING: emulator.url,
+    // Path-style without forcePathStyle: the SDK uses it for an IP-address endpoint (emulator.url is 127.0.0.1).
+    AWS_ENDPOINT_URL_S3: emulator.url,
     AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl,
   };
   // The functions' environment from the template (Powertools settings stay the caller's if set).

@@ -1,19 +1,21 @@
 /**
- * Local Amazon SageMaker + SageMaker Runtime + CloudWatch + Application Auto Scaling emulator.
+ * Local Amazon SageMaker + SageMaker Runtime + CloudWatch + Application Auto Scaling + (minimal) S3 emulator.
  *
  * One loopback HTTP server speaks the real wire protocols; point the AWS SDK v3
  * clients at `emulator.url` with AWS_ENDPOINT_URL_SAGEMAKER,
- * AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME, AWS_ENDPOINT_URL_CLOUDWATCH and
- * AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING (or the clients' `endpoint` option). Requests are validated against AWS's published
+ * AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME, AWS_ENDPOINT_URL_CLOUDWATCH,
+ * AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING and AWS_ENDPOINT_URL_S3 (or the clients' `endpoint` option). Requests are validated against AWS's published
  * API models (local/api-shapes.json); behaviour follows the API references.
  */
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { type AutoScalingSnapshot, AutoScalingService } from './autoscaling';
+import { AsyncInference, type AsyncQueueSnapshot } from './async-inference';
 import { CloudWatchService } from './cloudwatch';
 import { Faults, type FaultsSnapshot } from './faults';
 import { MetricsStore } from './metrics';
 import { RuntimeService } from './runtime';
+import { S3Service } from './s3';
 import { SageMakerService } from './sagemaker';
 import { type CallLogEntry, createEmulatorServer } from './server';
 import { Timers } from './timers';
@@ -36,6 +38,8 @@ export type { CallLogEntry } from './server';
 export type { AutoScalingOptions, AutoScalingSnapshot } from './autoscaling';
 export { AutoScalingService } from './autoscaling';
 export { BASELINE_LATENCY_US } from './runtime';
+export type { AsyncQueueSnapshot } from './async-inference';
+export type { S3Object } from './s3';
 
 export interface EmulatorOptions {
   /** Default 0 = a free port. */
@@ -62,6 +66,13 @@ export interface EmulatorOptions {
   scalingEvaluationMs?: number;
   /** How often alarms are evaluated (real ms); default 100. */
   alarmEvaluationMs?: number;
+  /** Real ms an async inference request takes on the model (InvokeEndpointAsync); default 20. */
+  asyncProcessingMs?: number;
+  /**
+   * Async inference: MaxConcurrentInvocationsPerInstance when the endpoint config leaves it out
+   * (AWS: "SageMaker chooses an optimal value"); default 4.
+   */
+  asyncMaxConcurrentInvocationsPerInstance?: number;
   /** Default '111122223333'. */
   accountId?: string;
   /** Default process.env.AWS_REGION ?? 'us-east-1'. */
@@ -106,6 +117,8 @@ export interface EmulatorSnapshot {
   modelPackageGroups: Record<string, Obj>;
   /** By model package ARN. */
   modelPackages: Record<string, Obj>;
+  /** By inference component name (DescribeInferenceComponent output shape, plus Tags). */
+  inferenceComponents: Record<string, Obj>;
   /** By alarm name (DescribeAlarms MetricAlarms shape, plus Tags). */
   alarms: Record<string, AlarmSnapshot>;
   /** Invocation counts per endpoint, then per variant, by the model's status class. */
@@ -113,6 +126,10 @@ export interface EmulatorSnapshot {
   faults: FaultsSnapshot;
   /** Application Auto Scaling: scalable targets and scaling policies (Describe* output shapes). */
   autoscaling: AutoScalingSnapshot;
+  /** The local S3: keys per bucket (no bodies). */
+  s3: Record<string, string[]>;
+  /** Async inference queues per endpoint name. */
+  asyncInference: Record<string, AsyncQueueSnapshot>;
 }
 
 export interface FleetMeterView {
@@ -151,7 +168,12 @@ export interface Emulator {
   meter(): EmulatorMeter;
   /** Every request received, in order. */
   callLog: CallLogEntry[];
+  /** The local S3 (also served over HTTP, path-style: AWS_ENDPOINT_URL_S3 = url). */
+  s3: LocalS3;
 }
+
+/** The local S3's in-process API, for tests and seeding. */
+export type LocalS3 = Pick<S3Service, 'createBucket' | 'hasBucket' | 'putObject' | 'getObject' | 'listKeys'>;
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const accountId = options.accountId ?? '111122223333';
@@ -205,6 +227,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     evaluationMs: options.scalingEvaluationMs ?? options.alarmEvaluationMs ?? 100,
   });
   sagemaker.setScalingRegistry(autoscaling);
+  const s3 = new S3Service({ region });
+  const asyncInference = new AsyncInference({
+    accountId,
+    region,
+    sagemaker,
+    faults,
+    metrics,
+    s3,
+    timers,
+    timeScale,
+    processingMs: options.asyncProcessingMs ?? 20,
+    defaultMaxConcurrentInvocationsPerInstance: options.asyncMaxConcurrentInvocationsPerInstance ?? 4,
+    tickMs: 20,
+  });
   const callLog: CallLogEntry[] = [];
 
   const inspect = (): EmulatorSnapshot =>
@@ -214,9 +250,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       invocations: metrics.counts(),
       faults: faults.snapshot(),
       autoscaling: autoscaling.snapshot(),
+      s3: s3.snapshot(),
+      asyncInference: asyncInference.snapshot(),
     }) as EmulatorSnapshot;
 
-  const server = createEmulatorServer({ sagemaker, runtime, cloudwatch, autoscaling, faults, callLog, state: inspect });
+  const server = createEmulatorServer({ sagemaker, runtime, cloudwatch, autoscaling, faults, callLog, state: inspect, s3, asyncInference });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => {
@@ -236,6 +274,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     callLog,
     inspect,
     meter: () => sagemaker.meter() as unknown as EmulatorMeter,
+    s3,
     close(): Promise<void> {
       closed ??= new Promise<void>((resolve) => {
         timers.clear();

@@ -8,6 +8,14 @@
  * (the deployment-guardrails guide recommends alarms that watch the new fleet this way).
  * ModelSetupTime (serverless: the time to launch compute for a cold start) is recorded on the
  * invocations that waited for one.
+ *
+ * Asynchronous inference publishes its own metrics instead of Invocations
+ * (https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference-monitor.html): queue gauges
+ * with the dimension EndpointName only (ApproximateBacklogSize, …PerInstance,
+ * ApproximateAgeOfOldestRequest, HasBacklogWithoutCapacity) and per-request counts and times with
+ * EndpointName + VariantName (InvocationsProcessed, InvocationFailures, RequestDownloadFailures, …).
+ * A gauge is sampled when the queue changes; a period without a change reports the last value
+ * (CloudWatch gets one every minute from SageMaker).
  */
 
 export interface InvocationRecord {
@@ -23,13 +31,49 @@ export interface InvocationRecord {
   configName?: string;
   /** Serverless cold start: ModelSetupTime in microseconds. */
   setupUs?: number;
+  /** The inference component invoked (X-Amzn-SageMaker-Inference-Component), if any. */
+  inferenceComponentName?: string;
 }
 
 export const SAGEMAKER_NAMESPACE = 'AWS/SageMaker';
+/** Per-inference-component metrics' namespace (assumed: not confirmed from the docs). */
+export const INFERENCE_COMPONENTS_NAMESPACE = '/aws/sagemaker/InferenceComponents';
 export const INVOCATION_METRICS = ['Invocations', 'Invocation4XXErrors', 'Invocation5XXErrors', 'ModelLatency', 'ModelSetupTime'] as const;
 export type InvocationMetric = (typeof INVOCATION_METRICS)[number];
 
-export const metricUnit = (metric: string): string => (metric === 'ModelLatency' || metric === 'ModelSetupTime' ? 'Microseconds' : 'None');
+/** Queue gauges of an async endpoint: dimension EndpointName only. */
+export const ASYNC_ENDPOINT_METRICS = ['ApproximateBacklogSize', 'ApproximateBacklogSizePerInstance', 'ApproximateAgeOfOldestRequest', 'HasBacklogWithoutCapacity'] as const;
+/** Per-request async metrics: dimensions EndpointName + VariantName. */
+export const ASYNC_VARIANT_METRICS = [
+  'InvocationsProcessed',
+  'InvocationFailures',
+  'RequestDownloadFailures',
+  'ResponseUploadFailures',
+  'ExpiredRequests',
+  'TimeInBacklog',
+  'TotalProcessingTime',
+] as const;
+export type AsyncMetric = (typeof ASYNC_ENDPOINT_METRICS)[number] | (typeof ASYNC_VARIANT_METRICS)[number];
+
+/** One async-inference sample (a gauge reading or a per-request value). */
+export interface AsyncMetricRecord {
+  endpointName: string;
+  /** Absent for the endpoint-level gauges. */
+  variantName?: string;
+  metric: AsyncMetric;
+  /** Real epoch milliseconds. */
+  at: number;
+  value: number;
+}
+
+const UNITS: Record<string, string> = {
+  ModelLatency: 'Microseconds',
+  ModelSetupTime: 'Microseconds',
+  TimeInBacklog: 'Milliseconds',
+  TotalProcessingTime: 'Milliseconds',
+  ApproximateAgeOfOldestRequest: 'Seconds',
+};
+export const metricUnit = (metric: string): string => UNITS[metric] ?? 'None';
 
 /** Keep memory bounded in long demos. */
 const MAX_RECORDS = 200_000;
@@ -41,10 +85,35 @@ export interface Dimension {
 
 export class MetricsStore {
   readonly records: InvocationRecord[] = [];
+  readonly asyncRecords: AsyncMetricRecord[] = [];
 
   record(r: InvocationRecord): void {
     this.records.push(r);
     if (this.records.length > MAX_RECORDS) this.records.splice(0, this.records.length - MAX_RECORDS);
+  }
+
+  recordAsync(r: AsyncMetricRecord): void {
+    this.asyncRecords.push(r);
+    if (this.asyncRecords.length > MAX_RECORDS) this.asyncRecords.splice(0, this.asyncRecords.length - MAX_RECORDS);
+  }
+
+  private asyncSamples(metric: string, dimensions: Dimension[], fromMs: number, toMs: number): Array<{ at: number; value: number }> {
+    const ep = dimensions.find((d) => d.Name === 'EndpointName')?.Value;
+    const variant = dimensions.find((d) => d.Name === 'VariantName')?.Value;
+    const gauge = (ASYNC_ENDPOINT_METRICS as readonly string[]).includes(metric);
+    if (ep === undefined || dimensions.length !== (gauge ? 1 : 2) || (!gauge && variant === undefined)) return [];
+    const mine = (r: AsyncMetricRecord) => r.metric === metric && r.endpointName === ep && (gauge || r.variantName === variant);
+    const out = this.asyncRecords.filter((r) => mine(r) && r.at >= fromMs && r.at < toMs).map((r) => ({ at: r.at, value: r.value }));
+    if (gauge && out.length === 0) {
+      for (let i = this.asyncRecords.length - 1; i >= 0; i--) {
+        const r = this.asyncRecords[i] as AsyncMetricRecord;
+        if (r.at < fromMs && mine(r)) {
+          out.push({ at: fromMs, value: r.value });
+          break;
+        }
+      }
+    }
+    return out;
   }
 
   /**
@@ -53,6 +122,18 @@ export class MetricsStore {
    * VariantName} selects data.
    */
   samples(namespace: string, metric: string, dimensions: Dimension[], fromMs: number, toMs: number): Array<{ at: number; value: number }> {
+    if (namespace === SAGEMAKER_NAMESPACE && [...ASYNC_ENDPOINT_METRICS, ...ASYNC_VARIANT_METRICS].includes(metric as AsyncMetric)) {
+      return this.asyncSamples(metric, dimensions, fromMs, toMs);
+    }
+    // Assumed (unverified in the docs): the invocation metrics per component, with the dimension
+    // InferenceComponentName alone, in AWS/SageMaker and in /aws/sagemaker/InferenceComponents.
+    const component = dimensions.length === 1 && dimensions[0]?.Name === 'InferenceComponentName' ? dimensions[0].Value : undefined;
+    if (component !== undefined && (namespace === SAGEMAKER_NAMESPACE || namespace === INFERENCE_COMPONENTS_NAMESPACE)) {
+      if (!(INVOCATION_METRICS as readonly string[]).includes(metric)) return [];
+      return this.records
+        .filter((r) => r.inferenceComponentName === component && r.at >= fromMs && r.at < toMs && (metric !== 'ModelSetupTime' || r.setupUs !== undefined))
+        .map((r) => ({ at: r.at, value: sampleValue(metric as InvocationMetric, r) }));
+    }
     if (namespace !== SAGEMAKER_NAMESPACE || !(INVOCATION_METRICS as readonly string[]).includes(metric)) return [];
     const ep = dimensions.find((d) => d.Name === 'EndpointName')?.Value;
     const variant = dimensions.find((d) => d.Name === 'VariantName')?.Value;

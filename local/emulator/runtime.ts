@@ -15,7 +15,7 @@
 import { ServiceError } from './errors';
 import type { Faults } from './faults';
 import type { MetricsStore } from './metrics';
-import type { SageMakerService } from './sagemaker';
+import type { SageMakerService, VariantState } from './sagemaker';
 
 export interface InvokeRequest {
   EndpointName: string;
@@ -25,6 +25,8 @@ export interface InvokeRequest {
   TargetVariant?: string;
   CustomAttributes?: string;
   InferenceId?: string;
+  /** X-Amzn-SageMaker-Inference-Component: routes to that inference component (inference-components.ts). */
+  InferenceComponentName?: string;
 }
 export interface InvokeResponse {
   status: number;
@@ -56,7 +58,7 @@ export class RuntimeService {
     if (!ep) {
       throw new ServiceError('ValidationError', `Endpoint ${req.EndpointName} of account ${this.o.accountId} not found.`);
     }
-    const { fleet, variant } = this.o.sagemaker.endpoints.route(ep, req.TargetVariant);
+    const { fleet, variant, inferenceComponentName } = this.o.sagemaker.route(ep, req.TargetVariant, req.InferenceComponentName);
     const model = { variantName: variant.VariantName, modelName: variant.modelName ?? '', modelPackageVersion: variant.modelPackageVersion };
     let setupUs: number | undefined;
     if (variant.cold) {
@@ -68,7 +70,7 @@ export class RuntimeService {
     if (effect && effect.sleepMs > 0) await sleep(effect.sleepMs);
     const status = effect?.statusCode ?? 200;
     const latencyUs = effect?.latencyMs !== undefined ? Math.round(effect.latencyMs * 1000) : BASELINE_LATENCY_US;
-    this.o.metrics.record({ endpointName: ep.name, variantName: variant.VariantName, at: Date.now(), status, latencyUs, configName: fleet.configName, setupUs });
+    this.o.metrics.record({ endpointName: ep.name, variantName: variant.VariantName, at: Date.now(), status, latencyUs, configName: fleet.configName, setupUs, inferenceComponentName });
     if (status >= 400) {
       const kind = status >= 500 ? 'server' : 'client';
       const logGroup = `/aws/sagemaker/Endpoints/${ep.name}`;
@@ -85,23 +87,28 @@ export class RuntimeService {
         },
       );
     }
-    const text = req.Body.toString('utf8');
-    let echo: unknown = text;
-    try {
-      echo = JSON.parse(text);
-    } catch {
-      // not JSON: echoed as a string
-    }
-    const body = {
-      model: variant.modelName,
-      modelPackageVersion: variant.modelPackageVersion ?? null,
-      variant: variant.VariantName,
-      input: echo,
-    };
     return {
       status: 200,
       headers: { 'content-type': 'application/json', 'x-amzn-invoked-production-variant': variant.VariantName },
-      body: Buffer.from(JSON.stringify(body)),
+      body: modelAnswer(variant, req.Body),
     };
   }
+}
+
+/** What the emulated model answers (InvokeEndpoint, and async inference's output): who served, and the input echoed. */
+export function modelAnswer(variant: VariantState, input: Buffer): Buffer {
+  const text = input.toString('utf8');
+  let echo: unknown = text;
+  try {
+    echo = JSON.parse(text);
+  } catch {
+    // not JSON: echoed as a string
+  }
+  const body = {
+    model: variant.modelName,
+    modelPackageVersion: variant.modelPackageVersion ?? null,
+    variant: variant.VariantName,
+    input: echo,
+  };
+  return Buffer.from(JSON.stringify(body));
 }

@@ -10,7 +10,10 @@
  *   from which the SDK takes the error code (see @aws-sdk/core AwsJsonRpcProtocol.handleError).
  * - Application Auto Scaling: awsJson1_1, `X-Amz-Target: AnyScaleFrontendService.<Op>`, errors as SageMaker's.
  * - SageMaker Runtime: restJson1, `POST /endpoints/{EndpointName}/invocations`, raw body;
- *   errors via `x-amzn-ErrorType` with a JSON body.
+ *   errors via `x-amzn-ErrorType` with a JSON body. InvokeEndpointAsync:
+ *   `POST /endpoints/{EndpointName}/async-invocations`, parameters in headers, HTTP 202.
+ * - Amazon S3 (restXml, path-style, see s3.ts): every request that is not JSON-RPC
+ *   (no X-Amz-Target), not under `/endpoints/` and not under `/_emulator/`.
  * - Emulator control: `POST /_emulator/faults/<name>`, `POST /_emulator/reset-faults`,
  *   `GET /_emulator/state`, `GET /_emulator/meter` (fleets, provisioning cycles, instance-seconds).
  */
@@ -20,13 +23,15 @@ import type { AutoScalingService } from './autoscaling';
 import { cloudWatchCode, cloudWatchErrorInfo, type CloudWatchService } from './cloudwatch';
 import { ServiceError } from './errors';
 import { FaultArgumentError, type Faults } from './faults';
+import type { AsyncInference, AsyncInvokeRequest } from './async-inference';
 import type { RuntimeService } from './runtime';
+import { S3Error, s3ErrorResponse, type S3Service } from './s3';
 import type { SageMakerService } from './sagemaker';
 import { requestId } from './util';
 import { hasOperation, validateInput, type ServiceKey } from './validate';
 
 export interface CallLogEntry {
-  service: ServiceKey;
+  service: ServiceKey | 's3';
   operation: string;
   input: unknown;
   error?: string;
@@ -41,6 +46,9 @@ export interface ServerDeps {
   faults: Faults;
   callLog: CallLogEntry[];
   state: () => unknown;
+  /** Without it (a test rig), S3 requests and InvokeEndpointAsync are unknown operations. */
+  s3?: S3Service;
+  asyncInference?: AsyncInference;
 }
 
 const TARGETS: Array<{ prefix: string; service: ServiceKey }> = [
@@ -49,11 +57,18 @@ const TARGETS: Array<{ prefix: string; service: ServiceKey }> = [
   { prefix: 'AnyScaleFrontendService.', service: 'autoscaling' },
 ];
 const INVOKE_PATH = /^\/endpoints\/([^/]+)\/invocations\/?$/;
+const INVOKE_ASYNC_PATH = /^\/endpoints\/([^/]+)\/async-invocations\/?$/;
+/** Paths that are never S3 (so no bucket can be named `endpoints` or `_emulator`). */
+const NOT_S3 = /^\/(endpoints|_emulator)(\/|$)/;
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
+async function readRaw(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
-  const raw = Buffer.concat(chunks);
+  return Buffer.concat(chunks);
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const raw = await readRaw(req);
   const enc = String(req.headers['content-encoding'] ?? '').toLowerCase();
   if (enc.includes('gzip')) return gunzipSync(raw);
   if (enc.includes('deflate')) return inflateSync(raw);
@@ -82,6 +97,8 @@ export function createEmulatorServer(d: ServerDeps): Server {
 
 async function handle(d: ServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
+  // S3 keeps bodies as sent (a gzip Content-Encoding is the object's metadata, not the transport's).
+  if (d.s3 && header(req, 'x-amz-target') === undefined && !NOT_S3.test(url.pathname)) return s3Request(d, d.s3, req, res);
   const body = await readBody(req);
   if (url.pathname.startsWith('/_emulator/')) return control(d, req.method ?? 'GET', url.pathname, body, res);
 
@@ -92,6 +109,10 @@ async function handle(d: ServerDeps, req: IncomingMessage, res: ServerResponse):
   }
   const invoke = INVOKE_PATH.exec(url.pathname);
   if (req.method === 'POST' && invoke) return invokeEndpoint(d, decodeURIComponent(invoke[1] ?? ''), req, body, res);
+  const invokeAsync = INVOKE_ASYNC_PATH.exec(url.pathname);
+  if (req.method === 'POST' && invokeAsync && d.asyncInference) {
+    return invokeEndpointAsync(d, d.asyncInference, decodeURIComponent(invokeAsync[1] ?? ''), req, res);
+  }
 
   send(res, 404, { 'content-type': 'application/json', 'x-amzn-errortype': 'UnknownOperationException' }, {
     __type: 'UnknownOperationException',
@@ -184,10 +205,62 @@ async function invokeEndpoint(d: ServerDeps, endpointName: string, req: Incoming
     const out = await run(d, 'runtime', 'InvokeEndpoint', input, logInput, () => d.runtime.invoke(input));
     send(res, out.status, out.headers, out.body);
   } catch (err) {
-    if (!(err instanceof ServiceError)) throw err;
-    const name = err.errorName === 'ValidationException' ? 'ValidationError' : err.errorName;
-    send(res, err.status, { 'content-type': 'application/json', 'x-amzn-errortype': name }, { message: err.message, ...err.extra });
+    runtimeError(res, err);
   }
+}
+
+/** The runtime's errors: restJson1 with `x-amzn-ErrorType`; its validation error is named ValidationError. */
+function runtimeError(res: ServerResponse, err: unknown): void {
+  if (!(err instanceof ServiceError)) throw err;
+  const name = err.errorName === 'ValidationException' ? 'ValidationError' : err.errorName;
+  send(res, err.status, { 'content-type': 'application/json', 'x-amzn-errortype': name }, { message: err.message, ...err.extra });
+}
+
+async function invokeEndpointAsync(d: ServerDeps, queue: AsyncInference, endpointName: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const int = (name: string): number | string | undefined => {
+    const v = header(req, name);
+    return v !== undefined && /^-?\d+$/.test(v) ? Number(v) : v; // a non-integer stays a string: SerializationException
+  };
+  const input = {
+    EndpointName: endpointName,
+    ContentType: header(req, 'x-amzn-sagemaker-content-type'),
+    Accept: header(req, 'x-amzn-sagemaker-accept'),
+    CustomAttributes: header(req, 'x-amzn-sagemaker-custom-attributes'),
+    InferenceId: header(req, 'x-amzn-sagemaker-inference-id'),
+    InputLocation: header(req, 'x-amzn-sagemaker-inputlocation'),
+    S3OutputPathExtension: header(req, 'x-amzn-sagemaker-s3outputpathextension'),
+    Filename: header(req, 'x-amzn-sagemaker-filename'),
+    RequestTTLSeconds: int('x-amzn-sagemaker-requestttlseconds'),
+    InvocationTimeoutSeconds: int('x-amzn-sagemaker-invocationtimeoutseconds'),
+  };
+  for (const k of Object.keys(input) as Array<keyof typeof input>) if (input[k] === undefined) delete input[k];
+  try {
+    const out = await run(d, 'runtime', 'InvokeEndpointAsync', input, input, () => queue.invoke(input as AsyncInvokeRequest));
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amzn-sagemaker-outputlocation': out.OutputLocation };
+    if (out.FailureLocation !== undefined) headers['x-amzn-sagemaker-failurelocation'] = out.FailureLocation;
+    send(res, 202, headers, { InferenceId: out.InferenceId });
+  } catch (err) {
+    runtimeError(res, err);
+  }
+}
+
+/** S3 errors a throttle fault answers with (by the fault's error name). */
+const S3_THROTTLE: Record<string, { code: string; status: number; message: string }> = {
+  ThrottlingException: { code: 'SlowDown', status: 503, message: 'Please reduce your request rate.' },
+  InternalFailure: { code: 'InternalError', status: 500, message: 'We encountered an internal error. Please try again.' },
+};
+
+async function s3Request(d: ServerDeps, s3: S3Service, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const method = req.method ?? 'GET';
+  const raw = await readRaw(req);
+  const call = s3.describe(method, req.url ?? '/');
+  const entry: CallLogEntry = { service: 's3', operation: call.operation, input: call.input, at: Date.now() };
+  d.callLog.push(entry);
+  const throttled = d.faults.takeThrottle(call.operation);
+  const t = throttled ? (S3_THROTTLE[throttled] ?? { code: throttled, status: 503, message: `${throttled} (fault injected).` }) : undefined;
+  const out = t ? s3ErrorResponse(new S3Error(t.code, t.message, t.status), method === 'HEAD') : s3.handle(method, req.url ?? '/', req.headers, raw);
+  entry.error = out.error;
+  send(res, out.status, out.headers, out.body);
 }
 
 type FaultName = 'throttle' | 'failFleet' | 'slowFleet' | 'silentRollback' | 'failRollback' | 'variantErrors' | 'setAlarmState' | 'clear';

@@ -161,7 +161,7 @@ export async function changesSince(world: CorpusWorld, before: Footprint): Promi
   const after = await footprint(world);
   const mutatingCalls = world.aws.emulator.callLog
     .slice(before.calls)
-    .filter((c) => !/^(Describe|List)/.test(c.operation))
+    .filter((c) => !/^(Describe|List|Get|Head)/.test(c.operation)) // reads (S3 GetObject/HeadObject included) change nothing
     .map((c) => `${c.service}.${c.operation}`);
   const tableWrites: Record<string, unknown> = {};
   for (const [key, item] of after.table) if (before.table.get(key) !== item) tableWrites[key] = JSON.parse(item) as unknown;

@@ -5,7 +5,8 @@
  *   that is live or while the UpdateEndpoint or CreateEndpoint operations are being performed on
  *   the endpoint." The emulator enforces this with a ValidationException (the real service only
  *   warns in the docs), so code that would do it is caught locally.
- * - Serverless: one production variant per config, no asynchronous inference
+ * - Serverless: one production variant per config, no asynchronous inference, no data capture,
+ *   MemorySizeInMB in 1024 MB steps, ProvisionedConcurrency ≤ MaxConcurrency
  *   ("Serverless Inference ... feature exclusions",
  *   https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html#serverless-endpoints-how-it-works-exclusions).
  */
@@ -39,6 +40,32 @@ export class EndpointConfigs {
     }
     if (serverless.length > 0 && input.AsyncInferenceConfig !== undefined) {
       throw validation('AsyncInferenceConfig is not supported for serverless production variants.');
+    }
+    // "data capture" is among the guide's exclusions; the messages below are ours (AWS's are not documented).
+    if (serverless.length > 0 && input.DataCaptureConfig !== undefined) {
+      throw validation('DataCaptureConfig is not supported for serverless production variants.');
+    }
+    for (const v of serverless) {
+      const sc = v.ServerlessConfig as Obj;
+      const memory = num(sc.MemorySizeInMB);
+      // API_ProductionVariantServerlessConfig: "Valid values are in 1 GB increments: 1024 MB, 2048 MB, ... or 6144 MB."
+      if (memory !== undefined && memory % 1024 !== 0) {
+        throw validation(
+          `Invalid MemorySizeInMB ${memory} for production variant "${String(v.VariantName)}": valid values are 1024, 2048, 3072, 4096, 5120 and 6144.`,
+        );
+      }
+      const provisioned = num(sc.ProvisionedConcurrency);
+      const max = num(sc.MaxConcurrency);
+      // "Should be less than or equal to MaxConcurrency."
+      if (provisioned !== undefined && max !== undefined && provisioned > max) {
+        throw validation(
+          `ProvisionedConcurrency ${provisioned} for production variant "${String(v.VariantName)}" must be less than or equal to MaxConcurrency ${max}.`,
+        );
+      }
+    }
+    // The real service's message (seen in hashicorp/terraform-provider-aws PR #45926's acceptance test).
+    if (variants.some((v) => v.ManagedInstanceScaling !== undefined && v.ModelName !== undefined)) {
+      throw validation('ManagedInstanceScaling is only supported for inference component endpoints.');
     }
   }
 

@@ -2,7 +2,8 @@
  * Amazon SageMaker control plane, one module per resource:
  * models.ts (models and the Model Registry), configs.ts (endpoint configs), endpoints.ts
  * (endpoints on fleets), fleets.ts (fleets and the cost meter), deployments.ts (how traffic moves
- * from one fleet to the next: guardrails, rolling, auto-rollback), and tags here.
+ * from one fleet to the next: guardrails, rolling, auto-rollback), inference-components.ts and
+ * inference-component-rollouts.ts (models deployed as copies onto an endpoint's instances), and tags here.
  * API reference: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_Operations_Amazon_SageMaker_Service.html
  */
 import { ServiceError } from '../errors';
@@ -11,23 +12,27 @@ import { clone, compact } from '../util';
 import { EndpointConfigs } from './configs';
 import { arr, lc, type Obj, SageMakerContext, type SageMakerOptions, type Tag } from './context';
 import { type EndpointRec, Endpoints } from './endpoints';
+import { InferenceComponents, type Routed } from './inference-components';
 import { ModelsAndRegistry } from './models';
 
 export type { SageMakerOptions, Tag } from './context';
 export type { EndpointRec } from './endpoints';
 export type { Fleet, VariantState } from './fleets';
+export type { Routed } from './inference-components';
 
 export class SageMakerService {
   private readonly c: SageMakerContext;
   readonly registry: ModelsAndRegistry;
   readonly configs: EndpointConfigs;
   readonly endpoints: Endpoints;
+  readonly components: InferenceComponents;
 
   constructor(o: SageMakerOptions) {
     this.c = new SageMakerContext(o);
     this.registry = new ModelsAndRegistry(this.c);
     this.endpoints = new Endpoints(this.c, this.registry, () => this.configs);
     this.configs = new EndpointConfigs(this.c, this.registry, (name) => this.endpoints.configUser(name));
+    this.components = new InferenceComponents(this.c, this.registry, this.endpoints);
   }
 
   /** Application Auto Scaling's view of the endpoints. */
@@ -42,6 +47,7 @@ export class SageMakerService {
   handle(operation: string, input: Obj): Obj {
     const r = this.registry;
     const e = this.endpoints;
+    const ic = this.components;
     switch (operation) {
       case 'CreateModel': return r.createModel(input);
       case 'DescribeModel': return r.describeModel(input);
@@ -55,7 +61,9 @@ export class SageMakerService {
       case 'DescribeEndpoint': return e.describeEndpoint(input);
       case 'UpdateEndpoint': return e.updateEndpoint(input);
       case 'UpdateEndpointWeightsAndCapacities': return e.updateWeights(input);
-      case 'DeleteEndpoint': return e.deleteEndpoint(input);
+      case 'DeleteEndpoint':
+        ic.checkEndpointDeletable(input.EndpointName as string);
+        return e.deleteEndpoint(input);
       case 'ListEndpoints': return e.listEndpoints(input);
       case 'CreateModelPackageGroup': return r.createGroup(input);
       case 'DescribeModelPackageGroup': return r.describeGroup(input);
@@ -64,6 +72,12 @@ export class SageMakerService {
       case 'DescribeModelPackage': return r.describePackage(input);
       case 'ListModelPackages': return r.listPackages(input);
       case 'UpdateModelPackage': return r.updatePackage(input);
+      case 'CreateInferenceComponent': return ic.createInferenceComponent(input);
+      case 'DescribeInferenceComponent': return ic.describeInferenceComponent(input);
+      case 'UpdateInferenceComponent': return ic.updateInferenceComponent(input);
+      case 'UpdateInferenceComponentRuntimeConfig': return ic.updateInferenceComponentRuntimeConfig(input);
+      case 'DeleteInferenceComponent': return ic.deleteInferenceComponent(input);
+      case 'ListInferenceComponents': return ic.listInferenceComponents(input);
       case 'AddTags': return this.addTags(input);
       case 'ListTags': return this.listTags(input);
       case 'DeleteTags': return this.deleteTags(input);
@@ -75,6 +89,11 @@ export class SageMakerService {
   /** Endpoint for InvokeEndpoint: exact, case-sensitive name and a serving state. */
   findServingEndpoint(name: string): EndpointRec | undefined {
     return this.endpoints.findServingEndpoint(name);
+  }
+
+  /** Where one InvokeEndpoint goes: a copy of the named inference component, or a production variant. */
+  route(ep: EndpointRec, targetVariant?: string, inferenceComponentName?: string): Routed {
+    return this.components.route(ep, inferenceComponentName) ?? this.endpoints.route(ep, targetVariant);
   }
 
   /** The cost meter (`GET /_emulator/meter`). */
@@ -93,6 +112,7 @@ export class SageMakerService {
       else if (type === 'endpoint') rec = this.endpoints.endpoints.get(id);
       else if (type === 'model-package-group') rec = this.registry.groups.get(id);
       else if (type === 'model-package') rec = this.registry.packages.get(id);
+      else if (type === 'inference-component') rec = this.components.components.get(id);
     }
     if (!rec) throw new ServiceError('ResourceNotFound', `Resource ${arn} does not exist.`);
     return rec;
@@ -129,6 +149,7 @@ export class SageMakerService {
     endpoints: Record<string, Obj>;
     modelPackageGroups: Record<string, Obj>;
     modelPackages: Record<string, Obj>;
+    inferenceComponents: Record<string, Obj>;
   } {
     const by = <T>(m: Map<string, T>, key: (t: T) => string, view: (t: T) => Obj, tags?: (t: T) => Tag[]): Record<string, Obj> =>
       Object.fromEntries([...m.values()].map((t) => [key(t), { ...view(t), ...(tags ? { Tags: clone(tags(t)) } : {}) }]));
@@ -139,6 +160,7 @@ export class SageMakerService {
       endpoints: by(this.endpoints.endpoints, (e) => e.name, (e) => this.endpoints.endpointView(e), (e) => e.tags),
       modelPackageGroups: by(r.groups, (g) => g.name, (g) => r.describeGroup({ ModelPackageGroupName: g.name }), (g) => g.tags),
       modelPackages: by(r.packages, (p) => p.arn, (p) => r.packageView(p), (p) => p.tags),
+      inferenceComponents: by(this.components.components, (x) => x.name, (x) => this.components.view(x), (x) => x.tags),
     };
   }
 }
