@@ -443,13 +443,13 @@ function within(field: string, instances: number, total: number, minFraction: nu
   }
 }
 
-/** CapacitySize (INSTANCE_COUNT | CAPACITY_PERCENT) as a number of instances, at least 1. */
-function capacity(size: Obj, total: number): number {
+/** A capacity size (INSTANCE_COUNT / COPY_COUNT | CAPACITY_PERCENT) as a number of instances or copies, at least 1. */
+export function capacity(size: Obj, total: number): number {
   const value = num(size.Value) ?? 1;
   return Math.max(1, size.Type === 'CAPACITY_PERCENT' ? Math.ceil((value / 100) * total) : value);
 }
 
-function alarmReason(alarmName: string): string {
+export function alarmReason(alarmName: string): string {
   return `Deployment was rolled back because alarm ${alarmName} went into ALARM state.`;
 }
 

@@ -157,13 +157,7 @@ export class Endpoints {
     ep.status = status;
     ep.modified = Date.now();
     const variants = this.variants(ep);
-    emitBridgeEvent(this.c.o.events, {
-      detailType: 'SageMaker Endpoint State Change',
-      source: 'aws.sagemaker',
-      account: this.c.o.accountId,
-      region: this.c.o.region,
-      resources: [ep.arn],
-      detail: compact({
+    this.emit('SageMaker Endpoint State Change', ep, compact({
         EndpointName: ep.name,
         EndpointArn: ep.arn,
         EndpointConfigName: ep.configName,
@@ -180,8 +174,11 @@ export class Endpoints {
         CreationTime: ep.created,
         LastModifiedTime: ep.modified,
         Tags: Object.fromEntries(ep.tags.map((t) => [t.Key, t.Value])),
-      }),
-    });
+      }));
+  }
+
+  private emit(detailType: string, ep: EndpointRec, detail: Obj): void {
+    emitBridgeEvent(this.c.o.events, { detailType, source: 'aws.sagemaker', account: this.c.o.accountId, region: this.c.o.region, resources: [ep.arn], detail });
   }
 
   /**
@@ -199,13 +196,7 @@ export class Endpoints {
         DesiredInstanceCount: v.serverless ? undefined : v.DesiredInstanceCount,
         VariantStatus: status ? [status] : undefined,
       });
-    emitBridgeEvent(this.c.o.events, {
-      detailType: 'SageMaker Endpoint Deployment State Change',
-      source: 'aws.sagemaker',
-      account: this.c.o.accountId,
-      region: this.c.o.region,
-      resources: [ep.arn],
-      detail: {
+    this.emit('SageMaker Endpoint Deployment State Change', ep, {
         EndpointName: ep.name,
         EndpointArn: ep.arn,
         EndpointConfigName: ep.configName,
@@ -219,7 +210,6 @@ export class Endpoints {
           StartTime: d.startedAt,
           ProductionVariants: d.variants.map((v) => pv(v, { Status: d.variantStatus, StatusMessage: message, StartTime: d.phaseSince })),
         },
-      },
     });
   }
 

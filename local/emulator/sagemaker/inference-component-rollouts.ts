@@ -7,6 +7,7 @@
 import type { DeployedModel } from '../faults';
 import { validation } from '../errors';
 import { arr, num, type Obj, type SageMakerContext, str } from './context';
+import { alarmReason, capacity } from './deployments';
 import type { ComponentRec, ComponentStatus, Copies } from './inference-components';
 
 export interface RollingPlan {
@@ -235,15 +236,6 @@ export class ComponentRollouts {
   }
 }
 
-/** InferenceComponentCapacitySize (COPY_COUNT | CAPACITY_PERCENT) as a number of copies, at least 1. */
-function capacity(size: Obj, copies: number): number {
-  const value = num(size.Value) ?? 1;
-  return Math.max(1, size.Type === 'CAPACITY_PERCENT' ? Math.ceil((value / 100) * copies) : value);
-}
-
-function alarmReason(alarmName: string): string {
-  return `Deployment was rolled back because alarm ${alarmName} went into ALARM state.`;
-}
 
 function defaultFailure(componentName: string): string {
   return `The container for inference component ${componentName} did not pass the ping health check. Please check CloudWatch logs for this inference component.`;
