@@ -1,3 +1,4 @@
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -49,6 +50,9 @@ export class AwsClients {
   }
   get cloudwatch(): CloudWatchClient {
     return this.once('cloudwatch', () => new CloudWatchClient(clientConfig(this.env, 'CLOUDWATCH')));
+  }
+  get autoscaling(): ApplicationAutoScalingClient {
+    return this.once('autoscaling', () => new ApplicationAutoScalingClient(clientConfig(this.env, 'APPLICATION_AUTO_SCALING')));
   }
   get cloudformation(): CloudFormationClient {
     return this.once('cloudformation', () => new CloudFormationClient(clientConfig(this.env, 'CLOUDFORMATION')));

@@ -13,6 +13,7 @@ export interface VariantFacts {
   versionTag?: string;
   /** The version in the model's container ModelPackageName ARN. */
   packageVersion?: number;
+  modelName?: string;
 }
 
 export interface ActiveEnvironment {
@@ -33,16 +34,25 @@ export function modelVersionOf(variant: VariantFacts | undefined): string {
   return 'unknown';
 }
 
+/** The promotion in flight's green, as its names are derived: its variant (variant strategy) or its model (either). */
+export interface GreenIdentity {
+  greenVariant?: string;
+  greenModel?: string;
+}
+
 /**
  * With a promotion in flight: `blue` while the variants that were there before it carry the
- * traffic, `green` once the promotion's own variant does (by CurrentWeight). Otherwise the
- * serving model's environment tag says (no tag: `blue`, what any endpoint is before its
- * first promotion).
+ * traffic, `green` once the promotion's own variant does (by CurrentWeight). Green is the
+ * variant with green's name (variant strategy) or running green's model (guardrails keeps
+ * blue's variant name, and the endpoint runs green's model once SageMaker's deployment has
+ * moved the traffic). Otherwise the serving model's environment tag says (no tag: `blue`,
+ * what any endpoint is before its first promotion).
  */
-export function activeEnvironment(variants: VariantFacts[], inFlight?: { greenVariant: string }): ActiveEnvironment {
-  if (inFlight) {
-    const green = variants.find((v) => v.variantName === inFlight.greenVariant);
-    const blues = variants.filter((v) => v.variantName !== inFlight.greenVariant);
+export function activeEnvironment(variants: VariantFacts[], inFlight?: GreenIdentity): ActiveEnvironment {
+  if (inFlight && (inFlight.greenVariant !== undefined || inFlight.greenModel !== undefined)) {
+    const isGreen = (v: VariantFacts) => v.variantName === inFlight.greenVariant || (v.modelName !== undefined && v.modelName === inFlight.greenModel);
+    const green = variants.find(isGreen);
+    const blues = variants.filter((v) => !isGreen(v));
     const blueWeight = blues.reduce((sum, v) => sum + v.currentWeight, 0);
     if (green && green.currentWeight > blueWeight) {
       return { environment: 'green', servingVariant: green.variantName, modelVersion: modelVersionOf(green) };

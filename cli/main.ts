@@ -10,6 +10,8 @@ import { withContext, type Context } from './context';
 import { DURATION_HELP, parseDurationMs, parseDurationSeconds } from './duration';
 import { EXIT, toCliError } from './errors';
 import type { Io } from './io';
+import { parseTraffic, TRAFFIC_HELP } from './traffic';
+import { STRATEGIES } from '../lambdas/shared/input';
 
 export type { Io } from './io';
 export { EXIT } from './errors';
@@ -27,6 +29,11 @@ const millis = (option: string) => (value: string) => {
 const integer = (option: string, min: number, max: number) => (value: string) => {
   const parsed = Number(value);
   if (!/^\d+$/.test(value.trim()) || parsed < min || parsed > max) throw new InvalidArgumentError(`${option} takes a whole number from ${min} to ${max}.`);
+  return parsed;
+};
+const traffic = (value: string) => {
+  const parsed = parseTraffic(value);
+  if (parsed === undefined) throw new InvalidArgumentError(`--traffic takes ${TRAFFIC_HELP}.`);
   return parsed;
 };
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
@@ -58,6 +65,14 @@ function stackOptions(command: Command, uses: { stateMachine?: boolean; table?: 
 function promotionOptions(command: Command): Command {
   return command
     .requiredOption('--model-package <arn>', 'the approved model package version: arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>')
+    .addOption(
+      new Option(
+        '--strategy <name>',
+        "how green gets traffic: guardrails (SageMaker's blue/green deployment: green's fleet once, variant name kept, blue's fleet kept for the rollback) or variant (green as a zero-weight variant beside blue, weights flip) (default: the stack's, guardrails unless configured)",
+      ).choices(STRATEGIES),
+    )
+    .option('--traffic <spec>', `guardrails: how SageMaker moves the traffic: ${TRAFFIC_HELP} (default all-at-once)`, traffic)
+    .option('--no-pre-validation', "guardrails: skip the 1-instance validation endpoint; green is validated only once it serves (the fleet is re-validated after the deployment)")
     .option('--bake <duration>', "how long guardrail alarms are watched after the shift, e.g. 30m, 1h, 0 (default: the stack's)", seconds('--bake'))
     .option('--validation-file <file>', 'JSON file with the validation requests: {"samples": [{"name", "body", "expectContains"...}], "maxLatencyMs"} or just the samples list')
     .option('--alarm <name>', 'a CloudWatch alarm whose ALARM state rolls back; repeat for several', collect)
@@ -87,7 +102,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .command('promote')
     .summary('start a promotion of a model package onto an endpoint')
     .description(
-      'Start a promotion: the workflow stands green up beside blue, validates it, shifts all traffic, bakes, then deletes blue (or rolls back). The input is checked locally first; prints the execution ARN.',
+      "Start a promotion: the workflow validates green, moves the traffic to it (guardrails: SageMaker's blue/green deployment; variant: a zero-weight variant whose weights flip), bakes, then deletes blue (or rolls back). The input is checked locally first; prints the execution ARN.",
     )
     .argument('<endpoint>', 'the SageMaker endpoint (created if it does not exist yet)');
   promotionOptions(promoteCommand).option('--watch', 'follow the promotion until it ends (exit 3 if it rolls back or fails)');
@@ -99,6 +114,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
 Examples:
   bluegreen promote churn-prediction --model-package arn:aws:sagemaker:us-east-1:111122223333:model-package/churn-models/7
   bluegreen promote churn-prediction --model-package <arn> --bake 1h --validation-file samples.json --alarm churn-p99-latency --watch
+  bluegreen promote churn-prediction --model-package <arn> --strategy guardrails --traffic canary:10%:5m --bake 30m
   ARN=$(bluegreen promote churn-prediction --model-package <arn>) && bluegreen watch "$ARN"`,
     )
     .action((endpoint: string, options: PromoteOptions) => run(options, (ctx) => promote(ctx, endpoint, options)));
@@ -107,7 +123,7 @@ Examples:
     .command('plan')
     .summary('dry run: what a promotion would create, change and delete')
     .description(
-      'Dry run of a promotion, read-only (Describe/List calls only): checks the input, the model package approval and the endpoint, then lists what would be created, changed and deleted, and any reason the workflow would refuse. Exit 0 when it would be accepted, 2 when not.',
+      "Dry run of a promotion, read-only (Describe/List calls only): checks the input, the model package approval and the endpoint, then lists the strategy, the fleets it would provision and their cost in instance-minutes above blue's (from blue as it runs and the bake), what would be created, changed and deleted, and any reason the workflow would refuse. Exit 0 when it would be accepted, 2 when not.",
     )
     .argument('<endpoint>', 'the SageMaker endpoint');
   promotionOptions(planCommand);
@@ -117,7 +133,8 @@ Examples:
       `
 Examples:
   bluegreen plan churn-prediction --model-package arn:aws:sagemaker:us-east-1:111122223333:model-package/churn-models/7
-  bluegreen plan churn-prediction --model-package <arn> --name release-42 --json`,
+  bluegreen plan churn-prediction --model-package <arn> --strategy variant --bake 2h
+  bluegreen plan churn-prediction --model-package <arn> --name release-42 --json | jq '{strategy, cycles, extraInstanceMinutes}'`,
     )
     .action((endpoint: string, options: PlanOptions) => run(options, (ctx) => plan(ctx, endpoint, options)));
 

@@ -1,10 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { modelPackageParts, promotionInputSchema, type PromotionInput } from '../lambdas/shared/input';
+import { modelPackageParts, promotionInputSchema, type PromotionInput, type StrategyName } from '../lambdas/shared/input';
+import { formatSeconds } from './duration';
 import { UsageError } from './errors';
+import type { Traffic } from './traffic';
 
 /** What `promote` and `plan` accept besides the endpoint (commander has parsed durations and counts). */
 export interface PromotionOptions {
   modelPackage: string;
+  strategy?: StrategyName;
+  traffic?: Traffic;
+  /** false with --no-pre-validation. */
+  preValidation?: boolean;
   bake?: number;
   validationFile?: string;
   alarm?: string[];
@@ -20,6 +26,8 @@ export interface PromotionOptions {
 const FIELD_OPTION: Record<keyof PromotionInput, string> = {
   endpointName: '<endpoint>',
   modelPackageArn: '--model-package',
+  strategy: '--strategy',
+  traffic: '--traffic',
   bakeSeconds: '--bake',
   validation: '--validation-file',
   guardrailAlarmNames: '--alarm',
@@ -56,11 +64,15 @@ function readValidationFile(path: string): PromotionInput['validation'] {
  * anything is called; every problem is reported at once, each naming its option.
  */
 export function buildPromotionInput(endpointName: string, options: PromotionOptions, user: string): PromotionInput {
+  checkStrategyOptions(options);
+  const fromFile = options.validationFile === undefined ? undefined : readValidationFile(options.validationFile);
   const raw: Record<string, unknown> = {
     endpointName,
     modelPackageArn: options.modelPackage,
+    strategy: options.strategy,
+    traffic: options.traffic,
     bakeSeconds: options.bake,
-    validation: options.validationFile === undefined ? undefined : readValidationFile(options.validationFile),
+    validation: options.preValidation === false ? { ...fromFile, mode: 'off' } : fromFile,
     guardrailAlarmNames: options.alarm,
     executionRoleArn: options.executionRole,
     instanceType: options.instanceType,
@@ -74,10 +86,27 @@ export function buildPromotionInput(endpointName: string, options: PromotionOpti
   const problems = parsed.error.issues.map((issue) => {
     const [field, ...rest] = issue.path.map(String);
     const option = FIELD_OPTION[field as keyof PromotionInput] ?? field ?? '(input)';
-    const where = field === 'validation' ? `${option} ${options.validationFile}: ${[field, ...rest].join('.')}` : option;
+    if (field === 'bakeSeconds' && issue.code === 'too_big') {
+      return `${option}: longer than the workflow accepts: a bake is at most ${formatSeconds(Number(issue.maximum))} (${String(issue.maximum)} s)`;
+    }
+    if (field === 'traffic') return `${option}: ${[field, ...rest].join('.')}: ${issue.message}`;
+    const where = field === 'validation' && options.validationFile !== undefined ? `${option} ${options.validationFile}: ${[field, ...rest].join('.')}` : option;
     return `${where}: ${issue.message}`;
   });
   throw new UsageError(`invalid promotion input, nothing was started:\n  ${problems.join('\n  ')}`);
+}
+
+/** Options that only the guardrails strategy reads: refused with `--strategy variant` rather than ignored. */
+function checkStrategyOptions(options: PromotionOptions): void {
+  if (options.strategy !== 'variant') return;
+  const problems: string[] = [];
+  if (options.traffic !== undefined) {
+    problems.push("--traffic: traffic routing applies to the guardrails strategy (SageMaker moves the traffic); the variant strategy flips the weights at once: drop --traffic or use --strategy guardrails");
+  }
+  if (options.preValidation === false) {
+    problems.push('--no-pre-validation: the validation endpoint belongs to the guardrails strategy; the variant strategy validates green in place (TargetVariant) before any traffic: drop it or use --strategy guardrails');
+  }
+  if (problems.length > 0) throw new UsageError(`invalid promotion input, nothing was started:\n  ${problems.join('\n  ')}`);
 }
 
 /** Step Functions execution names: 1–80 characters, none of whitespace, < > { } [ ] ? * " # % \ ^ | ~ ` $ & , ; : / or control characters. */

@@ -68,6 +68,8 @@ export interface InFlight {
   modelPackageVersion?: number;
   /** The variant the promotion adds: its name is derived from the promotion id, as the workflow derives it. */
   greenVariant?: string;
+  /** Green's model, named the same way: how green is recognised when it keeps blue's variant name (guardrails). */
+  greenModel?: string;
   since: string;
   /** DescribeExecution's status, or UNKNOWN when the execution cannot be described. */
   executionStatus: string;
@@ -89,13 +91,15 @@ export async function inFlightPromotion(clients: AwsClients, tableName: string, 
   } catch (error) {
     if (!(error instanceof CliError)) throw error; // not found: the lock outlived its execution; say so in the status
   }
+  const names = version === undefined ? undefined : greenNames(endpointName, version, lock.promotionId);
   return {
     lock,
     promotionId: lock.promotionId,
     executionArn: lock.executionArn,
     modelPackageArn: lock.modelPackageArn,
     modelPackageVersion: version,
-    greenVariant: version === undefined ? undefined : greenNames(endpointName, version, lock.promotionId).variant,
+    greenVariant: names?.variant,
+    greenModel: names?.model,
     since: lock.acquiredAt,
     executionStatus,
     abortRequested: lock.abortRequested,

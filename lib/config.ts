@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { z } from 'zod';
+import { STRATEGIES } from '../lambdas/shared/input';
 import { routeSchema } from '../lambdas/shared/triggers';
 import type { BlueGreenPromotionProps } from './promotion';
 
@@ -14,6 +15,8 @@ export const appConfigSchema = z
     modelExecutionRoleArns: z.array(z.string()).min(1, 'list at least one model execution role ARN'),
     /** Model package group → the endpoints its approved versions are promoted onto, with per-endpoint settings. */
     modelPackageGroups: z.record(z.string(), routeSchema).optional(),
+    /** The strategy of every promotion that names none (input or route). */
+    strategy: z.enum(STRATEGIES).optional(),
     bakeMinutes: z.number().int().min(0).max(1440).optional(),
     pollSeconds: z.number().int().min(1).max(3600).optional(),
     inServiceDeadlineMinutes: z.number().int().min(1).max(1440).optional(),
@@ -51,6 +54,7 @@ export function promotionProps(config: AppConfig): BlueGreenPromotionProps {
     modelExecutionRoleArns: config.modelExecutionRoleArns,
     modelPackageGroupNames: groups.length > 0 ? groups : undefined,
     approvalRoutes: config.modelPackageGroups,
+    strategy: config.strategy,
     bakeDuration: config.bakeMinutes !== undefined ? Duration.minutes(config.bakeMinutes) : undefined,
     pollInterval: config.pollSeconds !== undefined ? Duration.seconds(config.pollSeconds) : undefined,
     inServiceDeadline: config.inServiceDeadlineMinutes !== undefined ? Duration.minutes(config.inServiceDeadlineMinutes) : undefined,

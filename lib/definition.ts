@@ -17,9 +17,11 @@ const path = (key: keyof PromotionState) => `$.${STATE_KEYS[key]}`;
 
 /**
  * The promotion workflow, JSONPath only (what aws-local-stepfunctions runs locally too):
- * validate → lock → describe blue → create green → stand green up at weight 0 → wait →
- * validate green → shift → confirm → bake (guardrail alarms, event-driven with a poll backstop) →
- * finalize → clean blue → record.
+ * validate → lock → describe blue → create green → stand green up where no user reaches it
+ * (variant: a zero-weight variant; guardrails: a validation endpoint) → wait → validate green →
+ * arm the guardrail alarms → shift (variant: weights; guardrails: SageMaker's blue/green
+ * deployment, watched to its end) → bake (event-driven with a poll backstop) → finalize →
+ * validate the serving fleet again → clean blue → record. The strategy lives in the handlers.
  * Every step after the lock catches into the rollback loop, which converges to blue and
  * ends in Fail `PromotionRolledBack` (or `PromotionFailed` when blue was never touched).
  */
@@ -113,8 +115,12 @@ export class PromotionDefinition extends Construct {
     cleanupBlue.addCatch(recordPromotion, { resultPath: path('cleanupFailure') });
     cleanupBlue.next(recordPromotion);
 
+    // The samples again, on the fleet that serves now (variant: finalize's new fleet; guardrails:
+    // the fleet SageMaker's deployment left), before blue's resources go.
+    const revalidate = onFailure(task('RevalidateGreen', 'validate-green', 'revalidation', withState({ target: 'serving' })));
+    revalidate.next(cleanupBlue);
     const finalize = onFailure(task('Finalize', 'finalize', 'finalize'));
-    finalize.next(waitFor('finalize', 'GreenAlone', cleanupBlue));
+    finalize.next(waitFor('finalize', 'GreenAlone', revalidate));
 
     const checkGuardrails = onFailure(task('CheckGuardrails', 'check-guardrails', 'bake'));
     // The bake waits on a task token for one poll interval: the alarm trigger (or an abort)
@@ -136,17 +142,18 @@ export class PromotionDefinition extends Construct {
       .when(sfn.Condition.booleanEquals('$.bake.done', true), finalize)
       .otherwise(awaitGuardrails);
     checkGuardrails.next(bakeDone);
-    const startBake = onFailure(task('StartBake', 'start-bake', 'bake'));
-    startBake.next(bakeDone);
 
     const shift = onFailure(task('ShiftTraffic', 'shift-traffic', 'shift'));
-    shift.next(waitFor('shift', 'TrafficOnGreen', startBake));
+    shift.next(waitFor('shift', 'TrafficOnGreen', bakeDone));
+    // Guardrail alarms exist and are watched before green can get any user traffic.
+    const armGuardrails = onFailure(task('ArmGuardrails', 'start-bake', 'bake'));
+    armGuardrails.next(shift);
 
     const validateGreen = onFailure(task('ValidateGreen', 'validate-green', 'validation'));
     validateGreen.next(
       new sfn.Choice(this, 'FirstDeployment?', { stateName: 'FirstDeployment?' })
         .when(sfn.Condition.booleanEquals('$.blue.exists', false), recordPromotion)
-        .otherwise(shift),
+        .otherwise(armGuardrails),
     );
 
     const standUp = onFailure(task('StandUpGreen', 'stand-up-green', 'standUp'));

@@ -33,6 +33,14 @@ export interface BlueGreenPromotionProps {
   readonly modelExecutionRoleArns: string[];
   /** Model package groups whose versions may be deployed. @default - any group of this account */
   readonly modelPackageGroupNames?: string[];
+  /**
+   * How green gets traffic when neither the input nor the approval route names a strategy:
+   * `guardrails` (SageMaker's own blue/green: one fleet, variant name kept, validated first on a
+   * short-lived validation endpoint) or `variant` (a zero-weight variant beside blue, weights flip).
+   * See the README's strategies table for what each costs.
+   * @default 'guardrails'
+   */
+  readonly strategy?: 'guardrails' | 'variant';
   /** Default bake: how long guardrail alarms are watched after the shift. @default Duration.minutes(30) */
   readonly bakeDuration?: Duration;
   /** Time between two polls of any wait (InService, bake, rollback). @default Duration.seconds(30) */
@@ -139,6 +147,7 @@ export class BlueGreenPromotion extends Construct {
         maxModelLatencyMs: (green.maxModelLatency ?? Duration.seconds(1)).toMilliseconds(),
       }),
       ...(props.endpointNamePrefix ? { [ENV.allowedEndpointPrefix]: props.endpointNamePrefix } : {}),
+      [ENV.defaultStrategy]: props.strategy ?? 'guardrails',
     };
     const longer = new Set<StepName>(['validate-green', 'cleanup']);
     this.functions = Object.fromEntries(
@@ -263,6 +272,11 @@ export class BlueGreenPromotion extends Construct {
       ...(prefix ? [arn(resource, `${prefix.slice(0, OWN_PREFIX_LENGTH)}*`)] : []),
     ];
     const ownModels = own('model');
+    // guardrails' short-lived validation endpoints: <endpoint>-v<version>-<hash>-val, and only those.
+    const validationEndpoints = [
+      ...names.map((n) => arn('endpoint', `${n.slice(0, OWN_PREFIX_LENGTH)}*-val`)),
+      ...(prefix ? [arn('endpoint', `${prefix.slice(0, OWN_PREFIX_LENGTH)}*-val`)] : []),
+    ];
     const ownConfigs = own('endpoint-config');
     const anyConfig = arn('endpoint-config', '*');
     const anyModel = arn('model', '*');
@@ -293,13 +307,18 @@ export class BlueGreenPromotion extends Construct {
 
     describeEndpoint('stand-up-green');
     allow('stand-up-green', ['sagemaker:CreateEndpoint', 'sagemaker:UpdateEndpoint', 'sagemaker:AddTags'], [...endpoints, ...ownConfigs]);
+    allow('stand-up-green', ['sagemaker:DescribeEndpoint', 'sagemaker:CreateEndpoint', 'sagemaker:AddTags'], validationEndpoints);
     describeEndpoint('wait-for-endpoint');
-    allow('validate-green', ['sagemaker:InvokeEndpoint'], endpoints);
+    allow('wait-for-endpoint', ['sagemaker:DescribeEndpoint'], validationEndpoints);
+    allow('validate-green', ['sagemaker:InvokeEndpoint'], [...endpoints, ...validationEndpoints]);
     for (const bucket of props.validationPayloadBucketNames ?? []) {
       allow('validate-green', ['s3:GetObject'], [stack.formatArn({ service: 's3', region: '', account: '', resource: bucket, resourceName: '*' })]);
     }
     describeEndpoint('shift-traffic');
     allow('shift-traffic', ['sagemaker:UpdateEndpointWeightsAndCapacities'], endpoints);
+    // guardrails: the validation endpoint goes, then one UpdateEndpoint with SageMaker's deployment guardrails.
+    allow('shift-traffic', ['sagemaker:DescribeEndpoint', 'sagemaker:DeleteEndpoint'], validationEndpoints);
+    allow('shift-traffic', ['sagemaker:UpdateEndpoint'], [...endpoints, ...ownConfigs]);
     allow('start-bake', ['cloudwatch:PutMetricAlarm', 'cloudwatch:TagResource'], [alarms]);
     allow('check-guardrails', ['cloudwatch:DescribeAlarms'], ['*']);
     describeEndpoint('finalize');
@@ -311,16 +330,52 @@ export class BlueGreenPromotion extends Construct {
     allow('cleanup', ['sagemaker:DescribeEndpointConfig'], [anyConfig]);
     allow('cleanup', ['sagemaker:DeleteEndpointConfig'], ownConfigs);
     allow('cleanup', ['sagemaker:DeleteModel'], ownModels);
+    allow('cleanup', ['sagemaker:DeleteEndpoint'], validationEndpoints);
     allow('cleanup', ['cloudwatch:DeleteAlarms'], [alarms]);
     allow('cleanup', ['cloudwatch:DescribeAlarms'], ['*']);
 
     describeEndpoint('rollback');
+    // guardrails: SageMaker cannot cancel a deployment; the abort alarm in its auto-rollback list makes it roll back.
+    allow('rollback', ['cloudwatch:SetAlarmState'], [alarms]);
     // The rollback returns to blue's config, which may predate this tool, hence any config.
     allow('rollback', ['sagemaker:UpdateEndpointWeightsAndCapacities', 'sagemaker:UpdateEndpoint', 'sagemaker:DeleteEndpoint'], [...endpoints, anyConfig]);
     tableAccess(this.functions['record-outcome'], ['dynamodb:UpdateItem', 'dynamodb:DeleteItem']);
 
+    // Application Auto Scaling: describe-blue reads blue's scaling; the shift copies it onto green, finalize
+    // deregisters blue before the update that removes it, rollback swaps back (UpdateEndpoint refuses to drop a
+    // variant that is still a scalable target). Describe* have no resource-level permissions; a scalable target's
+    // ARN ends in an id the service assigns (scalable-target/<id>), unrelated to the endpoint's name.
+    const readScaling = ['application-autoscaling:DescribeScalableTargets', 'application-autoscaling:DescribeScalingPolicies'];
+    const scalableTargets = stack.formatArn({ service: 'application-autoscaling', resource: 'scalable-target', resourceName: '*' });
+    const scalingRole = stack.formatArn({
+      service: 'iam',
+      region: '',
+      resource: 'role',
+      resourceName: 'aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint',
+    });
+    // Application Auto Scaling checks that the caller could manage the target-tracking alarms itself (user guide,
+    // "Permissions validation"); for SageMaker variants it names them TargetTracking-endpoint/<endpoint>/variant/<variant>-…
+    const trackingAlarms = stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: 'TargetTracking-endpoint/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    allow('describe-blue', readScaling, ['*']);
+    for (const step of ['shift-traffic', 'finalize', 'rollback'] as const) {
+      allow(step, readScaling, ['*']);
+      allow(step, ['application-autoscaling:RegisterScalableTarget', 'application-autoscaling:PutScalingPolicy', 'application-autoscaling:DeregisterScalableTarget'], [scalableTargets]);
+      // First registration in an account creates SageMaker's scaling service-linked role.
+      allow(step, ['iam:CreateServiceLinkedRole'], [scalingRole], { StringEquals: { 'iam:AWSServiceName': 'sagemaker.application-autoscaling.amazonaws.com' } });
+      allow(step, ['cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms'], [trackingAlarms]);
+      allow(step, ['cloudwatch:DescribeAlarms'], ['*']);
+    }
+    // RegisterScalableTarget checks the caller's own DescribeEndpoint and UpdateEndpointWeightsAndCapacities on the endpoint.
+    allow('finalize', ['sagemaker:UpdateEndpointWeightsAndCapacities'], endpoints);
+
     // Every wildcard above, acknowledged one by one with the reason it cannot be narrower.
-    acknowledgeWildcard(this, '*', 'Only for actions without resource-level permissions: xray:PutTraceSegments/PutTelemetryRecords, cloudwatch:DescribeAlarms, sagemaker:ListEndpoints, sagemaker:ListModelPackages (service authorization reference).');
+    acknowledgeWildcard(
+      this,
+      '*',
+      'Only for actions without resource-level permissions: xray:PutTraceSegments/PutTelemetryRecords, cloudwatch:DescribeAlarms, sagemaker:ListEndpoints, sagemaker:ListModelPackages, application-autoscaling:DescribeScalableTargets/DescribeScalingPolicies (service authorization reference).',
+    );
+    acknowledgeWildcard(this, scalableTargets, "Scalable-target ARNs end in an id Application Auto Scaling assigns at registration, unknown at synth time: register, put policies on and deregister the managed endpoints' variants.");
+    acknowledgeWildcard(this, trackingAlarms, 'The target-tracking alarms Application Auto Scaling creates for SageMaker variants (TargetTracking-endpoint/…), which it checks the caller could manage.');
     if (prefix) acknowledgeWildcard(this, arn('endpoint', `${prefix}*`), 'The configured endpointNamePrefix: the operator chose to manage every endpoint with this prefix.');
     for (const r of [...ownModels, ...ownConfigs]) {
       acknowledgeWildcard(this, r, 'Names the promotion itself creates (<endpoint>-v<version>-<hash>): create and delete are limited to them.');
@@ -330,6 +385,9 @@ export class BlueGreenPromotion extends Construct {
     acknowledgeWildcard(this, arn('endpoint', '*'), 'Read-only DescribeEndpoint of every endpoint, so cleanup never deletes a config or model another endpoint still runs.');
     for (const p of packages) acknowledgeWildcard(this, p, 'Read-only DescribeModelPackage of the versions of the configured model package groups.');
     acknowledgeWildcard(this, alarms, 'Alarms the promotion creates on green, all named bluegreen-<endpoint>-…');
+    for (const r of validationEndpoints) {
+      acknowledgeWildcard(this, r, "guardrails' short-lived validation endpoints, named <endpoint>-v<version>-<hash>-val by the promotion itself.");
+    }
     for (const fn of Object.values(this.functions)) {
       acknowledgeWildcard(this, `${fn.functionArn}:*`, 'Step Functions invokes the step functions by version/alias qualifier (CDK LambdaInvoke grant).');
     }

@@ -72,7 +72,11 @@ async function run(): Promise<void> {
     const v1 = await seed.register(GROUP);
     await seed.setApproval(v1, 'Approved');
     await cli(aws, 'watch', await startedPromotion(aws, 1), '--interval', '20ms');
-    expectLine((await cli(aws, 'status', ENDPOINT, '--minutes', '1')).out, 'Active environment: blue, Model version: 1');
+    const scaled = await seed.autoscale(ENDPOINT);
+    process.stdout.write(`   (the team registers ${scaled} with Application Auto Scaling: 2–4 instances, target tracking on invocations per instance)\n`);
+    const first = (await cli(aws, 'status', ENDPOINT, '--minutes', '1')).out;
+    expectLine(first, 'Active environment: blue, Model version: 1');
+    expectLine(first, `Autoscaling: ${scaled} 2–4 instances, target tracking SageMakerVariantInvocationsPerInstance = 1000`);
     startTraffic();
     process.stdout.write('   (client traffic starts: one request every 15 ms, routed by SageMaker weights, until the end)\n');
 
@@ -88,7 +92,10 @@ async function run(): Promise<void> {
     const third = await startedPromotion(aws, 3);
     const execution = aws.stepFunctions.list().find((e) => e.arn === third)!;
     const inject = (async () => {
-      while (execution.status === 'RUNNING' && !execution.events.some((e) => e.type === 'StateEntered' && e.state === 'StartBake')) await sleep(5);
+      // Once version 3's fleet carries traffic (SageMaker's deployment, watched through the emulator's meter).
+      const v3Serves = () =>
+        (aws.emulator.meter().endpoints[ENDPOINT]?.fleets ?? []).some((f) => f.trafficShare > 0 && f.variants.some((v) => v.modelPackageVersion === 3));
+      while (execution.status === 'RUNNING' && !v3Serves()) await sleep(5);
       aws.emulator.faults.variantErrors({ endpointName: ENDPOINT, modelPackageVersion: 3, statusCode: 500 });
       process.stdout.write('   ⚡ fault injected: version 3 now answers HTTP 500\n');
     })();

@@ -57,7 +57,7 @@ async function alarmToBlue(withEvent: boolean, run: number): Promise<{ simulated
     const sagemaker = new SageMakerClient({});
     const execution = aws.stepFunctions.list().find((e) => e.arn === arn)!;
     // Wait for the bake, then green starts failing; steady traffic drives its 5xx metric.
-    while (!execution.events.some((e) => e.state === 'StartBake') && execution.status === 'RUNNING') await sleep(5);
+    while (!execution.events.some((e) => e.state === 'BakeDone?') && execution.status === 'RUNNING') await sleep(5);
     aws.emulator.faults.variantErrors({ endpointName: endpoint, modelPackageVersion: 2, statusCode: 500 });
     let alarmAt: number | undefined;
     aws.emulator.events.on('event', (e: { 'detail-type'?: string; detail?: { state?: { value?: string } } }) => {
@@ -125,7 +125,7 @@ async function cost(strategy: string, outcome: 'promoted' | 'rolled_back'): Prom
     const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: aws.stateMachineArn, input: JSON.stringify(input) }));
     const execution = aws.stepFunctions.list().find((e) => e.arn === executionArn)!;
     if (outcome === 'rolled_back') {
-      while (!execution.events.some((e) => e.state === 'StartBake') && execution.status === 'RUNNING') await sleep(5);
+      while (!execution.events.some((e) => e.state === 'BakeDone?') && execution.status === 'RUNNING') await sleep(5);
       // Half-way through the bake green starts failing; steady traffic drives its 5xx alarm.
       await sleep(aws.ms(900));
       aws.emulator.faults.variantErrors({ endpointName: endpoint, modelPackageVersion: 2, statusCode: 500 });

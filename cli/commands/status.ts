@@ -1,4 +1,6 @@
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { readScaling, type VariantScaling } from '../../lambdas/shared/scaling';
+import { scalingSummary } from '../../lambdas/shared/scaling-decisions';
 import type { StackOptions } from '../aws';
 import type { Context } from '../context';
 import { describeEndpointView, endpointNotFound, type EndpointView } from '../endpoint';
@@ -19,6 +21,18 @@ export interface StatusReport {
   promotion?: InFlight;
   /** Invocations per variant over the last `minutes` (absent when not asked for). */
   invocations?: { minutes: number; byVariant: Record<string, number> };
+  /** The serving variant's Application Auto Scaling: absent when nothing serves; `scaling` absent when it is not a scalable target. */
+  autoscaling?: { variantName: string; scaling?: VariantScaling; error?: string };
+}
+
+/** The serving variant's scalable target; a caller without Application Auto Scaling read access still gets the rest of the status. */
+async function autoscalingOf(ctx: Context, endpointName: string, variantName: string): Promise<NonNullable<StatusReport['autoscaling']>> {
+  try {
+    return { variantName, scaling: await readScaling(endpointName, variantName, ctx.clients.autoscaling) };
+  } catch (error) {
+    if (error instanceof Error && error.name === 'AccessDeniedException') return { variantName, error: `${error.name}: ${error.message}` };
+    throw error;
+  }
 }
 
 /** Invocations (Sum) per variant over the last N minutes, one datapoint each. */
@@ -61,8 +75,9 @@ export async function gatherStatus(ctx: Context, endpointName: string, options: 
   const tableName = await ctx.targets.tableName();
   const [endpoint, promotion] = await Promise.all([describeEndpointView(ctx.clients, endpointName), inFlightPromotion(ctx.clients, tableName, endpointName)]);
   if (!endpoint) return undefined;
-  const active = activeEnvironment(endpoint.variants, promotion?.greenVariant ? { greenVariant: promotion.greenVariant } : undefined);
+  const active = activeEnvironment(endpoint.variants, promotion ? { greenVariant: promotion.greenVariant, greenModel: promotion.greenModel } : undefined);
   const report: StatusReport = { endpointName, active, endpoint, promotion };
+  if (active.servingVariant) report.autoscaling = await autoscalingOf(ctx, endpointName, active.servingVariant);
   if (options.minutes !== undefined) report.invocations = { minutes: options.minutes, byVariant: await invocations(ctx, endpoint, options.minutes) };
   return report;
 }
@@ -91,6 +106,7 @@ export function statusDocument(r: StatusReport) {
       invocations: r.invocations?.byVariant[v.variantName] ?? null,
     })),
     invocationsMinutes: r.invocations?.minutes ?? null,
+    autoscaling: autoscalingDocument(r.autoscaling),
     promotion: r.promotion
       ? {
           promotionId: r.promotion.promotionId,
@@ -99,11 +115,17 @@ export function statusDocument(r: StatusReport) {
           modelPackageArn: r.promotion.modelPackageArn,
           modelPackageVersion: r.promotion.modelPackageVersion ?? null,
           greenVariant: r.promotion.greenVariant ?? null,
+          greenModel: r.promotion.greenModel ?? null,
           since: r.promotion.since,
           abortRequested: r.promotion.abortRequested ?? null,
         }
       : null,
   };
+}
+
+function autoscalingDocument(a: StatusReport['autoscaling']) {
+  if (a?.error) return { variantName: a.variantName, error: a.error };
+  return a?.scaling ? { variantName: a.variantName, ...a.scaling } : null;
 }
 
 const dash = (v: number | string | undefined) => (v === undefined ? '-' : String(v));
@@ -126,12 +148,16 @@ export function renderStatus(r: StatusReport): string[] {
     v.versionTag ?? dash(v.packageVersion),
     ...(minutes === undefined ? [] : [String(r.invocations?.byVariant[v.variantName] ?? 0)]),
   ]);
-  lines.push('', ...table(headers, rows).map((l) => `  ${l}`), '  (* serves the traffic; INSTANCES is current/desired)', '');
+  lines.push('', ...table(headers, rows).map((l) => `  ${l}`), '  (* serves the traffic; INSTANCES is current/desired)');
+  const a = r.autoscaling;
+  if (a?.scaling) lines.push(`Autoscaling: ${scalingSummary(a.variantName, a.scaling)}`);
+  else if (a?.error) lines.push(`Autoscaling: ${a.variantName} unknown (${a.error})`);
+  lines.push('');
   const p = r.promotion;
   if (!p) {
     lines.push('No promotion in flight.');
   } else {
-    lines.push(`Promotion in flight: ${p.promotionId} (version ${dash(p.modelPackageVersion)}, green variant ${dash(p.greenVariant)}), since ${p.since}`);
+    lines.push(`Promotion in flight: ${p.promotionId} (version ${dash(p.modelPackageVersion)}, green variant ${dash(p.greenVariant)} or model ${dash(p.greenModel)}), since ${p.since}`);
     lines.push(`  execution ${p.executionArn}: ${p.executionStatus}`);
     if (p.abortRequested) lines.push(`  abort requested at ${p.abortRequested.at}: ${p.abortRequested.reason}`);
     if (p.executionStatus !== 'RUNNING') {

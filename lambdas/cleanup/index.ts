@@ -12,7 +12,7 @@ import type { CleanupEvent, CleanupResult } from '../shared/contracts';
 import { cleanupPlan, configsOf } from '../shared/decisions';
 import { isNotFound, isRetryable } from '../shared/errors';
 import { step } from '../shared/handler';
-import { deleteIfPresent } from '../shared/sagemaker';
+import { deleteEndpointIfPresent, deleteIfPresent } from '../shared/sagemaker';
 
 /** Configs and models every endpoint of the account runs or is moving to: never delete those. */
 async function resourcesInUse(): Promise<{ configs: Set<string>; models: Set<string> }> {
@@ -20,6 +20,8 @@ async function resourcesInUse(): Promise<{ configs: Set<string>; models: Set<str
   const models = new Set<string>();
   for await (const page of paginateListEndpoints({ client: sagemaker }, { MaxResults: 100 })) {
     for (const summary of page.Endpoints ?? []) {
+      // An endpoint being deleted (a validation endpoint) runs nothing that needs keeping.
+      if (summary.EndpointStatus === 'Deleting') continue;
       try {
         const endpoint = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: summary.EndpointName }));
         // The config it runs and, while Updating, the one it moves to (PendingDeploymentSummary).
@@ -46,8 +48,11 @@ export const handler = step(
   'cleanup',
   (e: CleanupEvent) => ({ endpointName: e.state.promotion.endpointName, promotionId: e.state.promotion.id }),
   async ({ target, state }): Promise<CleanupResult> => {
-    const plan = cleanupPlan(target, state, await resourcesInUse());
     const deleted: string[] = [];
+    // guardrails: the validation endpoint is short-lived on every path (normally gone at the shift).
+    const validationEndpoint = state.promotion.strategy === 'guardrails' && state.blue?.exists ? (state.green?.validationEndpointName ?? state.promotion.names.validationEndpoint) : undefined;
+    if (validationEndpoint && (await deleteEndpointIfPresent(validationEndpoint)) === 'deleted') deleted.push(`endpoint ${validationEndpoint}`);
+    const plan = cleanupPlan(target, state, await resourcesInUse());
     const kept = [...plan.kept];
     const attempt = async (resource: string, remove: () => Promise<unknown>) => {
       try {
@@ -60,7 +65,7 @@ export const handler = step(
     for (const name of plan.configs) await attempt(`config ${name}`, () => sagemaker.send(new DeleteEndpointConfigCommand({ EndpointConfigName: name })));
     for (const name of plan.models) await attempt(`model ${name}`, () => sagemaker.send(new DeleteModelCommand({ ModelName: name })));
     if (plan.alarms.length > 0) {
-      // Only those that exist: the names are known even when StartBake never ran.
+      // Only those that exist: the names are known even when ArmGuardrails never ran.
       const existing = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: plan.alarms }));
       const names = (existing.MetricAlarms ?? []).map((a) => a.AlarmName).filter((n): n is string => n !== undefined);
       if (names.length > 0) await attempt(`alarms ${names.join(', ')}`, () => cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: names })));

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { sagemaker } from '../shared/clients/sagemaker';
 import type { GreenState, PromotionState } from '../shared/contracts';
-import { firstDeploymentConfig, greenConfigsFromBlue } from '../shared/decisions';
+import { FIRST_VARIANT, firstDeploymentConfig, greenConfigsFromBlue, guardrailsConfigsFromBlue, validatesOnEndpoint } from '../shared/decisions';
 import { InvalidPromotionInput, ModelPackageNotDeployable } from '../shared/errors';
 import { stateKeys, step } from '../shared/handler';
 import { createIfAbsent, ENVIRONMENT_TAG, existsBy, MANAGED_TAG, PACKAGE_TAG, VERSION_TAG } from '../shared/sagemaker';
@@ -72,8 +72,14 @@ export const handler = step('create-green', stateKeys, async (state: PromotionSt
       sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: blue.endpointConfigName })),
       sagemaker.send(new DescribeEndpointCommand({ EndpointName: p.endpointName })),
     ]);
-    const both = greenConfigsFromBlue(blueConfig, blueEndpoint, names, tags);
-    configs.push(both.green, both.pair);
+    if (p.strategy === 'guardrails') {
+      const both = guardrailsConfigsFromBlue(blueConfig, blueEndpoint, names, tags);
+      configs.push(both.green);
+      if (validatesOnEndpoint(p)) configs.push(both.validation);
+    } else {
+      const both = greenConfigsFromBlue(blueConfig, blueEndpoint, names, tags);
+      configs.push(both.green, both.pair);
+    }
   } else {
     const instanceType = p.instanceType ?? pkg.InferenceSpecification?.SupportedRealtimeInferenceInstanceTypes?.[0];
     if (!instanceType) {
@@ -81,7 +87,7 @@ export const handler = step('create-green', stateKeys, async (state: PromotionSt
         `instanceType: endpoint ${p.endpointName} does not exist yet and model package ${p.modelPackageArn} lists no realtime instance type; pass instanceType for the first deployment`,
       );
     }
-    configs.push(firstDeploymentConfig(names, instanceType, p.initialInstanceCount ?? 1, tags));
+    configs.push(firstDeploymentConfig({ ...names, variant: FIRST_VARIANT }, instanceType, p.initialInstanceCount ?? 1, tags));
   }
   for (const config of configs) {
     note(
@@ -92,11 +98,17 @@ export const handler = step('create-green', stateKeys, async (state: PromotionSt
       ),
     );
   }
+  const guardrails = p.strategy === 'guardrails' && blue?.exists === true;
+  const validation = guardrails && validatesOnEndpoint(p);
   return {
     modelName: names.model,
-    variantName: names.variant,
+    // guardrails: SageMaker's deployment keeps the variant name, so green's is blue's; a first
+    // deployment uses SageMaker's conventional name, which later guardrails promotions keep.
+    variantName: !blue?.exists ? FIRST_VARIANT : guardrails ? (blue.variants[0]?.variantName ?? names.variant) : names.variant,
     greenConfigName: names.greenConfig,
-    pairConfigName: blue?.exists ? names.pairConfig : undefined,
+    pairConfigName: blue?.exists && !guardrails ? names.pairConfig : undefined,
+    validationConfigName: validation ? names.validationConfig : undefined,
+    validationEndpointName: validation ? names.validationEndpoint : undefined,
     created,
   };
 });

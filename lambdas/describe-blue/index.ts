@@ -5,6 +5,7 @@ import { unsupportedReasons } from '../shared/decisions';
 import { EndpointNotReady, UnsupportedEndpoint } from '../shared/errors';
 import { stateKeys, step } from '../shared/handler';
 import { describeEndpointIfExists } from '../shared/sagemaker';
+import { readScaling } from '../shared/scaling';
 import { packageArnOf, versionOf } from '../shared/arns';
 
 /** What the endpoint serves now. No endpoint → a first deployment. */
@@ -31,6 +32,9 @@ export const handler = step('describe-blue', stateKeys, async (state: PromotionS
   const modelNames = [...new Set(variants.map((v) => v.modelName))];
   const model = modelNames[0] ? await sagemaker.send(new DescribeModelCommand({ ModelName: modelNames[0] })) : undefined;
   const packageArn = packageArnOf(model);
+  // Green takes blue's scaling over: UpdateEndpoint refuses to remove a variant that is still a scalable target.
+  const only = variants.length === 1 ? variants[0] : undefined;
+  const scaling = only ? await readScaling(endpointName, only.variantName) : undefined;
   return {
     exists: true,
     endpointConfigName: endpoint.EndpointConfigName,
@@ -39,5 +43,6 @@ export const handler = step('describe-blue', stateKeys, async (state: PromotionS
     executionRoleArn: model?.ExecutionRoleArn,
     modelPackageArn: packageArn,
     modelPackageVersion: versionOf(packageArn),
+    ...(scaling ? { scaling } : {}),
   };
 });

@@ -47,6 +47,8 @@ async function start(endpointName: string, route: Route, modelPackageArn: string
   const input: PromotionInput = {
     endpointName,
     modelPackageArn,
+    strategy: route.strategy,
+    traffic: route.traffic,
     bakeSeconds: route.bakeSeconds,
     guardrailAlarmNames: route.guardrailAlarmNames,
     validation: route.validation,

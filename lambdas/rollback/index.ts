@@ -1,9 +1,12 @@
 import { DeleteEndpointCommand, UpdateEndpointCommand, UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
+import { SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { cloudwatch } from '../shared/clients/cloudwatch';
 import { sagemaker } from '../shared/clients/sagemaker';
 import type { PromotionState, RollbackState } from '../shared/contracts';
 import { nextRollbackAction } from '../shared/decisions';
 import { RollbackFailed } from '../shared/errors';
 import { stateKeys, step } from '../shared/handler';
+import { applyScaling, removeScaling } from '../shared/scaling';
 import { describeEndpointIfExists } from '../shared/sagemaker';
 
 /**
@@ -19,10 +22,29 @@ export const handler = step('rollback', stateKeys, async (state: PromotionState)
     throw new RollbackFailed(`endpoint ${p.endpointName} did not get back to blue within ${attempt - 1} polls; last: ${previous.actions.at(-1) ?? 'nothing'}`);
   }
   const endpoint = await describeEndpointIfExists(p.endpointName);
-  const action = nextRollbackAction(endpoint, state.blue, state.green);
+  const abortAlarm = state.bake?.abortAlarm;
   const log = [...previous.actions];
+  const tripped = log.some((a) => a.startsWith('abort alarm'));
+  const action = nextRollbackAction(endpoint, state.blue, state.green, abortAlarm ? { alarmName: abortAlarm, tripped } : undefined);
+  const blueVariant = state.blue?.variants[0]?.variantName;
+  const scaling = state.blue?.scaling;
   switch (action.kind) {
+    case 'tripAbortAlarm':
+      await cloudwatch.send(
+        new SetAlarmStateCommand({
+          AlarmName: action.alarmName,
+          StateValue: 'ALARM',
+          StateReason: `sagemaker-bluegreen rolls the promotion back: ${state.failure?.Error ?? 'rollback'}`.slice(0, 1023),
+        }),
+      );
+      log.push(`abort alarm ${action.alarmName} set to ALARM: SageMaker moves traffic back to blue's fleet`);
+      return { attempt, done: false, actions: log };
     case 'done':
+      // variant: blue's autoscaling back on blue's variant (finalize may have deregistered it); an upsert.
+      if (scaling && blueVariant && p.strategy === 'variant' && endpoint?.EndpointConfigName === state.blue?.endpointConfigName) {
+        await applyScaling(p.endpointName, blueVariant, scaling);
+        if (!log.includes('autoscaling restored on blue')) log.push('autoscaling restored on blue');
+      }
       log.push(action.note);
       return { attempt, done: true, actions: log };
     case 'wait':
@@ -33,6 +55,8 @@ export const handler = step('rollback', stateKeys, async (state: PromotionState)
       log.push(`traffic back to blue (${action.weights.map((w) => `${w.VariantName}=${w.DesiredWeight}`).join(', ')})`);
       return { attempt, done: false, actions: log };
     case 'updateToBlue':
+      // variant: green's variant may carry blue's copied scalable target: SageMaker refuses to remove it while registered.
+      if (scaling && p.strategy === 'variant' && state.green) await removeScaling(p.endpointName, state.green.variantName);
       await sagemaker.send(new UpdateEndpointCommand({ EndpointName: p.endpointName, EndpointConfigName: action.configName }));
       log.push(`endpoint back to blue config ${action.configName}`);
       return { attempt, done: false, actions: log };

@@ -1,5 +1,5 @@
 import type { GreenNames } from './naming';
-import type { ValidationSample } from './input';
+import type { StrategyName, ValidationSample } from './input';
 
 /**
  * The execution's state document. Every step Lambda receives the whole document and
@@ -15,6 +15,8 @@ export interface PromotionState {
   standUp?: StandUpResult;
   wait?: WaitResult;
   validation?: ValidationResult;
+  /** The samples again, on the fleet that serves after the switch (before blue's resources go). */
+  revalidation?: ValidationResult;
   shift?: ShiftResult;
   bake?: BakeState;
   finalize?: FinalizeResult;
@@ -36,6 +38,7 @@ export const STATE_KEYS = {
   standUp: 'standUp',
   wait: 'wait',
   validation: 'validation',
+  revalidation: 'revalidation',
   shift: 'shift',
   bake: 'bake',
   finalize: 'finalize',
@@ -65,6 +68,9 @@ export interface Promotion {
   modelPackageVersion: number;
   startedAt: string;
   requestedBy: string;
+  strategy: StrategyName;
+  /** guardrails: SageMaker's traffic routing; variant: unused. */
+  traffic: { type: 'ALL_AT_ONCE' | 'CANARY' | 'LINEAR'; percent?: number; waitSeconds?: number };
   bakeSeconds: number;
   pollSeconds: number;
   /** Deadlines are counted in polls so that they hold on a compressed local clock too. */
@@ -74,6 +80,8 @@ export interface Promotion {
   instanceType?: string;
   initialInstanceCount?: number;
   validation: {
+    /** guardrails: `endpoint` validates on a short-lived validation endpoint before traffic; `off` skips it. */
+    mode: 'endpoint' | 'off';
     contentType: string;
     accept?: string;
     maxLatencyMs: number;
@@ -105,20 +113,25 @@ export interface BlueState {
   executionRoleArn?: string;
   modelPackageArn?: string;
   modelPackageVersion?: number;
+  /** Blue's variant's Application Auto Scaling (target and policies); absent when it does not autoscale. */
+  scaling?: import('./scaling-decisions').VariantScaling;
 }
 
 export interface GreenState {
   modelName: string;
   variantName: string;
   greenConfigName: string;
-  /** Absent at a first deployment: there is no blue to pair with. */
+  /** variant: blue as it is + green at weight 0. Absent at a first deployment and with guardrails. */
   pairConfigName?: string;
+  /** guardrails: green's config at one instance, and the endpoint validated on it before any user traffic. */
+  validationConfigName?: string;
+  validationEndpointName?: string;
   /** The resources this step created (or found from an earlier try), for the record. */
   created: string[];
 }
 
 export interface StandUpResult {
-  action: 'CreateEndpoint' | 'UpdateEndpoint';
+  action: 'CreateEndpoint' | 'UpdateEndpoint' | 'CreateValidationEndpoint' | 'None';
   configName: string;
   at: string;
 }
@@ -151,7 +164,10 @@ export interface ValidationResult {
 }
 
 export interface ShiftResult {
+  /** variant: the weights asked for. guardrails: empty. */
   weights: Record<string, number>;
+  /** guardrails: the DeploymentConfig of the UpdateEndpoint. */
+  deploymentConfig?: Record<string, unknown>;
   at: string;
 }
 
@@ -159,6 +175,10 @@ export interface BakeState {
   alarmNames: string[];
   /** Alarms this promotion created on green's variant; deleted when it ends. */
   createdAlarms: string[];
+  /** guardrails: the alarm in SageMaker's auto-rollback list that the workflow sets to ALARM to abort a deployment. */
+  abortAlarm?: string;
+  /** guardrails: the part of the bake SageMaker watches itself (TerminationWaitInSeconds). */
+  terminationWaitSeconds?: number;
   pollsDone: number;
   polls: number;
   done: boolean;

@@ -11,16 +11,17 @@ import type {
 } from '@aws-sdk/client-sagemaker';
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { isDeepStrictEqual } from 'node:util';
-import type { BlueState, GreenState, Outcome, PromotionState, WaitPhase } from './contracts';
+import type { BlueState, GreenState, Outcome, Promotion, PromotionState, WaitPhase } from './contracts';
+import type { StrategyName } from './input';
 import { isOwnName } from './naming';
 
 /** Why this workflow cannot promote onto an endpoint config (empty: it can). */
-export function unsupportedReasons(config: DescribeEndpointConfigOutput): string[] {
+export function unsupportedReasons(config: DescribeEndpointConfigOutput, strategy: StrategyName = 'variant'): string[] {
   const reasons: string[] = [];
   const variants = config.ProductionVariants ?? [];
   if (variants.length !== 1) {
     reasons.push(
-      `blue config ${config.EndpointConfigName} has ${variants.length} production variants; the variant strategy promotes endpoints that serve one production variant`,
+      `blue config ${config.EndpointConfigName} has ${variants.length} production variants; the ${strategy} strategy promotes endpoints that serve one production variant`,
     );
   }
   if (variants.some((v) => v.ServerlessConfig)) {
@@ -108,6 +109,93 @@ export function greenConfigsFromBlue(
   };
 }
 
+/**
+ * guardrails: green's config is blue's with only the model changed: same variant name (SageMaker's
+ * deployment guardrails require it, and a scalable target registered on that name keeps working:
+ * endpoint-auto-scaling-delete allows a model-only update), sized as blue runs now. The validation
+ * config is the same at one instance, for the short-lived validation endpoint.
+ */
+export function guardrailsConfigsFromBlue(
+  blueConfig: DescribeEndpointConfigOutput,
+  blueEndpoint: DescribeEndpointOutput,
+  names: { greenConfig: string; validationConfig: string; model: string },
+  tags: Array<{ Key: string; Value: string }>,
+): { green: CreateEndpointConfigInput; validation: CreateEndpointConfigInput } {
+  const template = blueConfig.ProductionVariants?.[0];
+  if (!template) throw new Error(`blue config ${blueConfig.EndpointConfigName} has no production variant`);
+  const running = blueEndpoint.ProductionVariants?.find((v) => v.VariantName === template.VariantName);
+  const variant: ProductionVariant = {
+    ...template,
+    ModelName: names.model,
+    InitialInstanceCount: running?.CurrentInstanceCount ?? template.InitialInstanceCount,
+  };
+  const settings = configSettings(blueConfig);
+  return {
+    green: { ...settings, EndpointConfigName: names.greenConfig, ProductionVariants: [variant], Tags: tags },
+    validation: {
+      ...settings,
+      // No data capture on the validation endpoint: its requests are the workflow's samples, not customers'.
+      DataCaptureConfig: undefined,
+      EndpointConfigName: names.validationConfig,
+      ProductionVariants: [{ ...variant, InitialInstanceCount: 1, InitialVariantWeight: 1, ManagedInstanceScaling: undefined }],
+      Tags: tags,
+    },
+  };
+}
+
+/** guardrails: is green validated on a short-lived validation endpoint before any user traffic? */
+export function validatesOnEndpoint(p: Pick<Promotion, 'validation'>): boolean {
+  return p.validation.mode === 'endpoint' && p.validation.samples.length > 0;
+}
+
+/** Deployment guardrails' limits (API_BlueGreenUpdatePolicy, API_AutoRollbackConfig). */
+export const MAX_TERMINATION_WAIT_SECONDS = 3600;
+export const MAX_ROLLBACK_ALARMS = 10;
+
+/** The part of the bake SageMaker watches itself (TerminationWaitInSeconds), the rest is the workflow's. */
+export function terminationWaitSeconds(p: Pick<Promotion, 'bakeSeconds'>): number {
+  return Math.min(p.bakeSeconds, MAX_TERMINATION_WAIT_SECONDS);
+}
+
+/** Simulated seconds SageMaker's traffic routing waits before the last shift (canary wait, or each linear step's). */
+export function routingWaitSeconds(traffic: Promotion['traffic']): number {
+  const wait = traffic.waitSeconds ?? 300;
+  if (traffic.type === 'CANARY') return wait;
+  if (traffic.type === 'LINEAR') return wait * (Math.ceil(100 / (traffic.percent ?? 25)) - 1);
+  return 0;
+}
+
+/**
+ * guardrails: UpdateEndpoint's DeploymentConfig. Blue/green with the input's traffic routing,
+ * the bake (up to SageMaker's 3600 s) as TerminationWaitInSeconds, the deadline as
+ * MaximumExecutionTimeoutInSeconds (600–28800), and the guardrail alarms, green's own scoped to
+ * its config, plus the abort alarm, as AutoRollbackConfiguration (1–10 alarms).
+ */
+export function deploymentConfigFor(p: Promotion, alarmNames: string[]): Record<string, unknown> {
+  const t = p.traffic;
+  const wait = t.waitSeconds ?? 300;
+  const routing =
+    t.type === 'CANARY'
+      ? { Type: 'CANARY', CanarySize: { Type: 'CAPACITY_PERCENT', Value: t.percent ?? 10 }, WaitIntervalInSeconds: wait }
+      : t.type === 'LINEAR'
+        ? { Type: 'LINEAR', LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: t.percent ?? 25 }, WaitIntervalInSeconds: wait }
+        : { Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: 0 };
+  const termination = terminationWaitSeconds(p);
+  // Two polls beyond the workflow's own deadline: the workflow decides, SageMaker's timeout is the backstop.
+  const deadline = (p.inServicePolls + 2) * p.pollSeconds + routingWaitSeconds(t) + termination;
+  return {
+    BlueGreenUpdatePolicy: {
+      TrafficRoutingConfiguration: routing,
+      TerminationWaitInSeconds: termination,
+      MaximumExecutionTimeoutInSeconds: Math.min(28_800, Math.max(600, deadline)),
+    },
+    ...(alarmNames.length > 0 ? { AutoRollbackConfiguration: { Alarms: alarmNames.slice(0, MAX_ROLLBACK_ALARMS).map((AlarmName) => ({ AlarmName })) } } : {}),
+  };
+}
+
+/** The variant name of a first deployment (SageMaker's conventional one); guardrails promotions keep it. */
+export const FIRST_VARIANT = 'AllTraffic';
+
 export function firstDeploymentConfig(
   names: { greenConfig: string; variant: string; model: string },
   instanceType: string,
@@ -130,6 +218,10 @@ export function firstDeploymentConfig(
 }
 
 export interface Expectation {
+  /** The endpoint to look at, when not the promotion's (guardrails' validation endpoint). */
+  endpointName?: string;
+  /** Nothing to wait for (guardrails without a validation endpoint). */
+  none?: boolean;
   configName: string;
   /** variant name → CurrentWeight it must have; omitted variants are not checked. */
   weights: Record<string, number>;
@@ -140,6 +232,14 @@ export function expectationFor(phase: WaitPhase, state: PromotionState): Expecta
   const { blue, green } = state;
   if (!green) throw new Error(`wait phase ${phase} needs $.green`);
   const blueVariants = blue?.variants ?? [];
+  if (state.promotion.strategy === 'guardrails' && blue?.exists) {
+    // Green keeps blue's variant name and gets all traffic through SageMaker's own deployment.
+    if (phase === 'standUp') {
+      if (!green.validationEndpointName) return { none: true, configName: green.greenConfigName, weights: {} };
+      return { endpointName: green.validationEndpointName, configName: green.validationConfigName ?? green.greenConfigName, weights: {} };
+    }
+    return { configName: green.greenConfigName, weights: { [green.variantName]: 1 } };
+  }
   switch (phase) {
     case 'standUp':
       if (!blue?.exists) return { configName: green.greenConfigName, weights: { [green.variantName]: 1 } };
@@ -274,6 +374,7 @@ export function judgeGuardrails(names: string[], alarms: Pick<MetricAlarm, 'Alar
 
 export type RollbackAction =
   | { kind: 'done'; note: string }
+  | { kind: 'tripAbortAlarm'; alarmName: string }
   | { kind: 'wait'; note: string }
   | { kind: 'weightsToBlue'; weights: Array<{ VariantName: string; DesiredWeight: number }> }
   | { kind: 'updateToBlue'; configName: string }
@@ -284,7 +385,12 @@ export type RollbackAction =
  * Called in a loop until `done`, so it converges from any point of failure:
  * traffic first (one weights call, seconds), then the config (UpdateEndpoint, minutes).
  */
-export function nextRollbackAction(endpoint: DescribeEndpointOutput | undefined, blue: BlueState | undefined, green: GreenState | undefined): RollbackAction {
+export function nextRollbackAction(
+  endpoint: DescribeEndpointOutput | undefined,
+  blue: BlueState | undefined,
+  green: GreenState | undefined,
+  abort?: { alarmName: string; tripped: boolean },
+): RollbackAction {
   if (!blue?.exists) {
     // First deployment: there is nothing to go back to but "no endpoint".
     if (!endpoint) return { kind: 'done', note: 'no endpoint left behind' };
@@ -297,6 +403,10 @@ export function nextRollbackAction(endpoint: DescribeEndpointOutput | undefined,
   }
   if (!endpoint) return { kind: 'done', note: 'endpoint no longer exists; nothing to roll back' };
   const status = endpoint.EndpointStatus ?? 'Unknown';
+  // SageMaker has no call that cancels a deployment: the alarm in its auto-rollback list that only
+  // this workflow sets makes SageMaker move traffic back to blue's fleet, which is still there.
+  const deploying = status === 'Updating' && green !== undefined && endpoint.PendingDeploymentSummary?.EndpointConfigName === green.greenConfigName;
+  if (deploying && abort && !abort.tripped) return { kind: 'tripAbortAlarm', alarmName: abort.alarmName };
   if (MOVING.has(status)) return { kind: 'wait', note: `endpoint ${status}` };
   const blueConfig = blue.endpointConfigName;
   if (endpoint.EndpointConfigName === blueConfig) {
@@ -342,8 +452,10 @@ export function decideOutcome(
   }
   // Blue stays untouched until green is stood up beside it; after that a failure is a rollback.
   // (A crash right after UpdateEndpoint stores no standUp; the rollback's own actions tell.)
-  const rollbackActed = (state.rollback?.actions ?? []).some((a) => /^(traffic back to blue|endpoint back to blue config|first deployment: deleted)/.test(a));
-  const touched = state.standUp !== undefined || rollbackActed;
+  const rollbackActed = (state.rollback?.actions ?? []).some((a) => /^(traffic back to blue|endpoint back to blue config|first deployment: deleted|abort alarm)/.test(a));
+  // guardrails stands green up on a validation endpoint of its own: blue is touched from the shift on.
+  const standUpTouchedBlue = state.standUp !== undefined && (state.standUp.action === 'UpdateEndpoint' || state.standUp.action === 'CreateEndpoint');
+  const touched = standUpTouchedBlue || state.shift !== undefined || rollbackActed;
   return touched
     ? { outcome: 'rolled_back', error: 'PromotionRolledBack', reason: reason! }
     : { outcome: 'failed', error: 'PromotionFailed', reason: reason! };
@@ -366,8 +478,10 @@ export function cleanupPlan(target: 'blue' | 'green', state: PromotionState, inU
   // A step can fail after creating something but before its result is stored (a crash, retries
   // exhausted half-way): the promotion's deterministic names cover what it may have created.
   const names = state.promotion.names;
-  const pair = green ? green.pairConfigName : blue?.exists ? names.pairConfig : undefined;
+  const guardrails = state.promotion.strategy === 'guardrails';
+  const pair = guardrails ? undefined : green ? green.pairConfigName : blue?.exists ? names.pairConfig : undefined;
   const configs: string[] = pair ? [pair] : [];
+  if (guardrails && blue?.exists) configs.push(green?.validationConfigName ?? names.validationConfig);
   const models: string[] = [];
   if (target === 'blue') {
     if (blue?.endpointConfigName) configs.push(blue.endpointConfigName);
@@ -398,9 +512,16 @@ export function cleanupPlan(target: 'blue' | 'green', state: PromotionState, inU
   };
 }
 
-/** The alarms a promotion creates on green (named by StartBake), whether or not its result was stored. */
+/** The alarms a promotion creates on green (named by ArmGuardrails), whether or not its result was stored. */
 export function greenAlarmNames(state: PromotionState): string[] {
-  return state.promotion.greenAlarms.enabled ? [`${state.promotion.names.alarmPrefix}-5xx`, `${state.promotion.names.alarmPrefix}-latency`] : [];
+  const prefix = state.promotion.names.alarmPrefix;
+  const own = state.promotion.greenAlarms.enabled ? [`${prefix}-5xx`, `${prefix}-latency`] : [];
+  return state.promotion.strategy === 'guardrails' ? [...own, abortAlarmName(state.promotion)] : own;
+}
+
+/** guardrails: the alarm the workflow sets to ALARM to make SageMaker roll its deployment back. */
+export function abortAlarmName(p: Pick<Promotion, 'names'>): string {
+  return `${p.names.alarmPrefix}-abort`;
 }
 
 /** Every resource a cleanup would have looked at, for the record when the cleanup itself failed. */

@@ -53,6 +53,9 @@ export const RETRYABLE_ERRORS = [
   'InternalServiceError',
   'ServiceUnavailable',
   'ServiceUnavailableException',
+  // Application Auto Scaling: its 5xx, and an update racing another on the same scalable target.
+  'InternalServiceException',
+  'ConcurrentUpdateException',
   'Lambda.TooManyRequestsException',
 ] as const;
 

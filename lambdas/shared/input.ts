@@ -44,6 +44,28 @@ export const validationSampleSchema = z
     message: 'each validation sample needs exactly one of body or s3Uri',
   });
 
+/** How green gets traffic: see README "Strategies". */
+export const STRATEGIES = ['guardrails', 'variant'] as const;
+export type StrategyName = (typeof STRATEGIES)[number];
+
+/**
+ * SageMaker's deployment-guardrails traffic routing for the `guardrails` strategy
+ * (TrafficRoutingConfig: a canary at most 50% of the instances, linear steps of 10–50%,
+ * WaitIntervalInSeconds 0–3600; deployment-guardrails-blue-green-canary / -linear).
+ */
+export const trafficSchema = z
+  .object({
+    type: z.enum(['ALL_AT_ONCE', 'CANARY', 'LINEAR']).describe('ALL_AT_ONCE (default): shift all traffic; CANARY: a share first, then the rest; LINEAR: equal steps'),
+    percent: z.number().int().min(1).max(50).optional().describe('CANARY: the canary\'s share of instances (≤ 50); LINEAR: each step (10–50); default 10 for CANARY, 25 for LINEAR'),
+    waitSeconds: z.number().int().min(0).max(3600).optional().describe('Baking time after the canary or each linear step (alarms watched by SageMaker); default 300'),
+  })
+  .strict()
+  .refine((t) => t.type !== 'LINEAR' || t.percent === undefined || t.percent >= 10, { message: 'a LINEAR step is 10–50% of the instances', path: ['percent'] })
+  .refine((t) => t.type !== 'ALL_AT_ONCE' || (t.percent === undefined && t.waitSeconds === undefined), {
+    message: 'ALL_AT_ONCE takes neither percent nor waitSeconds (use CANARY or LINEAR)',
+    path: ['type'],
+  });
+
 export const promotionInputSchema = z
   .object({
     endpointName: sagemakerName('endpointName').describe('The SageMaker endpoint to promote onto; created if it does not exist yet'),
@@ -54,6 +76,8 @@ export const promotionInputSchema = z
         'modelPackageArn must be a versioned model package ARN: arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>',
       )
       .describe('The approved model package version that becomes green'),
+    strategy: z.enum(STRATEGIES).optional().describe('How green gets traffic: guardrails (SageMaker blue/green, one fleet, variant name kept) or variant (a zero-weight variant, weights flip); default from the stack'),
+    traffic: trafficSchema.optional().describe('guardrails only: how SageMaker moves traffic (default ALL_AT_ONCE)'),
     bakeSeconds: z.number().int().min(0).max(86_400).optional().describe('How long to watch guardrail alarms after the shift; default from the stack'),
     executionRoleArn: z
       .string()
@@ -64,6 +88,10 @@ export const promotionInputSchema = z
     initialInstanceCount: z.number().int().min(1).max(100).optional().describe('First deployment only: instance count (default 1)'),
     validation: z
       .object({
+        mode: z
+          .enum(['endpoint', 'off'])
+          .optional()
+          .describe('guardrails only: endpoint (default) validates green on a short-lived one-instance validation endpoint before any user request; off skips it'),
         contentType: z.string().min(1).max(1024).optional().describe('Default application/json'),
         accept: z.string().min(1).max(1024).optional(),
         maxLatencyMs: z.number().int().min(1).max(60_000).optional().describe('Each request must answer within this many ms; default from the stack'),

@@ -29,6 +29,9 @@ export interface GreenNames {
   variant: string;
   /** Prefix of the guardrail alarms the promotion creates on green's variant. */
   alarmPrefix: string;
+  /** guardrails: green's config at one instance, and the short-lived endpoint that runs it for validation. */
+  validationConfig: string;
+  validationEndpoint: string;
 }
 
 export function greenNames(endpointName: string, version: number, promotionId: string): GreenNames {
@@ -40,6 +43,8 @@ export function greenNames(endpointName: string, version: number, promotionId: s
     pairConfig: fit(endpointName, `${tail}-pair`),
     variant: `v${version}-${hash}`,
     alarmPrefix: `bluegreen-${endpointName}-v${version}-${hash}`,
+    validationConfig: fit(endpointName, `${tail}-val`),
+    validationEndpoint: fit(endpointName, `${tail}-val`),
   };
 }
 
@@ -53,5 +58,5 @@ export const OWN_PREFIX_LENGTH = 44;
 /** Did a promotion of this endpoint create this model/config? (Only those are ever deleted.) */
 export function isOwnName(endpointName: string, name: string): boolean {
   const prefix = endpointName.slice(0, OWN_PREFIX_LENGTH).toLowerCase();
-  return name.toLowerCase().startsWith(prefix) && /-v\d+-[0-9a-f]{6}(-pair)?$/.test(name);
+  return name.toLowerCase().startsWith(prefix) && /-v\d+-[0-9a-f]{6}(-pair|-val)?$/.test(name);
 }

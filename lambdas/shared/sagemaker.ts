@@ -1,4 +1,5 @@
 import {
+  DeleteEndpointCommand,
   DescribeEndpointCommand,
   type DescribeEndpointOutput,
 } from '@aws-sdk/client-sagemaker';
@@ -59,3 +60,10 @@ export const PACKAGE_TAG = 'sagemaker-bluegreen:model-package-arn';
  * blue, `blue` for a first deployment. `bluegreen status` reports it as the active environment.
  */
 export const ENVIRONMENT_TAG = 'sagemaker-bluegreen:environment';
+
+/** Deletes an endpoint unless it is gone or already being deleted (a retried step). */
+export async function deleteEndpointIfPresent(endpointName: string): Promise<'deleted' | 'absent'> {
+  const endpoint = await describeEndpointIfExists(endpointName);
+  if (!endpoint || endpoint.EndpointStatus === 'Deleting') return 'absent';
+  return deleteIfPresent(() => sagemaker.send(new DeleteEndpointCommand({ EndpointName: endpointName })));
+}

@@ -1,4 +1,5 @@
 import { jsonEnv, optionalEnv, requiredEnv } from './env';
+import type { StrategyName } from './input';
 
 /** What the BlueGreenPromotion construct configured, as the functions see it (env vars set in lib/functions.ts). */
 export interface Settings {
@@ -14,6 +15,7 @@ export interface Settings {
   allowedModelPackageGroups: string[];
   validationPayloadBuckets: string[];
   greenAlarmDefaults: { enabled: boolean; max5xxErrors: number; maxModelLatencyMs: number };
+  defaultStrategy: StrategyName;
 }
 
 export const ENV = {
@@ -29,6 +31,7 @@ export const ENV = {
   allowedModelPackageGroups: 'ALLOWED_MODEL_PACKAGE_GROUPS',
   validationPayloadBuckets: 'VALIDATION_PAYLOAD_BUCKETS',
   greenAlarmDefaults: 'GREEN_ALARM_DEFAULTS',
+  defaultStrategy: 'DEFAULT_STRATEGY',
 } as const satisfies Record<keyof Settings, string>;
 
 function numberEnv(name: string): number {
@@ -51,6 +54,7 @@ export function settings(): Settings {
     allowedModelPackageGroups: jsonEnv<string[]>(ENV.allowedModelPackageGroups, []),
     validationPayloadBuckets: jsonEnv<string[]>(ENV.validationPayloadBuckets, []),
     greenAlarmDefaults: jsonEnv(ENV.greenAlarmDefaults, { enabled: true, max5xxErrors: 0, maxModelLatencyMs: 1000 }),
+    defaultStrategy: (optionalEnv(ENV.defaultStrategy) as StrategyName | undefined) ?? 'guardrails',
   };
 }
 

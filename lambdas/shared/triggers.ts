@@ -11,6 +11,8 @@ import { modelPackageParts } from './arns';
 export const routeSchema = z
   .object({
     endpoints: z.array(z.string()).min(1, 'map the group to at least one endpoint'),
+    strategy: promotionInputSchema.shape.strategy,
+    traffic: promotionInputSchema.shape.traffic,
     bakeSeconds: promotionInputSchema.shape.bakeSeconds,
     guardrailAlarmNames: promotionInputSchema.shape.guardrailAlarmNames,
     validation: promotionInputSchema.shape.validation,

@@ -1,16 +1,42 @@
-import { UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
+import { UpdateEndpointCommand, UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
 import { sagemaker } from '../shared/clients/sagemaker';
 import type { PromotionState, ShiftResult } from '../shared/contracts';
-import { expectationFor } from '../shared/decisions';
+import { configsOf, deploymentConfigFor, expectationFor } from '../shared/decisions';
 import { stateKeys, step } from '../shared/handler';
-import { describeEndpointIfExists } from '../shared/sagemaker';
+import { applyScaling } from '../shared/scaling';
+import { scalingForVariant } from '../shared/scaling-decisions';
+import { deleteEndpointIfPresent, describeEndpointIfExists } from '../shared/sagemaker';
 
 /**
- * All traffic to green in one weights call (seconds, no re-provisioning). Weights are
- * set to absolute values, so running this twice changes nothing the second time.
+ * variant: blue's scalable target and policies copied onto green's variant, then all traffic to
+ * green in one weights call (seconds, no re-provisioning). Weights are set to absolute values
+ * and scaling registrations are upserts, so running this twice changes nothing the second time.
+ * guardrails: the validation endpoint goes, then ONE UpdateEndpoint to green's config with
+ * SageMaker's deployment guardrails (blue/green, the input's traffic routing, the bake as
+ * termination wait, the guardrail alarms for auto-rollback). Skipped when the endpoint already
+ * runs or moves to green's config (a retry).
  */
 export const handler = step('shift-traffic', stateKeys, async (state: PromotionState): Promise<ShiftResult> => {
   const p = state.promotion;
+  const at = new Date().toISOString();
+  if (p.strategy === 'guardrails') {
+    const green = state.green!;
+    const validationEndpoint = green.validationEndpointName;
+    if (validationEndpoint) await deleteEndpointIfPresent(validationEndpoint);
+    const alarms = [...new Set([...(state.bake?.alarmNames ?? p.guardrailAlarmNames), ...(state.bake?.abortAlarm ? [state.bake.abortAlarm] : [])])];
+    const deploymentConfig = deploymentConfigFor(p, alarms);
+    const current = await describeEndpointIfExists(p.endpointName);
+    if (!configsOf(current).includes(green.greenConfigName)) {
+      await sagemaker.send(new UpdateEndpointCommand({ EndpointName: p.endpointName, EndpointConfigName: green.greenConfigName, DeploymentConfig: deploymentConfig as never }));
+    }
+    return { weights: {}, deploymentConfig, at };
+  }
+  // variant: green gets blue's autoscaling before it gets the traffic (and keeps it after finalize).
+  const blue = state.blue;
+  const blueVariant = blue?.variants[0]?.variantName;
+  if (blue?.scaling && blueVariant) {
+    await applyScaling(p.endpointName, state.green!.variantName, scalingForVariant(blue.scaling, blueVariant, state.green!.variantName));
+  }
   const { weights } = expectationFor('shift', state);
   const endpoint = await describeEndpointIfExists(p.endpointName);
   const alreadyAsked = Object.entries(weights).every(([variant, weight]) => {
@@ -25,5 +51,5 @@ export const handler = step('shift-traffic', stateKeys, async (state: PromotionS
       }),
     );
   }
-  return { weights, at: new Date().toISOString() };
+  return { weights, at };
 });

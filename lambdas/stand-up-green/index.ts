@@ -6,14 +6,29 @@ import { stateKeys, step } from '../shared/handler';
 import { describeEndpointIfExists, MANAGED_TAG } from '../shared/sagemaker';
 
 /**
- * Green joins the endpoint without traffic: UpdateEndpoint to the pair config (blue's
- * variant as it is, green at weight 0). At a first deployment, CreateEndpoint from
- * green's config. Skipped when the endpoint already moves to that config (a retry).
+ * Green stands up where no user request reaches it. variant: UpdateEndpoint to the pair config
+ * (blue's variant as it is, green at weight 0). guardrails: CreateEndpoint of the short-lived
+ * validation endpoint from green's config at one instance (nothing, when validation is off).
+ * At a first deployment, CreateEndpoint from green's config. Skipped when already done (a retry).
  */
 export const handler = step('stand-up-green', stateKeys, async (state: PromotionState): Promise<StandUpResult> => {
   const p = state.promotion;
   const green = state.green!;
   const at = new Date().toISOString();
+  if (state.blue?.exists && p.strategy === 'guardrails') {
+    if (!green.validationEndpointName || !green.validationConfigName) return { action: 'None', configName: green.greenConfigName, at };
+    const existing = await describeEndpointIfExists(green.validationEndpointName);
+    if (!existing) {
+      await sagemaker.send(
+        new CreateEndpointCommand({
+          EndpointName: green.validationEndpointName,
+          EndpointConfigName: green.validationConfigName,
+          Tags: [{ Key: MANAGED_TAG, Value: p.id }],
+        }),
+      );
+    }
+    return { action: 'CreateValidationEndpoint', configName: green.validationConfigName, at };
+  }
   const current = await describeEndpointIfExists(p.endpointName);
   if (state.blue?.exists) {
     const configName = green.pairConfigName!;

@@ -4,25 +4,33 @@ import { dynamo } from '../shared/clients/dynamo';
 import { cloudwatch } from '../shared/clients/cloudwatch';
 import { LOCK_SK, type BakeState, type PromotionState } from '../shared/contracts';
 import { stateKeys, step } from '../shared/handler';
-import { greenAlarmNames } from '../shared/decisions';
+import { abortAlarmName, greenAlarmNames, terminationWaitSeconds } from '../shared/decisions';
 import { MANAGED_TAG } from '../shared/sagemaker';
 import { settings } from '../shared/settings';
 
 /**
- * Guardrail alarms on green's own variant metrics (AWS/SageMaker, EndpointName +
- * VariantName), beside the named ones. PutMetricAlarm is an upsert, so a retry is harmless.
- * ModelLatency is reported in microseconds.
+ * Arms the guardrails before green can get any user traffic: alarms on green's own metrics
+ * (AWS/SageMaker) beside the named ones, and the lock's watch list for the alarm trigger.
+ * variant: green's variant (EndpointName + VariantName). guardrails: green keeps blue's variant
+ * name, so its alarms are scoped to its fleet by the EndpointConfigName dimension (as the
+ * deployment-guardrails guide recommends), and an abort alarm joins SageMaker's auto-rollback
+ * list: a metric nobody publishes, missing data ignored, so its state is only what the workflow
+ * sets with SetAlarmState ("Configuring how CloudWatch alarms treat missing data": ignore keeps
+ * the current state). PutMetricAlarm is an upsert, so a retry is harmless. ModelLatency is in µs.
  */
 export const handler = step('start-bake', stateKeys, async (state: PromotionState): Promise<BakeState> => {
   const p = state.promotion;
   const green = state.green!;
+  const guardrails = p.strategy === 'guardrails';
   const dimensions = [
     { Name: 'EndpointName', Value: p.endpointName },
+    ...(guardrails ? [{ Name: 'EndpointConfigName', Value: green.greenConfigName }] : []),
     { Name: 'VariantName', Value: green.variantName },
   ];
   const errorsAlarm = `${p.names.alarmPrefix}-5xx`;
   const latencyAlarm = `${p.names.alarmPrefix}-latency`;
   const greenAlarms = greenAlarmNames(state);
+  const abortAlarm = guardrails ? abortAlarmName(p) : undefined;
   // Watched from now on: an alarm that fires before the bake first waits still reaches this promotion.
   await dynamo.send(
     new UpdateCommand({
@@ -67,12 +75,36 @@ export const handler = step('start-bake', stateKeys, async (state: PromotionStat
       created.push(alarm.AlarmName);
     }
   }
+  if (abortAlarm) {
+    await cloudwatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: abortAlarm,
+        AlarmDescription: `sagemaker-bluegreen: set to ALARM by the workflow to make SageMaker roll back the deployment of ${green.greenConfigName} on ${p.endpointName}`,
+        Namespace: 'SageMakerBlueGreen',
+        MetricName: 'PromotionAbort',
+        Dimensions: [{ Name: 'Promotion', Value: p.id.slice(0, 255) }],
+        Statistic: 'Maximum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'ignore',
+        Tags: [{ Key: MANAGED_TAG, Value: p.id }],
+      }),
+    );
+    created.push(abortAlarm);
+  }
+  // guardrails: SageMaker bakes the first hour itself (TerminationWaitInSeconds); the workflow bakes the rest.
+  const termination = guardrails ? terminationWaitSeconds(p) : 0;
+  const polls = Math.ceil((p.bakeSeconds - termination) / p.pollSeconds);
   return {
-    alarmNames: [...p.guardrailAlarmNames, ...created],
+    alarmNames: [...p.guardrailAlarmNames, ...created.filter((a) => a !== abortAlarm)],
     createdAlarms: created,
+    abortAlarm,
+    terminationWaitSeconds: guardrails ? termination : undefined,
     pollsDone: 0,
-    polls: p.bakePolls,
-    done: p.bakePolls === 0,
+    polls,
+    done: polls === 0,
     startedAt: new Date().toISOString(),
   };
 });

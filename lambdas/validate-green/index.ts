@@ -23,16 +23,41 @@ async function bodyOf(sample: ValidationSample): Promise<string> {
   return (await object.Body?.transformToString()) ?? '';
 }
 
+/** ValidateGreen passes the state itself; RevalidateGreen asks for the fleet that serves now. */
+export type ValidateGreenEvent = PromotionState | { target: 'serving'; state: PromotionState };
+
 /**
- * Real requests to green only (InvokeEndpoint with TargetVariant), before green gets
- * any traffic. Payloads and responses are logged at DEBUG only: they may hold customer data.
+ * Where the samples go. Before any user traffic: variant → green's zero-weight variant of the
+ * endpoint (TargetVariant); guardrails → the short-lived validation endpoint. `serving`: the
+ * endpoint itself, green's variant, once green's fleet is the one that serves (after finalize,
+ * or after SageMaker's deployment): the fleet users get is checked, not only one like it.
  */
-export const handler = step('validate-green', stateKeys, async (state: PromotionState): Promise<ValidationResult> => {
+function targetOf(event: ValidateGreenEvent): { state: PromotionState; endpointName: string; where: string } | undefined {
+  if ('target' in event) return { state: event.state, endpointName: event.state.promotion.endpointName, where: 'the serving fleet' };
+  const green = event.green!;
+  if (event.promotion.strategy === 'guardrails' && event.blue?.exists) {
+    return green.validationEndpointName ? { state: event, endpointName: green.validationEndpointName, where: `validation endpoint ${green.validationEndpointName}` } : undefined;
+  }
+  return { state: event, endpointName: event.promotion.endpointName, where: `variant ${green.variantName}` };
+}
+
+/**
+ * Real requests to green only, before green gets any user traffic (and again on the fleet
+ * that serves, before blue's resources go). Payloads and responses are logged at DEBUG only:
+ * they may hold customer data.
+ */
+export const handler = step('validate-green', (e: ValidateGreenEvent) => stateKeys('target' in e ? e.state : e), async (event: ValidateGreenEvent): Promise<ValidationResult> => {
+  const target = targetOf(event);
+  const state = 'target' in event ? event.state : event;
   const p = state.promotion;
   const green = state.green!;
   const { samples, contentType, accept, maxLatencyMs } = p.validation;
   if (samples.length === 0) {
     logger.warn('no validation samples configured: green goes live on InService alone; configure validation.samples');
+    return { passed: true, samples: [] };
+  }
+  if (!target) {
+    logger.warn('validation.mode is off: green gets user traffic without a check before it; its serving fleet is checked afterwards');
     return { passed: true, samples: [] };
   }
   const results: SampleResult[] = [];
@@ -44,7 +69,7 @@ export const handler = step('validate-green', stateKeys, async (state: Promotion
     try {
       const out = await sagemakerRuntime.send(
         new InvokeEndpointCommand({
-          EndpointName: p.endpointName,
+          EndpointName: target.endpointName,
           TargetVariant: green.variantName,
           ContentType: sample.contentType ?? contentType,
           Accept: accept,
@@ -69,7 +94,7 @@ export const handler = step('validate-green', stateKeys, async (state: Promotion
   const failed = results.filter((r) => !r.ok);
   if (failed.length > 0) {
     throw new GreenValidationFailed(
-      `green variant ${green.variantName} failed ${failed.length} of ${results.length} validation requests: ${failed.map((f) => `${f.name}: ${f.problem}`).join('; ')}`,
+      `green (${target.where}) failed ${failed.length} of ${results.length} validation requests: ${failed.map((f) => `${f.name}: ${f.problem}`).join('; ')}`,
     );
   }
   return { passed: true, samples: results };

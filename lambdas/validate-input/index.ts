@@ -3,7 +3,7 @@ import { missingAlarms } from '../shared/alarms';
 import { cloudwatch } from '../shared/clients/cloudwatch';
 import { sagemaker } from '../shared/clients/sagemaker';
 import type { Promotion, ValidateInputEvent } from '../shared/contracts';
-import { unsupportedReasons } from '../shared/decisions';
+import { MAX_ROLLBACK_ALARMS, unsupportedReasons } from '../shared/decisions';
 import { InvalidPromotionInput, ModelPackageNotDeployable, UnsupportedEndpoint } from '../shared/errors';
 import { describeEndpointIfExists } from '../shared/sagemaker';
 import { step } from '../shared/handler';
@@ -45,14 +45,32 @@ export const handler = step(
         );
       }
     }
+    const strategy = input.strategy ?? s.defaultStrategy;
+    if (input.traffic !== undefined && strategy !== 'guardrails') {
+      problems.push(`traffic: SageMaker's traffic routing applies to the guardrails strategy, not ${strategy}; remove traffic or use strategy guardrails`);
+    }
+    const alarmNames = [...new Set([...s.defaultAlarmNames, ...(input.guardrailAlarmNames ?? [])])];
+    const ownAlarms = (input.greenAlarms?.enabled ?? s.greenAlarmDefaults.enabled) ? 3 : 1;
+    if (strategy === 'guardrails' && alarmNames.length + ownAlarms > MAX_ROLLBACK_ALARMS) {
+      problems.push(
+        `guardrailAlarmNames: SageMaker's auto-rollback takes at most ${MAX_ROLLBACK_ALARMS} alarms (API_AutoRollbackConfig) and the guardrails strategy adds ${ownAlarms} of its own; name at most ${MAX_ROLLBACK_ALARMS - ownAlarms} (stack defaults included), or combine them in a composite alarm`,
+      );
+    }
     if (problems.length > 0) throw new InvalidPromotionInput(problems.join('; '));
 
     // An endpoint this workflow cannot promote onto is refused here, before the lock (read-only).
     const endpoint = await describeEndpointIfExists(input.endpointName);
     if (endpoint?.EndpointConfigName) {
       const config = await sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: endpoint.EndpointConfigName }));
-      const reasons = unsupportedReasons(config);
+      const reasons = unsupportedReasons(config, strategy);
       if (reasons.length > 0) throw new UnsupportedEndpoint(`endpointName: ${input.endpointName}: ${reasons.join('; ')}`);
+      const instances = endpoint.ProductionVariants?.[0]?.CurrentInstanceCount ?? 1;
+      const traffic = input.traffic;
+      if (strategy === 'guardrails' && traffic && traffic.type !== 'ALL_AT_ONCE' && instances < 2) {
+        throw new InvalidPromotionInput(
+          `traffic: ${traffic.type} needs at least 2 instances (a canary or linear step is at most 50% of them, deployment-guardrails-blue-green-canary) and ${input.endpointName} runs ${instances}; use ALL_AT_ONCE or scale blue out first`,
+        );
+      }
     }
 
     let described: DescribeModelPackageOutput;
@@ -70,7 +88,6 @@ export const handler = step(
       );
     }
 
-    const alarmNames = [...new Set([...s.defaultAlarmNames, ...(input.guardrailAlarmNames ?? [])])];
     if (alarmNames.length > 0) {
       const missing = await missingAlarms(cloudwatch, alarmNames);
       if (missing.length > 0) {
@@ -90,6 +107,8 @@ export const handler = step(
       modelPackageVersion: pkg.version,
       startedAt: event.startTime,
       requestedBy: input.requestedBy ?? 'unknown',
+      strategy,
+      traffic: input.traffic ?? { type: 'ALL_AT_ONCE' },
       bakeSeconds,
       pollSeconds: s.pollSeconds,
       bakePolls: Math.ceil(bakeSeconds / s.pollSeconds),
@@ -98,6 +117,7 @@ export const handler = step(
       instanceType: input.instanceType,
       initialInstanceCount: input.initialInstanceCount,
       validation: {
+        mode: input.validation?.mode ?? 'endpoint',
         contentType: input.validation?.contentType ?? 'application/json',
         accept: input.validation?.accept,
         maxLatencyMs: input.validation?.maxLatencyMs ?? s.defaultMaxLatencyMs,

@@ -79,7 +79,8 @@ describe('promote, watch, status, history', () => {
     for (const state of ['ValidateInput', 'AcquireLock', 'ValidateGreen', 'ShiftTraffic', 'Finalize', 'CleanupBlue', 'RecordPromotion', 'Promoted']) {
       expect(lines.some((l) => l.trim().replace(/^\+\S+\s+/, '') === state)).toBe(true);
     }
-    expect(run.stdout).toMatch(/CheckGuardrails ×\d+ {2}\(loop: /);
+    // Poll loops are collapsed (which loops depends on the strategy: CheckGuardrails, CheckTrafficOnGreen...).
+    expect(run.stdout).toMatch(/ ×\d+ {2}\(loop: /);
     expect(lines.filter((l) => l.trim()).at(-1)).toMatch(/^Promoted after .*: version 2 promoted$/);
   });
 
@@ -174,8 +175,8 @@ describe('rollback', () => {
   }
 
   test('during the bake, status shows green active and the promotion in flight; rollback puts blue back', async () => {
-    // GIVEN a promotion baking for 2 h
-    const started = await bluegreen(env, 'promote', ROLLBACK, '--model-package', v2, '--bake', '2h', '--name', 'rb-1');
+    // GIVEN a promotion baking for 2 h (variant: its rollback is a weights call, which the output names)
+    const started = await bluegreen(env, 'promote', ROLLBACK, '--model-package', v2, '--bake', '2h', '--name', 'rb-1', '--strategy', 'variant');
     expect(started.code).toBe(0);
     await until((s) => s.activeEnvironment === 'green');
     const during = await bluegreen(env, 'status', ROLLBACK);
@@ -242,8 +243,8 @@ describe('plan (read-only)', () => {
     expect(calls.filter((op) => !/^(Describe|List)/.test(op))).toEqual([]);
   }
 
-  test('an accepted promotion: what would be created, changed and deleted, with no mutating call', async () => {
-    const { run, calls } = await planWithCalls(PLAN, '--model-package', v2, '--name', 'release-1', '--bake', '2m');
+  test('an accepted promotion (variant): what would be created, changed and deleted, with no mutating call', async () => {
+    const { run, calls } = await planWithCalls(PLAN, '--model-package', v2, '--name', 'release-1', '--bake', '2m', '--strategy', 'variant');
     expect(run.code).toBe(0);
     expectReadOnly(calls);
     const names = greenNames(PLAN, 2, 'release-1');
@@ -260,6 +261,53 @@ describe('plan (read-only)', () => {
     // THEN nothing changed
     expect(aws.emulator.inspect().endpoints[PLAN]?.EndpointConfigName).toBe(`${PLAN}-handmade-config`);
     expect(aws.emulator.inspect().models[names.model]).toBeUndefined();
+  });
+
+  test('guardrails (the assumed default): a validation endpoint, one UpdateEndpoint with deployment guardrails, and what it costs for blue = 2 × ml.m5.large', async () => {
+    const { run, calls } = await planWithCalls(PLAN, '--model-package', v2, '--name', 'release-1', '--bake', '30m');
+    expect(run.code).toBe(0);
+    expectReadOnly(calls);
+    const names = greenNames(PLAN, 2, 'release-1');
+    expect(run.stdout).toContain("Strategy: guardrails (the stack's default, assumed guardrails unless configured: pass --strategy to be sure)");
+    expect(run.stdout).toContain('Provisions (provisioning assumed 8 min per fleet):');
+    expect(run.stdout).toContain('  - a 1-instance validation endpoint (ml.m5.large): ~8 min provisioning + validation, then deleted');
+    expect(run.stdout).toContain("  - green's fleet of 2 × ml.m5.large, provisioned once (one UpdateEndpoint with deployment guardrails; traffic all at once)");
+    expect(run.stdout).toContain("  - blue's fleet is kept for the termination wait (30m00s), so an alarm rolls back without re-provisioning");
+    expect(run.stdout).toContain("  - 2 provisioning cycles; cost above blue's steady fleet ≈ 1 × 8 + 2 × (8 + 30) = 84 instance-minutes");
+    expect(run.stdout).toContain(`CreateEndpointConfig ${names.greenConfig}: blue's config with only the model changed: variant AllTraffic kept`);
+    expect(run.stdout).toContain(`CreateEndpoint ${names.validationEndpoint}: the short-lived validation endpoint, 1 × ml.m5.large`);
+    expect(run.stdout).toMatch(new RegExp(`UpdateEndpoint ${PLAN}: to ${names.greenConfig} with deployment guardrails: blue/green, traffic all at once, TerminationWaitInSeconds 1800`));
+    expect(run.stdout).not.toContain(names.pairConfig);
+    expect(run.stdout).toContain(`DeleteEndpointConfig ${names.validationConfig}`);
+    expect(run.stdout).toContain('Accepted: the promotion would start.');
+  });
+
+  test('guardrails with a canary and a 2-h bake: the shift is counted, and the bake beyond 1 h is the workflow watch', async () => {
+    const { run } = await planWithCalls(PLAN, '--model-package', v2, '--strategy', 'guardrails', '--traffic', 'canary:10%:5m', '--bake', '2h', '--json');
+    expect(run.code).toBe(0);
+    const plan = parseJson<{ strategy: string; strategySource: string; cycles: number; extraInstanceMinutes: number; provisions: Array<{ fleet: string; instances: number }>; strategyLines: string[] }>(run);
+    expect(plan).toMatchObject({ strategy: 'guardrails', strategySource: 'input', cycles: 2, extraInstanceMinutes: 8 + 2 * (8 + 5 + 60) });
+    expect(plan.strategyLines.join('\n')).toContain("the rest of the bake (1h00m) runs under the workflow's watch once blue's fleet is gone");
+    expect(plan.strategyLines.join('\n')).toContain("a rollback then provisions blue's fleet again (2 × ml.m5.large, ~8 min)");
+  });
+
+  test('--strategy variant --json: the strategy, what it provisions, cycles and extra instance-minutes', async () => {
+    const { run, calls } = await planWithCalls(PLAN, '--model-package', v2, '--strategy', 'variant', '--bake', '30m', '--json');
+    expect(run.code).toBe(0);
+    expectReadOnly(calls);
+    const plan = parseJson<{ strategy: string; provisions: Array<{ fleet: string; instances: number; instanceType: string }>; cycles: number; extraInstanceMinutes: number; notes: string[] }>(run);
+    expect(plan).toMatchObject({ strategy: 'variant', cycles: 2, extraInstanceMinutes: 124 });
+    expect(plan.provisions).toEqual([
+      expect.objectContaining({ fleet: 'pair-fleet', instances: 4, instanceType: 'ml.m5.large' }),
+      expect.objectContaining({ fleet: 'green-only-fleet', instances: 2, instanceType: 'ml.m5.large' }),
+    ]);
+    expect(plan.notes.join('\n')).toContain('provisioning assumed 8 min per fleet');
+  });
+
+  test('--no-pre-validation: no validation endpoint, one provisioning cycle', async () => {
+    const { run } = await planWithCalls(PLAN, '--model-package', v2, '--no-pre-validation', '--bake', '30m', '--json');
+    expect(run.code).toBe(0);
+    expect(parseJson(run)).toMatchObject({ strategy: 'guardrails', cycles: 1, extraInstanceMinutes: 76 });
   });
 
   test('--json: one document with the names, steps and verdict', async () => {
@@ -279,11 +327,15 @@ describe('plan (read-only)', () => {
     expect(run.stdout).toContain(`--model-package: ${v3} is PendingManualApproval; only Approved model packages are deployed`);
   });
 
-  test('an endpoint with two variants is refused with the reason', async () => {
-    const { run, calls } = await planWithCalls('demo-two', '--model-package', v2);
+  test('an endpoint with two variants is refused with the reason and the fix, for either strategy', async () => {
+    const { run, calls } = await planWithCalls('demo-two', '--model-package', v2, '--strategy', 'guardrails');
     expect(run.code).toBe(2);
     expectReadOnly(calls);
     expect(run.stdout).toContain('endpoint demo-two: blue config demo-two-config has 2 production variants');
+    expect(run.stdout).toContain('--strategy guardrails: promoting one variant of several is not supported yet (the variant strategy refuses it too); serve one production variant before promoting');
+    const variant = await bluegreen(env, 'plan', 'demo-two', '--model-package', v2, '--strategy', 'variant');
+    expect(variant.code).toBe(2);
+    expect(variant.stdout).toContain('--strategy variant: promoting one variant of several is not supported yet');
   });
 
   test('a first deployment is accepted and says there is nothing to roll back to', async () => {

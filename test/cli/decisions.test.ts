@@ -50,6 +50,18 @@ describe('active environment', () => {
     expect(activeEnvironment(shifted, { greenVariant: 'v2-abc123' })).toEqual({ environment: 'green', servingVariant: 'v2-abc123', modelVersion: '2' });
   });
 
+  test('in flight (guardrails): green keeps blue\'s variant name and is recognised by its model', () => {
+    const inFlight = { greenVariant: 'v2-abc123', greenModel: 'churn-v2-abc123' };
+    // GIVEN SageMaker's deployment still on blue's config WHEN status asks THEN blue
+    expect(activeEnvironment([{ ...blue, modelName: 'churn-handmade' }], inFlight)).toMatchObject({ environment: 'blue', modelVersion: '1' });
+    // GIVEN the endpoint on green's config, same variant name THEN green
+    expect(activeEnvironment([{ variantName: 'AllTraffic', currentWeight: 1, modelName: 'churn-v2-abc123', versionTag: '2' }], inFlight)).toEqual({
+      environment: 'green',
+      servingVariant: 'AllTraffic',
+      modelVersion: '2',
+    });
+  });
+
   test('at rest: the serving model tag decides; no tag is blue', () => {
     expect(activeEnvironment([{ ...green, currentWeight: 1 }]).environment).toBe('green');
     expect(activeEnvironment([blue]).environment).toBe('blue');

@@ -91,6 +91,18 @@ describe('BlueGreenStack', () => {
     ]);
   });
 
+  test('Application Auto Scaling writes only scalable targets, and the service-linked role is created only for SageMaker scaling', () => {
+    const writes = statements().filter((s) => actions(s).some((a) => /^application-autoscaling:(Register|Put|Deregister)/.test(a)));
+    expect(writes).toHaveLength(3); // shift-traffic, finalize, rollback
+    for (const s of writes) expect(JSON.stringify(resources(s))).toMatch(/:application-autoscaling:us-east-1:111122223333:scalable-target\/\*"/);
+    const linked = statements().filter((s) => actions(s).includes('iam:CreateServiceLinkedRole'));
+    expect(linked).toHaveLength(3);
+    for (const s of linked) {
+      expect(JSON.stringify(s.Resource)).toMatch(/:iam::111122223333:role\/aws-service-role\/sagemaker\.application-autoscaling\.amazonaws\.com\/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"/);
+      expect(s.Condition).toEqual({ StringEquals: { 'iam:AWSServiceName': 'sagemaker.application-autoscaling.amazonaws.com' } });
+    }
+  });
+
   test('model packages are described only in the configured groups', () => {
     const describe = statements().filter((s) => actions(s).includes('sagemaker:DescribeModelPackage'));
     for (const s of describe) expect(JSON.stringify(resources(s))).toMatch(/model-package\/churn-models\/\*/);

@@ -234,7 +234,7 @@ const WAIT_CELLS: Cell[] = [
     input: DEADLINE_INPUT,
     // Armed in the bake: the stand-up deploys green's model too.
     async during(ctx) {
-      await ctx.untilState('StartBake');
+      await ctx.untilState('BakeDone?');
       ctx.aws.emulator.faults.slowFleet({ ...greenModel(ctx), provisioningMs: SLOW_FLEET_MS });
     },
     fired: failedWith('DeadlineExceeded', 'finalize'),
@@ -246,7 +246,7 @@ const WAIT_CELLS: Cell[] = [
     endpointName: 'demo-mx-wait-finalize-failed',
     input: { bakeSeconds: 600 },
     async during(ctx) {
-      await ctx.untilState('StartBake');
+      await ctx.untilState('BakeDone?');
       ctx.aws.emulator.faults.failFleet(greenModel(ctx));
     },
     fired: failedWith('GreenNotInService', 'finalize'),
@@ -260,7 +260,7 @@ const WAIT_CELLS: Cell[] = [
     // A 2-poll deadline: the rollback loop gives up after 6 polls; blue's fleet takes far longer.
     input: { bakeSeconds: 3600, deadlines: { inServiceSeconds: 60 } },
     async during(ctx) {
-      await ctx.untilState('StartBake');
+      await ctx.untilState('BakeDone?');
       ctx.aws.emulator.faults.slowFleet({ modelName: blueModel(ctx), provisioningMs: 3 * SLOW_FLEET_MS });
       await alarmDuringBake(ctx);
     },
@@ -273,7 +273,7 @@ const WAIT_CELLS: Cell[] = [
     endpointName: 'demo-mx-wait-rollback-failed',
     input: { bakeSeconds: 3600 },
     async during(ctx) {
-      await ctx.untilState('StartBake');
+      await ctx.untilState('BakeDone?');
       ctx.aws.emulator.faults.failFleet({ modelName: blueModel(ctx) });
       await alarmDuringBake(ctx);
     },
@@ -298,13 +298,14 @@ const CRASHES: CrashSpec[] = [
   { state: 'StandUpGreen', step: 'stand-up-green' },
   { state: 'CheckGreenInService', step: 'wait-for-endpoint' },
   { state: 'ValidateGreen', step: 'validate-green' },
+  { state: 'ArmGuardrails', step: 'start-bake' },
   { state: 'ShiftTraffic', step: 'shift-traffic' },
   { state: 'CheckTrafficOnGreen', step: 'wait-for-endpoint', armAt: 'ShiftTraffic' },
-  { state: 'StartBake', step: 'start-bake' },
   { state: 'Bake', step: 'await-guardrails' },
   { state: 'CheckGuardrails', step: 'check-guardrails' },
   { state: 'Finalize', step: 'finalize' },
   { state: 'CheckGreenAlone', step: 'wait-for-endpoint', armAt: 'Finalize' },
+  { state: 'RevalidateGreen', step: 'validate-green', armAt: 'CheckGreenAlone' },
   { state: 'CleanupBlue', step: 'cleanup' },
   { state: 'RecordPromotion', step: 'record-outcome' },
   { state: 'RollBack', step: 'rollback', rollback: true },

@@ -260,7 +260,7 @@ export async function runCell(world: MatrixWorld, cell: Cell, ready?: Promise<un
   try {
     await ready;
     cell.before?.(ctx);
-    const input = { endpointName: cell.endpointName, modelPackageArn: world.v2, bakeSeconds: BAKE_SECONDS, validation: VALIDATION, ...cell.input };
+    const input = { endpointName: cell.endpointName, modelPackageArn: world.v2, strategy: 'variant', bakeSeconds: BAKE_SECONDS, validation: VALIDATION, ...cell.input };
     const out = await world.sfn.send(new StartExecutionCommand({ stateMachineArn: world.aws.stateMachineArn, name: ctx.executionName, input: JSON.stringify(input) }));
     ctx.executionArn = out.executionArn!;
     const during = (cell.during?.(ctx) ?? Promise.resolve()).catch((error: unknown) => {

@@ -48,7 +48,8 @@ test('GIVEN churn-prediction does not exist WHEN version 2 of churn-models is ap
   expect(id).toMatch(/^churn-prediction-v2-approved-[0-9a-f]{10}$/);
   const endpoint = await describeEndpoint(world, 'churn-prediction');
   expect(endpoint).toMatchObject({ EndpointStatus: 'InService', EndpointConfigName: promotion.green.greenConfig });
-  expect(variantsOf(endpoint)).toEqual([{ VariantName: promotion.green.variant, CurrentWeight: 1 }]);
+  // A first deployment's variant has SageMaker's conventional name, which guardrails promotions keep.
+  expect(variantsOf(endpoint)).toEqual([{ VariantName: 'AllTraffic', CurrentWeight: 1 }]);
   // Sized from the model package: its first supported realtime instance type, one instance.
   const config = await world.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: promotion.green.greenConfig }));
   expect(config.ProductionVariants).toEqual([expect.objectContaining({ ModelName: promotion.green.model, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 })]);
@@ -63,7 +64,7 @@ test('GIVEN churn-prediction does not exist WHEN version 2 of churn-models is ap
   expect(await lockItem(world, 'churn-prediction')).toBeUndefined();
   expect(execution.statesEntered).toEqual(expect.arrayContaining(['StandUpGreen', 'ValidateGreen', 'RecordPromotion', 'Promoted']));
   expect(execution.statesEntered).not.toContain('ShiftTraffic');
-  expect(execution.statesEntered).not.toContain('StartBake');
+  expect(execution.statesEntered).not.toContain('ArmGuardrails');
 });
 
 test('GIVEN a hand-made blue serving v1 WHEN v2 is promoted THEN green serves all traffic, the tool\'s own resources are gone, blue\'s hand-made ones are kept and recorded, the lock is released', async () => {
@@ -101,7 +102,7 @@ test('GIVEN a hand-made blue serving v1 WHEN v2 is promoted THEN green serves al
     validation: [expect.objectContaining({ name: 'typical-customer', ok: true }), expect.objectContaining({ name: 'new-customer', ok: true })],
   });
   expect(await lockItem(world, endpointName)).toBeUndefined();
-  expect(execution.statesEntered).toEqual(expect.arrayContaining(['StandUpGreen', 'ValidateGreen', 'ShiftTraffic', 'StartBake', 'CheckGuardrails', 'Finalize', 'CleanupBlue', 'Promoted']));
+  expect(execution.statesEntered).toEqual(expect.arrayContaining(['StandUpGreen', 'ValidateGreen', 'ArmGuardrails', 'ShiftTraffic', 'CheckGuardrails', 'Finalize', 'RevalidateGreen', 'CleanupBlue', 'Promoted']));
   expect(execution.statesEntered).not.toContain('RollBack');
 }, 30000);
 

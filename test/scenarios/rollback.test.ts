@@ -58,7 +58,7 @@ test('GIVEN green starts failing once it carries all traffic WHEN its 5xx guardr
   const traffic = new Traffic(world, endpointName);
 
   const promotion = await startPromotion(world, 'alarm-1', promotionInput(endpointName, world.v2));
-  await entered(world, promotion.executionArn, 'StartBake');
+  await entered(world, promotion.executionArn, 'BakeDone?');
   // Once the bake has parked its task token on the lock, an alarm reaches it through the alarm trigger.
   await eventually(async () => (await lockItem(world, endpointName))?.bakeTaskToken !== undefined, 'the bake to park its task token');
   world.aws.emulator.faults.variantErrors({ endpointName, modelPackageVersion: 2, statusCode: 503 });
@@ -109,7 +109,7 @@ test('GIVEN a guardrail alarm the user named WHEN it goes to ALARM as the bake s
   const traffic = new Traffic(world, endpointName);
 
   const promotion = await startPromotion(world, planned.id, input);
-  await entered(world, promotion.executionArn, 'StartBake');
+  await entered(world, promotion.executionArn, 'BakeDone?');
   world.aws.emulator.faults.variantErrors({ endpointName, modelPackageVersion: 2, statusCode: 500 });
   const execution = await ended(world, promotion.executionArn);
   await traffic.stop();

@@ -94,6 +94,8 @@ export function promotionInput(endpointName: string, modelPackageArn: string, ov
   return {
     endpointName,
     modelPackageArn,
+    // The variant strategy's scenarios; the guardrails strategy has its own (test/scenarios/guardrails.test.ts).
+    strategy: 'variant',
     bakeSeconds: 300,
     validation: {
       contentType: 'application/json',

@@ -1,3 +1,12 @@
+import {
+  ApplicationAutoScalingClient,
+  DeregisterScalableTargetCommand,
+  DescribeScalableTargetsCommand,
+  DescribeScalingPoliciesCommand,
+  PutScalingPolicyCommand,
+  RegisterScalableTargetCommand,
+  type PutScalingPolicyRequest,
+} from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CreateEndpointCommand,
@@ -58,11 +67,14 @@ export function mockAws(knobs: Knobs = {}) {
   const runtime = mockClient(SageMakerRuntimeClient);
   const cloudwatch = mockClient(CloudWatchClient);
   const dynamo = mockClient(DynamoDBDocumentClient);
+  const autoscaling = mockClient(ApplicationAutoScalingClient);
 
   const models = new Map<string, { role?: string; packageArn?: string }>();
   const configs = new Map<string, CreateEndpointConfigInput>();
   const alarms = new Map<string, { state: string; reason: string }>();
   const table = new Map<string, Record<string, unknown>>();
+  /** Scalable targets by ResourceId (endpoint/<name>/variant/<variant>), each with its policies by name. */
+  const scalableTargets = new Map<string, { min: number; max: number; policies: Map<string, PutScalingPolicyRequest> }>();
   type Variant = { VariantName: string; CurrentWeight: number; DesiredWeight: number; CurrentInstanceCount: number };
   let endpoint: { name: string; config: string; status: string; variants: Variant[]; failureReason?: string; pending?: { config?: string; weights?: Record<string, number>; describesLeft: number; fail?: string; silent?: boolean } } | undefined;
   let alarmChecks = 0;
@@ -76,7 +88,7 @@ export function mockAws(knobs: Knobs = {}) {
     }));
 
   const world = {
-    sagemaker, runtime, cloudwatch, dynamo, models, configs, alarms, table,
+    sagemaker, runtime, cloudwatch, dynamo, autoscaling, models, configs, alarms, table, scalableTargets,
     get endpoint() { return endpoint; },
     /** Blue: version 1 on a one-variant endpoint. */
     givenBlue(name = 'churn-prediction') {
@@ -167,6 +179,13 @@ export function mockAws(knobs: Knobs = {}) {
   sagemaker.on(UpdateEndpointCommand).callsFake((input: { EndpointName: string; EndpointConfigName: string }) => {
     if (!endpoint) throw notFound('endpoint', input.EndpointName);
     if (endpoint.status !== 'InService') throw awsError('ValidationException', `Cannot update in-progress endpoint "${input.EndpointName}".`);
+    // As SageMaker: a variant still registered with Application Auto Scaling cannot be removed.
+    const kept = new Set((configs.get(input.EndpointConfigName)?.ProductionVariants ?? []).map((v) => v.VariantName));
+    const scaled = [...scalableTargets.keys()].filter((id) => id.startsWith(`endpoint/${endpoint!.name}/variant/`)).map((id) => id.split('/')[3]!);
+    const blocked = scaled.filter((v) => !kept.has(v));
+    if (blocked.length > 0) {
+      throw awsError('ValidationException', `The variant(s) "[${blocked.join(', ')}]" must be deregistered as scalable targets with AWS Application Auto Scaling before they can be removed or have their instance type updated.`);
+    }
     endpoint.status = 'Updating';
     endpoint.failureReason = undefined;
     endpoint.pending = { config: input.EndpointConfigName, describesLeft: knobs.updateDescribes ?? 2, fail: knobs.failUpdate, silent: knobs.silentRollback };
@@ -215,6 +234,33 @@ export function mockAws(knobs: Knobs = {}) {
   });
   cloudwatch.on(DeleteAlarmsCommand).callsFake((input: { AlarmNames: string[] }) => {
     for (const n of input.AlarmNames) alarms.delete(n);
+    return {};
+  });
+
+  autoscaling.on(RegisterScalableTargetCommand).callsFake((input: { ResourceId: string; MinCapacity?: number; MaxCapacity?: number }) => {
+    const existing = scalableTargets.get(input.ResourceId);
+    if (!existing && (input.MinCapacity === undefined || input.MaxCapacity === undefined)) throw awsError('ValidationException', 'MinCapacity and MaxCapacity are required');
+    scalableTargets.set(input.ResourceId, { min: input.MinCapacity ?? existing!.min, max: input.MaxCapacity ?? existing!.max, policies: existing?.policies ?? new Map() });
+    return { ScalableTargetARN: `arn:aws:application-autoscaling:us-east-1:${ACCOUNT}:scalable-target/${input.ResourceId.length}` };
+  });
+  autoscaling.on(DescribeScalableTargetsCommand).callsFake((input: { ResourceIds?: string[] }) => ({
+    ScalableTargets: [...scalableTargets]
+      .filter(([id]) => !input.ResourceIds || input.ResourceIds.includes(id))
+      .map(([id, t]) => ({ ServiceNamespace: 'sagemaker', ResourceId: id, ScalableDimension: 'sagemaker:variant:DesiredInstanceCount', MinCapacity: t.min, MaxCapacity: t.max })),
+  }));
+  autoscaling.on(PutScalingPolicyCommand).callsFake((input: PutScalingPolicyRequest) => {
+    const target = scalableTargets.get(input.ResourceId!);
+    if (!target) throw awsError('ObjectNotFoundException', `No scalable target registered for ${input.ResourceId}`);
+    target.policies.set(input.PolicyName!, structuredClone(input));
+    return { PolicyARN: `arn:aws:autoscaling:us-east-1:${ACCOUNT}:scalingPolicy:${input.PolicyName}` };
+  });
+  autoscaling.on(DescribeScalingPoliciesCommand).callsFake((input: { ResourceId?: string }) => ({
+    ScalingPolicies: [...scalableTargets]
+      .filter(([id]) => input.ResourceId === undefined || input.ResourceId === id)
+      .flatMap(([, t]) => [...t.policies.values()].map((p) => ({ ...structuredClone(p), PolicyARN: `arn:${p.PolicyName}`, CreationTime: new Date(0) }))),
+  }));
+  autoscaling.on(DeregisterScalableTargetCommand).callsFake((input: { ResourceId: string }) => {
+    if (!scalableTargets.delete(input.ResourceId)) throw awsError('ObjectNotFoundException', `No scalable target found for ${input.ResourceId}`);
     return {};
   });
 

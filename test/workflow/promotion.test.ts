@@ -15,6 +15,8 @@ const handlers = loadHandlers();
 const input = (version: number, extra: Record<string, unknown> = {}) => ({
   endpointName: 'churn-prediction',
   modelPackageArn: packageArn(version),
+  // These cases pin the variant strategy's mechanics (weights, pair config); guardrails has its own file.
+  strategy: 'variant',
   bakeSeconds: 120,
   validation: { samples: [{ name: 'typical-customer', body: '{"tenure": 12}', expectContains: 'churn' }] },
   ...extra,

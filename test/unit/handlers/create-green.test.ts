@@ -177,7 +177,8 @@ describe('create-green', () => {
     expect(sagemaker).toHaveReceivedCommandTimes(CreateEndpointConfigCommand, 1);
     expect(sagemaker).toHaveReceivedCommandWith(CreateEndpointConfigCommand, {
       EndpointConfigName: names.greenConfig,
-      ProductionVariants: [{ VariantName: names.variant, ModelName: names.model, InstanceType: 'ml.m5.xlarge', InitialInstanceCount: 1, InitialVariantWeight: 1 }],
+      // SageMaker's conventional variant name: guardrails promotions keep it from then on.
+      ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: names.model, InstanceType: 'ml.m5.xlarge', InitialInstanceCount: 1, InitialVariantWeight: 1 }],
       Tags: tagsAs('blue'),
     });
     expect(sagemaker).not.toHaveReceivedCommand(DescribeEndpointCommand);

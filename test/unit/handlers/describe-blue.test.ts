@@ -1,3 +1,4 @@
+import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand, DescribeScalingPoliciesCommand } from '@aws-sdk/client-application-auto-scaling';
 import { DescribeEndpointCommand, DescribeEndpointConfigCommand, DescribeModelCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/describe-blue';
@@ -18,6 +19,7 @@ import {
 } from '../../support/fixtures';
 
 const sagemaker = mockClient(SageMakerClient);
+const autoscaling = mockClient(ApplicationAutoScalingClient);
 quietMetrics();
 
 const state = stateAt('validated');
@@ -25,6 +27,8 @@ const blueVariant = { VariantName: BLUE_VARIANT, ModelName: BLUE_MODEL, Instance
 
 beforeEach(() => {
   sagemaker.reset();
+  autoscaling.reset();
+  autoscaling.on(DescribeScalableTargetsCommand).resolves({ ScalableTargets: [] });
   setStepEnvironment();
   sagemaker.on(DescribeEndpointCommand).resolves(anEndpoint(BLUE_CONFIG, [{ name: BLUE_VARIANT, weight: 1, instances: 3 }]));
   sagemaker.on(DescribeEndpointConfigCommand).resolves({ EndpointConfigName: BLUE_CONFIG, ProductionVariants: [blueVariant] });
@@ -46,11 +50,40 @@ describe('describe-blue', () => {
     expect(sagemaker).toHaveReceivedCommandWith(DescribeModelCommand, { ModelName: BLUE_MODEL });
   });
 
+  test('GIVEN blue’s variant is an autoscaled scalable target WHEN described THEN blue carries its range and policies', async () => {
+    const resourceId = `endpoint/${ENDPOINT}/variant/${BLUE_VARIANT}`;
+    const tracking = { TargetValue: 1000, PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' as const } };
+    autoscaling.on(DescribeScalableTargetsCommand).resolves({
+      ScalableTargets: [{ ServiceNamespace: 'sagemaker', ResourceId: resourceId, ScalableDimension: 'sagemaker:variant:DesiredInstanceCount', MinCapacity: 2, MaxCapacity: 4, RoleARN: 'arn:role', CreationTime: new Date() }],
+    });
+    autoscaling.on(DescribeScalingPoliciesCommand).resolves({
+      ScalingPolicies: [
+        {
+          PolicyARN: 'arn:policy',
+          PolicyName: 'invocations',
+          ServiceNamespace: 'sagemaker',
+          ResourceId: resourceId,
+          ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+          PolicyType: 'TargetTrackingScaling',
+          TargetTrackingScalingPolicyConfiguration: tracking,
+          CreationTime: new Date(),
+        },
+      ],
+    });
+
+    await expect(handler(state)).resolves.toMatchObject({
+      exists: true,
+      scaling: { minCapacity: 2, maxCapacity: 4, policies: [{ PolicyName: 'invocations', PolicyType: 'TargetTrackingScaling', TargetTrackingScalingPolicyConfiguration: tracking }] },
+    });
+    expect(autoscaling).toHaveReceivedCommandWith(DescribeScalableTargetsCommand, { ServiceNamespace: 'sagemaker', ResourceIds: [resourceId] });
+  });
+
   test('GIVEN no endpoint (SageMaker’s ValidationException "Could not find endpoint") WHEN described THEN it is a first deployment', async () => {
     sagemaker.on(DescribeEndpointCommand).rejects(notFound('endpoint', ENDPOINT));
 
     await expect(handler(state)).resolves.toEqual({ exists: false, variants: [], modelNames: [] });
     expect(sagemaker).not.toHaveReceivedCommand(DescribeEndpointConfigCommand);
+    expect(autoscaling).not.toHaveReceivedAnyCommand();
   });
 
   test('GIVEN SageMaker throttles DescribeEndpoint WHEN described THEN ThrottlingException propagates (not a first deployment)', async () => {

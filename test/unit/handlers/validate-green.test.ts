@@ -17,7 +17,7 @@ const s3Body = (text: string) => ({ transformToString: () => Promise.resolve(tex
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const withSamples = (samples: ValidationSample[], validation: { maxLatencyMs?: number; accept?: string } = {}) =>
-  stateAt('stoodUp', { promotion: { validation: { contentType: 'application/json', maxLatencyMs: 1000, samples, ...validation } } });
+  stateAt('stoodUp', { promotion: { validation: { mode: 'endpoint', contentType: 'application/json', maxLatencyMs: 1000, samples, ...validation } } });
 const GREEN = stateAt('stoodUp').promotion.names.variant;
 
 beforeEach(() => {
@@ -66,7 +66,7 @@ describe('validate-green', () => {
 
     await expect(handler(withSamples([{ name: 'typical-customer', body: '{}' }]))).rejects.toMatchObject({
       name: 'GreenValidationFailed',
-      message: expect.stringMatching(new RegExp(`^green variant ${GREEN} failed 1 of 1 validation requests: typical-customer: status 500, expected 200 \\(ModelError: Received server error \\(500\\)`)),
+      message: expect.stringMatching(new RegExp(`^green \\(variant ${GREEN}\\) failed 1 of 1 validation requests: typical-customer: status 500, expected 200 \\(ModelError: Received server error \\(500\\)`)),
     });
   });
 
