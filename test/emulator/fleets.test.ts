@@ -88,6 +88,16 @@ async function alarm(name: string, treatMissingData = 'missing'): Promise<void> 
   );
 }
 
+type Pending = { EndpointConfigName: string; ProductionVariants: Array<{ CurrentInstanceCount?: number; DesiredInstanceCount?: number; VariantStatus: Array<{ Status: string; StatusMessage: string }> }> };
+const pendingOf = (e: BridgeEvent) => e.detail.PendingDeploymentSummary as Pending | undefined;
+const statusOf = (e: BridgeEvent) => pendingOf(e)?.ProductionVariants[0]?.VariantStatus[0]?.Status;
+const deploymentEvents = () => events.filter((e) => e['detail-type'] === 'SageMaker Endpoint Deployment State Change');
+
+const rolling = (batch: number, waitSeconds: number, alarms: string[] = []): DeploymentConfig => ({
+  RollingUpdatePolicy: { MaximumBatchSize: { Type: 'INSTANCE_COUNT', Value: batch }, WaitIntervalInSeconds: waitSeconds },
+  ...(alarms.length > 0 ? { AutoRollbackConfiguration: { Alarms: alarms.map((AlarmName) => ({ AlarmName })) } } : {}),
+});
+
 const canary = (alarms: string[], waitSeconds = 600): DeploymentConfig => ({
   BlueGreenUpdatePolicy: {
     TrafficRoutingConfiguration: { Type: 'CANARY', CanarySize: { Type: 'INSTANCE_COUNT', Value: 1 }, WaitIntervalInSeconds: waitSeconds },
@@ -162,7 +172,7 @@ describe('fleets and the meter (API_UpdateEndpoint: "Deploys the EndpointConfig 
 });
 
 describe('deployment guardrails (deployment-guardrails-blue-green-canary / -linear, deployment-guardrails-configuration)', () => {
-  it('a canary deployment that an alarm rolls back: traffic on the old fleet again, no new provisioning cycle, FailureReason names the alarm', async () => {
+  it('a canary deployment that an alarm rolls back: traffic on the old fleet again, no new provisioning cycle, FailureReason names the alarm, Updating throughout (API_DescribeEndpoint)', async () => {
     await blue();
     await alarm('green-5xx');
     await aws.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'green-config', DeploymentConfig: canary(['green-5xx']) }));
@@ -178,7 +188,11 @@ describe('deployment guardrails (deployment-guardrails-blue-green-canary / -line
     const d = await waitForStatus(aws.sm, 'ep', 'InService');
     expect(d.EndpointConfigName).toBe('blue-config');
     expect(d.FailureReason).toMatch(/green-5xx/);
-    expect(events.some((e) => e['detail-type'] === 'SageMaker Endpoint State Change' && e.detail.EndpointStatus === 'ROLLING_BACK')).toBe(true);
+    // API_DescribeEndpoint documents RollingBack only for UpdateEndpointWeightsAndCapacities: the
+    // guardrails rollback shows Updating, its PendingDeploymentSummary variant Deleting.
+    expect(events.some((e) => e['detail-type'] === 'SageMaker Endpoint State Change' && e.detail.EndpointStatus === 'ROLLING_BACK')).toBe(false);
+    const deleting = events.find((e) => e['detail-type'] === 'SageMaker Endpoint Deployment State Change' && statusOf(e) === 'Deleting');
+    expect(deleting?.detail).toMatchObject({ EndpointStatus: 'UPDATING', PendingDeploymentSummary: { EndpointConfigName: 'green-config' } });
     const m = meterOf();
     expect(m.provisioningCycles).toBe(2);
     expect(m.fleets.map((f) => f.status)).toEqual(['InService', 'Terminated']);
@@ -236,7 +250,7 @@ describe('deployment guardrails (deployment-guardrails-blue-green-canary / -line
     const messages = events
       .filter((e) => e['detail-type'] === 'SageMaker Endpoint Deployment State Change')
       .map((e) => ((e.detail.PendingDeploymentSummary as { ProductionVariants: Array<{ VariantStatus: Array<{ Status: string }> }> }).ProductionVariants[0]?.VariantStatus[0]?.Status));
-    expect(messages).toEqual(['ActivatingTraffic', 'Baking', 'ActivatingTraffic', 'Baking']);
+    expect(messages).toEqual(['Creating', 'ActivatingTraffic', 'Baking', 'ActivatingTraffic', 'Baking']);
     expect(await servedBy()).toBe('green-model');
   });
 
@@ -399,5 +413,128 @@ describe('model packages of another account or region (a registry holds only its
       aws.sm.send(new CreateModelCommand({ ModelName: 'm', ExecutionRoleArn: 'arn:aws:iam::111122223333:role/r', PrimaryContainer: { ModelPackageName: otherAccount } })),
     );
     expect(err.name).toBe('ValidationException');
+  });
+});
+
+describe('reviewer findings on fleets, guardrails and the meter', () => {
+  it('deployment-guardrails-rolling ("The length of the baking period, during which SageMaker monitors alarms for each batch on the new fleet"): the last batch is baked too, and an alarm then rolls back', async () => {
+    await blue({ count: 4 });
+    await alarm('green-5xx');
+    // WaitIntervalInSeconds 60 = 1 s real at 60×.
+    await aws.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'green-config', DeploymentConfig: rolling(2, 60, ['green-5xx']) }));
+    await waitFor(() => meterOf().fleets[1]?.trafficShare === 1, 5000, 'last batch');
+    const d = await aws.sm.send(new DescribeEndpointCommand({ EndpointName: 'ep' }));
+    expect(d.EndpointStatus).toBe('Updating');
+    expect(d.PendingDeploymentSummary?.ProductionVariants?.[0]?.VariantStatus?.[0]).toMatchObject({
+      Status: 'Baking',
+      StatusMessage: 'Baking for 60 seconds (WaitIntervalInSeconds) with traffic enabled on full capacity of 4 instance(s).',
+    });
+    aws.emu.faults.setAlarmState({ alarmName: 'green-5xx', state: 'ALARM', reason: 'test' });
+    const back = await waitForStatus(aws.sm, 'ep', 'InService');
+    expect(back.EndpointConfigName).toBe('blue-config');
+    expect(back.FailureReason).toMatch(/green-5xx/);
+    expect(back.ProductionVariants?.[0]?.CurrentInstanceCount).toBe(4);
+    expect(await servedBy()).toBe('blue-model');
+  });
+
+  it('automating-sagemaker-with-eventbridge (deployment state change sample: CurrentInstanceCount 1, DesiredInstanceCount 3 while the canary bakes): the pending variant\'s CurrentInstanceCount follows the new fleet, with StatusMessage', async () => {
+    await blue({ count: 3 });
+    aws.emu.faults.slowFleet({ modelName: 'green-model', provisioningMs: 300 });
+    await aws.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'green-config', DeploymentConfig: canary([]) }));
+    const provisioning = await aws.sm.send(new DescribeEndpointCommand({ EndpointName: 'ep' }));
+    expect(provisioning.PendingDeploymentSummary?.ProductionVariants?.[0]).toMatchObject({
+      CurrentInstanceCount: 0,
+      DesiredInstanceCount: 3,
+      VariantStatus: [{ Status: 'Creating', StatusMessage: 'Launching 3 instance(s).' }],
+    });
+    await waitFor(() => deploymentEvents().some((e) => statusOf(e) === 'Baking'), 3000, 'canary bake');
+    const bake = await aws.sm.send(new DescribeEndpointCommand({ EndpointName: 'ep' }));
+    expect(bake.PendingDeploymentSummary?.ProductionVariants?.[0]).toMatchObject({ CurrentInstanceCount: 1, DesiredInstanceCount: 3 });
+    expect(bake.ProductionVariants?.[0]).toMatchObject({ CurrentInstanceCount: 3, DesiredInstanceCount: 3 });
+    const sample = deploymentEvents().find((e) => statusOf(e) === 'Baking');
+    expect(pendingOf(sample!)?.ProductionVariants[0]).toMatchObject({
+      CurrentInstanceCount: 1,
+      DesiredInstanceCount: 3,
+      VariantStatus: [{ Status: 'Baking', StatusMessage: 'Baking for 600 seconds (WaitIntervalInSeconds) with traffic enabled on canary capacity of 1 instance(s).' }],
+    });
+    const first = deploymentEvents()[0];
+    expect(pendingOf(first!)?.ProductionVariants[0]).toMatchObject({ CurrentInstanceCount: 0, VariantStatus: [{ Status: 'Creating', StatusMessage: 'Launching 3 instance(s).' }] });
+  });
+
+  it('deployment-guardrails-blue-green ("blue/green deployments with all at once traffic shifting and no baking periods, where you are only billed for one fleet during the course of the update"): the new fleet is billed from the switch', async () => {
+    await blue({ count: 2 });
+    aws.emu.faults.slowFleet({ modelName: 'green-model', provisioningMs: 500 });
+    const started = Date.now();
+    const before = meterOf().instanceSeconds['ml.m5.large'] ?? 0;
+    await aws.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'green-config' }));
+    expect(meterOf().fleets[1]?.variants[0]?.instances).toBe(0);
+    await waitForStatus(aws.sm, 'ep', 'InService');
+    const added = (meterOf().instanceSeconds['ml.m5.large'] ?? 0) - before;
+    const simulated = ((Date.now() - started) / 1000) * 60;
+    // One fleet of 2 instances for the whole update, at most (two fleets would add ~60 s more).
+    expect(added).toBeLessThanOrEqual(2 * simulated + 1e-6);
+    expect(meterOf().fleets.map((f) => [f.status, f.variants[0]?.instances])).toEqual([['Terminated', 0], ['InService', 2]]);
+    // With stages or baking (a canary) both fleets are billed while the new one provisions.
+    await aws.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'blue-config', DeploymentConfig: canary([]) }));
+    expect(meterOf().fleets[2]?.variants[0]?.instances).toBe(2);
+  });
+
+  it('API_DescribeEndpoint UpdateRollbackFailed ("Your endpoint is in service with a mix of the old and new endpoint configurations"): no pending deployment, both fleets serve, and UpdateEndpoint can start from it', async () => {
+    await blue({ count: 4 });
+    await alarm('green-5xx');
+    aws.emu.faults.failRollback({ endpointName: 'ep' });
+    await aws.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'green-config', DeploymentConfig: rolling(2, 600, ['green-5xx']) }));
+    await waitFor(() => meterOf().fleets[1]?.trafficShare === 0.5, 3000, 'first batch');
+    aws.emu.faults.setAlarmState({ alarmName: 'green-5xx', state: 'ALARM', reason: 'test' });
+    const d = await waitForStatus(aws.sm, 'ep', 'UpdateRollbackFailed');
+    expect(d.PendingDeploymentSummary).toBeUndefined();
+    expect(d.FailureReason).toMatch(/green-5xx.*rollback failed/);
+    // 2 old + 2 new instances serve the variant.
+    expect(d.ProductionVariants?.[0]).toMatchObject({ CurrentInstanceCount: 4, DesiredInstanceCount: 4 });
+    expect(d.ProductionVariants?.[0]?.DeployedImages).toHaveLength(2);
+    const served = new Set<string>();
+    for (let i = 0; i < 4; i++) served.add(await servedBy());
+    expect([...served].sort()).toEqual(['blue-model', 'green-model']);
+    // Recovery: a new UpdateEndpoint (here back to the old config) replaces the whole mix.
+    await aws.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'blue-config' }));
+    const fixed = await waitForStatus(aws.sm, 'ep', 'InService');
+    expect(fixed.EndpointConfigName).toBe('blue-config');
+    expect(fixed.FailureReason).toBeUndefined();
+    expect(fixed.ProductionVariants?.[0]).toMatchObject({ CurrentInstanceCount: 4 });
+    expect(meterOf().fleets.map((f) => f.status)).toEqual(['Terminated', 'Terminated', 'InService']);
+    for (let i = 0; i < 3; i++) expect(await servedBy()).toBe('blue-model');
+  });
+
+  it('deployment-guardrails-exclusions ("fall back to using a blue/green deployment with all at once traffic shifting and no final baking period"): an Inf1 fallback watches no alarms and has no MaximumExecutionTimeoutInSeconds', async () => {
+    await aws.close();
+    aws = await startTestAws({ provisioningMs: 60, trafficShiftMs: 10, timeScale: 1200 });
+    await createModel(aws.sm, 'blue-model');
+    await createModel(aws.sm, 'green-model');
+    await config('blue-config', 'blue-model', { type: 'ml.inf1.xlarge' });
+    await config('green-config', 'green-model', { type: 'ml.inf1.xlarge' });
+    await aws.sm.send(new CreateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'blue-config' }));
+    await waitForStatus(aws.sm, 'ep', 'InService');
+    await alarm('already', 'ignore');
+    aws.emu.faults.setAlarmState({ alarmName: 'already', state: 'ALARM', reason: 'test' });
+    // 600 simulated seconds = 500 ms real at 1200×; the new fleet takes 800 ms.
+    aws.emu.faults.slowFleet({ modelName: 'green-model', provisioningMs: 800 });
+    const dc = canary(['already']);
+    (dc.BlueGreenUpdatePolicy as { MaximumExecutionTimeoutInSeconds?: number }).MaximumExecutionTimeoutInSeconds = 600;
+    await aws.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'green-config', DeploymentConfig: dc }));
+    const d = await waitForStatus(aws.sm, 'ep', 'InService', 5000);
+    expect(d.EndpointConfigName).toBe('green-config');
+    expect(d.FailureReason).toBeUndefined();
+  });
+
+  it('deployment-guardrails-rolling with a new instance count: traffic follows the live instances of both fleets (a fleet with none gets no traffic)', async () => {
+    await blue({ count: 2 });
+    await config('green4-config', 'green-model', { count: 4 });
+    await aws.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'green4-config', DeploymentConfig: rolling(2, 600) }));
+    await waitFor(() => (meterOf().fleets[1]?.trafficShare ?? 0) > 0, 3000, 'first batch');
+    // The first batch (2 new instances) retired both old ones.
+    const [old, next] = meterOf().fleets;
+    expect([old?.variants[0]?.instances, next?.variants[0]?.instances]).toEqual([0, 2]);
+    expect([old?.trafficShare, next?.trafficShare]).toEqual([0, 1]);
+    for (let i = 0; i < 3; i++) expect(await servedBy()).toBe('green-model');
   });
 });

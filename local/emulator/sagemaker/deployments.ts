@@ -9,16 +9,28 @@
  *   before the old (blue) fleet is terminated. An UpdateEndpoint without DeploymentConfig is a
  *   blue/green all-at-once with no baking.
  * - Rolling (RollingUpdatePolicy): new instances in batches of MaximumBatchSize, each batch's
- *   traffic moved and as many old instances terminated, WaitIntervalInSeconds between batches;
- *   a rollback re-provisions old instances in batches of RollbackMaximumBatchSize.
+ *   instances activated and as many old instances terminated, then WaitIntervalInSeconds of
+ *   baking ("the baking period, during which SageMaker monitors alarms for each batch on the new
+ *   fleet", API_RollingUpdatePolicy) — the last batch included, then the update finishes.
+ *   Traffic follows the live instances of both fleets (so an old fleet with none left gets none,
+ *   e.g. when the new config has more instances). A rollback re-provisions old instances in
+ *   batches of RollbackMaximumBatchSize.
+ * - The pending (new) variants' CurrentInstanceCount counts the instances with traffic: 0 while
+ *   the fleet provisions, a canary/linear step's instances during the step, all of them at the
+ *   end (the guide's EventBridge sample: Current 1, Desired 3 while a canary bakes).
  * - AutoRollbackConfiguration: an alarm in ALARM while traffic is on the new fleet (the baking
- *   periods) rolls back: status RollingBack, traffic back to the old fleet (still there in
- *   blue/green, so no new provisioning), the new fleet terminated, the endpoint InService on its
- *   old config with FailureReason naming the alarm. MaximumExecutionTimeoutInSeconds exceeded
- *   rolls back the same way. A rollback that fails leaves UpdateRollbackFailed.
+ *   periods) rolls back: traffic back to the old fleet (still there in blue/green, so no new
+ *   provisioning), the new fleet terminated, the endpoint InService on its old config with
+ *   FailureReason naming the alarm. MaximumExecutionTimeoutInSeconds exceeded rolls back the same
+ *   way. During the rollback the endpoint stays `Updating` (see rollBack).
+ * - A rollback that fails leaves UpdateRollbackFailed: "Both the rolling deployment and
+ *   auto-rollback failed. Your endpoint is in service with a mix of the old and new endpoint
+ *   configurations" (API_DescribeEndpoint). See strand().
  * - Exclusions (deployment-guardrails-exclusions): the new config must keep the variant names;
  *   rolling updates do not support serverless or multi-variant endpoints; Marketplace containers
- *   and Inf1 instances fall back to all-at-once without baking.
+ *   and Inf1 instances "fall back to using a blue/green deployment with all at once traffic
+ *   shifting and no final baking period": no alarms watched, no MaximumExecutionTimeoutInSeconds.
+ * - Billing (see fleets.ts): an all-at-once update without baking bills one fleet at a time.
  *
  * Undocumented figures are knobs (SageMakerOptions): how long one traffic shift takes
  * (trafficShiftMs) and a weights-only change (weightsUpdateMs).
@@ -47,6 +59,15 @@ export interface DeploymentPlan {
   fallback?: string;
 }
 
+/**
+ * "blue/green deployments with all at once traffic shifting and no baking periods, where you are
+ * only billed for one fleet during the course of the update" (deployment-guardrails-blue-green):
+ * the new fleet is billed from the switch, the old one up to it.
+ */
+export function billsOneFleet(plan: DeploymentPlan): boolean {
+  return plan.type === 'blueGreen' && plan.steps.length === 1 && plan.terminationWaitMs === 0;
+}
+
 export interface Deployment {
   kind: 'create' | 'update' | 'weights';
   configName: string;
@@ -56,11 +77,16 @@ export interface Deployment {
   startedAt: number;
   phaseSince: number;
   variantStatus: VariantStatus;
+  /** The StatusMessage of the current phase (DescribeEndpoint's VariantStatus, the deployment events). */
+  statusMessage?: string;
   timers: Set<NodeJS.Timeout>;
   stopWatching?: () => void;
   done: boolean;
   /** Deployment guardrails in use: "SageMaker Endpoint Deployment State Change" events are sent. */
   guarded: boolean;
+  plan?: DeploymentPlan;
+  /** An auto-rollback is under way (the endpoint stays Updating meanwhile). */
+  rollingBack?: boolean;
 }
 
 export interface DeploymentHooks {
@@ -103,6 +129,11 @@ export class Deployments {
     const rolling = dc.RollingUpdatePolicy as Obj | undefined;
     const blueGreen = dc.BlueGreenUpdatePolicy as Obj | undefined;
     if (rolling && blueGreen) throw validation('Only one of BlueGreenUpdatePolicy and RollingUpdatePolicy can be specified.');
+    // "you cannot use deployment guardrails on your endpoint, and your endpoint will fall back to
+    // using a blue/green deployment with all at once traffic shifting and no final baking period":
+    // no alarms watched, no MaximumExecutionTimeoutInSeconds, no size checks.
+    const fallback = this.fallbackReason(variants);
+    if (fallback) return { ...ALL_AT_ONCE, fallback };
     const maxExec = num((rolling ?? blueGreen)?.MaximumExecutionTimeoutInSeconds);
     const maxExecutionMs = maxExec === undefined ? undefined : this.ms(maxExec);
     if (rolling) {
@@ -125,8 +156,11 @@ export class Deployments {
         rollbackBatch: rb ? capacity(rb, total) : total,
       };
     }
-    const fallback = this.fallbackReason(variants) ?? (variants.some((v) => v.serverless) ? 'serverless endpoint: all at once, without baking' : undefined);
-    if (fallback) return { ...ALL_AT_ONCE, alarms, maxExecutionMs, fallback };
+    // A GUESS: the exclusions page lists serverless endpoints only as a *rolling* exclusion, and the
+    // guardrails page says guardrails "only apply to Asynchronous inference and Real-time inference
+    // endpoint types"; what a blue/green DeploymentConfig does on a serverless endpoint is
+    // undocumented. Modelled like the documented fallbacks: all at once, no baking, no alarms.
+    if (variants.some((v) => v.serverless)) return { ...ALL_AT_ONCE, fallback: 'serverless endpoint (undocumented; modelled as the exclusions fallback)' };
     const routing = (blueGreen?.TrafficRoutingConfiguration as Obj | undefined) ?? { Type: 'ALL_AT_ONCE' };
     const type = str(routing.Type) ?? 'ALL_AT_ONCE';
     const total = variants.reduce((a, v) => a + (v.DesiredInstanceCount ?? 1), 0);
@@ -174,6 +208,7 @@ export class Deployments {
       timers: new Set(),
       done: false,
       guarded: s.kind === 'update' && s.plan !== ALL_AT_ONCE && s.plan.fallback === undefined,
+      plan: s.kind === 'update' ? s.plan : undefined,
     };
     ep.deployment = d;
     if (s.kind === 'weights') {
@@ -184,18 +219,27 @@ export class Deployments {
     if (s.kind === 'update') this.hooks.setStatus(ep, 'Updating');
     const fleet = this.meter.launch(ep.name, s.config.name, s.variants);
     d.fleet = fleet;
+    const plan = s.kind === 'update' ? s.plan : ALL_AT_ONCE;
+    if (s.kind === 'update') {
+      // No instance of the new fleet has traffic yet.
+      for (const v of s.variants) if (!v.serverless) v.CurrentInstanceCount = 0;
+      if (billsOneFleet(plan)) for (const v of s.variants) this.meter.setBilled(fleet, v, 0);
+    }
     const deployed: DeployedModel[] = s.variants.map((v) => ({ variantName: v.VariantName, modelName: v.modelName ?? '', modelPackageVersion: v.modelPackageVersion }));
     const fail = this.c.o.faults.takeFailFleet(deployed);
     const silent = !fail && s.kind === 'update' && this.c.o.faults.takeSilentRollback(ep.name);
     const provisionMs = this.c.o.faults.slowFleetMs(deployed) ?? Math.max(...s.variants.map((v) => this.c.provisioningMs(v.instanceType)));
-    const plan = s.kind === 'update' ? s.plan : ALL_AT_ONCE;
     if (plan.maxExecutionMs !== undefined) {
       this.after(ep, d, plan.maxExecutionMs, () => this.rollBack(ep, d, 'MaximumExecutionTimeoutInSeconds was exceeded.'));
     }
+    // "If any alarms are tripped during a deployment, SageMaker rolls back the deployment"
+    // (API_AutoRollbackConfig): watched from the start, provisioning included, not only while baking.
+    if (s.kind === 'update') this.watch(ep, d, plan);
     if (plan.type === 'rolling') {
       this.rolling(ep, d, plan, provisionMs, fail?.reason);
       return;
     }
+    if (s.kind === 'update') this.phase(ep, d, 'Creating', `Launching ${desired(s.variants)} instance(s).`);
     this.after(ep, d, provisionMs, () => {
       if (fail) return this.failProvisioning(ep, d, fail.reason ?? defaultFailure(fail.variantName));
       fleet.status = 'InService';
@@ -218,15 +262,20 @@ export class Deployments {
   private shift(ep: EndpointRec, d: Deployment, plan: DeploymentPlan, i: number): void {
     const fleet = d.fleet as Fleet;
     const share = plan.steps[i] ?? 1;
-    const instances = Math.round(share * fleet.variants.reduce((a, v) => a + (v.DesiredInstanceCount ?? 0), 0));
+    // The step's instances per variant: they get traffic (CurrentInstanceCount) once it moves.
+    const active = fleet.variants.map((v) => (v.serverless ? undefined : share >= 1 ? v.DesiredInstanceCount : Math.round(share * (v.DesiredInstanceCount ?? 0))));
+    const instances = active.reduce<number>((a, n) => a + (n ?? 0), 0);
     const capacity = share >= 1 ? 'full capacity' : 'canary capacity';
     this.phase(ep, d, 'ActivatingTraffic', `Activating traffic on ${capacity} of ${instances} instance(s).`);
     this.after(ep, d, this.c.o.trafficShiftMs, () => {
       fleet.share = share;
-      if (ep.fleet) ep.fleet.share = 1 - share;
+      fleet.variants.forEach((v, k) => {
+        if (!v.serverless) v.CurrentInstanceCount = active[k];
+      });
+      this.setOldShare(ep, 1 - share);
       ep.fleetRr.clear();
-      if (i === 0) this.watch(ep, d, plan);
       if (this.alarmFired(ep, d, plan)) return;
+      if (share >= 1 && billsOneFleet(plan)) this.switchBilling(ep, fleet);
       const last = i >= plan.steps.length - 1;
       const wait = last ? plan.terminationWaitMs : plan.waitMs;
       this.phase(ep, d, 'Baking', `Baking for ${Math.round(this.c.simSeconds(wait))} seconds (${last ? 'TerminationWaitInSeconds' : 'WaitIntervalInSeconds'}) with traffic enabled on ${capacity} of ${instances} instance(s).`);
@@ -234,19 +283,51 @@ export class Deployments {
     });
   }
 
+  /** At an all-at-once switch without baking: the old fleets stop being billed, the new one starts. */
+  private switchBilling(ep: EndpointRec, fleet: Fleet): void {
+    for (const f of oldFleets(ep)) for (const v of f.variants) if (v.billed > 0) this.meter.setBilled(f, v, 0);
+    for (const v of fleet.variants) if (!v.serverless) this.meter.setBilled(fleet, v, v.DesiredInstanceCount ?? 0);
+  }
+
   private finishBlueGreen(ep: EndpointRec, d: Deployment): void {
-    const old = ep.fleet;
-    ep.fleet = d.fleet;
-    if (old && old !== d.fleet) this.meter.terminate(old);
+    const fleet = d.fleet as Fleet;
+    for (const f of oldFleets(ep)) if (f !== fleet) this.meter.terminate(f);
+    for (const v of fleet.variants) if (!v.serverless) v.CurrentInstanceCount = v.DesiredInstanceCount;
+    ep.fleet = fleet;
+    ep.residualFleets = undefined;
     this.complete(ep, d);
+  }
+
+  /** The old side's traffic share, split over the old fleets by their live instances. */
+  private setOldShare(ep: EndpointRec, total: number): void {
+    const fleets = oldFleets(ep);
+    if (fleets.length === 1) (fleets[0] as Fleet).share = total;
+    else shareByLive(fleets, total);
+  }
+
+  /** Rolling: every fleet's share by its live instances. */
+  private liveShares(ep: EndpointRec, d: Deployment): void {
+    shareByLive([...oldFleets(ep), d.fleet as Fleet], 1);
+    ep.fleetRr.clear();
+  }
+
+  /** Rolling: terminates `n` old instances (those a failed rollback left on a newer config first). */
+  private retireOld(ep: EndpointRec, n: number): void {
+    let left = n;
+    for (const f of [...(ep.residualFleets ?? []), ep.fleet]) {
+      const v = f?.variants[0];
+      if (!f || !v || left <= 0) continue;
+      const take = Math.min(left, v.CurrentInstanceCount ?? 0);
+      v.CurrentInstanceCount = (v.CurrentInstanceCount ?? 0) - take;
+      this.meter.setBilled(f, v, v.CurrentInstanceCount);
+      left -= take;
+    }
   }
 
   /** Rolling: batch after batch of new instances replaces as many old ones. */
   private rolling(ep: EndpointRec, d: Deployment, plan: DeploymentPlan, provisionMs: number, failReason?: string): void {
     const fleet = d.fleet as Fleet;
-    const old = ep.fleet as Fleet;
     const nv = fleet.variants[0] as VariantState;
-    const ov = old.variants[0] as VariantState;
     const total = nv.DesiredInstanceCount ?? 1;
     this.meter.setBilled(fleet, nv, 0);
     nv.CurrentInstanceCount = 0;
@@ -259,16 +340,18 @@ export class Deployments {
         fleet.status = 'InService';
         fleet.readyAt ??= Date.now();
         nv.CurrentInstanceCount = (nv.CurrentInstanceCount ?? 0) + add;
-        fleet.share = (nv.CurrentInstanceCount ?? 0) / total;
-        old.share = 1 - fleet.share;
-        ov.CurrentInstanceCount = Math.max(0, (ov.CurrentInstanceCount ?? 0) - add);
-        this.meter.setBilled(old, ov, ov.CurrentInstanceCount);
-        ep.fleetRr.clear();
-        if (nv.CurrentInstanceCount === add) this.watch(ep, d, plan);
+        this.retireOld(ep, add);
+        this.liveShares(ep, d);
         if (this.alarmFired(ep, d, plan)) return;
-        if ((nv.CurrentInstanceCount ?? 0) >= total) return this.finishBlueGreen(ep, d);
-        this.phase(ep, d, 'Baking', `Baking for ${Math.round(this.c.simSeconds(plan.waitMs))} seconds (WaitIntervalInSeconds) with traffic enabled on ${nv.CurrentInstanceCount ?? 0} instance(s).`);
-        this.after(ep, d, plan.waitMs, batch);
+        // Every batch bakes, the last one too: alarms are watched until the update finishes.
+        const last = (nv.CurrentInstanceCount ?? 0) >= total;
+        this.phase(
+          ep,
+          d,
+          'Baking',
+          `Baking for ${Math.round(this.c.simSeconds(plan.waitMs))} seconds (WaitIntervalInSeconds) with traffic enabled on ${last ? 'full capacity of ' : ''}${nv.CurrentInstanceCount ?? 0} instance(s).`,
+        );
+        this.after(ep, d, plan.waitMs, last ? () => this.finishBlueGreen(ep, d) : batch);
       });
     };
     batch();
@@ -293,25 +376,33 @@ export class Deployments {
     return true;
   }
 
-  /** Auto-rollback: traffic back to the old fleet, the new one terminated, InService on the old config. */
+  /**
+   * Auto-rollback: traffic back to the old fleet, the new one terminated, InService on the old config.
+   *
+   * EndpointStatus: API_DescribeEndpoint documents RollingBack only for an autoscaled endpoint's
+   * UpdateEndpointWeightsAndCapacities; which status a guardrails rollback shows is undocumented.
+   * The endpoint stays `Updating` (the UpdateEndpoint is still executing; inference components do
+   * the same), and PendingDeploymentSummary keeps naming the new config, its variants'
+   * VariantStatus `Deleting`, until the rollback ends.
+   */
   private rollBack(ep: EndpointRec, d: Deployment, reason: string): void {
-    if (d.done || ep.deployment !== d || ep.status === 'RollingBack') return;
+    if (d.done || ep.deployment !== d || d.rollingBack) return;
+    d.rollingBack = true;
     this.clearTimers(d);
     d.stopWatching?.();
     const fleet = d.fleet as Fleet;
     const old = ep.fleet as Fleet;
-    // The guide does not say which EndpointStatus a guardrails rollback shows; RollingBack is the
-    // enum's rollback state, and a caller must treat it as "an update is in flight" either way.
-    this.hooks.setStatus(ep, 'RollingBack');
-    this.phase(ep, d, 'Deleting', `${reason} Terminating ${fleet.variants.reduce((a, v) => a + v.billed, 0)} instance(s).`);
+    // After an all-at-once switch without baking the old fleet was not billed: it serves again.
+    for (const f of oldFleets(ep)) {
+      for (const v of f.variants) if (!v.serverless && v.billed < (v.CurrentInstanceCount ?? 0)) this.meter.setBilled(f, v, v.CurrentInstanceCount ?? 0);
+    }
+    // Rolling: the instances launched so far; blue/green: the whole new fleet.
+    const launched = d.plan?.type === 'rolling' ? fleet.variants.reduce((a, v) => a + v.billed, 0) : desired(fleet.variants);
+    this.phase(ep, d, 'Deleting', `${reason} Terminating ${launched} instance(s).`);
     const failRollback = this.c.o.faults.takeFailRollback(ep.name);
     const end = (): void => {
-      if (failRollback) {
-        ep.failureReason = `${reason} The rollback failed: ${failRollback}`;
-        d.done = true;
-        return this.hooks.setStatus(ep, 'UpdateRollbackFailed');
-      }
-      old.share = 1;
+      if (failRollback) return this.strand(ep, d, `${reason} The rollback failed: ${failRollback}`);
+      this.setOldShare(ep, 1);
       this.meter.terminate(fleet);
       ep.fleetRr.clear();
       ep.failureReason = reason;
@@ -325,24 +416,52 @@ export class Deployments {
     }
     // A rolling update terminated old instances: re-provision them batch by batch.
     this.meter.countCycle(ep.name);
-    const plan = { batch: missing };
-    const batchSize = Math.max(1, Math.min(missing, this.rollbackBatchOf(ep) ?? plan.batch));
+    const batchSize = Math.max(1, Math.min(missing, this.rollbackBatchOf(ep) ?? missing));
     const nv = fleet.variants[0] as VariantState;
     const step = (): void => {
       const add = Math.min(batchSize, (ov.DesiredInstanceCount ?? 0) - (ov.CurrentInstanceCount ?? 0));
       if (add <= 0) return end();
+      const lastBatch = add >= (ov.DesiredInstanceCount ?? 0) - (ov.CurrentInstanceCount ?? 0);
       this.meter.setBilled(old, ov, ov.billed + add);
       this.after(ep, d, this.c.provisioningMs(ov.instanceType), () => {
+        if (failRollback && lastBatch) {
+          // The rollback's last batch never comes up: the endpoint keeps the instances it has.
+          this.meter.setBilled(old, ov, ov.CurrentInstanceCount ?? 0);
+          return end();
+        }
         ov.CurrentInstanceCount = (ov.CurrentInstanceCount ?? 0) + add;
         nv.CurrentInstanceCount = Math.max(0, (nv.CurrentInstanceCount ?? 0) - add);
         this.meter.setBilled(fleet, nv, nv.CurrentInstanceCount);
-        const total = ov.DesiredInstanceCount ?? 1;
-        old.share = Math.min(1, (ov.CurrentInstanceCount ?? 0) / total);
-        fleet.share = 1 - old.share;
+        this.liveShares(ep, d);
         step();
       });
     };
     step();
+  }
+
+  /**
+   * UpdateRollbackFailed: "Both the rolling deployment and auto-rollback failed. Your endpoint is
+   * in service with a mix of the old and new endpoint configurations" (API_DescribeEndpoint). The
+   * rollback stops part-way: the new fleet keeps the instances that had traffic (the others are
+   * terminated) and serves beside the old one, traffic by live instances; the deployment is over,
+   * so PendingDeploymentSummary is gone; EndpointConfigName stays the old config (the update never
+   * completed). The remedy is on the rolling-deployments page, whose text we could not retrieve:
+   * as a choice, a new UpdateEndpoint may start from UpdateRollbackFailed and replaces the whole
+   * mix when it completes (DeleteEndpoint works too); UpdateEndpointWeightsAndCapacities does not.
+   */
+  private strand(ep: EndpointRec, d: Deployment, failureReason: string): void {
+    const fleet = d.fleet as Fleet;
+    d.done = true;
+    this.clearTimers(d);
+    d.stopWatching?.();
+    ep.deployment = undefined;
+    for (const v of fleet.variants) if (!v.serverless) this.meter.setBilled(fleet, v, v.CurrentInstanceCount ?? 0);
+    if (fleet.status === 'InService' && live(fleet) > 0) ep.residualFleets = [...(ep.residualFleets ?? []), fleet];
+    else this.meter.terminate(fleet);
+    shareByLive(oldFleets(ep), 1);
+    ep.fleetRr.clear();
+    ep.failureReason = failureReason;
+    this.hooks.setStatus(ep, 'UpdateRollbackFailed');
   }
 
   private rollbackBatchOf(ep: EndpointRec): number | undefined {
@@ -391,9 +510,16 @@ export class Deployments {
       ep.configName = d.configName;
       ep.failureReason = undefined;
     }
-    if (ep.fleet) ep.fleet.share = 1;
+    if (o.keepOld && ep.residualFleets) {
+      // A mix left by a failed rollback, whose instances a later update retired, is over.
+      for (const f of ep.residualFleets) if (live(f) === 0) this.meter.terminate(f);
+      ep.residualFleets = ep.residualFleets.filter((f) => live(f) > 0);
+      if (ep.residualFleets.length === 0) ep.residualFleets = undefined;
+    }
+    if (ep.fleet) this.setOldShare(ep, 1);
     ep.fleetRr.clear();
-    this.hooks.setStatus(ep, 'InService');
+    // Back on the old side after an update that started from UpdateRollbackFailed: still a mix.
+    this.hooks.setStatus(ep, o.keepOld && (ep.residualFleets?.length ?? 0) > 0 ? 'UpdateRollbackFailed' : 'InService');
   }
 
   /** Stops whatever a deployment was doing (DeleteEndpoint). */
@@ -409,6 +535,7 @@ export class Deployments {
 
   private phase(ep: EndpointRec, d: Deployment, status: VariantStatus, message: string): void {
     d.variantStatus = status;
+    d.statusMessage = message;
     d.phaseSince = Date.now();
     if (d.guarded) this.hooks.deploymentEvent(ep, d, message);
   }
@@ -426,6 +553,26 @@ export class Deployments {
     for (const t of d.timers) this.c.o.timers.cancel(t);
     d.timers.clear();
   }
+}
+
+/** The fleets on the old side of a deployment: the current one, and any a failed rollback left serving. */
+export function oldFleets(ep: EndpointRec): Fleet[] {
+  return [ep.fleet, ...(ep.residualFleets ?? [])].filter((f): f is Fleet => f !== undefined && f.status !== 'Terminated' && f.status !== 'Failed');
+}
+
+/** Instances with traffic on a fleet (a serverless variant counts as one). */
+function live(f: Fleet): number {
+  return f.variants.reduce((a, v) => a + (v.serverless ? 1 : (v.CurrentInstanceCount ?? 0)), 0);
+}
+
+/** Splits `total` over the fleets by live instances: a fleet with none gets no traffic. */
+function shareByLive(fleets: Fleet[], total: number): void {
+  const sum = fleets.reduce((a, f) => a + live(f), 0);
+  for (const f of fleets) f.share = sum > 0 ? (total * live(f)) / sum : 0;
+}
+
+function desired(variants: VariantState[]): number {
+  return variants.reduce((a, v) => a + (v.serverless ? 0 : (v.DesiredInstanceCount ?? 0)), 0);
 }
 
 /**

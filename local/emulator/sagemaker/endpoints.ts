@@ -11,7 +11,11 @@
  *   FailureReason set (API_DescribeEndpoint: "If the status of the endpoint is Failed, or the
  *   status is InService but update operation fails, this provides the reason why it failed.").
  * - While an update runs, DescribeEndpoint reports the current config and variants and shows the
- *   target in PendingDeploymentSummary.
+ *   target in PendingDeploymentSummary (VariantStatus with its StatusMessage).
+ * - UpdateRollbackFailed ("in service with a mix of the old and new endpoint configurations"):
+ *   the failed deployment's fleet keeps serving beside the current one (`residualFleets`);
+ *   ProductionVariants count the instances of both and list both fleets' DeployedImages. An
+ *   UpdateEndpoint may start from it (a choice: the documented remedy could not be retrieved).
  * - Autoscaling: "you can't ... remove a variant that has automatic scaling configured or change
  *   its instance type" without deregistering it first; a model-only change is allowed
  *   (https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling-delete.html).
@@ -41,6 +45,8 @@ export interface EndpointRec {
   fleet?: Fleet;
   /** The fleet a deployment is standing up or moving traffic to. */
   deployment?: Deployment;
+  /** After UpdateRollbackFailed: fleets of failed deployments still serving beside `fleet`. */
+  residualFleets?: Fleet[];
   deleteTimer?: NodeJS.Timeout;
   tags: Tag[];
   /** Smooth weighted round-robin state over fleets (by traffic share). */
@@ -91,25 +97,42 @@ export class Endpoints {
     for (const ep of this.endpoints.values()) {
       const current = lc(ep.configName) === lc(configName) && (SERVING.has(ep.status) || ep.status === 'Creating');
       const target = ep.deployment !== undefined && ep.deployment.kind !== 'weights' && lc(ep.deployment.configName) === lc(configName);
-      if (current || target) return ep;
+      const residual = (ep.residualFleets ?? []).some((f) => lc(f.configName) === lc(configName));
+      if (current || target || residual) return ep;
     }
     return undefined;
   }
 
-  private variantView(v: VariantState, withStatus?: { status: string; since: number }): Obj {
-    const digest = createHash('sha256').update(v.image).digest('hex');
+  /** The same variant on the fleets a failed rollback left serving (UpdateRollbackFailed). */
+  private residualsOf(ep: EndpointRec, v: VariantState): VariantState[] {
+    return (ep.residualFleets ?? []).flatMap((f) => f.variants.filter((x) => x.VariantName === v.VariantName));
+  }
+
+  /** CurrentInstanceCount across the endpoint's serving fleets. */
+  private currentCount(ep: EndpointRec, v: VariantState): number | undefined {
+    if (v.serverless) return undefined;
+    const rest = this.residualsOf(ep, v);
+    return rest.length === 0 ? v.CurrentInstanceCount : rest.reduce((a, x) => a + (x.CurrentInstanceCount ?? 0), v.CurrentInstanceCount ?? 0);
+  }
+
+  private variantView(v: VariantState, o: { status?: { status: string; message?: string; since: number }; residual?: VariantState[]; current?: number } = {}): Obj {
+    const image = (x: VariantState) => {
+      const digest = createHash('sha256').update(x.image).digest('hex');
+      return { SpecifiedImage: x.image, ResolvedImage: `${x.image.replace(/[:@].*$/, '')}@sha256:${digest}`, ResolutionTime: epochSeconds(x.deployedAt) };
+    };
+    const withImages = [v, ...(o.residual ?? [])].filter((x) => x.modelName !== undefined);
     return compact({
       VariantName: v.VariantName,
-      DeployedImages: v.modelName === undefined
-        ? undefined
-        : [{ SpecifiedImage: v.image, ResolvedImage: `${v.image.replace(/[:@].*$/, '')}@sha256:${digest}`, ResolutionTime: epochSeconds(v.deployedAt) }],
+      DeployedImages: withImages.length === 0 ? undefined : withImages.map(image),
       CurrentWeight: v.CurrentWeight,
       DesiredWeight: v.DesiredWeight,
-      CurrentInstanceCount: v.serverless ? undefined : v.CurrentInstanceCount,
+      CurrentInstanceCount: v.serverless ? undefined : (o.current ?? v.CurrentInstanceCount),
       DesiredInstanceCount: v.serverless ? undefined : v.DesiredInstanceCount,
       CurrentServerlessConfig: v.serverless ? clone(v.serverless) : undefined,
       DesiredServerlessConfig: v.serverless ? clone(v.serverless) : undefined,
-      VariantStatus: withStatus ? [{ Status: withStatus.status, StartTime: epochSeconds(withStatus.since) }] : undefined,
+      VariantStatus: o.status
+        ? [compact({ Status: o.status.status, StatusMessage: o.status.message, StartTime: epochSeconds(o.status.since) })]
+        : undefined,
     });
   }
 
@@ -122,7 +145,8 @@ export class Endpoints {
       EndpointName: ep.name,
       EndpointArn: ep.arn,
       EndpointConfigName: ep.configName,
-      ProductionVariants: variants.length > 0 ? variants.map((v) => this.variantView(v)) : undefined,
+      ProductionVariants:
+        variants.length > 0 ? variants.map((v) => this.variantView(v, { residual: this.residualsOf(ep, v), current: this.currentCount(ep, v) })) : undefined,
       DataCaptureConfig: dc
         ? compact({
             EnableCapture: (dc.EnableCapture as boolean | undefined) ?? true,
@@ -142,7 +166,7 @@ export class Endpoints {
         d && d.kind !== 'weights' && d.kind !== 'create'
           ? {
               EndpointConfigName: d.configName,
-              ProductionVariants: d.variants.map((v) => this.variantView(v, { status: d.variantStatus, since: d.phaseSince })),
+              ProductionVariants: d.variants.map((v) => this.variantView(v, { status: { status: d.variantStatus, message: d.statusMessage, since: d.phaseSince } })),
               StartTime: epochSeconds(d.startedAt),
             }
           : undefined,
@@ -166,7 +190,7 @@ export class Endpoints {
             VariantName: v.VariantName,
             CurrentWeight: v.CurrentWeight,
             DesiredWeight: v.DesiredWeight,
-            CurrentInstanceCount: v.serverless ? undefined : v.CurrentInstanceCount,
+            CurrentInstanceCount: this.currentCount(ep, v),
             DesiredInstanceCount: v.serverless ? undefined : v.DesiredInstanceCount,
           }),
         ),
@@ -187,12 +211,12 @@ export class Endpoints {
    * VariantStatus and StatusMessage). Only for updates with deployment guardrails.
    */
   private deploymentEvent(ep: EndpointRec, d: Deployment, message: string): void {
-    const pv = (v: VariantState, status?: Obj) =>
+    const pv = (v: VariantState, status?: Obj, current = v.CurrentInstanceCount) =>
       compact({
         VariantName: v.VariantName,
         CurrentWeight: v.CurrentWeight,
         DesiredWeight: v.DesiredWeight,
-        CurrentInstanceCount: v.serverless ? undefined : v.CurrentInstanceCount,
+        CurrentInstanceCount: v.serverless ? undefined : current,
         DesiredInstanceCount: v.serverless ? undefined : v.DesiredInstanceCount,
         VariantStatus: status ? [status] : undefined,
       });
@@ -200,7 +224,7 @@ export class Endpoints {
         EndpointName: ep.name,
         EndpointArn: ep.arn,
         EndpointConfigName: ep.configName,
-        ProductionVariants: this.variants(ep).map((v) => pv(v)),
+        ProductionVariants: this.variants(ep).map((v) => pv(v, undefined, this.currentCount(ep, v))),
         EndpointStatus: EVENT_STATUS[ep.status] ?? ep.status.toUpperCase(),
         CreationTime: ep.created,
         LastModifiedTime: ep.modified,
@@ -291,8 +315,10 @@ export class Endpoints {
     return this.endpointView(this.getEndpoint(input.EndpointName as string));
   }
 
-  private requireInService(ep: EndpointRec): void {
+  private requireInService(ep: EndpointRec, o: { fromRollbackFailed?: boolean } = {}): void {
     if (ep.status === 'InService') return;
+    // UpdateRollbackFailed is not a dead end: a new UpdateEndpoint may replace the mix (a choice, see deployments.ts strand()).
+    if (o.fromRollbackFailed && ep.status === 'UpdateRollbackFailed') return;
     if (ep.status === 'Failed') throw validation(`Cannot update failed endpoint "${ep.arn}".`);
     throw validation(`Cannot update in-progress endpoint "${ep.arn}".`);
   }
@@ -317,7 +343,7 @@ export class Endpoints {
 
   updateEndpoint(input: Obj): Obj {
     const ep = this.getEndpoint(input.EndpointName as string);
-    this.requireInService(ep);
+    this.requireInService(ep, { fromRollbackFailed: true });
     const cfg = this.configs().getConfig(input.EndpointConfigName as string);
     this.checkScaling(ep, cfg);
     const exclude = new Set(arr(input.ExcludeRetainedVariantProperties).map((p) => String(p.VariantPropertyType)));
@@ -387,6 +413,7 @@ export class Endpoints {
     this.c.scaling?.deregisterEndpoint(ep.name);
     ep.deleteTimer = this.c.o.timers.after(this.c.o.provisioningMs, () => {
       if (ep.fleet) this.meter.terminate(ep.fleet);
+      for (const f of ep.residualFleets ?? []) this.meter.terminate(f);
       if (this.endpoints.get(lc(ep.name)) === ep) this.endpoints.delete(lc(ep.name));
     });
     return {};
@@ -418,7 +445,7 @@ export class Endpoints {
 
   /** Fleets that receive untargeted traffic now. */
   servingFleets(ep: EndpointRec): Fleet[] {
-    const fleets = [ep.fleet, ep.deployment?.fleet].filter((f): f is Fleet => f !== undefined && f.status === 'InService' && f.share > 0);
+    const fleets = [ep.fleet, ...(ep.residualFleets ?? []), ep.deployment?.fleet].filter((f): f is Fleet => f !== undefined && f.status === 'InService' && f.share > 0);
     return [...new Set(fleets)];
   }
 
@@ -431,7 +458,7 @@ export class Endpoints {
   route(ep: EndpointRec, targetVariant?: string): { fleet: Fleet; variant: VariantState } {
     const fleets = this.servingFleets(ep);
     if (targetVariant !== undefined) {
-      const candidates = [ep.deployment?.fleet, ep.fleet].filter((f): f is Fleet => f !== undefined && f.status === 'InService');
+      const candidates = [ep.deployment?.fleet, ep.fleet, ...(ep.residualFleets ?? [])].filter((f): f is Fleet => f !== undefined && f.status === 'InService');
       for (const fleet of candidates) {
         const variant = fleet.variants.find((v) => v.VariantName === targetVariant);
         if (variant && (fleet.share > 0 || fleet === ep.fleet)) return this.count(fleet, variant, true);

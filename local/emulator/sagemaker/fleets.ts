@@ -13,6 +13,15 @@
  * instance-seconds per instance type in simulated time, and which fleet served each invocation.
  * Assumption (the pricing page bills "per second" of instance usage without saying whether
  * provisioning counts): an instance is metered from launch, provisioning included, to termination.
+ * Exception, documented: "For blue/green deployments that involve multiple stage traffic shifting
+ * or baking periods, you are billed for both the fleets for the duration of the update,
+ * irrespective of the traffic to the fleet. This is in contrast to blue/green deployments with all
+ * at once traffic shifting and no baking periods, where you are only billed for one fleet during
+ * the course of the update." (https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-blue-green.html)
+ * So in an all-at-once update without baking (an UpdateEndpoint without DeploymentConfig, the
+ * guardrails fallbacks, ALL_AT_ONCE with TerminationWaitInSeconds 0) the new fleet is billed only
+ * from the switch, and the old one only up to it (deployments.ts `billsOneFleet`); canary, linear,
+ * rolling and baked updates bill both fleets while both are up.
  */
 import { epochSeconds } from '../util';
 import type { Obj, SageMakerContext } from './context';
