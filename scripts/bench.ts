@@ -32,16 +32,28 @@ async function bundleSizes(): Promise<void> {
   }
 }
 
-async function promote(aws: LocalAws, endpointName: string, modelPackageArn: string, bakeSeconds: number) {
+async function promote(aws: LocalAws, endpointName: string, modelPackageArn: string, bakeSeconds: number, strategy?: string) {
   const sfn = new SFNClient({});
-  const { executionArn } = await sfn.send(
-    new StartExecutionCommand({ stateMachineArn: aws.stateMachineArn, input: JSON.stringify({ endpointName, modelPackageArn, bakeSeconds }) }),
-  );
+  const input = { endpointName, modelPackageArn, bakeSeconds, strategy, validation: { samples: [{ name: 'typical', body: '{"tenure": 12}' }] } };
+  const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: aws.stateMachineArn, input: JSON.stringify(input) }));
   return executionArn!;
 }
 
+/** The promoted endpoint's fleets (and its validation endpoint's): the meter entries named after it. */
+function metersOf(aws: LocalAws, endpoint: string) {
+  return Object.entries(aws.emulator.meter().endpoints)
+    .filter(([name]) => name.toLowerCase() === endpoint.toLowerCase() || name.toLowerCase().startsWith(`${endpoint.toLowerCase()}-v`))
+    .map(([, m]) => m);
+}
+
+/** Green (v2) carries traffic: a fleet of the endpoint that runs v2 has a share (guardrails), or the weights flipped (variant). */
+function greenShare(aws: LocalAws, endpoint: string): number {
+  const fleets = aws.emulator.meter().endpoints[endpoint]?.fleets ?? [];
+  return fleets.filter((f) => f.variants.some((v) => v.modelPackageVersion === 2)).reduce((a, f) => a + f.trafficShare, 0);
+}
+
 /** Seconds of simulated time from the alarm's transition to ALARM until blue carries all traffic again. */
-async function alarmToBlue(withEvent: boolean, run: number): Promise<{ simulatedSeconds: number; reactionSeconds: number; reactionRealMs: number }> {
+async function alarmToBlue(strategy: string, withEvent: boolean, run: number): Promise<{ simulatedSeconds: number; reactionSeconds: number; reactionRealMs: number }> {
   const aws = await startLocalAws({ timeScale: 60, provisioningSeconds: 60 });
   try {
     if (!withEvent) for (const id of Object.keys(aws.workflow.rules)) if (id.includes('AlarmRule')) delete aws.workflow.rules[id];
@@ -52,28 +64,35 @@ async function alarmToBlue(withEvent: boolean, run: number): Promise<{ simulated
     const v2 = await seed.register('churn-models');
     await seed.setApproval(v2, 'Approved');
     await seed.blueEndpoint(endpoint, v1);
-    const arn = await promote(aws, endpoint, v2, 3600);
+    const arn = await promote(aws, endpoint, v2, 3600, strategy);
     const runtime = new SageMakerRuntimeClient({});
     const sagemaker = new SageMakerClient({});
     const execution = aws.stepFunctions.list().find((e) => e.arn === arn)!;
-    // Wait for the bake, then green starts failing; steady traffic drives its 5xx metric.
-    while (!execution.events.some((e) => e.state === 'BakeDone?') && execution.status === 'RUNNING') await sleep(5);
+    // Once green carries the traffic, it starts failing; steady traffic drives its 5xx metric.
+    const greenLive = async (): Promise<boolean> => {
+      if (strategy === 'guardrails') return greenShare(aws, endpoint) > 0.99;
+      return execution.events.some((e) => e.state === 'BakeDone?');
+    };
+    while (!(await greenLive()) && execution.status === 'RUNNING') await sleep(5);
     aws.emulator.faults.variantErrors({ endpointName: endpoint, modelPackageVersion: 2, statusCode: 500 });
     let alarmAt: number | undefined;
     aws.emulator.events.on('event', (e: { 'detail-type'?: string; detail?: { state?: { value?: string } } }) => {
       if (e['detail-type'] === 'CloudWatch Alarm State Change' && e.detail?.state?.value === 'ALARM') alarmAt ??= Date.now();
     });
+    const blueCarriesAll = async (): Promise<boolean> => {
+      if (strategy === 'guardrails') return greenShare(aws, endpoint) === 0;
+      const ep = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
+      return ep.ProductionVariants?.find((v) => v.VariantName === 'AllTraffic')?.CurrentWeight === 1;
+    };
     let blueAt: number | undefined;
     while (blueAt === undefined && execution.status === 'RUNNING') {
       await runtime.send(new InvokeEndpointCommand({ EndpointName: endpoint, ContentType: 'application/json', Body: new TextEncoder().encode('{}') })).catch(() => undefined);
-      if (alarmAt !== undefined) {
-        const ep = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
-        if (ep.ProductionVariants?.find((v) => v.VariantName === 'AllTraffic')?.CurrentWeight === 1) blueAt = Date.now();
-      }
+      if (alarmAt !== undefined && (await blueCarriesAll())) blueAt = Date.now();
       await sleep(2);
     }
     await aws.stepFunctions.waitFor(arn);
     if (alarmAt === undefined || blueAt === undefined) throw new Error(`run ${run}: no alarm or no return to blue (${execution.status} ${execution.cause})`);
+    // What acts on the alarm: the rollback's weights call (variant), or SageMaker's own auto-rollback (guardrails: no call).
     const weightsCall = aws.emulator.callLog.find((c) => c.operation === 'UpdateEndpointWeightsAndCapacities' && c.at >= alarmAt! && JSON.stringify(c.input).includes('"DesiredWeight":1') && JSON.stringify(c.input).includes('AllTraffic'));
     const sim = (ms: number) => (ms * aws.timeScale) / 1000;
     return { reactionRealMs: (weightsCall?.at ?? blueAt) - alarmAt, reactionSeconds: sim((weightsCall?.at ?? blueAt) - alarmAt), simulatedSeconds: sim(blueAt - alarmAt) };
@@ -116,16 +135,15 @@ async function cost(strategy: string, outcome: 'promoted' | 'rolled_back'): Prom
     const v2 = await seed.register('churn-models');
     await seed.setApproval(v2, 'Approved');
     await seed.blueEndpoint(endpoint, v1, 2);
-    const meter = () => aws.emulator.meter().endpoints[endpoint]!;
-    const instanceSeconds = () => Object.values(meter().instanceSeconds).reduce((a, b) => a + b, 0);
-    const before = { cycles: meter().provisioningCycles, seconds: instanceSeconds(), at: Date.now() };
-    const sfn = new SFNClient({});
-    const input = { endpointName: endpoint, modelPackageArn: v2, bakeSeconds: 1800, strategy, validation: { samples: [{ name: 'typical', body: '{"tenure": 12}' }] } };
-    if (strategy === 'variant') delete (input as Partial<typeof input>).strategy; // today's only strategy takes no field
-    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: aws.stateMachineArn, input: JSON.stringify(input) }));
+    // The promoted endpoint and its short-lived validation endpoint (guardrails) together.
+    const cycles = () => metersOf(aws, endpoint).reduce((a, m) => a + m.provisioningCycles, 0);
+    const instanceSeconds = () => metersOf(aws, endpoint).reduce((a, m) => a + Object.values(m.instanceSeconds).reduce((x, y) => x + y, 0), 0);
+    const before = { cycles: cycles(), seconds: instanceSeconds(), at: Date.now() };
+    const executionArn = await promote(aws, endpoint, v2, 1800, strategy);
     const execution = aws.stepFunctions.list().find((e) => e.arn === executionArn)!;
     if (outcome === 'rolled_back') {
-      while (!execution.events.some((e) => e.state === 'BakeDone?') && execution.status === 'RUNNING') await sleep(5);
+      const greenLive = () => (strategy === 'guardrails' ? greenShare(aws, endpoint) > 0.99 : execution.events.some((e) => e.state === 'BakeDone?'));
+      while (!greenLive() && execution.status === 'RUNNING') await sleep(5);
       // Half-way through the bake green starts failing; steady traffic drives its 5xx alarm.
       await sleep(aws.ms(900));
       aws.emulator.faults.variantErrors({ endpointName: endpoint, modelPackageVersion: 2, statusCode: 500 });
@@ -141,11 +159,12 @@ async function cost(strategy: string, outcome: 'promoted' | 'rolled_back'): Prom
     while ((await sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }))).EndpointStatus !== 'InService') await sleep(5);
     const simulatedSeconds = ((Date.now() - before.at) * aws.timeScale) / 1000;
     const extraSeconds = instanceSeconds() - before.seconds - 2 * simulatedSeconds;
-    const serving = meter().fleets.filter((f) => f.status === 'InService');
-    const validated = serving.length > 0 && serving.every((f) => f.targetedInvocations > 0 && f.preTrafficInvocations > 0);
+    // The fleet that serves at the end answered the validation samples itself (before or after it took traffic).
+    const serving = (aws.emulator.meter().endpoints[endpoint]?.fleets ?? []).filter((f) => f.status === 'InService');
+    const validated = serving.length > 0 && serving.every((f) => f.targetedInvocations > 0);
     return {
       status: done.status,
-      cycles: meter().provisioningCycles - before.cycles,
+      cycles: cycles() - before.cycles,
       extraInstanceMinutes: Math.round(extraSeconds / 60),
       servingFleetValidated: validated ? 'yes' : 'no',
     };
@@ -168,8 +187,9 @@ async function runCase(kind: string): Promise<void> {
   } else if (kind.startsWith('cost:')) {
     const [, strategy, outcome] = kind.split(':');
     console.log(JSON.stringify(await cost(strategy!, outcome as 'promoted' | 'rolled_back')));
-  } else {
-    const r = await alarmToBlue(kind === 'alarm-event', 0);
+  } else if (kind.startsWith('alarm:')) {
+    const [, strategy, path] = kind.split(':');
+    const r = await alarmToBlue(strategy!, path === 'event', 0);
     console.log(JSON.stringify({ ...r, rss: process.memoryUsage().rss }));
   }
 }
@@ -181,27 +201,32 @@ async function main(): Promise<void> {
   const kind = process.argv[2];
   if (kind === 'bundles') return bundleSizes();
   if (kind === 'cost') return costLines();
+  if (kind === 'alarm') return alarmLines();
   if (kind) return runCase(kind);
   await bundleSizes();
   await costLines();
   const happy = child('happy');
   console.log(`\nHappy-path promotion on the local AWS (30-min bake, 30 s polls, 600× clock): ${happy.status} in ${happy.wallMs} ms wall, ${happy.transitions} state transitions, peak RSS ${(Number(happy.rss) / 1048576).toFixed(0)} MiB`);
+  await alarmLines();
+}
+
+/** `P1 strategy=… path=<event|poll> alarmToBlueSeconds=…`: guardrail alarm → blue carries all traffic (median of BENCH_RUNS). */
+async function alarmLines(): Promise<void> {
   const runs = Number(process.env.BENCH_RUNS ?? 3);
-  console.log(`\nGuardrail alarm → all traffic on blue (local AWS at 60×, 30 s poll, a weights change assumed to apply in 10 s; median of ${runs} runs, simulated time):`);
-  for (const kindName of ['alarm-event', 'alarm-poll']) {
-    const rows = Array.from({ length: runs }, () => child(kindName));
-    const median = (key: string) => rows.map((r) => Number(r[key])).sort((a, b) => a - b)[Math.floor(runs / 2)]!;
-    const label = kindName === 'alarm-event' ? 'alarm event (EventBridge → task token)' : 'bake poll alone (no AlarmRule)        ';
-    console.log(
-      `  ${label}  weights call after ${median('reactionSeconds').toFixed(1)} s (${median('reactionRealMs').toFixed(0)} ms real), blue carries all traffic after ${median('simulatedSeconds').toFixed(1)} s`,
-    );
+  console.log(`\nGuardrail alarm → all traffic on blue (local AWS at 60×, 30 s poll, a weights change or traffic move assumed to take 10 s; median of ${runs} runs, simulated time):`);
+  for (const strategy of ['guardrails', 'variant']) {
+    for (const path of ['event', 'poll']) {
+      const rows = Array.from({ length: runs }, () => child(`alarm:${strategy}:${path}`));
+      const median = (key: string) => rows.map((r) => Number(r[key])).sort((a, b) => a - b)[Math.floor(runs / 2)]!;
+      console.log(`P1 strategy=${strategy} path=${path} alarmToBlueSeconds=${median('simulatedSeconds').toFixed(1)}`);
+    }
   }
 }
 
 /** `P4 strategy=… outcome=… cycles=… extraInstanceMinutes=… servingFleetValidated=…` per strategy and outcome. */
 async function costLines(): Promise<void> {
   console.log('\nWhat a promotion costs (blue = 2 instances, 8-minute provisioning, 30-minute bake, simulated time, from the emulator\'s meter):');
-  for (const strategy of ['variant']) {
+  for (const strategy of ['guardrails', 'variant']) {
     for (const outcome of ['promoted', 'rolled_back'] as const) {
       const r = child(`cost:${strategy}:${outcome}`);
       console.log(`P4 strategy=${strategy} outcome=${outcome} cycles=${r.cycles} extraInstanceMinutes=${r.extraInstanceMinutes} servingFleetValidated=${r.servingFleetValidated}`);

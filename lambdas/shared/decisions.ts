@@ -181,8 +181,9 @@ export function deploymentConfigFor(p: Promotion, alarmNames: string[]): Record<
         ? { Type: 'LINEAR', LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: t.percent ?? 25 }, WaitIntervalInSeconds: wait }
         : { Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: 0 };
   const termination = terminationWaitSeconds(p);
-  // Two polls beyond the workflow's own deadline: the workflow decides, SageMaker's timeout is the backstop.
-  const deadline = (p.inServicePolls + 2) * p.pollSeconds + routingWaitSeconds(t) + termination;
+  // Twice the workflow's own deadline: the workflow decides (and aborts through the abort alarm);
+  // SageMaker's timeout is only the backstop for a workflow that is no longer there to decide.
+  const deadline = 2 * (p.inServicePolls * p.pollSeconds + routingWaitSeconds(t) + termination);
   return {
     BlueGreenUpdatePolicy: {
       TrafficRoutingConfiguration: routing,
@@ -409,6 +410,8 @@ export function nextRollbackAction(
   if (deploying && abort && !abort.tripped) return { kind: 'tripAbortAlarm', alarmName: abort.alarmName };
   if (MOVING.has(status)) return { kind: 'wait', note: `endpoint ${status}` };
   const blueConfig = blue.endpointConfigName;
+  // Both SageMaker's deployment and its auto-rollback failed: a mix of both fleets serves, whatever the config says.
+  if (status === 'UpdateRollbackFailed' && blueConfig) return { kind: 'updateToBlue', configName: blueConfig };
   if (endpoint.EndpointConfigName === blueConfig) {
     return { kind: 'done', note: `endpoint serves blue config ${blueConfig}` };
   }

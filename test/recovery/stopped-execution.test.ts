@@ -35,7 +35,7 @@ async function history(endpointName: string) {
 
 test('GIVEN a promotion stopped mid-bake WHEN the status-change rule fires THEN a recovery puts blue back, deletes green, records rolled_back and frees the lock', async () => {
   const { executionArn } = await sfn().send(
-    new StartExecutionCommand({ stateMachineArn: aws.stateMachineArn, name: 'stop-me', input: JSON.stringify({ endpointName: 'demo-stop', modelPackageArn: v2, bakeSeconds: 3600 }) }),
+    new StartExecutionCommand({ stateMachineArn: aws.stateMachineArn, name: 'stop-me', input: JSON.stringify({ endpointName: 'demo-stop', modelPackageArn: v2, strategy: 'variant', bakeSeconds: 3600 }) }),
   );
   const execution = aws.stepFunctions.list().find((e) => e.arn === executionArn)!;
   while (execution.events.filter((e) => e.state === 'CheckGuardrails').length < 2) await sleep(10);
