@@ -22,6 +22,8 @@ export interface LocalAwsOptions {
   provisioningSeconds?: number;
   /** Simulated provisioning seconds per instance type, where it differs (e.g. GPU instances). */
   provisioningSecondsByInstanceType?: Record<string, number>;
+  /** Simulated seconds an endpoint takes to delete, its instances billed until then (default 120: undocumented by AWS). */
+  deletionSeconds?: number;
 }
 
 export interface Delivery {
@@ -75,6 +77,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     // documents no duration; nothing is provisioned); a serverless cold start ~10 s.
     weightsUpdateMs: ms(10),
     trafficShiftMs: ms(10),
+    deletionMs: ms(options.deletionSeconds ?? 120),
     serverlessColdStartMs: ms(10),
     timeScale,
     alarmEvaluationMs: Math.max(20, ms(10)),

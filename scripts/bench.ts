@@ -32,9 +32,9 @@ async function bundleSizes(): Promise<void> {
   }
 }
 
-async function promote(aws: LocalAws, endpointName: string, modelPackageArn: string, bakeSeconds: number, strategy?: string) {
+async function promote(aws: LocalAws, endpointName: string, modelPackageArn: string, bakeSeconds: number, strategy?: string, validationMode?: 'off') {
   const sfn = new SFNClient({});
-  const input = { endpointName, modelPackageArn, bakeSeconds, strategy, validation: { samples: [{ name: 'typical', body: '{"tenure": 12}' }] } };
+  const input = { endpointName, modelPackageArn, bakeSeconds, strategy, validation: { mode: validationMode, samples: [{ name: 'typical', body: '{"tenure": 12}' }] } };
   const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: aws.stateMachineArn, input: JSON.stringify(input) }));
   return executionArn!;
 }
@@ -125,7 +125,7 @@ async function happyPath(): Promise<Record<string, number | string>> {
  * whole promotion), from the meter; and whether the fleet serving at the end is one that
  * received the validation samples before user traffic.
  */
-async function cost(strategy: string, outcome: 'promoted' | 'rolled_back'): Promise<Record<string, number | string>> {
+async function cost(strategy: string, outcome: 'promoted' | 'rolled_back', preValidation = true): Promise<Record<string, number | string>> {
   const aws = await startLocalAws({ timeScale: 120, provisioningSeconds: 480 });
   try {
     const seed = new Seed();
@@ -139,7 +139,7 @@ async function cost(strategy: string, outcome: 'promoted' | 'rolled_back'): Prom
     const cycles = () => metersOf(aws, endpoint).reduce((a, m) => a + m.provisioningCycles, 0);
     const instanceSeconds = () => metersOf(aws, endpoint).reduce((a, m) => a + Object.values(m.instanceSeconds).reduce((x, y) => x + y, 0), 0);
     const before = { cycles: cycles(), seconds: instanceSeconds(), at: Date.now() };
-    const executionArn = await promote(aws, endpoint, v2, 1800, strategy);
+    const executionArn = await promote(aws, endpoint, v2, 1800, strategy, preValidation ? undefined : 'off');
     const execution = aws.stepFunctions.list().find((e) => e.arn === executionArn)!;
     if (outcome === 'rolled_back') {
       const greenLive = () => (strategy === 'guardrails' ? greenShare(aws, endpoint) > 0.99 : execution.events.some((e) => e.state === 'BakeDone?'));
@@ -185,8 +185,8 @@ async function runCase(kind: string): Promise<void> {
     const r = await happyPath();
     console.log(JSON.stringify(r));
   } else if (kind.startsWith('cost:')) {
-    const [, strategy, outcome] = kind.split(':');
-    console.log(JSON.stringify(await cost(strategy!, outcome as 'promoted' | 'rolled_back')));
+    const [, strategy, outcome, mode] = kind.split(':');
+    console.log(JSON.stringify(await cost(strategy!, outcome as 'promoted' | 'rolled_back', mode !== 'off')));
   } else if (kind.startsWith('alarm:')) {
     const [, strategy, path] = kind.split(':');
     const r = await alarmToBlue(strategy!, path === 'event', 0);
@@ -232,6 +232,8 @@ async function costLines(): Promise<void> {
       console.log(`P4 strategy=${strategy} outcome=${outcome} cycles=${r.cycles} extraInstanceMinutes=${r.extraInstanceMinutes} servingFleetValidated=${r.servingFleetValidated}`);
     }
   }
+  const off = child('cost:guardrails:promoted:off');
+  console.log(`  (guardrails with validation.mode off, promoted: cycles=${off.cycles} extraInstanceMinutes=${off.extraInstanceMinutes} servingFleetValidated=${off.servingFleetValidated})`);
 }
 
 main().catch((error: unknown) => {

@@ -53,6 +53,8 @@ export interface EmulatorOptions {
   weightsUpdateMs?: number;
   /** Real ms per instance type for a new fleet or new instances (e.g. GPU types take longer); default provisioningMs. */
   provisioningMsByInstanceType?: Record<string, number>;
+  /** Real ms an endpoint stays Deleting (its instances billed until then); default provisioningMs. Undocumented by AWS: a knob. */
+  deletionMs?: number;
   /**
    * Real ms one traffic move between fleets takes in a deployment (a guardrails step, a rollback's
    * shift back); default weightsUpdateMs. Undocumented by AWS: a knob.
@@ -194,6 +196,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     region,
     provisioningMs,
     provisioningMsByInstanceType: options.provisioningMsByInstanceType,
+    deletionMs: options.deletionMs,
     weightsUpdateMs,
     trafficShiftMs: options.trafficShiftMs ?? weightsUpdateMs,
     serverlessColdStartMs,

@@ -28,6 +28,8 @@ export interface SageMakerOptions {
   provisioningMs: number;
   /** Real ms per instance type (e.g. GPU types take longer); overrides provisioningMs for that type. */
   provisioningMsByInstanceType?: Record<string, number>;
+  /** Real ms DeleteEndpoint stays Deleting before its instances are gone (undocumented; default provisioningMs). */
+  deletionMs?: number;
   /** Real ms a weights-only UpdateEndpointWeightsAndCapacities stays Updating (nothing is provisioned). */
   weightsUpdateMs: number;
   /** Real ms SageMaker takes to move traffic between fleets in a deployment-guardrails step (undocumented). */

@@ -411,7 +411,7 @@ export class Endpoints {
     this.deployments.cancel(ep);
     this.setStatus(ep, 'Deleting');
     this.c.scaling?.deregisterEndpoint(ep.name);
-    ep.deleteTimer = this.c.o.timers.after(this.c.o.provisioningMs, () => {
+    ep.deleteTimer = this.c.o.timers.after(this.c.o.deletionMs ?? this.c.o.provisioningMs, () => {
       if (ep.fleet) this.meter.terminate(ep.fleet);
       for (const f of ep.residualFleets ?? []) this.meter.terminate(f);
       if (this.endpoints.get(lc(ep.name)) === ep) this.endpoints.delete(lc(ep.name));
