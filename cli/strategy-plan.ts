@@ -96,25 +96,27 @@ function guardrailsPlan(input: StrategyPlanInput, p: number): StrategyPlan {
 function variantPlan(input: StrategyPlanInput, p: number): StrategyPlan {
   const { instanceType: type, instanceCount: n, bakeSeconds } = input;
   const bake = bakeSeconds / 60;
-  // Each UpdateEndpoint stands a new fleet up while the old one serves: the pair (2n) beside blue's
-  // n, then green alone (n) beside the pair; in between green's half of the pair is the extra.
+  // Both UpdateEndpoints are all at once without baking, "where you are only billed for one fleet
+  // during the course of the update" (deployment-guardrails-blue-green): the pair's extra n instances
+  // cost from its switch through validation and the bake; the green-only update costs the pair's
+  // extra n while green's fleet provisions.
   const provisions: Provision[] = [
     {
       fleet: 'pair-fleet',
       instanceType: type,
       instances: 2 * n,
-      extraInstanceMinutes: round1(2 * n * p + n * bake),
+      extraInstanceMinutes: round1(n * bake),
       detail: "blue's variant as it is + green at weight 0, a new fleet of both, through validation and the bake",
     },
-    { fleet: 'green-only-fleet', instanceType: type, instances: n, extraInstanceMinutes: round1(2 * n * p), detail: 'green alone, a new fleet, re-validated once it serves' },
+    { fleet: 'green-only-fleet', instanceType: type, instances: n, extraInstanceMinutes: round1(n * p), detail: 'green alone, a new fleet, re-validated once it serves' },
   ];
-  const terms = [`${2 * n} × ${num(p)}`, ...(bake > 0 ? [`${n} × ${num(bake)}`] : []), `${2 * n} × ${num(p)}`];
+  const terms = [...(bake > 0 ? [`${n} × ${num(bake)}`] : []), `${n} × ${num(p)}`];
   const lines = [
     `a pair fleet (blue ${n} + green ${n} = ${2 * n} × ${type}), all new, for provisioning (~${num(p)} min) + validation + the bake (${formatSeconds(bakeSeconds)})`,
     `then a green-only fleet (${n} × ${type}), new again (~${num(p)} min): the serving fleet after finalize is not the one validated, so it is re-validated after it takes traffic`,
     `a rollback during the bake: one weights call puts the traffic back on blue's variant (seconds), then UpdateEndpoint back to blue's config provisions a new fleet of ${n} × ${type} (~${num(p)} min)`,
   ];
-  const notes = ["green's variant has a new name: an autoscaling policy registered on blue's variant does not follow it"];
+  const notes = ["green's variant has a new name: blue's scalable target and policies are copied onto it before the shift and blue's deregistered before finalize (restored on rollback)"];
   return finish('variant', provisions, terms, lines, notes);
 }
 

@@ -296,7 +296,7 @@ describe('plan (read-only)', () => {
     expect(run.code).toBe(0);
     expectReadOnly(calls);
     const plan = parseJson<{ strategy: string; provisions: Array<{ fleet: string; instances: number; instanceType: string }>; cycles: number; extraInstanceMinutes: number; notes: string[] }>(run);
-    expect(plan).toMatchObject({ strategy: 'variant', cycles: 2, extraInstanceMinutes: 124 });
+    expect(plan).toMatchObject({ strategy: 'variant', cycles: 2, extraInstanceMinutes: 76 });
     expect(plan.provisions).toEqual([
       expect.objectContaining({ fleet: 'pair-fleet', instances: 4, instanceType: 'ml.m5.large' }),
       expect.objectContaining({ fleet: 'green-only-fleet', instances: 2, instanceType: 'ml.m5.large' }),

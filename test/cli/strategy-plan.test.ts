@@ -65,22 +65,23 @@ describe('strategyPlan: guardrails', () => {
 describe('strategyPlan: variant', () => {
   const variant: StrategyPlanInput = { ...blue, strategy: 'variant' };
 
-  test('GIVEN 2 instances and a 30-min bake THEN a pair fleet then a green-only fleet: 2 cycles, 4 × 8 + 2 × 30 + 4 × 8', () => {
+  test('GIVEN 2 instances and a 30-min bake THEN a pair fleet then a green-only fleet: 2 cycles, each update billed as one fleet while it runs', () => {
     const plan = strategyPlan(variant);
-    expect(plan).toMatchObject({ strategy: 'variant', cycles: 2, extraInstanceMinutes: 124, formula: '4 × 8 + 2 × 30 + 4 × 8 = 124' });
+    // Each update is all at once without baking: billed for one fleet while it runs (deployment-guardrails-blue-green).
+    expect(plan).toMatchObject({ strategy: 'variant', cycles: 2, extraInstanceMinutes: 76, formula: '2 × 30 + 2 × 8 = 76' });
     expect(plan.provisions).toEqual([
-      expect.objectContaining({ fleet: 'pair-fleet', instances: 4, extraInstanceMinutes: 92 }),
-      expect.objectContaining({ fleet: 'green-only-fleet', instances: 2, extraInstanceMinutes: 32 }),
+      expect.objectContaining({ fleet: 'pair-fleet', instances: 4, extraInstanceMinutes: 60 }),
+      expect.objectContaining({ fleet: 'green-only-fleet', instances: 2, extraInstanceMinutes: 16 }),
     ]);
     expect(plan.lines[0]).toBe('a pair fleet (blue 2 + green 2 = 4 × ml.m5.large), all new, for provisioning (~8 min) + validation + the bake (30m00s)');
     expect(plan.lines[1]).toContain('re-validated after it takes traffic');
     expect(plan.lines.join('\n')).toContain("a rollback during the bake: one weights call puts the traffic back on blue's variant (seconds), then UpdateEndpoint back to blue's config provisions a new fleet of 2 × ml.m5.large");
-    expect(plan.notes.join('\n')).toContain('an autoscaling policy registered on blue\'s variant does not follow it');
+    expect(plan.notes.join('\n')).toContain("blue's scalable target and policies are copied onto it before the shift");
   });
 
-  test('GIVEN no bake THEN only the two provisioning overlaps count; a long bake has no 1-h cut', () => {
-    expect(strategyPlan({ ...variant, bakeSeconds: 0 })).toMatchObject({ extraInstanceMinutes: 64, formula: '4 × 8 + 4 × 8 = 64' });
-    expect(strategyPlan({ ...variant, bakeSeconds: 7200 }).extraInstanceMinutes).toBe(32 + 2 * 120 + 32);
+  test('GIVEN no bake THEN only the green-only update overlaps; a long bake has no 1-h cut', () => {
+    expect(strategyPlan({ ...variant, bakeSeconds: 0 })).toMatchObject({ extraInstanceMinutes: 16, formula: '2 × 8 = 16' });
+    expect(strategyPlan({ ...variant, bakeSeconds: 7200 }).extraInstanceMinutes).toBe(2 * 120 + 16);
   });
 });
 
