@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { modelPackageParts, promotionInputSchema, type PromotionInput, type StrategyName } from '../lambdas/shared/input';
+import { MAX_BAKE_REASON } from '../lambdas/shared/waits';
 import { formatSeconds } from './duration';
 import { UsageError } from './errors';
 import type { Traffic } from './traffic';
@@ -87,7 +88,7 @@ export function buildPromotionInput(endpointName: string, options: PromotionOpti
     const [field, ...rest] = issue.path.map(String);
     const option = FIELD_OPTION[field as keyof PromotionInput] ?? field ?? '(input)';
     if (field === 'bakeSeconds' && issue.code === 'too_big') {
-      return `${option}: longer than the workflow accepts: a bake is at most ${formatSeconds(Number(issue.maximum))} (${String(issue.maximum)} s)`;
+      return `${option}: longer than the workflow accepts: a bake is at most ${formatSeconds(Number(issue.maximum))} (${String(issue.maximum)} s): ${MAX_BAKE_REASON}`;
     }
     if (field === 'traffic') return `${option}: ${[field, ...rest].join('.')}: ${issue.message}`;
     const where = field === 'validation' && options.validationFile !== undefined ? `${option} ${options.validationFile}: ${[field, ...rest].join('.')}` : option;

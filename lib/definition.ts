@@ -5,22 +5,25 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { STATE_KEYS, type PromotionState, type WaitPhase } from '../lambdas/shared/contracts';
 import { RETRYABLE_ERRORS } from '../lambdas/shared/errors';
+import type { AbortError } from '../lambdas/shared/locks';
 import type { StepName } from './functions';
 
 export interface PromotionDefinitionProps {
   readonly functions: Record<StepName, lambda.IFunction>;
-  /** Time between two polls of a wait (InService, bake, rollback). */
+  /** Time between two polls of the rollback loop (InService waits and the bake time their own waits, see lambdas/shared/waits.ts). */
   readonly pollInterval: Duration;
 }
 
 const path = (key: keyof PromotionState) => `$.${STATE_KEYS[key]}`;
+/** Errors an abort fails a parked task token with (lambdas/shared/locks.ts requestAbort): straight to the rollback. */
+const ABORT_ERRORS = ['GuardrailAlarm', 'PromotionAborted', 'UnexpectedEndpointState'] satisfies AbortError[];
 
 /**
  * The promotion workflow, JSONPath only (what aws-local-stepfunctions runs locally too):
  * validate → lock → describe blue → create green → stand green up where no user reaches it
  * (variant: a zero-weight variant; guardrails: a validation endpoint) → wait → validate green →
  * arm the guardrail alarms → shift (variant: weights; guardrails: SageMaker's blue/green
- * deployment, watched to its end) → bake (event-driven with a poll backstop) → finalize →
+ * deployment, watched to its end) → bake (one callback wait) → finalize →
  * validate the serving fleet again → clean blue → record. The strategy lives in the handlers.
  * Every step after the lock catches into the rollback loop, which converges to blue and
  * ends in Fail `PromotionRolledBack` (or `PromotionFailed` when blue was never touched).
@@ -81,11 +84,38 @@ export class PromotionDefinition extends Construct {
       return t;
     };
 
-    /** Poll until the endpoint runs what `phase` expects (InService, right config, right weights) or fail into rollback. */
+    /**
+     * A callback task whose token is parked on the lock: something outside the execution ends it
+     * early (an event's SendTaskSuccess, an abort's SendTaskFailure), else its own timeout (a path
+     * into the state, so each wait has its own length). How it ended goes to `$.wake`.
+     */
+    const parkedWait = (stateName: string, step: StepName, payload: Record<string, unknown>, timeoutPath: string, then: sfn.State) => {
+      const t = new tasks.LambdaInvoke(this, stateName, {
+        stateName,
+        lambdaFunction: functions[step],
+        integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+        payload: sfn.TaskInput.fromObject({ token: sfn.JsonPath.taskToken, ...payload, 'state.$': '$' }),
+        taskTimeout: sfn.Timeout.at(timeoutPath),
+        resultPath: path('wake'),
+      });
+      t.addRetry({ errors: [...RETRYABLE_ERRORS], interval: Duration.seconds(2), maxAttempts: 6, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
+      t.addCatch(then, { errors: ['States.Timeout'], resultPath: path('wake') });
+      t.addCatch(rollback, { errors: ABORT_ERRORS, resultPath: path('failure') });
+      // The parking step failed: check now rather than wait unwatched (an early wake never counts as time waited).
+      t.addCatch(then, { errors: ['States.ALL'], resultPath: path('wake') });
+      t.next(then);
+      return t;
+    };
+
+    /**
+     * Check until the endpoint runs what `phase` expects (InService, right config, right weights) or
+     * fail into rollback. Between two checks, WaitFor<X> waits for SageMaker's endpoint state-change
+     * event (lambdas/on-endpoint-change wakes it), with a backstop poll as its timeout.
+     */
     const waitFor = (phase: WaitPhase, label: string, next: sfn.IChainable) => {
-      const wait = new sfn.Wait(this, `WaitFor${label}`, { stateName: `WaitFor${label}`, time: sfn.WaitTime.duration(pollInterval) });
       const check = onFailure(task(`Check${label}`, 'wait-for-endpoint', 'wait', withState({ phase })));
-      return wait.next(check).next(
+      const wait = parkedWait(`WaitFor${label}`, 'await-endpoint', { phase }, '$.wait.waitSeconds', check);
+      return check.next(
         new sfn.Choice(this, `${label}?`, { stateName: `${label}?` })
           .when(sfn.Condition.booleanEquals('$.wait.ready', true), next)
           .otherwise(wait),
@@ -123,21 +153,10 @@ export class PromotionDefinition extends Construct {
     finalize.next(waitFor('finalize', 'GreenAlone', revalidate));
 
     const checkGuardrails = onFailure(task('CheckGuardrails', 'check-guardrails', 'bake'));
-    // The bake waits on a task token for one poll interval: the alarm trigger (or an abort)
-    // fails the task and the rollback starts at once; otherwise the timeout leads to a poll.
-    const awaitGuardrails = new tasks.LambdaInvoke(this, 'Bake', {
-      stateName: 'Bake',
-      lambdaFunction: functions['await-guardrails'],
-      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-      payload: sfn.TaskInput.fromObject({ token: sfn.JsonPath.taskToken, 'state.$': '$' }),
-      taskTimeout: sfn.Timeout.duration(pollInterval),
-      resultPath: sfn.JsonPath.DISCARD,
-    });
-    awaitGuardrails.addRetry({ errors: [...RETRYABLE_ERRORS], interval: Duration.seconds(2), maxAttempts: 6, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
-    awaitGuardrails.addCatch(checkGuardrails, { errors: ['States.Timeout'], resultPath: sfn.JsonPath.DISCARD });
-    awaitGuardrails.addCatch(rollback, { errors: ['GuardrailAlarm', 'PromotionAborted'], resultPath: path('failure') });
-    awaitGuardrails.addCatch(checkGuardrails, { errors: ['States.ALL'], resultPath: sfn.JsonPath.DISCARD });
-    awaitGuardrails.next(checkGuardrails);
+    // The bake is one wait on a task token, its timeout the rest of the bake: the alarm trigger, an
+    // abort or the backstop (lambdas/on-backstop, outside the execution) fails the task and the
+    // rollback starts at once; the timeout leads to a last check of the alarms and the endpoint.
+    const awaitGuardrails = parkedWait('Bake', 'await-guardrails', {}, '$.bake.waitSeconds', checkGuardrails);
     const bakeDone = new sfn.Choice(this, 'BakeDone?', { stateName: 'BakeDone?' })
       .when(sfn.Condition.booleanEquals('$.bake.done', true), finalize)
       .otherwise(awaitGuardrails);

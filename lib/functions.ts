@@ -18,6 +18,7 @@ export const STEPS = [
   'create-green',
   'stand-up-green',
   'wait-for-endpoint',
+  'await-endpoint',
   'validate-green',
   'shift-traffic',
   'start-bake',
@@ -32,7 +33,7 @@ export const STEPS = [
 export type StepName = (typeof STEPS)[number];
 
 /** Functions that start or steer promotions from events (EventBridge targets), by folder under lambdas/. */
-export const TRIGGERS = ['on-approval', 'on-alarm', 'on-execution-end'] as const;
+export const TRIGGERS = ['on-approval', 'on-alarm', 'on-execution-end', 'on-endpoint-change', 'on-backstop'] as const;
 export type TriggerName = (typeof TRIGGERS)[number];
 export type FunctionName = StepName | TriggerName;
 

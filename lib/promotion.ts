@@ -12,6 +12,7 @@ import { acknowledgeWildcard } from './nag';
 import { ENV } from '../lambdas/shared/settings';
 import type { Routes } from '../lambdas/shared/triggers';
 import { IN_FLIGHT_INDEX } from '../lambdas/shared/locks';
+import { executionProblems, MAX_BAKE_REASON, MAX_BAKE_SECONDS, SETTLED_ENDPOINT_STATUSES } from '../lambdas/shared/waits';
 import { PromotionDefinition } from './definition';
 import { STEPS, StepFunction, type StepName, type TriggerName } from './functions';
 
@@ -41,9 +42,20 @@ export interface BlueGreenPromotionProps {
    * @default 'guardrails'
    */
   readonly strategy?: 'guardrails' | 'variant';
-  /** Default bake: how long guardrail alarms are watched after the shift. @default Duration.minutes(30) */
+  /** Default bake: how long guardrail alarms are watched after the shift, at most 18 hours. @default Duration.minutes(30) */
   readonly bakeDuration?: Duration;
-  /** Time between two polls of any wait (InService, bake, rollback). @default Duration.seconds(30) */
+  /**
+   * How often the bake's backstop checks the guardrail alarms and the endpoint of every promotion
+   * baking, in case an alarm event was lost (an EventBridge schedule, outside the executions: the
+   * bake is one callback wait however long it is). Whole minutes, at least one.
+   * @default Duration.minutes(5)
+   */
+  readonly bakeBackstop?: Duration;
+  /**
+   * Shortest time between two polls: of the rollback loop, and of an InService wait, which
+   * otherwise polls only as a backstop for a lost endpoint event (8 polls per deadline).
+   * @default Duration.seconds(30)
+   */
   readonly pollInterval?: Duration;
   /** How long green (and a rollback) may take to reach InService before the deadline rolls back. @default Duration.minutes(60) */
   readonly inServiceDeadline?: Duration;
@@ -70,6 +82,12 @@ export interface BlueGreenPromotionProps {
    * @default true
    */
   readonly alarmTrigger?: boolean;
+  /**
+   * End InService waits on SageMaker's endpoint state-change events (EventBridge rule on
+   * SageMaker Endpoint State Change), polling only as a backstop; false polls every pollInterval.
+   * @default true
+   */
+  readonly endpointEventTrigger?: boolean;
   /**
    * Restore blue and release the lock when an execution is stopped, times out or fails
    * outside its own error handling (EventBridge rule on Step Functions status changes).
@@ -99,15 +117,22 @@ export class BlueGreenPromotion extends Construct {
   public readonly alarmRule?: events.Rule;
   /** The rule recovering executions that ended holding their lock, unless `recoverEndedExecutions` is false. */
   public readonly recoveryRule?: events.Rule;
+  /** The rule waking InService waits on endpoint state changes, unless `endpointEventTrigger` is false. */
+  public readonly endpointRule?: events.Rule;
+  /** The schedule of the bake's backstop (every `bakeBackstop`). */
+  public readonly backstopRule: events.Rule;
   public readonly table: dynamodb.Table;
   public readonly logGroup: logs.LogGroup;
   private readonly tableAccess: (fn: iam.IGrantable, actions: string[]) => unknown;
+  /** DescribeEndpoint resources of the managed endpoints (set by grantLeastPrivilege). */
+  private managedEndpoints: string[] = [];
 
   constructor(scope: Construct, id: string, props: BlueGreenPromotionProps) {
     super(scope, id);
     validateProps(props);
     const stack = Stack.of(this);
     const pollInterval = props.pollInterval ?? Duration.seconds(30);
+    const endpointEvents = props.endpointEventTrigger ?? true;
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
     const green = props.greenAlarms ?? {};
 
@@ -148,6 +173,8 @@ export class BlueGreenPromotion extends Construct {
       }),
       ...(props.endpointNamePrefix ? { [ENV.allowedEndpointPrefix]: props.endpointNamePrefix } : {}),
       [ENV.defaultStrategy]: props.strategy ?? 'guardrails',
+      [ENV.endpointEvents]: String(endpointEvents),
+      [ENV.executionTimeoutSeconds]: String((props.executionTimeout ?? Duration.hours(24)).toSeconds()),
     };
     const longer = new Set<StepName>(['validate-green', 'cleanup']);
     this.functions = Object.fromEntries(
@@ -181,17 +208,19 @@ export class BlueGreenPromotion extends Construct {
       comment: 'sagemaker-bluegreen: promote an approved model package onto a SageMaker endpoint, blue/green, with rollback',
     });
 
-    // Every wait loop reads the lock for abort requests; the bake parks its task token on it.
+    // Every wait reads the lock for abort requests; the waits park their task tokens on it (and read the flag back).
     for (const step of ['wait-for-endpoint', 'check-guardrails', 'await-guardrails'] as const) tableAccess(this.functions[step], ['dynamodb:GetItem']);
-    tableAccess(this.functions['await-guardrails'], ['dynamodb:UpdateItem']);
-    tableAccess(this.functions['start-bake'], ['dynamodb:UpdateItem']);
+    for (const step of ['await-guardrails', 'await-endpoint', 'start-bake', 'check-guardrails'] as const) tableAccess(this.functions[step], ['dynamodb:UpdateItem']);
+    const inFlightIndex = new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${this.table.tableArn}/index/${IN_FLIGHT_INDEX}`] });
+    const taskResponse = (...actions: string[]) => new iam.PolicyStatement({ actions: actions.map((a) => `states:${a}`), resources: [this.stateMachine.stateMachineArn] });
 
     if (props.alarmTrigger ?? true) {
       const onAlarm = new StepFunction(this, 'OnAlarm', { step: 'on-alarm', environment, logRetention, removalPolicy: RemovalPolicy.DESTROY });
       this.triggers['on-alarm'] = onAlarm;
       tableAccess(onAlarm, ['dynamodb:UpdateItem']);
-      onAlarm.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${this.table.tableArn}/index/${IN_FLIGHT_INDEX}`] }));
-      this.stateMachine.grantTaskResponse(onAlarm);
+      onAlarm.addToRolePolicy(inFlightIndex);
+      // Fails the task token of the wait in progress (the bake's, or an InService wait's).
+      onAlarm.addToRolePolicy(taskResponse('SendTaskFailure'));
       // Any alarm: the guardrails named in an execution input are only known at run time; the function filters.
       this.alarmRule = new events.Rule(this, 'AlarmRule', {
         description: 'sagemaker-bluegreen: roll back the promotion in flight whose guardrail alarm went to ALARM',
@@ -199,6 +228,40 @@ export class BlueGreenPromotion extends Construct {
         targets: [new targets.LambdaFunction(onAlarm, { retryAttempts: 8, maxEventAge: Duration.minutes(15) })],
       });
     }
+
+    if (endpointEvents) {
+      const onEndpointChange = new StepFunction(this, 'OnEndpointChange', { step: 'on-endpoint-change', environment, logRetention, removalPolicy: RemovalPolicy.DESTROY });
+      this.triggers['on-endpoint-change'] = onEndpointChange;
+      onEndpointChange.addToRolePolicy(inFlightIndex);
+      onEndpointChange.addToRolePolicy(taskResponse('SendTaskSuccess'));
+      const names = props.endpointNames ?? [];
+      // The managed endpoints and their validation endpoints (<endpoint>-v<version>-<hash>-val), settled statuses only.
+      const watched = [...names, ...names.map((n) => ({ prefix: `${n}-` })), ...(props.endpointNamePrefix ? [{ prefix: props.endpointNamePrefix }] : [])];
+      this.endpointRule = new events.Rule(this, 'EndpointRule', {
+        description: 'sagemaker-bluegreen: wake the InService wait of the promotion in flight on an endpoint state change',
+        eventPattern: {
+          source: ['aws.sagemaker'],
+          detailType: ['SageMaker Endpoint State Change'],
+          detail: { EndpointName: watched, EndpointStatus: SETTLED_ENDPOINT_STATUSES },
+        },
+        // A late wake is harmless (the wait polls as a backstop); an old one only costs a check.
+        targets: [new targets.LambdaFunction(onEndpointChange, { retryAttempts: 4, maxEventAge: Duration.minutes(15) })],
+      });
+    }
+
+    const onBackstop = new StepFunction(this, 'OnBackstop', { step: 'on-backstop', environment, logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    this.triggers['on-backstop'] = onBackstop;
+    onBackstop.addToRolePolicy(inFlightIndex);
+    tableAccess(onBackstop, ['dynamodb:UpdateItem']);
+    onBackstop.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: ['*'] }));
+    onBackstop.addToRolePolicy(new iam.PolicyStatement({ actions: ['sagemaker:DescribeEndpoint'], resources: this.managedEndpoints }));
+    onBackstop.addToRolePolicy(taskResponse('SendTaskFailure'));
+    this.backstopRule = new events.Rule(this, 'BackstopRule', {
+      description: "sagemaker-bluegreen: the bake's backstop, checking the alarms and the endpoint of every promotion baking",
+      schedule: events.Schedule.rate(props.bakeBackstop ?? Duration.minutes(5)),
+      // The next run comes soon: a stale one is worth nothing.
+      targets: [new targets.LambdaFunction(onBackstop, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
+    });
 
     // Recovery: the recover step reads the ended execution; on-execution-end starts the recovery.
     const executions = stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${this.stateMachine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
@@ -286,6 +349,7 @@ export class BlueGreenPromotion extends Construct {
     const allow = (step: StepName, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
       this.functions[step].addToRolePolicy(new iam.PolicyStatement({ actions, resources, conditions }));
     const describeEndpoint = (step: StepName) => allow(step, ['sagemaker:DescribeEndpoint'], endpoints);
+    this.managedEndpoints = endpoints;
 
     allow('validate-input', ['sagemaker:DescribeModelPackage'], packages);
     allow('validate-input', ['cloudwatch:DescribeAlarms'], ['*']);
@@ -321,6 +385,7 @@ export class BlueGreenPromotion extends Construct {
     allow('shift-traffic', ['sagemaker:UpdateEndpoint'], [...endpoints, ...ownConfigs]);
     allow('start-bake', ['cloudwatch:PutMetricAlarm', 'cloudwatch:TagResource'], [alarms]);
     allow('check-guardrails', ['cloudwatch:DescribeAlarms'], ['*']);
+    describeEndpoint('check-guardrails');
     describeEndpoint('finalize');
     allow('finalize', ['sagemaker:UpdateEndpoint'], [...endpoints, ...ownConfigs]);
 
@@ -425,12 +490,16 @@ export function validateProps(props: BlueGreenPromotionProps): void {
   const poll = props.pollInterval?.toSeconds() ?? 30;
   if (poll < 1 || poll > 3600) problems.push(`pollInterval: ${poll} s is out of range; use 1 s to 1 h`);
   const bake = props.bakeDuration?.toSeconds() ?? 1800;
-  if (bake > 86_400) problems.push(`bakeDuration: ${bake} s is longer than a day; use at most Duration.hours(24)`);
+  if (bake > MAX_BAKE_SECONDS) problems.push(`bakeDuration: ${bake} s is longer than ${MAX_BAKE_SECONDS} s (${MAX_BAKE_SECONDS / 3600} h): ${MAX_BAKE_REASON}; use at most Duration.hours(${MAX_BAKE_SECONDS / 3600})`);
+  const backstop = props.bakeBackstop?.toSeconds() ?? 300;
+  if (backstop < 60 || backstop % 60 !== 0) problems.push(`bakeBackstop: ${backstop} s is not a whole number of minutes (EventBridge schedules run at most every minute); use Duration.minutes(n)`);
   const deadline = props.inServiceDeadline?.toSeconds() ?? 3600;
   if (deadline < poll) problems.push(`inServiceDeadline: ${deadline} s is shorter than pollInterval (${poll} s); the deadline must allow at least one poll`);
   const timeout = props.executionTimeout?.toSeconds() ?? 86_400;
-  if (timeout < bake + 3 * deadline) {
-    problems.push(`executionTimeout: ${timeout} s cannot fit a bake (${bake} s) and three in-service waits (${3 * deadline} s); raise it or shorten those`);
+  // The default strategy's worst case (guardrails also waits for its traffic routing, refused per input if it does not fit).
+  const plan = { strategy: props.strategy ?? 'guardrails', traffic: { type: 'ALL_AT_ONCE' as const }, bakeSeconds: bake, inServiceSeconds: deadline, pollSeconds: poll, eventDriven: props.endpointEventTrigger ?? true };
+  for (const problem of executionProblems(plan, timeout)) {
+    problems.push(problem.limit === 'time' ? `executionTimeout: ${timeout} s cannot fit a bake: ${problem.message}` : `pollInterval, inServiceDeadline: ${problem.message}`);
   }
   if (props.greenAlarms?.max5xxErrors !== undefined && props.greenAlarms.max5xxErrors < 0) problems.push('greenAlarms.max5xxErrors: must be 0 or more');
   if (problems.length > 0) throw new Error(`BlueGreenPromotion: invalid props:\n- ${problems.join('\n- ')}`);

@@ -7,7 +7,15 @@ import { startEmulator, type Emulator } from './emulator';
 import { loadHandler, loadHandlers } from './executor';
 import { matchesPattern, type EventPattern } from './event-pattern';
 import { LocalStepFunctions } from './stepfunctions';
-import { LOCAL_REGION, synthesizeTemplate, workflowFromTemplate, type SynthesizedWorkflow } from './template';
+import { LOCAL_ACCOUNT, LOCAL_REGION, synthesizeTemplate, workflowFromTemplate, type SynthesizedWorkflow } from './template';
+
+/** Seconds between two runs of an EventBridge `rate(n unit)` schedule. */
+function rateSeconds(expression: string): number | undefined {
+  const m = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
+  if (!m) return undefined;
+  const unit = m[2]!.startsWith('minute') ? 60 : m[2]!.startsWith('hour') ? 3600 : 86_400;
+  return Number(m[1]) * unit;
+}
 
 export interface LocalAwsOptions {
   /** The app configuration to synthesize (default: cdk.json's). */
@@ -138,7 +146,7 @@ async function wire(workflow: SynthesizedWorkflow, emulator: Emulator, dynamo: S
   const putEvent = async (event: unknown): Promise<Delivery[]> => {
     const delivered: Delivery[] = [];
     for (const [rule, r] of Object.entries(workflow.rules)) {
-      if (!matchesPattern(event, r.pattern as EventPattern)) continue;
+      if (r.schedule || !matchesPattern(event, r.pattern as EventPattern)) continue;
       const target = r.targetArn ? workflow.functions[r.targetArn] : undefined;
       if (!target) continue;
       const delivery: Delivery = { rule, target, event, at: Date.now() };
@@ -160,6 +168,31 @@ async function wire(workflow: SynthesizedWorkflow, emulator: Emulator, dynamo: S
   emulator.events.on('event', deliverAsync);
   stepFunctions.events.on('event', deliverAsync);
 
+  // Scheduled rules (rate expressions) fire on the compressed clock; a run still going skips the next tick.
+  const timers: NodeJS.Timeout[] = [];
+  for (const [rule, r] of Object.entries(workflow.rules)) {
+    const target = r.targetArn ? workflow.functions[r.targetArn] : undefined;
+    const seconds = r.schedule ? rateSeconds(r.schedule) : undefined;
+    if (!target || seconds === undefined) continue;
+    let running: Promise<unknown> | undefined;
+    timers.push(
+      setInterval(() => {
+        if (running) return;
+        const event = { version: '0', id: crypto.randomUUID(), 'detail-type': 'Scheduled Event', source: 'aws.events', account: LOCAL_ACCOUNT, time: new Date().toISOString(), region: LOCAL_REGION, resources: [rule], detail: {} };
+        const delivery: Delivery = { rule, target, event, at: Date.now() };
+        deliveries.push(delivery);
+        running = loadHandler(target)(event as never)
+          .then((result) => (delivery.result = result))
+          .catch((error: unknown) => (delivery.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error)))
+          .finally(() => {
+            pending.delete(running!);
+            running = undefined;
+          });
+        pending.add(running);
+      }, Math.max(1, ms(seconds))),
+    );
+  }
+
   return {
     workflow,
     emulator,
@@ -172,6 +205,7 @@ async function wire(workflow: SynthesizedWorkflow, emulator: Emulator, dynamo: S
     putEvent,
     ms,
     async close() {
+      for (const timer of timers) clearInterval(timer);
       emulator.events.off('event', deliverAsync);
       stepFunctions.events.off('event', deliverAsync);
       await Promise.allSettled([...pending]);

@@ -68,12 +68,41 @@ class LambdaFunctionError extends Error {
   }
 }
 
+/** Longer than any local run and within setTimeout's 2^31 ms (a larger delay fires at once). */
+const LIBRARY_NEVER_SECONDS = 2_000_000;
+
+/**
+ * aws-local-stepfunctions 3.0 resolves a Task's TimeoutSecondsPath against the effective
+ * parameters (the Lambda payload), not the state input as Step Functions does, and times it on
+ * the real clock. The callback tasks here time themselves on the compressed clock (below), so
+ * the library's copy of the definition gets a timeout it never reaches instead.
+ */
+function forLibrary(definition: Record<string, unknown>): Record<string, unknown> {
+  const states = Object.fromEntries(
+    Object.entries((definition.States ?? {}) as Record<string, Record<string, unknown>>).map(([name, state]) => {
+      if (state.TimeoutSecondsPath === undefined) return [name, state];
+      const { TimeoutSecondsPath: _path, ...rest } = state;
+      return [name, { ...rest, TimeoutSeconds: LIBRARY_NEVER_SECONDS }];
+    }),
+  );
+  return { ...definition, States: states };
+}
+
+/** A reference path (`$.a.b`) into a state input. */
+function atPath(input: unknown, path: string): unknown {
+  return path
+    .replace(/^\$\.?/, '')
+    .split('.')
+    .filter(Boolean)
+    .reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), input);
+}
+
 /** Validating the definition costs ~150 ms: once per workflow, then every execution reuses the machine. */
 const machines = new WeakMap<SynthesizedWorkflow, StateMachine>();
 function machineFor(workflow: SynthesizedWorkflow): StateMachine {
   let machine = machines.get(workflow);
   if (!machine) {
-    machine = new StateMachine(workflow.definition as never, { validationOptions: { checkArn: false, checkPaths: true } } as never);
+    machine = new StateMachine(forLibrary(workflow.definition) as never, { validationOptions: { checkArn: false, checkPaths: true } } as never);
     machines.set(workflow, machine);
   }
   return machine;
@@ -132,7 +161,7 @@ export function startExecution(workflow: SynthesizedWorkflow, options: StartOpti
   const stateMachineArn = workflow.stateMachineArn;
   const executionArn = executionArnOf(stateMachineArn, name);
   const clock = options.secondsToMs ?? (() => 0);
-  const states = (workflow.definition.States ?? {}) as Record<string, { Type: string; Resource?: string; Seconds?: number; TimeoutSeconds?: number }>;
+  const states = (workflow.definition.States ?? {}) as Record<string, { Type: string; Resource?: string; Seconds?: number; TimeoutSeconds?: number; TimeoutSecondsPath?: string }>;
   const invoke = async (step: StepName, payload: unknown) => {
     try {
       return (await options.handlers[step](payload as never)) as never;
@@ -148,17 +177,24 @@ export function startExecution(workflow: SynthesizedWorkflow, options: StartOpti
       return [
         stateName,
         async (parameters: unknown) => {
-          const payload = (parameters as { Payload?: { token?: string } }).Payload ?? (parameters as { token?: string });
+          const payload = (parameters as { Payload?: { token?: string; state?: unknown } }).Payload ?? (parameters as { token?: string; state?: unknown });
           const token = payload.token;
           if (!token) throw new Error(`${stateName}: waitForTaskToken payload carries no token`);
+          // TimeoutSecondsPath is a path into the state input, which every callback payload here carries as `state`.
+          const seconds = state.TimeoutSecondsPath === undefined ? state.TimeoutSeconds : atPath(payload.state, state.TimeoutSecondsPath);
+          if (state.TimeoutSecondsPath !== undefined && (!Number.isInteger(seconds) || (seconds as number) < 1)) {
+            throw new TaskError('States.Runtime', `${stateName}: TimeoutSecondsPath ${state.TimeoutSecondsPath} is ${JSON.stringify(seconds)}, not a positive integer`);
+          }
           const outcome = new Promise<unknown>((resolve, reject) => waitingTasks.set(token, { resolve, reject }));
+          // The token may be failed while the handler still runs (it parks the token first): the race below sees it.
+          outcome.catch(() => undefined);
           await invoke(step, payload);
           let timer: NodeJS.Timeout | undefined;
           const timeout = new Promise<never>((_resolve, reject) => {
             timer = setTimeout(() => {
               waitingTasks.delete(token);
               reject(new TaskError('States.Timeout'));
-            }, clock(state.TimeoutSeconds ?? 99_999_999));
+            }, Math.min(clock((seconds as number | undefined) ?? 99_999_999), 2 ** 31 - 1));
           });
           try {
             return (await Promise.race([outcome, timeout])) as never;

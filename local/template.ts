@@ -33,8 +33,8 @@ export interface SynthesizedWorkflow {
   stateMachineArn: string;
   /** The history table's name (its logical ID; the local DynamoDB table is created under it). */
   tableName: string;
-  /** EventBridge rules of the template: logical ID → pattern and target. */
-  rules: Record<string, { pattern: Record<string, unknown>; targetArn?: string; input?: unknown }>;
+  /** EventBridge rules of the template: logical ID → pattern (or schedule expression) and target. */
+  rules: Record<string, { pattern: Record<string, unknown>; schedule?: string; targetArn?: string; input?: unknown }>;
   template: CfnTemplate;
 }
 
@@ -148,8 +148,8 @@ export function workflowFromTemplate(template: CfnTemplate): SynthesizedWorkflow
   const rules: SynthesizedWorkflow['rules'] = {};
   for (const [id, r] of Object.entries(resources)) {
     if (r.Type !== 'AWS::Events::Rule') continue;
-    const props = resolve(r.Properties ?? {}, names) as { EventPattern?: Record<string, unknown>; Targets?: Array<{ Arn?: string; Input?: string }> };
-    rules[id] = { pattern: props.EventPattern ?? {}, targetArn: props.Targets?.[0]?.Arn, input: props.Targets?.[0]?.Input };
+    const props = resolve(r.Properties ?? {}, names) as { EventPattern?: Record<string, unknown>; ScheduleExpression?: string; Targets?: Array<{ Arn?: string; Input?: string }> };
+    rules[id] = { pattern: props.EventPattern ?? {}, schedule: props.ScheduleExpression, targetArn: props.Targets?.[0]?.Arn, input: props.Targets?.[0]?.Input };
   }
   return { definition, taskSteps, functions, functionEnvironments, waitStates, environment, stateMachineArn: names(machineId), tableName: tableId, rules, template };
 }

@@ -17,6 +17,7 @@ import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { STEPS, TRIGGERS } from '../lib/functions';
 import { startLocalAws, type LocalAws } from '../local/aws';
 import { Seed } from '../local/seed';
+import { MAX_BAKE_SECONDS } from '../lambdas/shared/waits';
 
 const root = join(__dirname, '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -173,6 +174,39 @@ async function cost(strategy: string, outcome: 'promoted' | 'rolled_back', preVa
   }
 }
 
+/**
+ * P2: the state transitions (StateEntered events) of one promoted execution with a bake of
+ * `bakeMinutes`, on a 6000× clock so that the longest bake (18 h) takes ~11 s.
+ */
+async function transitionsAt(strategy: string, bakeMinutes: number): Promise<Record<string, number | string>> {
+  const aws = await startLocalAws({ timeScale: 6000 });
+  try {
+    const seed = new Seed();
+    await seed.group('churn-models');
+    const v1 = await seed.register('churn-models');
+    const v2 = await seed.register('churn-models');
+    await seed.setApproval(v2, 'Approved');
+    await seed.blueEndpoint('demo-p2', v1);
+    const done = await aws.stepFunctions.waitFor(await promote(aws, 'demo-p2', v2, bakeMinutes * 60, strategy));
+    return { status: done.status, transitions: done.events.filter((e) => e.type === 'StateEntered').length };
+  } finally {
+    await aws.close();
+  }
+}
+
+/** `P2 strategy=… bakeMinutes=… transitions=…`: a promotion's transitions at a 30-minute, a 4-hour and the longest accepted bake. */
+async function transitionLines(): Promise<void> {
+  console.log(`
+State transitions of a promotion by bake length (local AWS at 6000×, 30 s polls, 5-minute bake backstop outside the execution):`);
+  for (const strategy of ['guardrails', 'variant']) {
+    for (const bakeMinutes of [30, 240, MAX_BAKE_SECONDS / 60]) {
+      const r = child(`p2:${strategy}:${bakeMinutes}`);
+      if (r.status !== 'SUCCEEDED') throw new Error(`P2 ${strategy} ${bakeMinutes} min ended ${r.status}`);
+      console.log(`P2 strategy=${strategy} bakeMinutes=${bakeMinutes} transitions=${r.transitions}`);
+    }
+  }
+}
+
 /** Each measurement runs in its own process: Lambda handlers keep module-scope clients bound to one local AWS. */
 function child(kind: string): Record<string, number | string> {
   const out = execFileSync(process.execPath, [...process.execArgv, __filename, kind], { encoding: 'utf8', env: process.env, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -187,6 +221,9 @@ async function runCase(kind: string): Promise<void> {
   } else if (kind.startsWith('cost:')) {
     const [, strategy, outcome, mode] = kind.split(':');
     console.log(JSON.stringify(await cost(strategy!, outcome as 'promoted' | 'rolled_back', mode !== 'off')));
+  } else if (kind.startsWith('p2:')) {
+    const [, strategy, minutes] = kind.split(':');
+    console.log(JSON.stringify(await transitionsAt(strategy!, Number(minutes))));
   } else if (kind.startsWith('alarm:')) {
     const [, strategy, path] = kind.split(':');
     const r = await alarmToBlue(strategy!, path === 'event', 0);
@@ -202,11 +239,13 @@ async function main(): Promise<void> {
   if (kind === 'bundles') return bundleSizes();
   if (kind === 'cost') return costLines();
   if (kind === 'alarm') return alarmLines();
+  if (kind === 'p2') return transitionLines();
   if (kind) return runCase(kind);
   await bundleSizes();
   await costLines();
   const happy = child('happy');
   console.log(`\nHappy-path promotion on the local AWS (30-min bake, 30 s polls, 600× clock): ${happy.status} in ${happy.wallMs} ms wall, ${happy.transitions} state transitions, peak RSS ${(Number(happy.rss) / 1048576).toFixed(0)} MiB`);
+  await transitionLines();
   await alarmLines();
 }
 

@@ -14,6 +14,8 @@ export interface PromotionState {
   green?: GreenState;
   standUp?: StandUpResult;
   wait?: WaitResult;
+  /** How the last callback wait (an InService wait or the bake) ended: its timeout, an endpoint event, or an error. */
+  wake?: WakeResult;
   validation?: ValidationResult;
   /** The samples again, on the fleet that serves after the switch (before blue's resources go). */
   revalidation?: ValidationResult;
@@ -37,6 +39,7 @@ export const STATE_KEYS = {
   green: 'green',
   standUp: 'standUp',
   wait: 'wait',
+  wake: 'wake',
   validation: 'validation',
   revalidation: 'revalidation',
   shift: 'shift',
@@ -74,8 +77,9 @@ export interface Promotion {
   bakeSeconds: number;
   pollSeconds: number;
   /** Deadlines are counted in polls so that they hold on a compressed local clock too. */
-  bakePolls: number;
   inServicePolls: number;
+  /** SageMaker's endpoint state-change events wake the InService waits (their polls are backstops, see waits.ts). */
+  endpointEvents: boolean;
   executionRoleArn?: string;
   instanceType?: string;
   initialInstanceCount?: number;
@@ -145,9 +149,37 @@ export interface WaitEvent {
 
 export interface WaitResult {
   phase: WaitPhase;
+  /** Checks of this wait so far. */
   attempt: number;
   ready: boolean;
   status: string;
+  /**
+   * Seconds this wait has lasted, counted from its backstop polls that ran to their timeout (an
+   * event's early wake adds nothing: no clock is read, so the count holds on a compressed local
+   * clock too, and a deadline is never early).
+   */
+  elapsedSeconds: number;
+  /** The next backstop poll: the timeout of the WaitFor<X> task (TimeoutSecondsPath). */
+  waitSeconds: number;
+}
+
+/** Input of the WaitFor<X> callback tasks (lambdas/await-endpoint). */
+export interface AwaitEndpointEvent {
+  token: string;
+  phase: WaitPhase;
+  state: PromotionState;
+}
+
+/**
+ * How a callback wait ended, at ResultPath `$.wake`: SendTaskSuccess's output (an endpoint
+ * event, lambdas/on-endpoint-change), or the caught error (`States.Timeout`: the full wait ran).
+ */
+export interface WakeResult {
+  Error?: string;
+  Cause?: string;
+  by?: 'endpoint-event';
+  endpointName?: string;
+  status?: string;
 }
 
 export interface SampleResult {
@@ -179,9 +211,14 @@ export interface BakeState {
   abortAlarm?: string;
   /** guardrails: the part of the bake SageMaker watches itself (TerminationWaitInSeconds). */
   terminationWaitSeconds?: number;
-  pollsDone: number;
-  polls: number;
+  /** The bake the workflow watches after the shift (guardrails: beyond the termination wait). */
+  seconds: number;
+  /** Seconds of it already watched: the Bake waits that ran to their timeout (counted, not read from a clock). */
+  elapsedSeconds: number;
+  /** The next Bake wait: what is left of the bake (the task's TimeoutSecondsPath). */
+  waitSeconds: number;
   done: boolean;
+  /** When ArmGuardrails armed the alarms (before the shift). */
   startedAt: string;
 }
 

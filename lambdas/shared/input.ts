@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_BAKE_REASON, MAX_BAKE_SECONDS } from './waits';
 export { modelPackageParts } from './arns';
 
 /**
@@ -78,7 +79,13 @@ export const promotionInputSchema = z
       .describe('The approved model package version that becomes green'),
     strategy: z.enum(STRATEGIES).optional().describe('How green gets traffic: guardrails (SageMaker blue/green, one fleet, variant name kept) or variant (a zero-weight variant, weights flip); default from the stack'),
     traffic: trafficSchema.optional().describe('guardrails only: how SageMaker moves traffic (default ALL_AT_ONCE)'),
-    bakeSeconds: z.number().int().min(0).max(86_400).optional().describe('How long to watch guardrail alarms after the shift; default from the stack'),
+    bakeSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_BAKE_SECONDS, `a bake is at most ${MAX_BAKE_SECONDS} s (${MAX_BAKE_SECONDS / 3600} h): ${MAX_BAKE_REASON}`)
+      .optional()
+      .describe(`How long to watch guardrail alarms after the shift, at most ${MAX_BAKE_SECONDS / 3600} h; default from the stack`),
     executionRoleArn: z
       .string()
       .regex(ROLE_ARN_PATTERN, 'executionRoleArn must be an IAM role ARN')

@@ -4,6 +4,16 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { LOCK_SK } from './contracts';
 
+/** Why a promotion is asked to stop: the error its wait fails with (the state machine catches it by name). */
+export type AbortError = 'PromotionAborted' | 'GuardrailAlarm' | 'UnexpectedEndpointState';
+
+/** What the bake expects the endpoint to run (the shift's outcome), for the backstop outside the execution. */
+export interface BakeWatch {
+  endpointName: string;
+  configName: string;
+  weights: Record<string, number>;
+}
+
 /** The lock item of an endpoint with a promotion in flight (table: pk endpointName, sk LOCK). */
 export interface LockItem {
   endpointName: string;
@@ -14,12 +24,18 @@ export interface LockItem {
   acquiredAt: string;
   /** Sparse-index key: present on lock items only, so the InFlight index lists the promotions in flight. */
   inFlight: 'yes';
-  /** Set while the bake waits for an alarm or its next poll: a SendTaskFailure to it rolls back at once. */
+  /** Set while the bake waits for an alarm or its end: a SendTaskFailure to it rolls back at once. */
   bakeTaskToken?: string;
   /** Guardrail alarms watched by the bake (the alarm trigger matches events against them). */
   watchedAlarms?: string[];
-  /** An operator or an alarm asked to abort; every wait loop checks it at its next poll. */
-  abortRequested?: { error: 'PromotionAborted' | 'GuardrailAlarm'; reason: string; at: string };
+  /** Present while the bake waits (CheckGuardrails removes it at the bake's end): the backstop checks only these. */
+  bakeWatch?: BakeWatch;
+  /** Set while an InService wait waits: an endpoint event (SendTaskSuccess) runs its check at once, an abort fails it. */
+  waitTaskToken?: string;
+  /** The endpoints that InService wait watches: the promotion's, or guardrails' validation endpoint. */
+  watchedEndpoints?: string[];
+  /** An operator, an alarm or the bake's backstop asked to abort; every wait checks it when it wakes. */
+  abortRequested?: { error: AbortError; reason: string; at: string };
 }
 
 export const IN_FLIGHT_INDEX = 'InFlight';
@@ -44,38 +60,54 @@ export async function locksInFlight(dynamo: DynamoDBDocumentClient, tableName: s
 
 export type AbortResult = 'signalled' | 'flagged' | 'not-running';
 
+/** SendTask* to a token whose task is over (timed out, completed, or its execution ended). */
+export function isStaleToken(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'TaskTimedOut' || error.name === 'InvalidToken' || error.name === 'TaskDoesNotExist');
+}
+
 /**
- * Asks the promotion holding `lock` to roll back: flags the lock (every wait loop checks it
- * at its next poll) and, when the bake is waiting on its task token, fails that task so the
- * rollback starts now. Idempotent: a second call finds the flag and the token already used.
+ * Asks the promotion holding `lock` to roll back: flags the lock (every wait checks it when it
+ * wakes) and fails the task token of the wait in progress (the bake's, or an InService wait's),
+ * so the rollback starts now. The flag is written first and the tokens read back in the same
+ * call, and a wait parks its token the same way before reading the flag: one of the two always
+ * sees the other. Idempotent: a second call finds the flag and the tokens already used.
+ * `whileBaking`: only if the bake still waits (the backstop must not act on a later phase).
  */
 export async function requestAbort(
   clients: { dynamo: DynamoDBDocumentClient; sfn: SFNClient },
   tableName: string,
   lock: LockItem,
   abort: NonNullable<LockItem['abortRequested']>,
+  options: { whileBaking?: boolean } = {},
 ): Promise<AbortResult> {
+  let current: Partial<LockItem> | undefined;
   try {
-    await clients.dynamo.send(
+    const out = await clients.dynamo.send(
       new UpdateCommand({
         TableName: tableName,
         Key: { endpointName: lock.endpointName, sk: LOCK_SK },
         UpdateExpression: 'SET abortRequested = if_not_exists(abortRequested, :abort)',
-        ConditionExpression: 'promotionId = :id',
+        ConditionExpression: options.whileBaking ? 'promotionId = :id AND attribute_exists(bakeWatch)' : 'promotionId = :id',
         ExpressionAttributeValues: { ':abort': abort, ':id': lock.promotionId },
+        ReturnValues: 'ALL_NEW',
       }),
     );
+    current = out?.Attributes as Partial<LockItem> | undefined;
   } catch (error) {
     if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return 'not-running';
     throw error;
   }
-  if (!lock.bakeTaskToken) return 'flagged';
-  try {
-    await clients.sfn.send(new SendTaskFailureCommand({ taskToken: lock.bakeTaskToken, error: abort.error, cause: abort.reason }));
-    return 'signalled';
-  } catch (error) {
-    // The bake already moved on (poll timeout) or the execution ended: the flag does the rest.
-    if (error instanceof Error && (error.name === 'TaskTimedOut' || error.name === 'InvalidToken' || error.name === 'TaskDoesNotExist')) return 'flagged';
-    throw error;
+  const item = current ?? lock;
+  let signalled = false;
+  for (const token of new Set([item.bakeTaskToken, item.waitTaskToken])) {
+    if (!token) continue;
+    try {
+      await clients.sfn.send(new SendTaskFailureCommand({ taskToken: token, error: abort.error, cause: abort.reason }));
+      signalled = true;
+    } catch (error) {
+      // That wait is over (its timeout, or the execution ended): the flag does the rest.
+      if (!isStaleToken(error)) throw error;
+    }
   }
+  return signalled ? 'signalled' : 'flagged';
 }

@@ -1,5 +1,6 @@
 import { jsonEnv, optionalEnv, requiredEnv } from './env';
 import type { StrategyName } from './input';
+import { DEFAULT_EXECUTION_TIMEOUT_SECONDS } from './waits';
 
 /** What the BlueGreenPromotion construct configured, as the functions see it (env vars set in lib/functions.ts). */
 export interface Settings {
@@ -16,6 +17,10 @@ export interface Settings {
   validationPayloadBuckets: string[];
   greenAlarmDefaults: { enabled: boolean; max5xxErrors: number; maxModelLatencyMs: number };
   defaultStrategy: StrategyName;
+  /** The endpoint-event trigger is deployed: InService waits poll only as a backstop. */
+  endpointEvents: boolean;
+  /** The state machine's timeout: a promotion that cannot fit it is refused up front. */
+  executionTimeoutSeconds: number;
 }
 
 export const ENV = {
@@ -32,6 +37,8 @@ export const ENV = {
   validationPayloadBuckets: 'VALIDATION_PAYLOAD_BUCKETS',
   greenAlarmDefaults: 'GREEN_ALARM_DEFAULTS',
   defaultStrategy: 'DEFAULT_STRATEGY',
+  endpointEvents: 'ENDPOINT_EVENTS',
+  executionTimeoutSeconds: 'EXECUTION_TIMEOUT_SECONDS',
 } as const satisfies Record<keyof Settings, string>;
 
 function numberEnv(name: string): number {
@@ -55,6 +62,8 @@ export function settings(): Settings {
     validationPayloadBuckets: jsonEnv<string[]>(ENV.validationPayloadBuckets, []),
     greenAlarmDefaults: jsonEnv(ENV.greenAlarmDefaults, { enabled: true, max5xxErrors: 0, maxModelLatencyMs: 1000 }),
     defaultStrategy: (optionalEnv(ENV.defaultStrategy) as StrategyName | undefined) ?? 'guardrails',
+    endpointEvents: optionalEnv(ENV.endpointEvents) === 'true',
+    executionTimeoutSeconds: Number(optionalEnv(ENV.executionTimeoutSeconds) ?? DEFAULT_EXECUTION_TIMEOUT_SECONDS),
   };
 }
 

@@ -7,6 +7,7 @@ import { stateKeys, step } from '../shared/handler';
 import { abortAlarmName, greenAlarmNames, terminationWaitSeconds } from '../shared/decisions';
 import { MANAGED_TAG } from '../shared/sagemaker';
 import { settings } from '../shared/settings';
+import { workflowBakeSeconds } from '../shared/waits';
 
 /**
  * Arms the guardrails before green can get any user traffic: alarms on green's own metrics
@@ -38,7 +39,8 @@ export const handler = step('start-bake', stateKeys, async (state: PromotionStat
       Key: { endpointName: p.endpointName, sk: LOCK_SK },
       UpdateExpression: 'SET watchedAlarms = :alarms',
       ConditionExpression: 'promotionId = :me',
-      ExpressionAttributeValues: { ':alarms': [...p.guardrailAlarmNames, ...greenAlarms], ':me': p.id },
+      // Not the abort alarm: only the workflow sets it, while it is already rolling back.
+      ExpressionAttributeValues: { ':alarms': [...p.guardrailAlarmNames, ...greenAlarms.filter((a) => a !== abortAlarm)], ':me': p.id },
     }),
   );
   const created: string[] = [];
@@ -94,17 +96,18 @@ export const handler = step('start-bake', stateKeys, async (state: PromotionStat
     );
     created.push(abortAlarm);
   }
-  // guardrails: SageMaker bakes the first hour itself (TerminationWaitInSeconds); the workflow bakes the rest.
-  const termination = guardrails ? terminationWaitSeconds(p) : 0;
-  const polls = Math.ceil((p.bakeSeconds - termination) / p.pollSeconds);
+  // guardrails: SageMaker bakes the first hour itself (TerminationWaitInSeconds); the workflow bakes the rest,
+  // from when the shift's wait ends: a duration, so it is measured from the bake's first wait, not from now.
+  const seconds = workflowBakeSeconds(p);
   return {
     alarmNames: [...p.guardrailAlarmNames, ...created.filter((a) => a !== abortAlarm)],
     createdAlarms: created,
     abortAlarm,
-    terminationWaitSeconds: guardrails ? termination : undefined,
-    pollsDone: 0,
-    polls,
-    done: polls === 0,
+    terminationWaitSeconds: guardrails ? terminationWaitSeconds(p) : undefined,
+    seconds,
+    elapsedSeconds: 0,
+    waitSeconds: seconds,
+    done: seconds === 0,
     startedAt: new Date().toISOString(),
   };
 });

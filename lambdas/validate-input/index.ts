@@ -10,6 +10,7 @@ import { step } from '../shared/handler';
 import { describeIssues, modelPackageParts, promotionInputSchema } from '../shared/input';
 import { greenNames } from '../shared/naming';
 import { endpointAllowed, settings } from '../shared/settings';
+import { executionProblems } from '../shared/waits';
 
 /**
  * First state: rejects a bad input before anything is created or locked. Only reads
@@ -56,6 +57,13 @@ export const handler = step(
         `guardrailAlarmNames: SageMaker's auto-rollback takes at most ${MAX_ROLLBACK_ALARMS} alarms (API_AutoRollbackConfig) and the guardrails strategy adds ${ownAlarms} of its own; name at most ${MAX_ROLLBACK_ALARMS - ownAlarms} (stack defaults included), or combine them in a composite alarm`,
       );
     }
+    const bakeSeconds = input.bakeSeconds ?? s.defaultBakeSeconds;
+    const inServiceSeconds = input.deadlines?.inServiceSeconds ?? s.defaultInServiceSeconds;
+    const traffic = input.traffic ?? { type: 'ALL_AT_ONCE' as const };
+    const plan = { strategy, traffic, bakeSeconds, inServiceSeconds, pollSeconds: s.pollSeconds, eventDriven: s.endpointEvents };
+    for (const problem of executionProblems(plan, s.executionTimeoutSeconds)) {
+      problems.push(`${problem.limit === 'time' ? 'bakeSeconds, deadlines.inServiceSeconds' : 'deadlines.inServiceSeconds'}: ${problem.message}`);
+    }
     if (problems.length > 0) throw new InvalidPromotionInput(problems.join('; '));
 
     // An endpoint this workflow cannot promote onto is refused here, before the lock (read-only).
@@ -65,8 +73,7 @@ export const handler = step(
       const reasons = unsupportedReasons(config, strategy);
       if (reasons.length > 0) throw new UnsupportedEndpoint(`endpointName: ${input.endpointName}: ${reasons.join('; ')}`);
       const instances = endpoint.ProductionVariants?.[0]?.CurrentInstanceCount ?? 1;
-      const traffic = input.traffic;
-      if (strategy === 'guardrails' && traffic && traffic.type !== 'ALL_AT_ONCE' && instances < 2) {
+      if (strategy === 'guardrails' && traffic.type !== 'ALL_AT_ONCE' && instances < 2) {
         throw new InvalidPromotionInput(
           `traffic: ${traffic.type} needs at least 2 instances (a canary or linear step is at most 50% of them, deployment-guardrails-blue-green-canary) and ${input.endpointName} runs ${instances}; use ALL_AT_ONCE or scale blue out first`,
         );
@@ -95,8 +102,6 @@ export const handler = step(
       }
     }
 
-    const bakeSeconds = input.bakeSeconds ?? s.defaultBakeSeconds;
-    const inServiceSeconds = input.deadlines?.inServiceSeconds ?? s.defaultInServiceSeconds;
     const greenAlarms = { ...s.greenAlarmDefaults, ...input.greenAlarms };
     return {
       id: event.executionName,
@@ -108,11 +113,11 @@ export const handler = step(
       startedAt: event.startTime,
       requestedBy: input.requestedBy ?? 'unknown',
       strategy,
-      traffic: input.traffic ?? { type: 'ALL_AT_ONCE' },
+      traffic,
       bakeSeconds,
       pollSeconds: s.pollSeconds,
-      bakePolls: Math.ceil(bakeSeconds / s.pollSeconds),
       inServicePolls: Math.max(1, Math.ceil(inServiceSeconds / s.pollSeconds)),
+      endpointEvents: s.endpointEvents,
       executionRoleArn: input.executionRoleArn,
       instanceType: input.instanceType,
       initialInstanceCount: input.initialInstanceCount,

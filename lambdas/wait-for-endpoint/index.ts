@@ -1,21 +1,12 @@
 import type { PromotionState, WaitEvent, WaitPhase, WaitResult } from '../shared/contracts';
-import { expectationFor, judgeEndpoint, routingWaitSeconds, terminationWaitSeconds } from '../shared/decisions';
+import { expectationFor, judgeEndpoint } from '../shared/decisions';
 import { DeadlineExceeded, GreenNotInService, GuardrailAlarm, UnexpectedEndpointState } from '../shared/errors';
 import { throwIfAbortRequested } from '../shared/abort';
 import { step } from '../shared/handler';
 import { describeEndpointIfExists } from '../shared/sagemaker';
+import { nextWaitSeconds, waitDeadlineSeconds } from '../shared/waits';
 
 const ERRORS = { GreenNotInService, UnexpectedEndpointState, DeadlineExceeded };
-
-/**
- * Polls a wait may take. guardrails' shift is SageMaker's whole deployment: provisioning, the
- * canary/linear waits and the termination wait (the part of the bake SageMaker watches).
- */
-function maxPolls(phase: WaitPhase, state: PromotionState): number {
-  const p = state.promotion;
-  if (phase !== 'shift' || p.strategy !== 'guardrails') return p.inServicePolls;
-  return p.inServicePolls + Math.ceil((routingWaitSeconds(p.traffic) + terminationWaitSeconds(p)) / p.pollSeconds);
-}
 
 /** The alarm named in a FailureReason of SageMaker's auto-rollback, if any. */
 function alarmOf(reason: string | undefined): string | undefined {
@@ -23,9 +14,22 @@ function alarmOf(reason: string | undefined): string | undefined {
 }
 
 /**
- * One poll of a wait loop (the Wait state between polls lives in the state machine).
- * Ready only when the endpoint is InService on the expected config with the expected
- * weights; a failed, rolled-back or overdue update throws a named error → rollback.
+ * How long this wait has lasted: its backstop polls that ran to their timeout. The first check
+ * of a wait comes straight after the step that started it; later ones after WaitFor<X>, whose
+ * ending is at `$.wake` (a timeout, or an endpoint event that counts nothing).
+ */
+function elapsed(phase: WaitPhase, state: PromotionState): { attempt: number; elapsedSeconds: number } {
+  const previous = state.wait?.phase === phase ? state.wait : undefined;
+  if (!previous) return { attempt: 1, elapsedSeconds: 0 };
+  const timedOut = state.wake?.Error === 'States.Timeout';
+  return { attempt: previous.attempt + 1, elapsedSeconds: previous.elapsedSeconds + (timedOut ? previous.waitSeconds : 0) };
+}
+
+/**
+ * One check of a wait (the waiting itself is the WaitFor<X> callback task, woken by SageMaker's
+ * endpoint events with a backstop poll). Ready only when the endpoint is InService on the
+ * expected config with the expected weights; a failed, rolled-back or overdue update throws a
+ * named error → rollback.
  */
 export const handler = step(
   'wait-for-endpoint',
@@ -33,17 +37,20 @@ export const handler = step(
   async ({ phase, state }): Promise<WaitResult> => {
     const p = state.promotion;
     await throwIfAbortRequested(state);
-    const attempt = state.wait?.phase === phase ? state.wait.attempt + 1 : 1;
+    const { attempt, elapsedSeconds } = elapsed(phase, state);
+    const deadline = waitDeadlineSeconds(phase, p);
+    const waitSeconds = nextWaitSeconds(phase, p, attempt);
     const expected = expectationFor(phase, state);
-    if (expected.none) return { phase, attempt, ready: true, status: 'nothing to wait for' };
+    if (expected.none) return { phase, attempt, ready: true, status: 'nothing to wait for', elapsedSeconds, waitSeconds };
     const endpoint = await describeEndpointIfExists(expected.endpointName ?? p.endpointName);
-    const verdict = judgeEndpoint(endpoint, expected, attempt, maxPolls(phase, state));
+    // The deadline in poll intervals, as judgeEndpoint counts it: reached once the waits add up to it.
+    const verdict = judgeEndpoint(endpoint, expected, Math.floor(elapsedSeconds / p.pollSeconds), Math.ceil(deadline / p.pollSeconds));
     if (verdict.kind === 'failed') {
       const rolledBackBy = phase === 'shift' && p.strategy === 'guardrails' ? alarmOf(endpoint?.FailureReason) : undefined;
       // SageMaker's own auto-rollback: the deployment ended on blue's config because a guardrail alarm fired.
       if (rolledBackBy) throw new GuardrailAlarm(`SageMaker rolled the deployment back to blue's fleet: ${endpoint?.FailureReason}`);
       throw new ERRORS[verdict.error](`${phase}: ${verdict.message}`);
     }
-    return { phase, attempt, ready: verdict.kind === 'ready', status: verdict.kind === 'pending' ? verdict.status : 'InService' };
+    return { phase, attempt, ready: verdict.kind === 'ready', status: verdict.kind === 'pending' ? verdict.status : 'InService', elapsedSeconds, waitSeconds };
   },
 );

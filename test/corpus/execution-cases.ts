@@ -137,7 +137,13 @@ export const executionCases: ExecutionCase[] = [
   { name: 'validation.contentType empty', input: withValidation({ contentType: '' }), error: REJECTION, message: /validation\.contentType: / },
   // --- bake
   { name: 'bakeSeconds negative', input: withFields({ bakeSeconds: -1 }), error: REJECTION, message: /bakeSeconds: .*>=0/ },
-  { name: 'bakeSeconds over a day', input: withFields({ bakeSeconds: 86_401 }), error: REJECTION, message: /bakeSeconds: .*<=86400/ },
+  { name: 'bakeSeconds over 18 h', input: withFields({ bakeSeconds: 64_801 }), error: REJECTION, message: /bakeSeconds: a bake is at most 64800 s \(18 h\): the state machine's 24-hour timeout must also hold the three InService waits and a rollback/ },
+  {
+    name: 'an 18-hour bake with 2-hour deadlines: more than the execution timeout',
+    input: withFields({ bakeSeconds: 64_800, deadlines: { inServiceSeconds: 7200 } }),
+    error: REJECTION,
+    message: /bakeSeconds, deadlines\.inServiceSeconds: a bake of 64800 s with 7200 s in-service deadlines needs up to 104400 s .*more than the execution timeout of 86400 s/,
+  },
   { name: 'bakeSeconds huge (1e12)', input: withFields({ bakeSeconds: 1e12 }), error: REJECTION, message: /bakeSeconds: / },
   { name: 'bakeSeconds fractional', input: withFields({ bakeSeconds: 1.5 }), error: REJECTION, message: /bakeSeconds: .*int/ },
   // --- role
@@ -146,6 +152,7 @@ export const executionCases: ExecutionCase[] = [
   // --- deadlines
   { name: 'deadlines.inServiceSeconds under a minute', input: withFields({ deadlines: { inServiceSeconds: 59 } }), error: REJECTION, message: /deadlines\.inServiceSeconds: .*>=60/ },
   { name: 'deadlines.inServiceSeconds over a day', input: withFields({ deadlines: { inServiceSeconds: 86_401 } }), error: REJECTION, message: /deadlines\.inServiceSeconds: .*<=86400/ },
+  { name: 'deadlines.inServiceSeconds a day (five of them do not fit the timeout)', input: withFields({ deadlines: { inServiceSeconds: 86_400 } }), error: REJECTION, message: /deadlines\.inServiceSeconds: a bake of 0 s with 86400 s in-service deadlines/ },
   { name: 'deadlines.inServiceSeconds a string', input: withFields({ deadlines: { inServiceSeconds: '1h' } }), error: REJECTION, message: /deadlines\.inServiceSeconds: .*expected number/ },
   // --- first-deployment settings, green alarms
   { name: 'instanceType without the ml. prefix', input: withFields({ instanceType: 'm5.large' }), error: REJECTION, message: /instanceType: instanceType must look like ml\.m5\.large/ },

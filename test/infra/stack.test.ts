@@ -21,6 +21,12 @@ function statements(): Statement[] {
     (p) => (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement,
   );
 }
+/** The statements of the policies attached to the role whose logical ID matches `role`. */
+function statementsOf(role: RegExp): Statement[] {
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((p) => JSON.stringify((p as { Properties: { Roles: unknown } }).Properties.Roles).match(role))
+    .flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement);
+}
 const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 const resources = (s: Statement) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
 
@@ -143,11 +149,53 @@ describe('triggers', () => {
     });
   });
 
-  test('the alarm function may only answer task tokens of this state machine and query the in-flight index', () => {
-    const sendTask = statements().filter((s) => actions(s).includes('states:SendTaskFailure'));
-    expect(sendTask).toEqual([expect.objectContaining({ Resource: { Ref: expect.stringMatching(/StateMachine/) } })]);
+  test('the trigger functions may only answer task tokens of this state machine, each only as it needs, and query the in-flight index', () => {
+    const answering = statements().filter((s) => actions(s).some((a) => a.startsWith('states:SendTask')));
+    for (const s of answering) expect(s.Resource).toEqual({ Ref: expect.stringMatching(/StateMachine/) });
+    // The alarm trigger and the backstop fail tokens; the endpoint trigger only completes them.
+    expect(statementsOf(/OnAlarmRole/).flatMap(actions).filter((a) => a.startsWith('states:'))).toEqual(['states:SendTaskFailure']);
+    expect(statementsOf(/OnBackstopRole/).flatMap(actions).filter((a) => a.startsWith('states:'))).toEqual(['states:SendTaskFailure']);
+    expect(statementsOf(/OnEndpointChangeRole/).flatMap(actions).filter((a) => a.startsWith('states:'))).toEqual(['states:SendTaskSuccess']);
     const query = statements().filter((s) => actions(s).includes('dynamodb:Query'));
-    expect(JSON.stringify(query)).toMatch(/\/index\/InFlight/);
+    expect(query).toHaveLength(3);
+    for (const s of query) expect(JSON.stringify(s.Resource)).toMatch(/\/index\/InFlight/);
+  });
+
+  test('settled state changes of the managed endpoints and their validation endpoints wake the InService waits', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.sagemaker'],
+        'detail-type': ['SageMaker Endpoint State Change'],
+        detail: {
+          EndpointName: ['churn-prediction', { prefix: 'churn-prediction-' }, { prefix: 'demo-' }],
+          EndpointStatus: ['IN_SERVICE', 'FAILED', 'OUT_OF_SERVICE', 'UPDATE_ROLLBACK_FAILED', 'DELETING'],
+        },
+      },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('OnEndpointChange'), 'Arn'] } })],
+    });
+    // It reads the lock index and wakes; nothing else (no SageMaker, no table writes).
+    expect(statementsOf(/OnEndpointChangeRole/).flatMap(actions).filter((a) => !a.startsWith('logs:') && !a.startsWith('xray:'))).toEqual(['dynamodb:Query', 'states:SendTaskSuccess']);
+  });
+
+  test("the bake's backstop runs every 5 minutes, reads alarms and only the managed endpoints, and writes only the lock", () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('OnBackstop'), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 0 } })],
+    });
+    const own = statementsOf(/OnBackstopRole/);
+    const describe = own.filter((s) => actions(s).includes('sagemaker:DescribeEndpoint'));
+    expect(describe).toHaveLength(1);
+    expect(JSON.stringify(resources(describe[0]!))).toMatch(/endpoint\/churn-prediction"/);
+    expect(JSON.stringify(resources(describe[0]!))).not.toMatch(/endpoint\/\*"/);
+    expect(own.flatMap(actions).filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:Query', 'dynamodb:UpdateItem']);
+  });
+
+  test('the wait steps park their tokens on the lock: UpdateItem on the table itself, never an index', () => {
+    for (const role of [/AwaitEndpointRole/, /AwaitGuardrailsRole/, /CheckGuardrailsRole/]) {
+      const writes = statementsOf(role).filter((s) => actions(s).includes('dynamodb:UpdateItem'));
+      expect(writes).toHaveLength(1);
+      expect(JSON.stringify(writes[0]!.Resource)).not.toMatch(/index/);
+    }
   });
 });
 
@@ -176,6 +224,24 @@ describe('BlueGreenPromotion props', () => {
 
   test('GIVEN an execution timeout shorter than a bake and the waits THEN it refuses', () => {
     expect(make({ executionTimeout: Duration.hours(1) })).toThrow(/executionTimeout: 3600 s cannot fit a bake/);
+  });
+
+  test('GIVEN a bake over 18 hours THEN it refuses with the reason (the 24-hour timeout must hold the waits and a rollback)', () => {
+    expect(make({ bakeDuration: Duration.hours(18) })).not.toThrow();
+    expect(make({ bakeDuration: Duration.hours(19) })).toThrow(/bakeDuration: 68400 s is longer than 64800 s \(18 h\): the state machine's 24-hour timeout must also hold/);
+  });
+
+  test('GIVEN a longer execution timeout THEN a longer deadline fits, but not one whose rollback polling passes the history quota', () => {
+    expect(make({ executionTimeout: Duration.hours(48), inServiceDeadline: Duration.hours(6) })).not.toThrow();
+    // 2 × 6 h of rollback polls every 5 s: 8,643 polls × 9 events.
+    expect(make({ executionTimeout: Duration.hours(48), inServiceDeadline: Duration.hours(6), pollInterval: Duration.seconds(5) })).toThrow(
+      /pollInterval, inServiceDeadline: .*can write up to \d+ history events .*more than Step Functions' quota of 25000/,
+    );
+  });
+
+  test('GIVEN a backstop that is not whole minutes THEN it refuses (EventBridge schedules run at most every minute)', () => {
+    expect(make({ bakeBackstop: Duration.seconds(90) })).toThrow(/bakeBackstop: 90 s is not a whole number of minutes/);
+    expect(make({ bakeBackstop: Duration.minutes(2) })).not.toThrow();
   });
 });
 

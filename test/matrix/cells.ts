@@ -18,9 +18,11 @@ import type { ThrottleFault } from '../../local/emulator';
  * - `sequential`, one cell at a time with the emulator's own global faults: handler crashes
  *   (`crashStep` crashes whoever runs the step next) and API errors on calls that name no endpoint
  *   (DescribeModelPackage, ListEndpoints) or that every cleanup makes for every endpoint
- *   (DescribeEndpoint, DescribeEndpointConfig).
+ *   (DescribeEndpoint, DescribeEndpointConfig);
+ * - `guardrails`: the guardrails strategy's own calls, waits, crashes and stop (guardrails-cells.ts),
+ *   run like a concurrent group (crashes confined to a cell by `CellContext.crashStep`).
  */
-export type Group = 'concurrent-a' | 'concurrent-b' | 'sequential';
+export type Group = 'concurrent-a' | 'concurrent-b' | 'sequential' | 'guardrails';
 /**
  * How each group runs, and its clock (simulated seconds per real second). The sequential group
  * has no deadline to meet, so it runs on a faster clock: its cells spend less time in Wait states.
@@ -29,6 +31,7 @@ export const GROUPS: Record<Group, { concurrent: boolean; timeScale: number }> =
   'concurrent-a': { concurrent: true, timeScale: 600 },
   'concurrent-b': { concurrent: true, timeScale: 600 },
   sequential: { concurrent: false, timeScale: 1200 },
+  guardrails: { concurrent: true, timeScale: 600 },
 };
 export type Category = 'api' | 'wait' | 'crash' | 'stop';
 
@@ -45,7 +48,19 @@ export interface CellContext {
   untilBakeParked(): Promise<void>;
   /** StopExecution through @aws-sdk/client-sfn, as from the console. */
   stop(error: string, cause: string): Promise<void>;
+  /** Asks the promotion to roll back, as `bluegreen rollback` does (the lock's abort flag, the bake's task token). */
+  abort(reason: string): Promise<void>;
+  /**
+   * Crashes (after its work, as `stepFunctions.crashStep` does) the first run of `step` for this
+   * cell's promotion whose event `when` accepts (e.g. wait-for-endpoint's phase); other promotions'
+   * runs are untouched. Call it before the promotion starts (`before`): each execution takes the
+   * step handlers as they are when it starts (a recovery execution too).
+   */
+  crashStep(step: string, when?: (event: StepEvent) => boolean): void;
 }
+
+/** What a step handler receives: the state document, or the state beside a phase or target (wait-for-endpoint, validate-green, cleanup). */
+export type StepEvent = Record<string, unknown> & { phase?: string; target?: string };
 
 /** What the judge saw, for a cell to tell whether its fault actually fired. */
 export interface Evidence {
@@ -93,7 +108,7 @@ export const BAKE_SECONDS = 30;
 
 // ---------------------------------------------------------------------------- API errors
 
-type Service = 'sagemaker' | 'runtime' | 'cloudwatch';
+export type Service = 'sagemaker' | 'runtime' | 'cloudwatch';
 export type FaultKind = 'throttle-clears' | 'throttle-persists' | 'internal-persists' | 'limit-once' | 'validation-once';
 
 interface Operation {
@@ -133,7 +148,7 @@ export const OPERATIONS: Operation[] = [
 ];
 
 /** Each service's own error names (local/emulator/errors.ts, cloudwatch.ts; the runtime's validation shape is ValidationError). */
-const ERROR_NAMES: Record<FaultKind, Record<Service, string>> = {
+export const ERROR_NAMES: Record<FaultKind, Record<Service, string>> = {
   'throttle-clears': { sagemaker: 'ThrottlingException', runtime: 'ThrottlingException', cloudwatch: 'Throttling' },
   'throttle-persists': { sagemaker: 'ThrottlingException', runtime: 'ThrottlingException', cloudwatch: 'Throttling' },
   // Persisting rather than once: a single 500 is absorbed by the SDK's own retry, like a throttling that clears.
@@ -142,14 +157,14 @@ const ERROR_NAMES: Record<FaultKind, Record<Service, string>> = {
   'limit-once': { sagemaker: 'ResourceLimitExceeded', runtime: 'ResourceLimitExceeded', cloudwatch: 'LimitExceeded' },
   'validation-once': { sagemaker: 'ValidationException', runtime: 'ValidationError', cloudwatch: 'ValidationException' },
 };
-const TIMES: Record<FaultKind, number> = {
+export const TIMES: Record<FaultKind, number> = {
   'throttle-clears': 2,
   'throttle-persists': Infinity,
   'internal-persists': Infinity,
   'limit-once': 1,
   'validation-once': 1,
 };
-const KIND_ABBR: Record<FaultKind, string> = {
+export const KIND_ABBR: Record<FaultKind, string> = {
   'throttle-clears': 'thr2',
   'throttle-persists': 'thrinf',
   'internal-persists': 'err500',
@@ -190,13 +205,13 @@ function apiCell(op: Operation, kind: FaultKind, afterTheLock = false): Cell {
 // ---------------------------------------------------------------------------- waits
 
 /** A deadline of 4 polls (pollSeconds 30): the rollback loop then has 2 × 4 + 2 polls. */
-const DEADLINE_INPUT: Partial<PromotionInput> = { deadlines: { inServiceSeconds: 120 } };
+export const DEADLINE_INPUT: Partial<PromotionInput> = { deadlines: { inServiceSeconds: 120 } };
 /**
  * Real ms a slowed fleet takes (clock 600×: one 30 s poll ≈ 50 ms + the handler's own time). Past
  * the 4-poll deadline, well inside the rollback's 10 more polls, so the rollback can complete.
  */
-const SLOW_FLEET_MS = 500;
-const failedWith = (error: string, phase: string) => (e: Evidence) => e.failedWith === error && (e.reason ?? '').includes(`${phase}:`);
+export const SLOW_FLEET_MS = 500;
+export const failedWith = (error: string, phase: string) => (e: Evidence) => e.failedWith === error && (e.reason ?? '').includes(`${phase}:`);
 
 /** Rolls the promotion back from the bake, as a guardrail alarm does (via the alarm rule and the task token). */
 async function alarmDuringBake(ctx: CellContext): Promise<void> {
@@ -204,7 +219,7 @@ async function alarmDuringBake(ctx: CellContext): Promise<void> {
   ctx.aws.emulator.faults.setAlarmState({ alarmName: `${ctx.green.alarmPrefix}-5xx`, state: 'ALARM', reason: 'matrix: green breached its 5xx guardrail' });
 }
 const blueModel = (ctx: CellContext) => `${ctx.endpointName}-handmade-model`;
-const greenModel = (ctx: CellContext) => ({ modelName: ctx.green.model });
+export const greenModel = (ctx: CellContext) => ({ modelName: ctx.green.model });
 
 const WAIT_CELLS: Cell[] = [
   {
@@ -283,16 +298,16 @@ const WAIT_CELLS: Cell[] = [
 
 // ---------------------------------------------------------------------------- crashes and stop
 
-const crashed = (state: string) => (e: Evidence) => e.events.some((ev) => ev.state === state && ev.error === 'Runtime.ExitError');
+export const crashed = (state: string) => (e: Evidence) => e.events.some((ev) => ev.state === state && ev.error === 'Runtime.ExitError');
 
-interface CrashSpec {
+export interface CrashSpec {
   state: string;
   step: string;
   /** Arm when the promotion enters this state (the step runs more than once per promotion). */
   armAt?: string;
   rollback?: boolean;
 }
-const CRASHES: CrashSpec[] = [
+export const CRASHES: CrashSpec[] = [
   { state: 'DescribeBlue', step: 'describe-blue' },
   { state: 'CreateGreen', step: 'create-green' },
   { state: 'StandUpGreen', step: 'stand-up-green' },
@@ -333,7 +348,8 @@ function crashCell(c: CrashSpec): Cell {
 }
 
 async function stopMidBake(ctx: CellContext): Promise<void> {
-  await ctx.untilState('CheckGuardrails', 2);
+  // The bake is one wait: stop while it waits.
+  await ctx.untilState('Bake');
   await ctx.stop('OperatorStop', 'stopped from the console mid-bake');
 }
 
@@ -377,8 +393,8 @@ export const NOT_APPLICABLE: NotApplicable[] = [
     why: 'a weights change provisions nothing (UpdateEndpointWeightsAndCapacities applies in seconds); slowFleet slows Create/UpdateEndpoint deployments only',
   },
   { id: 'wait shift × Failed', why: 'a weights change has no fleet to fail: SageMaker reports no FailureReason for it' },
-  { id: 'CreateEndpoint × any', why: 'first deployment only; every cell promotes onto an existing blue' },
-  { id: 'DeleteEndpoint × any', why: 'rollback of a first deployment only; every cell promotes onto an existing blue' },
+  { id: 'CreateEndpoint × any', why: 'variant: first deployment only; every cell promotes onto an existing blue (guardrails: its validation endpoint, in the guardrails cells)' },
+  { id: 'DeleteEndpoint × any', why: 'variant: rollback of a first deployment only; every cell promotes onto an existing blue (guardrails: its validation endpoint, in the guardrails cells)' },
 ];
 
 export const cellsOf = (group: Group): Cell[] => CELLS.filter((c) => c.group === group);

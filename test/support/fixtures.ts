@@ -40,8 +40,8 @@ export function aPromotion(overrides: Partial<Promotion> = {}): Promotion {
     traffic: { type: 'ALL_AT_ONCE' },
     bakeSeconds: 120,
     pollSeconds: 30,
-    bakePolls: 4,
     inServicePolls: 4,
+    endpointEvents: false,
     validation: { mode: 'endpoint', contentType: 'application/json', maxLatencyMs: 1000, samples: [] },
     guardrailAlarmNames: [],
     greenAlarms: { enabled: true, max5xxErrors: 0, maxModelLatencyMs: 1000 },
@@ -104,7 +104,8 @@ export function stateAt(stage: Stage, options: StateOptions = {}, overrides: Par
   }
   if (reached('baking') && !options.firstDeployment) {
     const createdAlarms = [`${promotion.names.alarmPrefix}-5xx`, `${promotion.names.alarmPrefix}-latency`];
-    state.bake = { alarmNames: [...promotion.guardrailAlarmNames, ...createdAlarms], createdAlarms, pollsDone: 0, polls: promotion.bakePolls, done: false, startedAt: '2025-01-01T00:11:00.000Z' };
+    const seconds = promotion.bakeSeconds;
+    state.bake = { alarmNames: [...promotion.guardrailAlarmNames, ...createdAlarms], createdAlarms, seconds, elapsedSeconds: 0, waitSeconds: seconds, done: seconds === 0, startedAt: '2025-01-01T00:11:00.000Z' };
   }
   if (reached('finalized') && !options.firstDeployment) {
     state.finalize = { configName: green.greenConfigName, at: '2025-01-01T00:20:00.000Z' };

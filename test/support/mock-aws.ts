@@ -7,7 +7,7 @@ import {
   RegisterScalableTargetCommand,
   type PutScalingPolicyRequest,
 } from '@aws-sdk/client-application-auto-scaling';
-import { CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
@@ -54,7 +54,14 @@ export interface Knobs {
   greenStatus?: number;
   /** Guardrail alarms in ALARM after this many DescribeAlarms calls of the bake. */
   alarmAfterChecks?: number;
+  /** guardrails: green's first guardrail alarm (its 5xx) goes to ALARM as soon as SageMaker's deployment starts. */
+  alarmDuringDeployment?: boolean;
+  /** guardrails: an operator asks to abort (`bluegreen rollback`) as soon as SageMaker's deployment starts. */
+  abortDuringDeployment?: boolean;
 }
+
+/** SageMaker's FailureReason when deployment guardrails roll a deployment back (as the local emulator words it). */
+export const alarmRollbackReason = (alarmName: string) => `Deployment was rolled back because alarm ${alarmName} went into ALARM state.`;
 
 /**
  * A small stateful stand-in for SageMaker, CloudWatch and DynamoDB behind
@@ -76,7 +83,22 @@ export function mockAws(knobs: Knobs = {}) {
   /** Scalable targets by ResourceId (endpoint/<name>/variant/<variant>), each with its policies by name. */
   const scalableTargets = new Map<string, { min: number; max: number; policies: Map<string, PutScalingPolicyRequest> }>();
   type Variant = { VariantName: string; CurrentWeight: number; DesiredWeight: number; CurrentInstanceCount: number };
-  let endpoint: { name: string; config: string; status: string; variants: Variant[]; failureReason?: string; pending?: { config?: string; weights?: Record<string, number>; describesLeft: number; fail?: string; silent?: boolean } } | undefined;
+  type Pending = {
+    config?: string;
+    weights?: Record<string, number>;
+    describesLeft: number;
+    fail?: string;
+    silent?: boolean;
+    /** A DeploymentConfig update: SageMaker rolls it back when one of these alarms is in ALARM. */
+    rollbackAlarms?: string[];
+    /** While SageMaker rolls a deployment back, PendingDeploymentSummary still names its config (as the local emulator has it). */
+    rollingBack?: string;
+  };
+  type Endpoint = { name: string; config: string; status: string; variants: Variant[]; failureReason?: string; pending?: Pending };
+  /** Every endpoint by name: the promoted one, and guardrails' short-lived validation endpoint. */
+  const endpoints = new Map<string, Endpoint>();
+  /** The promoted endpoint: blue's, or the first one created. */
+  let promoted: string | undefined;
   let alarmChecks = 0;
 
   const variantsOf = (configName: string): Variant[] =>
@@ -88,8 +110,9 @@ export function mockAws(knobs: Knobs = {}) {
     }));
 
   const world = {
-    sagemaker, runtime, cloudwatch, dynamo, autoscaling, models, configs, alarms, table, scalableTargets,
-    get endpoint() { return endpoint; },
+    sagemaker, runtime, cloudwatch, dynamo, autoscaling, models, configs, alarms, table, scalableTargets, endpoints,
+    /** The promoted endpoint (undefined once deleted). */
+    get endpoint() { return promoted === undefined ? undefined : endpoints.get(promoted); },
     /** Blue: version 1 on a one-variant endpoint. */
     givenBlue(name = 'churn-prediction') {
       models.set('churn-v1', { role: ROLE, packageArn: packageArn(1) });
@@ -99,7 +122,8 @@ export function mockAws(knobs: Knobs = {}) {
         DataCaptureConfig: { InitialSamplingPercentage: 10, DestinationS3Uri: 's3://capture/churn', CaptureOptions: [{ CaptureMode: 'Input' }] },
         KmsKeyId: 'arn:aws:kms:us-east-1:111122223333:key/blue-key',
       });
-      endpoint = { name, config: 'churn-v1-config', status: 'InService', variants: variantsOf('churn-v1-config') };
+      promoted = name;
+      endpoints.set(name, { name, config: 'churn-v1-config', status: 'InService', variants: variantsOf('churn-v1-config') });
     },
     approvedPackages: new Set<number>([1, 2, 3]),
   };
@@ -138,18 +162,23 @@ export function mockAws(knobs: Knobs = {}) {
     return {};
   });
   sagemaker.on(DeleteEndpointConfigCommand).callsFake((input: { EndpointConfigName: string }) => {
-    if (endpoint?.config === input.EndpointConfigName) throw awsError('ValidationException', 'endpoint config in use');
+    // As the local emulator: refused while an endpoint that is not being deleted runs it.
+    if ([...endpoints.values()].some((e) => e.config === input.EndpointConfigName && e.status !== 'Deleting')) throw awsError('ValidationException', 'endpoint config in use');
     if (!configs.delete(input.EndpointConfigName)) throw notFound('endpoint configuration', input.EndpointConfigName);
     return {};
   });
-  sagemaker.on(ListEndpointsCommand).callsFake(() => ({ Endpoints: endpoint ? [{ EndpointName: endpoint.name }] : [] }));
+  sagemaker.on(ListEndpointsCommand).callsFake(() => ({ Endpoints: [...endpoints.values()].map((e) => ({ EndpointName: e.name, EndpointStatus: e.status })) }));
   sagemaker.on(DescribeEndpointCommand).callsFake((input: { EndpointName: string }) => {
-    if (!endpoint || endpoint.name !== input.EndpointName) throw notFound('endpoint', input.EndpointName);
+    const endpoint = endpoints.get(input.EndpointName);
+    if (!endpoint) throw notFound('endpoint', input.EndpointName);
+    // Deployment guardrails: an alarm of the auto-rollback list in ALARM sends traffic back to the old fleet.
+    const fired = endpoint.pending?.rollbackAlarms?.find((a) => alarms.get(a)?.state === 'ALARM');
+    if (fired) endpoint.pending = { describesLeft: 2, fail: alarmRollbackReason(fired), rollingBack: endpoint.pending!.config };
     const p = endpoint.pending;
     if (p && --p.describesLeft <= 0 && !knobs.neverInService) {
       endpoint.pending = undefined;
       if (endpoint.status === 'Deleting') {
-        endpoint = undefined;
+        endpoints.delete(endpoint.name);
         throw notFound('endpoint', input.EndpointName);
       }
       if (p.fail || p.silent) {
@@ -170,31 +199,51 @@ export function mockAws(knobs: Knobs = {}) {
       EndpointStatus: endpoint.status,
       FailureReason: endpoint.failureReason,
       ProductionVariants: structuredClone(endpoint.variants),
+      // While an update to a new config runs, DescribeEndpoint names the old config and the pending one.
+      ...(endpoint.pending?.config || endpoint.pending?.rollingBack ? { PendingDeploymentSummary: { EndpointConfigName: endpoint.pending.config ?? endpoint.pending.rollingBack } } : {}),
     };
   });
   sagemaker.on(CreateEndpointCommand).callsFake((input: { EndpointName: string; EndpointConfigName: string }) => {
-    endpoint = { name: input.EndpointName, config: input.EndpointConfigName, status: 'Creating', variants: variantsOf(input.EndpointConfigName), pending: { describesLeft: 2, fail: knobs.failUpdate } };
+    if (endpoints.has(input.EndpointName)) throw awsError('ValidationException', `Cannot create already existing endpoint "${input.EndpointName}".`);
+    promoted ??= input.EndpointName;
+    endpoints.set(input.EndpointName, {
+      name: input.EndpointName,
+      config: input.EndpointConfigName,
+      status: 'Creating',
+      variants: variantsOf(input.EndpointConfigName),
+      pending: { describesLeft: 2, fail: knobs.failUpdate },
+    });
     return {};
   });
-  sagemaker.on(UpdateEndpointCommand).callsFake((input: { EndpointName: string; EndpointConfigName: string }) => {
+  sagemaker.on(UpdateEndpointCommand).callsFake((input: { EndpointName: string; EndpointConfigName: string; DeploymentConfig?: { AutoRollbackConfiguration?: { Alarms?: Array<{ AlarmName?: string }> } } }) => {
+    const endpoint = endpoints.get(input.EndpointName);
     if (!endpoint) throw notFound('endpoint', input.EndpointName);
     if (endpoint.status !== 'InService') throw awsError('ValidationException', `Cannot update in-progress endpoint "${input.EndpointName}".`);
     // As SageMaker: a variant still registered with Application Auto Scaling cannot be removed.
     const kept = new Set((configs.get(input.EndpointConfigName)?.ProductionVariants ?? []).map((v) => v.VariantName));
-    const scaled = [...scalableTargets.keys()].filter((id) => id.startsWith(`endpoint/${endpoint!.name}/variant/`)).map((id) => id.split('/')[3]!);
+    const scaled = [...scalableTargets.keys()].filter((id) => id.startsWith(`endpoint/${endpoint.name}/variant/`)).map((id) => id.split('/')[3]!);
     const blocked = scaled.filter((v) => !kept.has(v));
     if (blocked.length > 0) {
       throw awsError('ValidationException', `The variant(s) "[${blocked.join(', ')}]" must be deregistered as scalable targets with AWS Application Auto Scaling before they can be removed or have their instance type updated.`);
     }
+    const rollbackAlarms = (input.DeploymentConfig?.AutoRollbackConfiguration?.Alarms ?? []).map((a) => a.AlarmName!);
     endpoint.status = 'Updating';
     endpoint.failureReason = undefined;
-    endpoint.pending = { config: input.EndpointConfigName, describesLeft: knobs.updateDescribes ?? 2, fail: knobs.failUpdate, silent: knobs.silentRollback };
+    endpoint.pending = { config: input.EndpointConfigName, describesLeft: knobs.updateDescribes ?? 2, fail: knobs.failUpdate, silent: knobs.silentRollback, rollbackAlarms };
     knobs.updateDescribes = undefined;
     knobs.failUpdate = undefined;
     knobs.silentRollback = undefined;
+    if (input.DeploymentConfig && knobs.alarmDuringDeployment && rollbackAlarms[0] && alarms.has(rollbackAlarms[0])) {
+      Object.assign(alarms.get(rollbackAlarms[0])!, { state: 'ALARM', reason: 'Threshold Crossed: 1 datapoint [3.0] was greater than the threshold (0.0).' });
+    }
+    if (input.DeploymentConfig && knobs.abortDuringDeployment) {
+      const lock = table.get(`${input.EndpointName}|LOCK`);
+      if (lock) lock.abortRequested = { error: 'PromotionAborted', reason: 'conversion dropped', at: '2026-11-22T00:00:00Z' };
+    }
     return {};
   });
   sagemaker.on(UpdateEndpointWeightsAndCapacitiesCommand).callsFake((input: { EndpointName: string; DesiredWeightsAndCapacities: Array<{ VariantName: string; DesiredWeight: number }> }) => {
+    const endpoint = endpoints.get(input.EndpointName);
     if (!endpoint || endpoint.status !== 'InService') throw awsError('ValidationException', `Cannot update in-progress endpoint "${input.EndpointName}".`);
     endpoint.status = 'Updating';
     const weights = Object.fromEntries(input.DesiredWeightsAndCapacities.map((w) => [w.VariantName, w.DesiredWeight]));
@@ -203,13 +252,15 @@ export function mockAws(knobs: Knobs = {}) {
     return {};
   });
   sagemaker.on(DeleteEndpointCommand).callsFake((input: { EndpointName: string }) => {
+    const endpoint = endpoints.get(input.EndpointName);
     if (!endpoint) throw notFound('endpoint', input.EndpointName);
     endpoint.status = 'Deleting';
     endpoint.pending = { describesLeft: 1 };
     return {};
   });
 
-  runtime.on(InvokeEndpointCommand).callsFake((input: { TargetVariant?: string }) => {
+  runtime.on(InvokeEndpointCommand).callsFake((input: { EndpointName: string; TargetVariant?: string }) => {
+    if (!endpoints.has(input.EndpointName)) throw awsError('ValidationException', `Endpoint ${input.EndpointName} of account ${ACCOUNT} not found.`);
     const status = knobs.greenStatus ?? 200;
     if (status !== 200) {
       const e = awsError('ModelError', `Received server error (${status}) from primary with message "boom".`) as Error & { OriginalStatusCode: number };
@@ -231,6 +282,12 @@ export function mockAws(knobs: Knobs = {}) {
     return {
       MetricAlarms: (input.AlarmNames ?? []).filter((n) => alarms.has(n)).map((n) => ({ AlarmName: n, StateValue: alarms.get(n)!.state, StateReason: alarms.get(n)!.reason })),
     };
+  });
+  cloudwatch.on(SetAlarmStateCommand).callsFake((input: { AlarmName: string; StateValue: string; StateReason: string }) => {
+    const alarm = alarms.get(input.AlarmName);
+    if (!alarm) throw awsError('ResourceNotFound', `Alarm ${input.AlarmName} not found`);
+    Object.assign(alarm, { state: input.StateValue, reason: input.StateReason });
+    return {};
   });
   cloudwatch.on(DeleteAlarmsCommand).callsFake((input: { AlarmNames: string[] }) => {
     for (const n of input.AlarmNames) alarms.delete(n);
@@ -278,6 +335,12 @@ export function mockAws(knobs: Knobs = {}) {
   dynamo.on(UpdateCommand).callsFake(
     (input: { Key: { endpointName: string; sk: string }; UpdateExpression: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues: Record<string, unknown> }) => {
       const item = table.get(key(input.Key)) ?? { ...input.Key };
+      const remove = /^REMOVE (.+)$/.exec(input.UpdateExpression);
+      if (remove) {
+        for (const attribute of remove[1]!.split(/,\s*/)) delete item[attribute];
+        table.set(key(input.Key), item);
+        return {};
+      }
       for (const assignment of input.UpdateExpression.replace(/^SET /, '').split(/,\s*(?![^(]*\))/)) {
         const [lhs, rhs] = assignment.split('=').map((x) => x.trim()) as [string, string];
         const attribute = input.ExpressionAttributeNames?.[lhs] ?? lhs;

@@ -17,7 +17,8 @@ const rule = (fragment: string): EventPattern => {
   if (!r) throw new Error(`no rule ${fragment} in the template`);
   return r.pattern as EventPattern;
 };
-const matching = (event: unknown) => Object.keys(rules).filter((id) => matchesPattern(event, rules[id]!.pattern as EventPattern));
+/** The event rules an event matches (a schedule rule has no pattern: it matches nothing). */
+const matching = (event: unknown) => Object.keys(rules).filter((id) => rules[id]!.schedule === undefined && matchesPattern(event, rules[id]!.pattern as EventPattern));
 
 const approval = (status: string, group = 'churn-models') => {
   const e = sample('model_package_state_change');
@@ -27,6 +28,18 @@ const alarm = (value: string) => {
   const e = sample('cloudwatch_alarm_state_change_single_metric');
   return { ...e, detail: { ...e.detail, state: { ...(e.detail.state as object), value } } };
 };
+/** "SageMaker Endpoint State Change" with the fields the rule filters on (as the emulator sends it, status upper-case). */
+const endpointChange = (endpointName: string, status: string) => ({
+  version: '0',
+  id: 'e-1',
+  'detail-type': 'SageMaker Endpoint State Change',
+  source: 'aws.sagemaker',
+  account: '111122223333',
+  time: '2026-11-22T00:00:00Z',
+  region: 'us-east-1',
+  resources: [`arn:aws:sagemaker:us-east-1:111122223333:endpoint/${endpointName}`],
+  detail: { EndpointName: endpointName, EndpointStatus: status },
+});
 const executionEnd = (status: string, stateMachineArn = synthesizedWorkflow().stateMachineArn) => {
   const e = sample('stepfunctions_execution_failed');
   return { ...e, detail: { ...e.detail, status, stateMachineArn } };
@@ -50,6 +63,18 @@ describe('synthesized EventBridge rules vs the AWS documentation samples', () =>
     expect(matching(alarm('ALARM'))).toEqual([expect.stringMatching(/AlarmRule/)]);
     expect(matching(alarm('OK'))).toEqual([]);
     expect(matching(alarm('INSUFFICIENT_DATA'))).toEqual([]);
+  });
+
+  test('endpoint rule: settled state changes of the managed endpoints, their validation endpoints and the prefix match; moving ones and others do not', () => {
+    for (const name of ['churn-prediction', 'churn-prediction-v2-abc123-val', 'demo-churn']) {
+      for (const status of ['IN_SERVICE', 'FAILED', 'UPDATE_ROLLBACK_FAILED']) expect(matching(endpointChange(name, status))).toEqual([expect.stringMatching(/EndpointRule/)]);
+    }
+    for (const status of ['CREATING', 'UPDATING', 'SYSTEM_UPDATING', 'ROLLING_BACK']) expect(matching(endpointChange('churn-prediction', status))).toEqual([]);
+    expect(matching(endpointChange('fraud-scoring', 'IN_SERVICE'))).toEqual([]);
+  });
+
+  test("the bake's backstop is a schedule, not an event pattern", () => {
+    expect(Object.values(rules).filter((r) => r.schedule !== undefined)).toEqual([expect.objectContaining({ schedule: 'rate(5 minutes)' })]);
   });
 
   test('recovery rule: the sample status event matches FAILED, TIMED_OUT, ABORTED of this state machine only', () => {

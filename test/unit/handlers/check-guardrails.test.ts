@@ -1,37 +1,62 @@
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/check-guardrails';
-import type { PromotionState } from '../../../lambdas/shared/contracts';
-import { cloudWatchError, quietMetrics, setStepEnvironment, stateAt } from '../../support/fixtures';
+import type { PromotionState, WakeResult } from '../../../lambdas/shared/contracts';
+import { anEndpoint, BLUE_VARIANT, cloudWatchError, ENDPOINT, quietMetrics, setStepEnvironment, stateAt } from '../../support/fixtures';
 
 const cloudwatch = mockClient(CloudWatchClient);
-/** The lock: every wait loop reads it for an abort request. */
+const sagemaker = mockClient(SageMakerClient);
+/** The lock: every wait reads it for an abort request; the bake's end stops the backstop watching it. */
 const dynamo = mockClient(DynamoDBDocumentClient);
 quietMetrics();
 
-const state = stateAt('baking', { promotion: { guardrailAlarmNames: ['churn-5xx'] } });
+/** A 120 s bake (variant), its one wait ran to its timeout. */
+const TIMED_OUT: WakeResult = { Error: 'States.Timeout', Cause: 'the task timed out' };
+const state: PromotionState = { ...stateAt('baking', { promotion: { guardrailAlarmNames: ['churn-5xx'] } }), wake: TIMED_OUT };
 const bake = state.bake!;
-const withBake = (changes: Partial<typeof bake>): PromotionState => ({ ...state, bake: { ...bake, ...changes } });
+const { names } = state.promotion;
+const withBake = (changes: Partial<typeof bake>, wake: WakeResult = TIMED_OUT): PromotionState => ({ ...state, bake: { ...bake, ...changes }, wake });
+/** What the shift left: the pair config, all traffic on green. */
+const shifted = anEndpoint(names.pairConfig, [{ name: BLUE_VARIANT, weight: 0 }, { name: names.variant, weight: 1 }]);
 
 beforeEach(() => {
   dynamo.reset();
   dynamo.on(GetCommand).resolves({});
+  dynamo.on(UpdateCommand).resolves({});
   cloudwatch.reset();
+  sagemaker.reset();
   setStepEnvironment();
   cloudwatch.on(DescribeAlarmsCommand).callsFake((input: { AlarmNames?: string[] }) => ({
     MetricAlarms: (input.AlarmNames ?? []).map((AlarmName) => ({ AlarmName, StateValue: 'OK', StateReason: 'Threshold not crossed' })),
   }));
+  sagemaker.on(DescribeEndpointCommand).resolves(shifted);
 });
 
 describe('check-guardrails', () => {
-  test('GIVEN every guardrail alarm OK WHEN checked THEN the poll is counted and the bake goes on', async () => {
-    await expect(handler(state)).resolves.toEqual({ ...bake, pollsDone: 1, done: false });
+  test('GIVEN every guardrail alarm OK and the bake waited to its end WHEN checked THEN the bake is done and the backstop stops watching it', async () => {
+    await expect(handler(state)).resolves.toEqual({ ...bake, elapsedSeconds: 120, waitSeconds: 0, done: true });
     expect(cloudwatch).toHaveReceivedCommandWith(DescribeAlarmsCommand, { AlarmNames: bake.alarmNames, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] });
+    expect(sagemaker).toHaveReceivedCommandWith(DescribeEndpointCommand, { EndpointName: ENDPOINT });
+    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, { UpdateExpression: 'REMOVE bakeWatch', ConditionExpression: 'promotionId = :me' });
   });
 
-  test('GIVEN the last poll of the bake WHEN checked THEN the bake is done', async () => {
-    await expect(handler(withBake({ pollsDone: 3 }))).resolves.toMatchObject({ pollsDone: 4, done: true });
+  test('GIVEN the wait was cut short (its parking step failed) WHEN checked THEN nothing counts and the whole bake is left', async () => {
+    await expect(handler(withBake({}, { Error: 'Lambda.Unknown', Cause: 'boom' }))).resolves.toEqual({ ...bake, elapsedSeconds: 0, waitSeconds: 120, done: false });
+    expect(dynamo).not.toHaveReceivedCommand(UpdateCommand);
+  });
+
+  test('GIVEN the endpoint no longer runs what the shift left WHEN checked THEN UnexpectedEndpointState rolls back', async () => {
+    sagemaker.on(DescribeEndpointCommand).resolves(anEndpoint('someone-elses-config', [{ name: BLUE_VARIANT, weight: 1 }]));
+
+    await expect(handler(state)).rejects.toMatchObject({ name: 'UnexpectedEndpointState', message: expect.stringMatching(/runs config someone-elses-config during the bake/) });
+  });
+
+  test('GIVEN the endpoint scales (Updating on the same config and weights) WHEN checked THEN the bake is fine', async () => {
+    sagemaker.on(DescribeEndpointCommand).resolves({ ...shifted, EndpointStatus: 'Updating' });
+
+    await expect(handler(state)).resolves.toMatchObject({ done: true });
   });
 
   test('GIVEN a metric alarm in ALARM WHEN checked THEN GuardrailAlarm names it and its reason', async () => {
@@ -87,6 +112,6 @@ describe('check-guardrails', () => {
 
   test('GIVEN an abort flag left by another promotion WHEN polled THEN it is ignored', async () => {
     dynamo.on(GetCommand).resolves({ Item: { promotionId: 'someone-else', abortRequested: { error: 'PromotionAborted', reason: 'x', at: 'now' } } });
-    await expect(handler(state)).resolves.toMatchObject({ pollsDone: 1 });
+    await expect(handler(state)).resolves.toMatchObject({ done: true });
   });
 });

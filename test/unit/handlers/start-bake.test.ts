@@ -53,8 +53,9 @@ describe('start-bake', () => {
     expect(bake).toEqual({
       alarmNames: ['churn-5xx', `${names.alarmPrefix}-5xx`, `${names.alarmPrefix}-latency`],
       createdAlarms: [`${names.alarmPrefix}-5xx`, `${names.alarmPrefix}-latency`],
-      pollsDone: 0,
-      polls: 4,
+      seconds: 120,
+      elapsedSeconds: 0,
+      waitSeconds: 120,
       done: false,
       startedAt: expect.any(String),
     });
@@ -67,8 +68,15 @@ describe('start-bake', () => {
     expect(bake).toMatchObject({ alarmNames: ['churn-5xx'], createdAlarms: [] });
   });
 
+  test('GIVEN guardrails WHEN the bake starts THEN the workflow bakes only what SageMaker\'s termination wait (at most an hour) does not', async () => {
+    const guardrails = (bakeSeconds: number) => stateAt('shifted', { promotion: { strategy: 'guardrails', bakeSeconds } });
+
+    await expect(handler(guardrails(1800))).resolves.toMatchObject({ terminationWaitSeconds: 1800, seconds: 0, done: true });
+    await expect(handler(guardrails(14_400))).resolves.toMatchObject({ terminationWaitSeconds: 3600, seconds: 10_800, waitSeconds: 10_800, elapsedSeconds: 0, done: false });
+  });
+
   test('GIVEN a zero-second bake WHEN the bake starts THEN it is done at once', async () => {
-    await expect(handler(stateAt('shifted', { promotion: { bakeSeconds: 0, bakePolls: 0 } }))).resolves.toMatchObject({ polls: 0, done: true });
+    await expect(handler(stateAt('shifted', { promotion: { bakeSeconds: 0 } }))).resolves.toMatchObject({ seconds: 0, done: true });
   });
 
   test('GIVEN CloudWatch throttles WHEN the bake starts THEN the error propagates for a retry', async () => {

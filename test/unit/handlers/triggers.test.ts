@@ -125,14 +125,28 @@ describe('on-alarm', () => {
 });
 
 describe('await-guardrails', () => {
-  test('GIVEN a bake WHEN it waits THEN the task token and watched alarms are parked on this promotion\'s lock', async () => {
+  test('GIVEN a bake WHEN it waits THEN the task token, watched alarms and what the endpoint must run are parked on this promotion\'s lock', async () => {
     const state = stateAt('baking');
+    const { names } = state.promotion;
     dynamo.on(GetCommand).resolves({});
     await expect(awaitGuardrails({ token: 'token-9', state })).resolves.toEqual({ parked: true });
     expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
-      ExpressionAttributeValues: { ':token': 'token-9', ':alarms': state.bake!.alarmNames, ':me': state.promotion.id },
+      ExpressionAttributeValues: {
+        ':token': 'token-9',
+        ':alarms': state.bake!.alarmNames,
+        ':watch': { endpointName: ENDPOINT, configName: names.pairConfig, weights: { AllTraffic: 0, [names.variant]: 1 } },
+        ':me': state.promotion.id,
+      },
       ConditionExpression: 'promotionId = :me',
+      ReturnValues: 'ALL_NEW',
     });
+  });
+
+  test('GIVEN an abort flagged while the token was being parked THEN the write that parks it reads the flag back and rolls back', async () => {
+    const state = stateAt('baking');
+    dynamo.on(GetCommand).resolves({});
+    dynamo.on(UpdateCommand).resolves({ Attributes: { promotionId: state.promotion.id, abortRequested: { error: 'GuardrailAlarm', reason: 'alarm x in ALARM', at: 'now' } } });
+    await expect(awaitGuardrails({ token: 't', state })).rejects.toMatchObject({ name: 'GuardrailAlarm', message: 'alarm x in ALARM' });
   });
 
   test('GIVEN an abort was requested before the bake THEN it rolls back without parking', async () => {

@@ -46,8 +46,8 @@ describe('validate-input', () => {
       traffic: { type: 'ALL_AT_ONCE' },
       bakeSeconds: 600,
       pollSeconds: 30,
-      bakePolls: 20,
       inServicePolls: 60,
+      endpointEvents: false,
       executionRoleArn: undefined,
       instanceType: undefined,
       initialInstanceCount: undefined,
@@ -74,12 +74,33 @@ describe('validate-input', () => {
 
     expect(promotion).toMatchObject({
       bakeSeconds: 0,
-      bakePolls: 0,
       inServicePolls: 3,
       requestedBy: 'alice',
       greenAlarms: { enabled: true, max5xxErrors: 0, maxModelLatencyMs: 250 },
       validation: { contentType: 'text/csv', maxLatencyMs: 300, samples: [{ body: '1,2' }] },
     });
+  });
+
+  test('GIVEN the stack\'s endpoint trigger WHEN validated THEN the promotion waits on endpoint events', async () => {
+    process.env[ENV.endpointEvents] = 'true';
+    try {
+      await expect(handler(event(minimal))).resolves.toMatchObject({ endpointEvents: true });
+    } finally {
+      delete process.env[ENV.endpointEvents];
+    }
+  });
+
+  test('GIVEN a bake and deadlines that cannot fit the state machine\'s timeout WHEN validated THEN it is refused before anything is read, naming both fields', async () => {
+    process.env[ENV.executionTimeoutSeconds] = '7200';
+    try {
+      await expect(handler(event({ ...minimal, bakeSeconds: 3600, deadlines: { inServiceSeconds: 600 } }))).rejects.toMatchObject({
+        name: 'InvalidPromotionInput',
+        message: expect.stringMatching(/^bakeSeconds, deadlines\.inServiceSeconds: a bake of 3600 s with 600 s in-service deadlines needs up to 10200 s .*more than the execution timeout of 7200 s/),
+      });
+      expect(sagemaker).not.toHaveReceivedCommand(DescribeModelPackageCommand);
+    } finally {
+      delete process.env[ENV.executionTimeoutSeconds];
+    }
   });
 
   test('GIVEN stack and input guardrail alarms that exist WHEN validated THEN they are checked once each and merged', async () => {

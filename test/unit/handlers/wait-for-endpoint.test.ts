@@ -1,7 +1,7 @@
 import { DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { PromotionState } from '../../../lambdas/shared/contracts';
+import type { PromotionState, WakeResult } from '../../../lambdas/shared/contracts';
 import { handler } from '../../../lambdas/wait-for-endpoint';
 import { anEndpoint, BLUE_CONFIG, BLUE_VARIANT, ENDPOINT, notFound, quietMetrics, setStepEnvironment, stateAt, throttled } from '../../support/fixtures';
 
@@ -10,12 +10,18 @@ const sagemaker = mockClient(SageMakerClient);
 const dynamo = mockClient(DynamoDBDocumentClient);
 quietMetrics();
 
-/** Green was just asked to stand up; inServicePolls = 4 in the fixture. */
+/** Green was just asked to stand up; inServicePolls = 4 at a 30 s poll in the fixture: a 120 s deadline. */
 const state = stateAt('greenCreated');
 const { names } = state.promotion;
 const GREEN = names.variant;
 const pairInService = anEndpoint(names.pairConfig, [{ name: BLUE_VARIANT, weight: 1 }, { name: GREEN, weight: 0 }]);
-const withWait = (phase: 'standUp' | 'shift', attempt: number): PromotionState => ({ ...state, wait: { phase, attempt, ready: false, status: 'Updating' } });
+const TIMED_OUT: WakeResult = { Error: 'States.Timeout', Cause: 'the task timed out' };
+/** `attempt` checks of `phase` done, `elapsedSeconds` waited so far, and the last WaitFor<X> ended as `wake`. */
+const withWait = (phase: 'standUp' | 'shift', attempt: number, elapsedSeconds = (attempt - 1) * 30, wake: WakeResult = TIMED_OUT): PromotionState => ({
+  ...state,
+  wait: { phase, attempt, ready: false, status: 'Updating', elapsedSeconds, waitSeconds: 30 },
+  wake,
+});
 
 beforeEach(() => {
   dynamo.reset();
@@ -27,26 +33,43 @@ beforeEach(() => {
 
 describe('wait-for-endpoint', () => {
   test('GIVEN the endpoint is InService on the pair config with green at 0 WHEN polled THEN it is ready', async () => {
-    await expect(handler({ phase: 'standUp', state })).resolves.toEqual({ phase: 'standUp', attempt: 1, ready: true, status: 'InService' });
+    await expect(handler({ phase: 'standUp', state })).resolves.toEqual({ phase: 'standUp', attempt: 1, ready: true, status: 'InService', elapsedSeconds: 0, waitSeconds: 30 });
     expect(sagemaker).toHaveReceivedCommandWith(DescribeEndpointCommand, { EndpointName: ENDPOINT });
   });
 
-  test('GIVEN the endpoint is Updating WHEN polled again in the same phase THEN it is pending and the attempt counts on', async () => {
+  test('GIVEN the endpoint is Updating WHEN checked again after a backstop poll THEN it is pending, the attempt counts on and the poll counts as time waited', async () => {
     sagemaker.on(DescribeEndpointCommand).resolves(anEndpoint(BLUE_CONFIG, [{ name: BLUE_VARIANT, weight: 1 }], { EndpointStatus: 'Updating' }));
 
-    await expect(handler({ phase: 'standUp', state: withWait('standUp', 2) })).resolves.toEqual({ phase: 'standUp', attempt: 3, ready: false, status: 'Updating' });
+    await expect(handler({ phase: 'standUp', state: withWait('standUp', 2) })).resolves.toEqual({ phase: 'standUp', attempt: 3, ready: false, status: 'Updating', elapsedSeconds: 60, waitSeconds: 30 });
   });
 
-  test('GIVEN the last poll was of another phase WHEN polled THEN the attempt starts again at 1', async () => {
+  test('GIVEN an endpoint event woke the wait early WHEN checked THEN no time counts (the deadline is never early)', async () => {
+    sagemaker.on(DescribeEndpointCommand).resolves(anEndpoint(BLUE_CONFIG, [{ name: BLUE_VARIANT, weight: 1 }], { EndpointStatus: 'Updating' }));
+    const woken = withWait('standUp', 2, 30, { by: 'endpoint-event', endpointName: ENDPOINT, status: 'IN_SERVICE' });
+
+    await expect(handler({ phase: 'standUp', state: woken })).resolves.toMatchObject({ attempt: 3, elapsedSeconds: 30 });
+  });
+
+  test('GIVEN endpoint events wake the waits WHEN checked THEN the backstop poll is an eighth of the deadline, at least the poll interval', async () => {
+    const evented = (inServicePolls: number) => stateAt('greenCreated', { promotion: { endpointEvents: true, inServicePolls } });
+    sagemaker.on(DescribeEndpointCommand).resolves(anEndpoint(BLUE_CONFIG, [{ name: BLUE_VARIANT, weight: 1 }], { EndpointStatus: 'Updating' }));
+
+    // 120 polls × 30 s = a 60-minute deadline → 450 s; 4 polls (120 s) → 30 s, the poll interval.
+    await expect(handler({ phase: 'standUp', state: evented(120) })).resolves.toMatchObject({ waitSeconds: 450 });
+    await expect(handler({ phase: 'standUp', state: evented(4) })).resolves.toMatchObject({ waitSeconds: 30 });
+  });
+
+  test('GIVEN the last check was of another phase WHEN checked THEN the attempt and the time start again', async () => {
     sagemaker.on(DescribeEndpointCommand).resolves(anEndpoint(names.pairConfig, [{ name: BLUE_VARIANT, weight: 1, desired: 0 }, { name: GREEN, weight: 0, desired: 1 }], { EndpointStatus: 'Updating' }));
 
-    await expect(handler({ phase: 'shift', state: withWait('standUp', 4) })).resolves.toMatchObject({ phase: 'shift', attempt: 1, ready: false });
+    await expect(handler({ phase: 'shift', state: withWait('standUp', 4) })).resolves.toMatchObject({ phase: 'shift', attempt: 1, ready: false, elapsedSeconds: 0 });
   });
 
-  test('GIVEN still Updating at the last allowed poll WHEN polled THEN DeadlineExceeded names the phase', async () => {
+  test('GIVEN still Updating once the waits add up to the deadline WHEN checked THEN DeadlineExceeded names the phase', async () => {
     sagemaker.on(DescribeEndpointCommand).resolves(anEndpoint(BLUE_CONFIG, [], { EndpointStatus: 'Updating' }));
 
-    await expect(handler({ phase: 'standUp', state: withWait('standUp', 3) })).rejects.toMatchObject({
+    await expect(handler({ phase: 'standUp', state: withWait('standUp', 3) })).resolves.toMatchObject({ elapsedSeconds: 90, ready: false });
+    await expect(handler({ phase: 'standUp', state: withWait('standUp', 4) })).rejects.toMatchObject({
       name: 'DeadlineExceeded',
       message: `standUp: endpoint ${ENDPOINT} still Updating after 4 polls (deadline)`,
     });
@@ -91,8 +114,8 @@ describe('wait-for-endpoint', () => {
     const first = await handler({ phase: 'shift', state });
     const second = await handler({ phase: 'shift', state: { ...state, wait: first } });
 
-    expect(first).toEqual({ phase: 'shift', attempt: 1, ready: false, status: 'InService (weights settling)' });
-    expect(second).toEqual({ phase: 'shift', attempt: 2, ready: true, status: 'InService' });
+    expect(first).toMatchObject({ phase: 'shift', attempt: 1, ready: false, status: 'InService (weights settling)' });
+    expect(second).toMatchObject({ phase: 'shift', attempt: 2, ready: true, status: 'InService' });
   });
 
   test('GIVEN SageMaker throttles WHEN polled THEN ThrottlingException propagates', async () => {

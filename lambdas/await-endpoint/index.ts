@@ -1,0 +1,36 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamo } from '../shared/clients/dynamo';
+import { LOCK_SK, type AwaitEndpointEvent } from '../shared/contracts';
+import { throwIfFlagged } from '../shared/abort';
+import { expectationFor } from '../shared/decisions';
+import { step } from '../shared/handler';
+import type { LockItem } from '../shared/locks';
+import { settings } from '../shared/settings';
+
+/**
+ * An InService wait waits in a `.waitForTaskToken` task (WaitFor<X>) whose timeout is the
+ * backstop poll: this step parks the token and the endpoint it waits on (guardrails' validation
+ * endpoint while standing green up) on the lock. SageMaker's "Endpoint State Change" event for
+ * that endpoint completes the task (lambdas/on-endpoint-change), so the check runs at once; an
+ * abort fails it. The flag is read back from the same write that parks the token (see requestAbort).
+ */
+export const handler = step(
+  'await-endpoint',
+  (e: AwaitEndpointEvent) => ({ endpointName: e.state.promotion.endpointName, promotionId: e.state.promotion.id }),
+  async ({ token, phase, state }): Promise<{ parked: true }> => {
+    const p = state.promotion;
+    const watched = expectationFor(phase, state).endpointName ?? p.endpointName;
+    const out = await dynamo.send(
+      new UpdateCommand({
+        TableName: settings().tableName,
+        Key: { endpointName: p.endpointName, sk: LOCK_SK },
+        UpdateExpression: 'SET waitTaskToken = :token, watchedEndpoints = :endpoints',
+        ConditionExpression: 'promotionId = :me',
+        ExpressionAttributeValues: { ':token': token, ':endpoints': [watched], ':me': p.id },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    throwIfFlagged(out?.Attributes as Partial<LockItem> | undefined, p.id);
+    return { parked: true };
+  },
+);
