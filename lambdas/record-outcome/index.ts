@@ -1,12 +1,28 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../shared/clients/dynamo';
-import { historySk, LOCK_SK, type OutcomeResult, type PromotionState } from '../shared/contracts';
+import { historySk, LOCK_SK, type CleanupResult, type OutcomeResult, type PromotionState } from '../shared/contracts';
 import { cleanupLeftovers, decideOutcome } from '../shared/decisions';
 import { causeMessage } from '../shared/errors';
 import { stateKeys, step } from '../shared/handler';
 import { logger, metrics } from '../shared/powertools';
 import { settings } from '../shared/settings';
+
+type Leftover = CleanupResult['kept'][number];
+
+/**
+ * A rollback that gave up leaves the endpoint on either side (a SageMaker deployment in flight may
+ * still complete on green), and green's cleanup looks at green's side only: blue's config and
+ * models are named too, so whichever side ends up unused is on the record.
+ */
+function withBlueWhenRollbackFailed(state: PromotionState, leftovers: Leftover[] | undefined): Leftover[] | undefined {
+  const blue = state.blue;
+  if (!state.rollbackFailure || !blue?.exists) return leftovers;
+  const reason = 'the rollback did not complete: kept; the endpoint may run either side, delete this once it does not run blue';
+  const named = new Set((leftovers ?? []).map((l) => l.resource));
+  const blues = [...(blue.endpointConfigName ? [`config ${blue.endpointConfigName}`] : []), ...blue.modelNames.map((m) => `model ${m}`)];
+  return [...(leftovers ?? []), ...blues.filter((r) => !named.has(r)).map((resource) => ({ resource, reason }))];
+}
 
 /** Last step on every path after the lock: writes the history row, then releases the lock (only if this promotion holds it). */
 export const handler = step('record-outcome', stateKeys, async (state: PromotionState): Promise<OutcomeResult> => {
@@ -33,9 +49,12 @@ export const handler = step('record-outcome', stateKeys, async (state: Promotion
     },
     rollbackActions: state.rollback?.actions,
     cleanedUp: state.cleanup?.deleted,
-    leftovers: state.cleanupFailure
-      ? cleanupLeftovers(state.failure || state.rollbackFailure ? 'green' : 'blue', state, `${state.cleanupFailure.Error}: ${causeMessage(state.cleanupFailure.Cause)}`)
-      : state.cleanup?.kept,
+    leftovers: withBlueWhenRollbackFailed(
+      state,
+      state.cleanupFailure
+        ? cleanupLeftovers(state.failure || state.rollbackFailure ? 'green' : 'blue', state, `${state.cleanupFailure.Error}: ${causeMessage(state.cleanupFailure.Cause)}`)
+        : state.cleanup?.kept,
+    ),
     validation: state.validation?.samples.map((s) => ({ name: s.name, ok: s.ok, latencyMs: s.latencyMs, status: s.status })),
   };
   const names = Object.keys(item) as Array<keyof typeof item>;

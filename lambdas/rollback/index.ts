@@ -30,13 +30,21 @@ export const handler = step('rollback', stateKeys, async (state: PromotionState)
   const scaling = state.blue?.scaling;
   switch (action.kind) {
     case 'tripAbortAlarm':
-      await cloudwatch.send(
-        new SetAlarmStateCommand({
-          AlarmName: action.alarmName,
-          StateValue: 'ALARM',
-          StateReason: `sagemaker-bluegreen rolls the promotion back: ${state.failure?.Error ?? 'rollback'}`.slice(0, 1023),
-        }),
-      );
+      try {
+        await cloudwatch.send(
+          new SetAlarmStateCommand({
+            AlarmName: action.alarmName,
+            StateValue: 'ALARM',
+            StateReason: `sagemaker-bluegreen rolls the promotion back: ${state.failure?.Error ?? 'rollback'}`.slice(0, 1023),
+          }),
+        );
+      } catch (error) {
+        // Giving up here would leave SageMaker deploying green with nobody to bring blue back: the
+        // loop is the retry (next poll), and once the deployment ends the endpoint goes back to blue.
+        const note = `could not set abort alarm ${action.alarmName} to ALARM (${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}); trying again while SageMaker deploys, else back to blue once it ends`;
+        if (log.at(-1) !== note) log.push(note);
+        return { attempt, done: false, actions: log };
+      }
       log.push(`abort alarm ${action.alarmName} set to ALARM: SageMaker moves traffic back to blue's fleet`);
       return { attempt, done: false, actions: log };
     case 'done':

@@ -531,6 +531,8 @@ export function abortAlarmName(p: Pick<Promotion, 'names'>): string {
 export function cleanupLeftovers(target: 'blue' | 'green', state: PromotionState, failure: string): Array<{ resource: string; reason: string }> {
   const plan = cleanupPlan(target, state, { configs: new Set(), models: new Set() });
   const reason = `cleanup failed (${failure}); may remain: delete it once nothing uses it`;
-  const toDelete = [...plan.configs.map((c) => `config ${c}`), ...plan.models.map((m) => `model ${m}`), ...plan.alarms.map((a) => `alarm ${a}`)];
+  // guardrails: the cleanup deletes the validation endpoint first (normally already gone at the shift).
+  const validationEndpoint = state.promotion.strategy === 'guardrails' && state.blue?.exists ? [`endpoint ${state.green?.validationEndpointName ?? state.promotion.names.validationEndpoint}`] : [];
+  const toDelete = [...validationEndpoint, ...plan.configs.map((c) => `config ${c}`), ...plan.models.map((m) => `model ${m}`), ...plan.alarms.map((a) => `alarm ${a}`)];
   return [...plan.kept, ...toDelete.map((resource) => ({ resource, reason }))];
 }

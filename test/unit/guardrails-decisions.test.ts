@@ -1,5 +1,6 @@
 import type { DescribeEndpointConfigOutput, DescribeEndpointOutput } from '@aws-sdk/client-sagemaker';
 import {
+  cleanupLeftovers,
   decideOutcome,
   deploymentConfigFor,
   expectationFor,
@@ -124,5 +125,15 @@ describe('guardrails expectations and rollback', () => {
     expect(decideOutcome(failed, (c) => c.Cause ?? '')).toMatchObject({ outcome: 'failed', error: 'PromotionFailed' });
     const afterShift = { ...failed, shift: { weights: {}, at: 't' } };
     expect(decideOutcome(afterShift, (c) => c.Cause ?? '')).toMatchObject({ outcome: 'rolled_back' });
+  });
+});
+
+describe('cleanupLeftovers', () => {
+  test('GIVEN green\'s cleanup failed WHEN the leftovers are recorded THEN the validation endpoint is named first, beside its config', () => {
+    const state = { ...stateAt('baking', { promotion: { strategy: 'guardrails' } }), green };
+
+    const leftovers = cleanupLeftovers('green', state, 'ThrottlingException: Rate exceeded').map((l) => l.resource);
+
+    expect(leftovers.slice(0, 2)).toEqual([`endpoint ${names.validationEndpoint}`, `config ${names.validationConfig}`]);
   });
 });

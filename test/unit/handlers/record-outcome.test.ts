@@ -97,6 +97,22 @@ describe('record-outcome', () => {
     await expect(handler(state)).resolves.toMatchObject({ outcome: 'failed', error: 'RollbackFailed', reason: expect.stringMatching(/^rollback did not complete \(did not get back to blue within 10 polls\) after DeadlineExceeded: shift: still Updating/) });
   });
 
+  test('GIVEN the rollback gave up while SageMaker may still complete green WHEN recorded THEN blue\'s config and model are named beside what green\'s cleanup kept', async () => {
+    const state = stateAt('baking', {}, {
+      failure: { Error: 'PromotionAborted', Cause: lambdaCause('PromotionAborted', 'operator') },
+      rollbackFailure: { Error: 'ThrottlingException', Cause: lambdaCause('ThrottlingException', 'Rate exceeded') },
+      cleanup: { target: 'green', deleted: [], kept: [{ resource: 'config churn-v1-config', reason: 'still used by an endpoint' }] },
+    });
+
+    await handler(state);
+
+    const { leftovers } = recordedAttributes() as { leftovers: Array<{ resource: string; reason: string }> };
+    expect(leftovers).toEqual([
+      { resource: 'config churn-v1-config', reason: 'still used by an endpoint' },
+      { resource: 'model churn-v1', reason: expect.stringMatching(/^the rollback did not complete: kept; the endpoint may run either side/) },
+    ]);
+  });
+
   test('GIVEN cleanup failed after retries WHEN recorded THEN every resource it would have deleted or kept is named, with why', async () => {
     const state = stateAt('finalized', {}, { cleanupFailure: { Error: 'ThrottlingException', Cause: lambdaCause('ThrottlingException', 'Rate exceeded') } });
     const { names } = state.promotion;

@@ -1,10 +1,12 @@
+import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { DeleteEndpointCommand, DescribeEndpointCommand, SageMakerClient, UpdateEndpointCommand, UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { PromotionState } from '../../../lambdas/shared/contracts';
 import { handler } from '../../../lambdas/rollback';
-import { anEndpoint, BLUE_CONFIG, BLUE_VARIANT, ENDPOINT, inProgress, notFound, quietMetrics, setStepEnvironment, stateAt, throttled } from '../../support/fixtures';
+import { anEndpoint, BLUE_CONFIG, BLUE_VARIANT, cloudWatchError, ENDPOINT, inProgress, notFound, quietMetrics, setStepEnvironment, stateAt, throttled } from '../../support/fixtures';
 
 const sagemaker = mockClient(SageMakerClient);
+const cloudwatch = mockClient(CloudWatchClient);
 quietMetrics();
 
 /** A guardrail alarm fired during the bake: all traffic is on green. inServicePolls = 4, so at most 10 rollback polls. */
@@ -16,6 +18,7 @@ const withRollback = (attempt: number, actions: string[] = []): PromotionState =
 
 beforeEach(() => {
   sagemaker.reset();
+  cloudwatch.reset();
   setStepEnvironment();
   sagemaker.on(DescribeEndpointCommand).resolves(anEndpoint(names.pairConfig, [{ name: BLUE_VARIANT, weight: 0 }, { name: GREEN, weight: 1 }]));
   sagemaker.on(UpdateEndpointWeightsAndCapacitiesCommand).resolves({});
@@ -119,5 +122,28 @@ describe('rollback', () => {
     sagemaker.on(UpdateEndpointCommand).rejects(inProgress());
 
     await expect(handler(state)).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringMatching(/^Cannot update in-progress endpoint/) });
+  });
+});
+
+describe('rollback while SageMaker deploys green (guardrails)', () => {
+  const base = stateAt('baking', { promotion: { strategy: 'guardrails' } }, { failure: { Error: 'PromotionAborted', Cause: 'operator abort' } });
+  const abortAlarm = `${base.promotion.names.alarmPrefix}-abort`;
+  const deploying: PromotionState = { ...base, green: { ...base.green!, variantName: BLUE_VARIANT, pairConfigName: undefined }, bake: { ...base.bake!, abortAlarm } };
+
+  beforeEach(() => {
+    sagemaker
+      .on(DescribeEndpointCommand)
+      .resolves(anEndpoint(BLUE_CONFIG, [{ name: BLUE_VARIANT, weight: 1 }], { EndpointStatus: 'Updating', PendingDeploymentSummary: { EndpointConfigName: base.promotion.names.greenConfig } }));
+  });
+
+  test('GIVEN SetAlarmState fails WHEN rolled back THEN the loop goes on, the failure noted, and trips the abort alarm at its next turn', async () => {
+    cloudwatch.on(SetAlarmStateCommand).rejectsOnce(cloudWatchError('ValidationException', 'no')).resolves({});
+
+    const first = await handler(deploying);
+    const second = await handler({ ...deploying, rollback: first });
+
+    expect(first).toEqual({ attempt: 1, done: false, actions: [expect.stringMatching(/^could not set abort alarm \S+-abort to ALARM \(ValidationException: no\)/)] });
+    expect(second).toEqual({ attempt: 2, done: false, actions: [first.actions[0], `abort alarm ${abortAlarm} set to ALARM: SageMaker moves traffic back to blue's fleet`] });
+    expect(cloudwatch).toHaveReceivedCommandTimes(SetAlarmStateCommand, 2);
   });
 });
