@@ -9,11 +9,15 @@ import { fork } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CELLS, NOT_APPLICABLE, cellsOf, type Group } from '../test/matrix/cells';
+import { CELLS as VARIANT_CELLS, NOT_APPLICABLE as VARIANT_NOT_APPLICABLE, type Cell, type Group } from '../test/matrix/cells';
+import { GUARDRAILS_CELLS, GUARDRAILS_NOT_APPLICABLE } from '../test/matrix/guardrails-cells';
 import { runGroup, startMatrixWorld, type CellResult } from '../test/matrix/harness';
 import { synthesizeTemplate } from '../local/template';
 
-const GROUPS: Group[] = ['sequential', 'concurrent-a', 'concurrent-b'];
+const GROUPS: Group[] = ['sequential', 'concurrent-a', 'concurrent-b', 'guardrails'];
+const CELLS: Cell[] = [...VARIANT_CELLS, ...GUARDRAILS_CELLS];
+const NOT_APPLICABLE = [...VARIANT_NOT_APPLICABLE, ...GUARDRAILS_NOT_APPLICABLE];
+const cellsOf = (group: Group): Cell[] => CELLS.filter((c) => c.group === group);
 
 interface GroupReport {
   group: Group;

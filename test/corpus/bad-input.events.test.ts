@@ -2,6 +2,7 @@ import { CloudWatchClient, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwa
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { LOCK_SK } from '../../lambdas/shared/contracts';
+import { MAX_BAKE_SECONDS } from '../../lambdas/shared/waits';
 import { modelPackageEventSchema } from '../../lambdas/shared/triggers';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../local/template';
 import {
@@ -20,6 +21,7 @@ import {
   type CorpusWorld,
 } from './world';
 import { PART_ONE, executionCases, expectBaseInputsValid, expectExecutionRejected } from './execution-cases';
+import { configCases, expectConfigControlsValid, expectConfigRejected, expectStrategyControlsValid, seedStrategyWorld, strategyCases } from './strategy-cases';
 
 /**
  * Bad trigger events, put on the local EventBridge bus (the synthesized rules route them to
@@ -146,6 +148,7 @@ let bakingArn = '';
 
 beforeAll(async () => {
   world = await startCorpusWorld({ blues: [BAKING] });
+  await seedStrategyWorld(world);
   await new CloudWatchClient({}).send(
     new PutMetricAlarmCommand({
       AlarmName: GUARDRAIL,
@@ -159,12 +162,12 @@ beforeAll(async () => {
       ComparisonOperator: 'GreaterThanThreshold',
     }),
   );
-  // A promotion baking for a day, watching GUARDRAIL: what a bad alarm event must not abort.
+  // A promotion baking for the longest bake (18 h), watching GUARDRAIL: what a bad alarm event must not abort.
   const started = await world.sfn.send(
     new StartExecutionCommand({
       stateMachineArn: world.aws.stateMachineArn,
       name: 'corpus-baking',
-      input: JSON.stringify({ endpointName: BAKING, modelPackageArn: APPROVED, bakeSeconds: 86_400, guardrailAlarmNames: [GUARDRAIL], requestedBy: 'bad-input-corpus' }),
+      input: JSON.stringify({ endpointName: BAKING, modelPackageArn: APPROVED, bakeSeconds: MAX_BAKE_SECONDS, guardrailAlarmNames: [GUARDRAIL], requestedBy: 'bad-input-corpus' }),
     }),
   );
   bakingArn = started.executionArn!;
@@ -235,5 +238,20 @@ describe('execution inputs through StartExecution (part 1 of 2)', () => {
 
   test.each(executionCases.slice(0, PART_ONE))('rejected before any change: $name', async (c) => {
     await tally.run(`execution: ${c.name}`, () => expectExecutionRejected(world, `corpus-a-${++executions}`, c));
+  });
+});
+
+describe('strategy fields: execution inputs and approval routes (strategy-cases.ts)', () => {
+  test('control: the inputs and the configuration the cases start from are valid', async () => {
+    await expectStrategyControlsValid();
+    expectConfigControlsValid();
+  });
+
+  test.each(strategyCases)('rejected before any change: $name', async (c) => {
+    await tally.run(`strategy: ${c.name}`, () => expectExecutionRejected(world, `corpus-s-${++executions}`, c));
+  });
+
+  test.each(configCases)('approval route refused at synth: $name', async (c) => {
+    await tally.run(`config: ${c.name}`, async () => expectConfigRejected(c));
   });
 });

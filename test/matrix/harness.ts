@@ -6,12 +6,13 @@ import { cloudwatch } from '../../lambdas/shared/clients/cloudwatch';
 import { sagemakerRuntime } from '../../lambdas/shared/clients/runtime';
 import { sagemaker } from '../../lambdas/shared/clients/sagemaker';
 import { LOCK_SK, type Outcome } from '../../lambdas/shared/contracts';
+import { readLock, requestAbort } from '../../lambdas/shared/locks';
 import { greenNames } from '../../lambdas/shared/naming';
 import { startLocalAws, type LocalAws } from '../../local/aws';
 import { Faults, type ThrottleFault } from '../../local/emulator';
 import type { ExecutionEvent } from '../../local/executor';
 import { Seed } from '../../local/seed';
-import { BAKE_SECONDS, cellsOf, GROUP, GROUPS, VALIDATION, type Cell, type CellContext, type Evidence, type Group } from './cells';
+import { BAKE_SECONDS, cellsOf, GROUP, GROUPS, VALIDATION, type Cell, type CellContext, type Evidence, type Group, type StepEvent } from './cells';
 
 /** One cell's verdict: what the promotion ended with and which clauses of the invariant failed. */
 export interface CellResult {
@@ -219,6 +220,35 @@ class Context implements CellContext {
   async stop(error: string, cause: string): Promise<void> {
     await this.world.sfn.send(new StopExecutionCommand({ executionArn: this.executionArn, error, cause }));
   }
+
+  crashStep(step: string, when: (event: StepEvent) => boolean = () => true): void {
+    // LocalStepFunctions wraps these handlers (its own crashStep) for each execution it starts.
+    const handlers = (this.aws.stepFunctions as unknown as { options?: { handlers?: Record<string, (event: unknown) => Promise<unknown>> } }).options?.handlers;
+    if (!handlers) throw new Error('LocalStepFunctions no longer keeps its step handlers in options.handlers: update crashStep');
+    const inner = handlers[step];
+    if (!inner) throw new Error(`no step handler ${step}`);
+    let armed = true;
+    handlers[step] = async (event: unknown) => {
+      if (!armed || promotionOf(event) !== this.executionName || !when(event as StepEvent)) return inner(event);
+      armed = false;
+      await inner(event);
+      const crash = new Error(`RequestId: local Error: Runtime exited with error: signal: killed (injected crash of ${step})`);
+      crash.name = 'Runtime.ExitError';
+      throw crash;
+    };
+  }
+
+  async abort(reason: string): Promise<void> {
+    const lock = await readLock(this.world.dynamo, this.aws.tableName, this.endpointName);
+    if (lock?.promotionId !== this.executionName) throw new Error(`no lock of ${this.executionName} to abort`);
+    await requestAbort({ dynamo: this.world.dynamo, sfn: this.world.sfn }, this.aws.tableName, lock, { error: 'PromotionAborted', reason, at: new Date().toISOString() });
+  }
+}
+
+/** The promotion a step's event belongs to: its state document's, or the execution a recovery recovers. */
+function promotionOf(event: unknown): string | undefined {
+  const e = (event ?? {}) as { state?: { promotion?: { id?: string } }; promotion?: { id?: string }; recoverExecutionArn?: string };
+  return e.state?.promotion?.id ?? e.promotion?.id ?? e.recoverExecutionArn?.split(':').pop();
 }
 
 /** Waits for the recovery rule's delivery for an ended execution, then for the recovery it started (if any). */
@@ -237,12 +267,16 @@ async function recoveryOf(world: MatrixWorld, ended: Execution): Promise<Executi
   return recovery;
 }
 
-/** An update in flight cannot be cancelled: let SageMaker finish it before judging what the endpoint serves. */
+/**
+ * An update in flight cannot be cancelled: let SageMaker finish it before judging what the endpoint
+ * serves (and let the endpoint's own others, guardrails' validation endpoint, finish being deleted).
+ */
 async function settled(world: MatrixWorld, endpointName: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const status = world.aws.emulator.inspect().endpoints[endpointName]?.EndpointStatus;
-    if (!status || !MOVING.has(status)) return;
+    const endpoints = world.aws.emulator.inspect().endpoints;
+    const moving = Object.entries(endpoints).filter(([n, e]) => (n === endpointName || n.startsWith(`${endpointName}-`)) && MOVING.has(e.EndpointStatus ?? ''));
+    if (moving.length === 0) return;
     await sleep(20);
   }
 }
@@ -346,11 +380,11 @@ interface HistoryRow {
 /**
  * THE INVARIANT, once the promotion (and its recovery) ended and any update in flight finished:
  * (a) the endpoint is InService serving blue fully (its hand-made config, AllTraffic at weight 1)
- *     or green fully (green's config alone, green's variant at weight 1);
+ *     or green fully (green's config alone, green's variant at weight 1: guardrails keeps AllTraffic);
  * (b) the lock is free;
  * (c) the outcome is recorded: a history row promoted | rolled_back | failed, with a reason;
- * (d) no unrecorded leftovers: every model, endpoint config and alarm of this endpoint is in use
- *     by it or named in the history row's leftovers.
+ * (d) no unrecorded leftovers: every model, endpoint config, alarm and other endpoint (guardrails'
+ *     validation endpoint) of this endpoint is in use by it or named in the history row's leftovers.
  */
 async function judge(
   world: MatrixWorld,
@@ -372,7 +406,8 @@ async function judge(
   } else {
     const variants = (endpoint.ProductionVariants ?? []).map((v) => `${v.VariantName}@${v.CurrentWeight}`).join(', ');
     if (endpoint.EndpointConfigName === blueConfig && variants === 'AllTraffic@1') serves = 'blue';
-    if (endpoint.EndpointConfigName === ctx.green.greenConfig && variants === `${ctx.green.variant}@1`) serves = 'green';
+    const greenVariant = cell.input?.strategy === 'guardrails' ? 'AllTraffic' : ctx.green.variant;
+    if (endpoint.EndpointConfigName === ctx.green.greenConfig && variants === `${greenVariant}@1`) serves = 'green';
     if (endpoint.EndpointStatus !== 'InService') violations.push(`(a) the endpoint is ${endpoint.EndpointStatus}${endpoint.FailureReason ? ` (${endpoint.FailureReason})` : ''}`);
     if (serves === 'neither') violations.push(`(a) the endpoint serves neither side fully: config ${endpoint.EndpointConfigName}, variants ${variants || 'none'}`);
   }
@@ -401,13 +436,20 @@ async function judge(
   const inUseModels = new Set(
     ((inUseConfig ? snap.endpointConfigs[inUseConfig]?.ProductionVariants : undefined) as Array<{ ModelName?: string }> | undefined)?.map((v) => v.ModelName) ?? [],
   );
-  const listed = new Set((row?.leftovers ?? []).flatMap((l) => l.resource.split(/[\s,]+/)));
+  // By kind and name ("alarms a, b" names two alarms): guardrails' validation endpoint and its config share a name.
+  const listed = new Set(
+    (row?.leftovers ?? []).flatMap((l) => {
+      const [kind = '', ...names] = l.resource.split(/[\s,]+/).filter(Boolean);
+      return names.map((n) => `${kind.replace(/s$/, '')} ${n}`);
+    }),
+  );
   const own = (n: string) => n === name || n.startsWith(`${name}-`);
   const left = [
     ...Object.keys(snap.endpointConfigs).filter((c) => own(c) && c !== inUseConfig).map((c) => `config ${c}`),
     ...Object.keys(snap.models).filter((m) => own(m) && !inUseModels.has(m)).map((m) => `model ${m}`),
     ...Object.keys(snap.alarms).filter((a) => a.startsWith(`bluegreen-${name}-`)).map((a) => `alarm ${a}`),
-  ].filter((r) => !listed.has(r.split(' ')[1]!));
+    ...Object.keys(snap.endpoints).filter((e) => own(e) && e !== name).map((e) => `endpoint ${e}`),
+  ].filter((r) => !listed.has(r));
   if (left.length > 0) violations.push(`(d) left over and not recorded: ${left.join(', ')}`);
 
   const evidence: Evidence = {
@@ -431,8 +473,7 @@ export interface GroupRun {
   close(): Promise<void>;
 }
 
-export function groupRun(group: Group): GroupRun {
-  const cells = cellsOf(group);
+export function groupRun(group: Group, cells: Cell[] = cellsOf(group)): GroupRun {
   let world: MatrixWorld | undefined;
   let results = new Map<string, Promise<CellResult>>();
   return {
