@@ -40,6 +40,17 @@ async function promote(aws: LocalAws, endpointName: string, modelPackageArn: str
   return executionArn!;
 }
 
+/** A hand-made blue (2 instances) serving v1 of churn-models, and v2 approved: what every measurement starts from. */
+async function seededBlue(endpoint: string): Promise<{ v1: string; v2: string }> {
+  const seed = new Seed();
+  await seed.group('churn-models').catch(() => undefined);
+  const v1 = await seed.register('churn-models');
+  const v2 = await seed.register('churn-models');
+  await seed.setApproval(v2, 'Approved');
+  await seed.blueEndpoint(endpoint, v1, 2);
+  return { v1, v2 };
+}
+
 /** The promoted endpoint's fleets (and its validation endpoint's): the meter entries named after it. */
 function metersOf(aws: LocalAws, endpoint: string) {
   return Object.entries(aws.emulator.meter().endpoints)
@@ -58,13 +69,8 @@ async function alarmToBlue(strategy: string, withEvent: boolean, run: number): P
   const aws = await startLocalAws({ timeScale: 60, provisioningSeconds: 60 });
   try {
     if (!withEvent) for (const id of Object.keys(aws.workflow.rules)) if (id.includes('AlarmRule')) delete aws.workflow.rules[id];
-    const seed = new Seed();
     const endpoint = `demo-bench-${run}`;
-    await seed.group('churn-models').catch(() => undefined);
-    const v1 = await seed.register('churn-models');
-    const v2 = await seed.register('churn-models');
-    await seed.setApproval(v2, 'Approved');
-    await seed.blueEndpoint(endpoint, v1);
+    const { v2 } = await seededBlue(endpoint);
     const arn = await promote(aws, endpoint, v2, 3600, strategy);
     const runtime = new SageMakerRuntimeClient({});
     const sagemaker = new SageMakerClient({});
@@ -105,12 +111,7 @@ async function alarmToBlue(strategy: string, withEvent: boolean, run: number): P
 async function happyPath(): Promise<Record<string, number | string>> {
   const aws = await startLocalAws();
   try {
-    const seed = new Seed();
-    await seed.group('churn-models');
-    const v1 = await seed.register('churn-models');
-    const v2 = await seed.register('churn-models');
-    await seed.setApproval(v2, 'Approved');
-    await seed.blueEndpoint('demo-bench', v1);
+    const { v2 } = await seededBlue('demo-bench');
     const started = Date.now();
     const arn = await promote(aws, 'demo-bench', v2, 1800);
     const done = await aws.stepFunctions.waitFor(arn);
@@ -129,13 +130,8 @@ async function happyPath(): Promise<Record<string, number | string>> {
 async function cost(strategy: string, outcome: 'promoted' | 'rolled_back', preValidation = true): Promise<Record<string, number | string>> {
   const aws = await startLocalAws({ timeScale: 120, provisioningSeconds: 480 });
   try {
-    const seed = new Seed();
     const endpoint = 'demo-cost';
-    await seed.group('churn-models');
-    const v1 = await seed.register('churn-models');
-    const v2 = await seed.register('churn-models');
-    await seed.setApproval(v2, 'Approved');
-    await seed.blueEndpoint(endpoint, v1, 2);
+    const { v2 } = await seededBlue(endpoint);
     // The promoted endpoint and its short-lived validation endpoint (guardrails) together.
     const cycles = () => metersOf(aws, endpoint).reduce((a, m) => a + m.provisioningCycles, 0);
     const instanceSeconds = () => metersOf(aws, endpoint).reduce((a, m) => a + Object.values(m.instanceSeconds).reduce((x, y) => x + y, 0), 0);
@@ -181,12 +177,7 @@ async function cost(strategy: string, outcome: 'promoted' | 'rolled_back', preVa
 async function transitionsAt(strategy: string, bakeMinutes: number): Promise<Record<string, number | string>> {
   const aws = await startLocalAws({ timeScale: 6000 });
   try {
-    const seed = new Seed();
-    await seed.group('churn-models');
-    const v1 = await seed.register('churn-models');
-    const v2 = await seed.register('churn-models');
-    await seed.setApproval(v2, 'Approved');
-    await seed.blueEndpoint('demo-p2', v1);
+    const { v2 } = await seededBlue('demo-p2');
     const done = await aws.stepFunctions.waitFor(await promote(aws, 'demo-p2', v2, bakeMinutes * 60, strategy));
     return { status: done.status, transitions: done.events.filter((e) => e.type === 'StateEntered').length };
   } finally {
