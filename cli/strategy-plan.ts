@@ -89,7 +89,7 @@ function guardrailsPlan(input: StrategyPlanInput, p: number): StrategyPlan {
   }
   lines.push('after the deployment, the serving fleet is re-validated with the same samples');
   const notes: string[] = [];
-  if (!validationEndpoint) notes.push("no validation endpoint (--no-pre-validation): green's first requests are users', the samples run only once it serves");
+  if (!validationEndpoint) notes.push("no validation endpoint (--no-pre-validation, or no samples): green's first requests are users', the samples (if any) run only once it serves");
   return finish('guardrails', provisions, terms, lines, notes);
 }
 

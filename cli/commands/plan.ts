@@ -100,6 +100,12 @@ async function describePackage(clients: AwsClients, arn: string): Promise<{ desc
   }
 }
 
+
+/** guardrails stands a validation endpoint up only when there are samples to send it (as create-green does). */
+function preValidates(input: { validation?: { mode?: string; samples?: unknown[] } }): boolean {
+  return input.validation?.mode !== 'off' && (input.validation?.samples?.length ?? 0) > 0;
+}
+
 function describeValidation(input: PromotionInput): string {
   const samples = input.validation?.samples ?? [];
   return samples.length > 0
@@ -153,7 +159,7 @@ async function planOntoBlue(ctx: Context, plan: PromotionPlan, input: PromotionI
   strategyCost(plan, input);
 
   const { names } = plan;
-  const greenConfigs = plan.strategy === 'guardrails' ? [names.greenConfig, ...(input.validation?.mode === 'off' ? [] : [names.validationConfig])] : [names.greenConfig, names.pairConfig];
+  const greenConfigs = plan.strategy === 'guardrails' ? [names.greenConfig, ...(!preValidates(input) ? [] : [names.validationConfig])] : [names.greenConfig, names.pairConfig];
   plan.onRollback.push(`delete green: model ${names.model}, configs ${greenConfigs.join(' and ')}, its alarms`);
   const blue: BlueState = {
     exists: true,
@@ -167,7 +173,7 @@ async function planOntoBlue(ctx: Context, plan: PromotionPlan, input: PromotionI
           modelName: names.model,
           variantName: plan.blue.variants[0]?.variantName ?? names.variant,
           greenConfigName: names.greenConfig,
-          ...(input.validation?.mode === 'off' ? {} : { validationConfigName: names.validationConfig, validationEndpointName: names.validationEndpoint }),
+          ...(!preValidates(input) ? {} : { validationConfigName: names.validationConfig, validationEndpointName: names.validationEndpoint }),
           created: [],
         }
       : { modelName: names.model, variantName: names.variant, greenConfigName: names.greenConfig, pairConfigName: names.pairConfig, created: [] };
@@ -194,7 +200,7 @@ function guardrailsSteps(plan: PromotionPlan, input: PromotionInput, view: Endpo
   const blue = plan.blue?.variants[0];
   const blueVariant = blue?.variantName ?? '?';
   const size = `${blue?.instanceType ?? 'serverless'} ×${blue?.instances ?? '?'} (as blue runs now)`;
-  const validationEndpoint = input.validation?.mode !== 'off';
+  const validationEndpoint = preValidates(input);
   const traffic = input.traffic ?? { type: 'ALL_AT_ONCE' as const };
   const bake = input.bakeSeconds ?? ASSUMED_DEFAULT_BAKE_SECONDS;
   const termination = Math.min(bake, MAX_TERMINATION_WAIT_SECONDS);
@@ -295,7 +301,7 @@ function strategyCost(plan: PromotionPlan, input: PromotionInput): void {
     instanceCount: blue.instances ?? 1,
     bakeSeconds,
     traffic: input.traffic,
-    validationMode: input.validation?.mode,
+    validationMode: preValidates(input) ? 'endpoint' : 'off',
   });
   plan.provisions = cost.provisions;
   plan.cycles = cost.cycles;
