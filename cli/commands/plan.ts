@@ -184,7 +184,11 @@ async function planOntoBlue(ctx: Context, plan: PromotionPlan, input: PromotionI
   const state = { promotion, blue, green, bake: { createdAlarms } } as PromotionState;
   const cleanup = cleanupPlan('blue', state, await usedByOtherEndpoints(ctx.clients, plan.endpointName));
   const configDetail = (name: string) => (name === names.pairConfig ? 'the stand-up config' : name === names.validationConfig ? "the validation endpoint's config" : "blue's config");
-  for (const name of cleanup.configs) plan.delete.push({ action: 'DeleteEndpointConfig', resource: name, detail: configDetail(name) });
+  for (const name of cleanup.configs) {
+    // The workflow's cleanup also looks for a validation config a crash might have left; a plan without one says nothing of it.
+    if (name === names.validationConfig && !preValidates(input)) continue;
+    plan.delete.push({ action: 'DeleteEndpointConfig', resource: name, detail: configDetail(name) });
+  }
   for (const name of cleanup.models) plan.delete.push({ action: 'DeleteModel', resource: name, detail: "blue's model" });
   plan.delete.push({ action: 'DeleteAlarms', resource: cleanup.alarms.join(', '), detail: "green's guardrail alarms, once the bake is over" });
   plan.keep.push(...cleanup.kept);

@@ -263,8 +263,24 @@ describe('plan (read-only)', () => {
     expect(aws.emulator.inspect().models[names.model]).toBeUndefined();
   });
 
+  /** Samples to validate with: guardrails stands a validation endpoint up only when there are some. */
+  const planSamples = (): string => {
+    const file = join(tmpdir(), `bluegreen-plan-samples-${process.pid}.json`);
+    writeFileSync(file, JSON.stringify({ samples: [{ name: 'typical', body: '{"tenure": 3}' }] }));
+    return file;
+  };
+
+  test('GIVEN no samples WHEN planning guardrails THEN no validation endpoint is planned, as the workflow decides', async () => {
+    const { run } = await planWithCalls(PLAN, '--model-package', v2, '--name', 'release-2', '--bake', '30m');
+    expect(run.code).toBe(0);
+    const names = greenNames(PLAN, 2, 'release-2');
+    expect(run.stdout).not.toContain(names.validationEndpoint);
+    expect(run.stdout).not.toContain(names.validationConfig);
+    expect(run.stdout).toContain("  - 1 provisioning cycle; cost above blue's steady fleet ≈ 2 × (8 + 30) = 76 instance-minutes");
+  });
+
   test('guardrails (the assumed default): a validation endpoint, one UpdateEndpoint with deployment guardrails, and what it costs for blue = 2 × ml.m5.large', async () => {
-    const { run, calls } = await planWithCalls(PLAN, '--model-package', v2, '--name', 'release-1', '--bake', '30m');
+    const { run, calls } = await planWithCalls(PLAN, '--model-package', v2, '--name', 'release-1', '--bake', '30m', '--validation-file', planSamples());
     expect(run.code).toBe(0);
     expectReadOnly(calls);
     const names = greenNames(PLAN, 2, 'release-1');
@@ -283,7 +299,7 @@ describe('plan (read-only)', () => {
   });
 
   test('guardrails with a canary and a 2-h bake: the shift is counted, and the bake beyond 1 h is the workflow watch', async () => {
-    const { run } = await planWithCalls(PLAN, '--model-package', v2, '--strategy', 'guardrails', '--traffic', 'canary:10%:5m', '--bake', '2h', '--json');
+    const { run } = await planWithCalls(PLAN, '--model-package', v2, '--strategy', 'guardrails', '--traffic', 'canary:10%:5m', '--bake', '2h', '--json', '--validation-file', planSamples());
     expect(run.code).toBe(0);
     const plan = parseJson<{ strategy: string; strategySource: string; cycles: number; extraInstanceMinutes: number; provisions: Array<{ fleet: string; instances: number }>; strategyLines: string[] }>(run);
     expect(plan).toMatchObject({ strategy: 'guardrails', strategySource: 'input', cycles: 2, extraInstanceMinutes: 8 + 2 * (8 + 5 + 60) });
@@ -316,7 +332,8 @@ describe('plan (read-only)', () => {
     expectReadOnly(calls);
     const plan = parseJson<{ accepted: boolean; names: { model: string }; delete: Array<{ action: string; resource: string }>; keep: unknown[]; refusals: string[] }>(run);
     expect(plan).toMatchObject({ accepted: true, refusals: [], names: { model: greenNames(PLAN, 2, 'release-1').model } });
-    expect(plan.delete.map((d) => d.action)).toEqual(['DeleteEndpointConfig', 'DeleteAlarms']);
+    // No samples, so no validation endpoint (nor its config) to delete; blue's hand-made resources are kept.
+    expect(plan.delete.map((d) => d.action)).toEqual(['DeleteAlarms']);
     expect(plan.keep).toHaveLength(2);
   });
 
