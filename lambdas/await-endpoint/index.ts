@@ -1,10 +1,9 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../shared/clients/dynamo';
-import { LOCK_SK, type AwaitEndpointEvent } from '../shared/contracts';
+import type { AwaitEndpointEvent } from '../shared/contracts';
 import { throwIfFlagged } from '../shared/abort';
 import { expectationFor } from '../shared/decisions';
 import { step } from '../shared/handler';
-import type { LockItem } from '../shared/locks';
+import { updateOwnLock } from '../shared/locks';
 import { settings } from '../shared/settings';
 
 /**
@@ -20,17 +19,11 @@ export const handler = step(
   async ({ token, phase, state }): Promise<{ parked: true }> => {
     const p = state.promotion;
     const watched = expectationFor(phase, state).endpointName ?? p.endpointName;
-    const out = await dynamo.send(
-      new UpdateCommand({
-        TableName: settings().tableName,
-        Key: { endpointName: p.endpointName, sk: LOCK_SK },
-        UpdateExpression: 'SET waitTaskToken = :token, watchedEndpoints = :endpoints',
-        ConditionExpression: 'promotionId = :me',
-        ExpressionAttributeValues: { ':token': token, ':endpoints': [watched], ':me': p.id },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    throwIfFlagged(out?.Attributes as Partial<LockItem> | undefined, p.id);
+    const lock = await updateOwnLock(dynamo, settings().tableName, p, 'SET waitTaskToken = :token, watchedEndpoints = :endpoints', {
+      ':token': token,
+      ':endpoints': [watched],
+    });
+    throwIfFlagged(lock, p.id);
     return { parked: true };
   },
 );

@@ -1,10 +1,9 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../shared/clients/dynamo';
-import { LOCK_SK, type PromotionState } from '../shared/contracts';
+import type { PromotionState } from '../shared/contracts';
 import { throwIfAbortRequested, throwIfFlagged } from '../shared/abort';
 import { expectationFor } from '../shared/decisions';
 import { step } from '../shared/handler';
-import type { BakeWatch, LockItem } from '../shared/locks';
+import { type BakeWatch, updateOwnLock } from '../shared/locks';
 import { settings } from '../shared/settings';
 
 export interface AwaitGuardrailsEvent {
@@ -26,18 +25,13 @@ export const handler = step(
     await throwIfAbortRequested(state);
     const expected = expectationFor('shift', state);
     const watch: BakeWatch = { endpointName: expected.endpointName ?? p.endpointName, configName: expected.configName, weights: expected.weights };
-    const out = await dynamo.send(
-      new UpdateCommand({
-        TableName: settings().tableName,
-        Key: { endpointName: p.endpointName, sk: LOCK_SK },
-        UpdateExpression: 'SET bakeTaskToken = :token, watchedAlarms = :alarms, bakeWatch = :watch',
-        ConditionExpression: 'promotionId = :me',
-        ExpressionAttributeValues: { ':token': token, ':alarms': state.bake?.alarmNames ?? [], ':watch': watch, ':me': p.id },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
+    const lock = await updateOwnLock(dynamo, settings().tableName, p, 'SET bakeTaskToken = :token, watchedAlarms = :alarms, bakeWatch = :watch', {
+      ':token': token,
+      ':alarms': state.bake?.alarmNames ?? [],
+      ':watch': watch,
+    });
     // An abort flagged while the token was being parked: its requester may have read the lock before the token was there.
-    throwIfFlagged(out?.Attributes as Partial<LockItem> | undefined, p.id);
+    throwIfFlagged(lock, p.id);
     return { parked: true };
   },
 );

@@ -1,27 +1,21 @@
-import { describeAlarmsByName } from '../shared/alarms';
-import { cloudwatch } from '../shared/clients/cloudwatch';
+import { bakeProblem } from '../shared/bake';
 import { dynamo } from '../shared/clients/dynamo';
 import { sfn } from '../shared/clients/sfn';
-import { judgeGuardrails } from '../shared/decisions';
 import { step } from '../shared/handler';
 import { locksInFlight, requestAbort, type AbortError, type AbortResult, type LockItem } from '../shared/locks';
 import { logger } from '../shared/powertools';
-import { describeEndpointIfExists } from '../shared/sagemaker';
 import { settings } from '../shared/settings';
-import { judgeBakeEndpoint } from '../shared/waits';
 
 export interface BackstopResult {
   baking: Array<{ endpointName: string; promotionId: string; result: 'ok' | AbortResult | 'error'; problem?: string }>;
 }
 
-/** What is wrong with a baking promotion, if anything: a guardrail alarm in ALARM or gone, or the endpoint no longer running what the shift left. */
-async function bakeProblem(lock: LockItem & { bakeWatch: NonNullable<LockItem['bakeWatch']> }): Promise<{ error: AbortError; reason: string } | undefined> {
-  const names = lock.watchedAlarms ?? [];
-  const alarms = judgeGuardrails(names, await describeAlarmsByName(cloudwatch, names));
-  if (alarms.kind === 'alarm') return { error: 'GuardrailAlarm', reason: `guardrail alarm ${alarms.alarmName} is in ALARM: ${alarms.reason} (found by the bake's backstop)` };
-  if (alarms.kind === 'missing') return { error: 'GuardrailAlarm', reason: `guardrail alarm ${alarms.alarmNames.join(', ')} no longer exists, so the bake cannot be watched` };
-  const endpoint = judgeBakeEndpoint(await describeEndpointIfExists(lock.bakeWatch.endpointName), lock.bakeWatch);
-  if (endpoint.kind === 'failed') return { error: 'UnexpectedEndpointState', reason: `${endpoint.error}: ${endpoint.message}` };
+/** The abort a baking promotion needs, if any (the same check as the bake's own, check-guardrails). */
+async function abortFor(lock: LockItem & { bakeWatch: NonNullable<LockItem['bakeWatch']> }): Promise<{ error: AbortError; reason: string } | undefined> {
+  const problem = await bakeProblem(lock.watchedAlarms ?? [], lock.bakeWatch);
+  if (problem?.kind === 'alarm') return { error: 'GuardrailAlarm', reason: `guardrail alarm ${problem.alarmName} is in ALARM: ${problem.reason} (found by the bake's backstop)` };
+  if (problem?.kind === 'missing') return { error: 'GuardrailAlarm', reason: `guardrail alarm ${problem.alarmNames.join(', ')} no longer exists, so the bake cannot be watched` };
+  if (problem?.kind === 'endpoint') return { error: 'UnexpectedEndpointState', reason: `${problem.error}: ${problem.message}` };
   return undefined;
 }
 
@@ -44,7 +38,7 @@ export const handler = step(
       if (!watch || !lock.bakeTaskToken || lock.abortRequested) continue;
       const entry: BackstopResult['baking'][number] = { endpointName: lock.endpointName, promotionId: lock.promotionId, result: 'ok' };
       try {
-        const problem = await bakeProblem({ ...lock, bakeWatch: watch });
+        const problem = await abortFor({ ...lock, bakeWatch: watch });
         if (problem) {
           entry.problem = problem.reason;
           entry.result = await requestAbort({ dynamo, sfn }, tableName, lock, { ...problem, at: new Date().toISOString() }, { whileBaking: true });

@@ -165,6 +165,13 @@ export function routingWaitSeconds(traffic: Promotion['traffic']): number {
   return 0;
 }
 
+/** How long a wait phase may take before its deadline: guardrails' shift is SageMaker's whole deployment (routing and termination waits included). */
+export function waitDeadlineSeconds(phase: WaitPhase, p: Pick<Promotion, 'strategy' | 'traffic' | 'bakeSeconds' | 'inServicePolls' | 'pollSeconds'>): number {
+  const base = p.inServicePolls * p.pollSeconds;
+  if (phase !== 'shift' || p.strategy !== 'guardrails') return base;
+  return base + routingWaitSeconds(p.traffic) + terminationWaitSeconds(p);
+}
+
 /**
  * guardrails: UpdateEndpoint's DeploymentConfig. Blue/green with the input's traffic routing,
  * the bake (up to SageMaker's 3600 s) as TerminationWaitInSeconds, the deadline as
@@ -183,7 +190,7 @@ export function deploymentConfigFor(p: Promotion, alarmNames: string[]): Record<
   const termination = terminationWaitSeconds(p);
   // Twice the workflow's own deadline: the workflow decides (and aborts through the abort alarm);
   // SageMaker's timeout is only the backstop for a workflow that is no longer there to decide.
-  const deadline = 2 * (p.inServicePolls * p.pollSeconds + routingWaitSeconds(t) + termination);
+  const deadline = 2 * waitDeadlineSeconds('shift', p);
   return {
     BlueGreenUpdatePolicy: {
       TrafficRoutingConfiguration: routing,
@@ -510,16 +517,15 @@ export function cleanupPlan(target: 'blue' | 'green', state: PromotionState, inU
     configs: keepIfUsed('config', [...new Set(configs)], inUse.configs),
     models: keepIfUsed('model', [...new Set(models)], inUse.models),
     // A first deployment never bakes, so it never creates alarms.
-    alarms: bake?.createdAlarms ?? (blue?.exists ? greenAlarmNames(state) : []),
+    alarms: bake?.createdAlarms ?? (blue?.exists ? [...greenAlarmNames(state), ...(state.promotion.strategy === 'guardrails' ? [abortAlarmName(state.promotion)] : [])] : []),
     kept,
   };
 }
 
-/** The alarms a promotion creates on green (named by ArmGuardrails), whether or not its result was stored. */
+/** The alarms a promotion creates on green's own metrics (named by ArmGuardrails), whether or not its result was stored. */
 export function greenAlarmNames(state: PromotionState): string[] {
   const prefix = state.promotion.names.alarmPrefix;
-  const own = state.promotion.greenAlarms.enabled ? [`${prefix}-5xx`, `${prefix}-latency`] : [];
-  return state.promotion.strategy === 'guardrails' ? [...own, abortAlarmName(state.promotion)] : own;
+  return state.promotion.greenAlarms.enabled ? [`${prefix}-5xx`, `${prefix}-latency`] : [];
 }
 
 /** guardrails: the alarm the workflow sets to ALARM to make SageMaker roll its deployment back. */

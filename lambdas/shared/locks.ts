@@ -58,6 +58,30 @@ export async function locksInFlight(dynamo: DynamoDBDocumentClient, tableName: s
   return items;
 }
 
+/**
+ * Updates the lock item of the promotion that holds it (ConditionalCheckFailed if another one
+ * does): `expression` is an UpdateExpression over `values`; returns the item as it is now.
+ */
+export async function updateOwnLock(
+  dynamo: DynamoDBDocumentClient,
+  tableName: string,
+  owner: { endpointName: string; id: string },
+  expression: string,
+  values: Record<string, unknown> = {},
+): Promise<Partial<LockItem> | undefined> {
+  const out = await dynamo.send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: { endpointName: owner.endpointName, sk: LOCK_SK },
+      UpdateExpression: expression,
+      ConditionExpression: 'promotionId = :me',
+      ExpressionAttributeValues: { ...values, ':me': owner.id },
+      ReturnValues: 'ALL_NEW',
+    }),
+  );
+  return out?.Attributes as Partial<LockItem> | undefined;
+}
+
 export type AbortResult = 'signalled' | 'flagged' | 'not-running';
 
 /** SendTask* to a token whose task is over (timed out, completed, or its execution ended). */

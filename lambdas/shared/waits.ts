@@ -1,6 +1,6 @@
 import type { DescribeEndpointOutput } from '@aws-sdk/client-sagemaker';
 import type { Promotion, WaitPhase } from './contracts';
-import { routingWaitSeconds, terminationWaitSeconds, type Expectation } from './decisions';
+import { routingWaitSeconds, terminationWaitSeconds, waitDeadlineSeconds, type Expectation } from './decisions';
 
 /**
  * How long the workflow waits, how often it looks, and what one execution can hold. Pure.
@@ -43,13 +43,6 @@ export function nextWaitSeconds(
   const backstop = waitBackstopSeconds(waitDeadlineSeconds(phase, p), p.pollSeconds, p.endpointEvents);
   const sageMakerWaits = phase === 'shift' && p.strategy === 'guardrails' && p.endpointEvents && attempt === 1 ? routingWaitSeconds(p.traffic) + terminationWaitSeconds(p) : 0;
   return backstop + sageMakerWaits;
-}
-
-/** How long a wait phase may take before its deadline: guardrails' shift is SageMaker's whole deployment (routing and termination waits included). */
-export function waitDeadlineSeconds(phase: WaitPhase, p: Pick<Promotion, 'strategy' | 'traffic' | 'bakeSeconds' | 'inServicePolls' | 'pollSeconds'>): number {
-  const base = p.inServicePolls * p.pollSeconds;
-  if (phase !== 'shift' || p.strategy !== 'guardrails') return base;
-  return base + routingWaitSeconds(p.traffic) + terminationWaitSeconds(p);
 }
 
 /** The part of the bake the workflow watches itself: guardrails' first hour (at most) is SageMaker's termination wait. */

@@ -1,10 +1,10 @@
 import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../shared/clients/dynamo';
 import { cloudwatch } from '../shared/clients/cloudwatch';
-import { LOCK_SK, type BakeState, type PromotionState } from '../shared/contracts';
+import type { BakeState, PromotionState } from '../shared/contracts';
 import { stateKeys, step } from '../shared/handler';
 import { abortAlarmName, greenAlarmNames, terminationWaitSeconds } from '../shared/decisions';
+import { updateOwnLock } from '../shared/locks';
 import { MANAGED_TAG } from '../shared/sagemaker';
 import { settings } from '../shared/settings';
 import { workflowBakeSeconds } from '../shared/waits';
@@ -30,19 +30,11 @@ export const handler = step('start-bake', stateKeys, async (state: PromotionStat
   ];
   const errorsAlarm = `${p.names.alarmPrefix}-5xx`;
   const latencyAlarm = `${p.names.alarmPrefix}-latency`;
+  // Watched by the alarm trigger: not the abort alarm, which only the workflow sets, while it already rolls back.
   const greenAlarms = greenAlarmNames(state);
   const abortAlarm = guardrails ? abortAlarmName(p) : undefined;
   // Watched from now on: an alarm that fires before the bake first waits still reaches this promotion.
-  await dynamo.send(
-    new UpdateCommand({
-      TableName: settings().tableName,
-      Key: { endpointName: p.endpointName, sk: LOCK_SK },
-      UpdateExpression: 'SET watchedAlarms = :alarms',
-      ConditionExpression: 'promotionId = :me',
-      // Not the abort alarm: only the workflow sets it, while it is already rolling back.
-      ExpressionAttributeValues: { ':alarms': [...p.guardrailAlarmNames, ...greenAlarms.filter((a) => a !== abortAlarm)], ':me': p.id },
-    }),
-  );
+  await updateOwnLock(dynamo, settings().tableName, p, 'SET watchedAlarms = :alarms', { ':alarms': [...p.guardrailAlarmNames, ...greenAlarms] });
   const created: string[] = [];
   if (p.greenAlarms.enabled) {
     const common = {
@@ -94,14 +86,13 @@ export const handler = step('start-bake', stateKeys, async (state: PromotionStat
         Tags: [{ Key: MANAGED_TAG, Value: p.id }],
       }),
     );
-    created.push(abortAlarm);
   }
   // guardrails: SageMaker bakes the first hour itself (TerminationWaitInSeconds); the workflow bakes the rest,
   // from when the shift's wait ends: a duration, so it is measured from the bake's first wait, not from now.
   const seconds = workflowBakeSeconds(p);
   return {
-    alarmNames: [...p.guardrailAlarmNames, ...created.filter((a) => a !== abortAlarm)],
-    createdAlarms: created,
+    alarmNames: [...p.guardrailAlarmNames, ...created],
+    createdAlarms: abortAlarm ? [...created, abortAlarm] : created,
     abortAlarm,
     terminationWaitSeconds: guardrails ? terminationWaitSeconds(p) : undefined,
     seconds,

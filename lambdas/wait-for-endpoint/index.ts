@@ -1,10 +1,10 @@
 import type { PromotionState, WaitEvent, WaitPhase, WaitResult } from '../shared/contracts';
-import { expectationFor, judgeEndpoint } from '../shared/decisions';
+import { expectationFor, judgeEndpoint, waitDeadlineSeconds } from '../shared/decisions';
 import { DeadlineExceeded, GreenNotInService, GuardrailAlarm, UnexpectedEndpointState } from '../shared/errors';
 import { throwIfAbortRequested } from '../shared/abort';
 import { step } from '../shared/handler';
 import { describeEndpointIfExists } from '../shared/sagemaker';
-import { nextWaitSeconds, waitDeadlineSeconds } from '../shared/waits';
+import { nextWaitSeconds } from '../shared/waits';
 
 const ERRORS = { GreenNotInService, UnexpectedEndpointState, DeadlineExceeded };
 

@@ -7,10 +7,10 @@ import {
   MAX_BAKE_SECONDS,
   nextWaitSeconds,
   waitBackstopSeconds,
-  waitDeadlineSeconds,
   workflowBakeSeconds,
   type ExecutionPlan,
 } from '../../lambdas/shared/waits';
+import { waitDeadlineSeconds } from '../../lambdas/shared/decisions';
 import { anEndpoint, BLUE_VARIANT } from '../support/fixtures';
 
 const plan = (overrides: Partial<ExecutionPlan> = {}): ExecutionPlan => ({
