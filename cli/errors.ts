@@ -5,7 +5,7 @@ export const EXIT = {
   unexpected: 1,
   /** Bad arguments or input (the message names the argument and the fix); nothing was started. */
   usage: 2,
-  /** The promotion the command waited for ended rolled_back or failed. */
+  /** The promotion the command waited for ended rolled_back, failed or interrupted. */
   promotionFailed: 3,
   /** The endpoint, execution, stack or table does not exist. */
   notFound: 4,

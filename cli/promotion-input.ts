@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { DescribeStateMachineCommand } from '@aws-sdk/client-sfn';
 import { modelPackageParts, promotionInputSchema, type PromotionInput, type StrategyName } from '../lambdas/shared/input';
-import { MAX_BAKE_REASON } from '../lambdas/shared/waits';
+import { executionFitProblems, inputSizeProblem, packageLocationProblem, stackLocationOf, type StackLocation } from '../lambdas/shared/limits';
+import { DEFAULT_IN_SERVICE_SECONDS, MAX_BAKE_REASON } from '../lambdas/shared/waits';
+import type { AwsClients } from './aws';
 import { formatSeconds } from './duration';
-import { UsageError } from './errors';
+import { NotFoundError, UsageError } from './errors';
 import type { Traffic } from './traffic';
 
 /** What `promote` and `plan` accept besides the endpoint (commander has parsed durations and counts). */
@@ -83,8 +86,10 @@ export function buildPromotionInput(endpointName: string, options: PromotionOpti
   };
   for (const key of Object.keys(raw)) if (raw[key] === undefined) delete raw[key];
   const parsed = promotionInputSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => {
+  // The workflow's own limit on the input (Step Functions' payload quota), in the same words.
+  const size = inputSizeProblem(raw, '--validation-file');
+  if (parsed.success && !size) return parsed.data;
+  const problems = (parsed.success ? [] : parsed.error.issues).map((issue) => {
     const [field, ...rest] = issue.path.map(String);
     const option = FIELD_OPTION[field as keyof PromotionInput] ?? field ?? '(input)';
     if (field === 'bakeSeconds' && issue.code === 'too_big') {
@@ -94,6 +99,7 @@ export function buildPromotionInput(endpointName: string, options: PromotionOpti
     const where = field === 'validation' && options.validationFile !== undefined ? `${option} ${options.validationFile}: ${[field, ...rest].join('.')}` : option;
     return `${where}: ${issue.message}`;
   });
+  if (size) problems.push(`${options.validationFile === undefined ? '(input)' : `--validation-file ${options.validationFile}`}: ${size}`);
   throw new UsageError(`invalid promotion input, nothing was started:\n  ${problems.join('\n  ')}`);
 }
 
@@ -136,4 +142,79 @@ export function executionNameFor(input: PromotionInput, options: Pick<PromotionO
     return options.name;
   }
   return defaultExecutionName(input.endpointName, modelPackageParts(input.modelPackageArn).version, now);
+}
+
+/**
+ * The stack's defaults live in its functions' environment, which the CLI cannot read (no Lambda
+ * permission needed to plan or promote): without the option, the construct's defaults are assumed.
+ */
+export const ASSUMED_DEFAULT_STRATEGY: StrategyName = 'guardrails';
+export const ASSUMED_DEFAULT_BAKE_SECONDS = 1800;
+
+/** What the CLI can know of the stack: its account and region (the state machine's ARN), its timeout and poll interval (its definition). */
+export interface StackLimits {
+  location: StackLocation;
+  /** The definition's TimeoutSeconds; absent when the definition cannot be read. */
+  executionTimeoutSeconds?: number;
+  /** The rollback loop's Wait state polls every pollInterval (lib/definition.ts): the stack's poll. */
+  pollSeconds?: number;
+}
+
+export function stateMachineNotFound(stateMachineArn: string, cause: unknown): NotFoundError {
+  return new NotFoundError(`state machine ${stateMachineArn} does not exist; check --state-machine-arn, BLUEGREEN_STATE_MACHINE_ARN or --stack, and AWS_REGION`, { cause });
+}
+
+export async function readStackLimits(clients: AwsClients, stateMachineArn: string): Promise<StackLimits> {
+  const location = stackLocationOf(stateMachineArn);
+  let definition: { TimeoutSeconds?: unknown; States?: Record<string, { Type?: string; Seconds?: unknown }> };
+  try {
+    const described = await clients.sfn.send(new DescribeStateMachineCommand({ stateMachineArn }));
+    definition = JSON.parse(described.definition ?? '{}') as typeof definition;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'StateMachineDoesNotExist') throw stateMachineNotFound(stateMachineArn, error);
+    // Not allowed to read the definition: the workflow's first state checks the timeout itself.
+    if (error instanceof Error && /AccessDenied/.test(error.name)) return { location };
+    throw error;
+  }
+  const poll = definition.States?.WaitForRollback?.Seconds;
+  return {
+    location,
+    executionTimeoutSeconds: typeof definition.TimeoutSeconds === 'number' ? definition.TimeoutSeconds : undefined,
+    pollSeconds: typeof poll === 'number' ? poll : undefined,
+  };
+}
+
+/** The CLI's options for the fields a plan that does not fit the execution must change. */
+const CLI_FIT_FIELDS = { bake: '--bake', deadline: '--in-service-deadline' };
+
+/**
+ * The limits the workflow's first state checks, from what the CLI knows of the stack, in the same
+ * words (lambdas/shared/limits.ts): refusals (exit 2, nothing started) and notes. A problem that
+ * rests on a default the CLI only assumes is a note: the workflow decides it with the real one.
+ */
+export function stackLimitChecks(input: PromotionInput, stack: StackLimits): { refusals: string[]; notes: string[] } {
+  const refusals: string[] = [];
+  const notes: string[] = [];
+  const location = packageLocationProblem(input.modelPackageArn, stack.location);
+  if (location) refusals.push(`--model-package: ${location}`);
+  if (stack.executionTimeoutSeconds === undefined) {
+    notes.push("no check of the bake and deadlines against the execution timeout: the state machine's definition could not be read (the workflow's first state checks them)");
+    return { refusals, notes };
+  }
+  const assumed = { bake: input.bakeSeconds === undefined, deadline: input.deadlines?.inServiceSeconds === undefined, poll: stack.pollSeconds === undefined };
+  const plan = {
+    strategy: input.strategy ?? ASSUMED_DEFAULT_STRATEGY,
+    traffic: input.traffic ?? { type: 'ALL_AT_ONCE' as const },
+    bakeSeconds: input.bakeSeconds ?? ASSUMED_DEFAULT_BAKE_SECONDS,
+    inServiceSeconds: input.deadlines?.inServiceSeconds ?? DEFAULT_IN_SERVICE_SECONDS,
+    pollSeconds: stack.pollSeconds ?? 30,
+    // Event-driven waits poll least: assumed, so no start is refused for history events it would not write.
+    eventDriven: true,
+  };
+  for (const problem of executionFitProblems(plan, stack.executionTimeoutSeconds, CLI_FIT_FIELDS)) {
+    const restsOnAssumption = problem.limit === 'time' ? assumed.bake || assumed.deadline : assumed.deadline || assumed.poll;
+    if (restsOnAssumption) notes.push(`${problem.message} (the construct's defaults assumed where an option is not given; the workflow checks the stack's own)`);
+    else refusals.push(problem.message);
+  }
+  return { refusals, notes };
 }

@@ -1,23 +1,37 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { tableKey } from '../lambdas/shared/contracts';
 import { readLock, type LockItem } from '../lambdas/shared/locks';
 import { modelPackageParts } from '../lambdas/shared/input';
 import { greenNames } from '../lambdas/shared/naming';
+import { readQueued } from '../lambdas/shared/queue';
+import type { QueuedApproval } from '../lambdas/shared/queue-decisions';
 import { onTable, type AwsClients } from './aws';
 import { describeExecution } from './follow';
 import { CliError } from './errors';
 
 /** A history row, as lambdas/acquire-lock writes it and lambdas/record-outcome completes it. */
 export interface HistoryRow {
+  /** The table key (`tableKey`: lower case); the name as the promotion spelled it is `endpointDisplayName`. */
   endpointName: string;
+  endpointDisplayName?: string;
   sk: string;
-  promotionId: string;
-  executionArn: string;
+  /** A promotion's row. Absent on an approval's row (queued, superseded or refused: lambdas/shared/queue.ts ApprovalRow), which has `approvalId`. */
+  promotionId?: string;
+  executionArn?: string;
   modelPackageArn: string;
   modelPackageVersion: number;
   requestedBy?: string;
-  startedAt: string;
-  /** `running` until record-outcome writes promoted | rolled_back | failed. */
+  /** A promotion's start; an approval's row has `recordedAt` instead. */
+  startedAt?: string;
+  /** `running` until record-outcome writes promoted | rolled_back | failed | interrupted; an approval's row: queued | superseded | refused. */
   outcome: string;
+  /** An approval's row: the execution it starts (or would have started) as, when it was approved and recorded, and what became of it. */
+  approvalId?: string;
+  approvedAt?: string;
+  recordedAt?: string;
+  behind?: string;
+  supersededBy?: string;
+  startedAs?: string;
   reason?: string | null;
   failedWith?: string | null;
   finishedAt?: string | null;
@@ -30,9 +44,11 @@ export interface HistoryRow {
   rollbackActions?: string[] | null;
   cleanedUp?: string[] | null;
   leftovers?: Array<{ resource: string; reason: string }> | null;
+  /** `interrupted`: what someone else changed on the endpoint, which check saw it and when. */
+  interruption?: { change: string; detectedBy: string; detectedAt: string } | null;
 }
 
-/** Newest first (the sort key holds the start time). */
+/** Newest first (the sort key holds the start time); any spelling of the name finds the endpoint's rows, as SageMaker compares names. */
 export async function queryHistory(clients: AwsClients, tableName: string, endpointName: string, limit: number): Promise<HistoryRow[]> {
   const rows: HistoryRow[] = [];
   let start: Record<string, unknown> | undefined;
@@ -42,7 +58,7 @@ export async function queryHistory(clients: AwsClients, tableName: string, endpo
         new QueryCommand({
           TableName: tableName,
           KeyConditionExpression: 'endpointName = :e AND begins_with(sk, :p)',
-          ExpressionAttributeValues: { ':e': endpointName, ':p': 'PROMOTION#' },
+          ExpressionAttributeValues: { ':e': tableKey(endpointName), ':p': 'PROMOTION#' },
           ScanIndexForward: false,
           Limit: limit - rows.length,
           ExclusiveStartKey: start,
@@ -91,7 +107,8 @@ export async function inFlightPromotion(clients: AwsClients, tableName: string, 
   } catch (error) {
     if (!(error instanceof CliError)) throw error; // not found: the lock outlived its execution; say so in the status
   }
-  const names = version === undefined ? undefined : greenNames(endpointName, version, lock.promotionId);
+  // Green's names derive from the name as the promotion spelled it, not as this caller typed it.
+  const names = version === undefined ? undefined : greenNames(lock.endpointDisplayName ?? endpointName, version, lock.promotionId);
   return {
     lock,
     promotionId: lock.promotionId,
@@ -104,4 +121,9 @@ export async function inFlightPromotion(clients: AwsClients, tableName: string, 
     executionStatus,
     abortRequested: lock.abortRequested,
   };
+}
+
+/** The approval queued behind the promotion in flight (lambdas/shared/queue.ts), if any. */
+export async function queuedApproval(clients: AwsClients, tableName: string, endpointName: string): Promise<QueuedApproval | undefined> {
+  return onTable(tableName, () => readQueued(clients.dynamo, tableName, endpointName));
 }

@@ -6,28 +6,30 @@ import {
   paginateListEndpoints,
   type DescribeModelPackageOutput,
 } from '@aws-sdk/client-sagemaker';
-import type { BlueState, GreenState, Promotion, PromotionState } from '../../lambdas/shared/contracts';
+import { sameEndpoint, type BlueState, type GreenState, type Promotion, type PromotionState } from '../../lambdas/shared/contracts';
 import { abortAlarmName, cleanupPlan, MAX_ROLLBACK_ALARMS, MAX_TERMINATION_WAIT_SECONDS, unsupportedReasons } from '../../lambdas/shared/decisions';
 import { isNotFound } from '../../lambdas/shared/errors';
 import { modelPackageParts, type PromotionInput, type StrategyName } from '../../lambdas/shared/input';
+import { promotionInProgressMessage } from '../../lambdas/shared/locks';
 import { greenNames, type GreenNames } from '../../lambdas/shared/naming';
 import type { AwsClients, StackOptions } from '../aws';
 import type { Context } from '../context';
 import { formatSeconds } from '../duration';
 import { describeEndpointView, type EndpointView } from '../endpoint';
 import { EXIT } from '../errors';
-import { buildPromotionInput, executionNameFor, type PromotionOptions } from '../promotion-input';
+import {
+  ASSUMED_DEFAULT_BAKE_SECONDS,
+  ASSUMED_DEFAULT_STRATEGY,
+  buildPromotionInput,
+  executionNameFor,
+  readStackLimits,
+  stackLimitChecks,
+  type PromotionOptions,
+} from '../promotion-input';
 import { inFlightPromotion } from '../promotions';
 import { ASSUMED_PROVISIONING_MINUTES, strategyPlan, type Provision } from '../strategy-plan';
 import { describeTraffic } from '../traffic';
 
-/**
- * The stack's default strategy lives in the functions' environment, which plan cannot read
- * (no Lambda permission needed to plan): without --strategy, plan assumes the construct's default.
- */
-const ASSUMED_DEFAULT_STRATEGY: StrategyName = 'guardrails';
-/** Likewise the stack's default bake (the construct's default, 30 min). */
-const ASSUMED_DEFAULT_BAKE_SECONDS = 1800;
 
 export interface PlanOptions extends StackOptions, PromotionOptions {
   json?: boolean;
@@ -74,7 +76,7 @@ async function usedByOtherEndpoints(clients: AwsClients, endpointName: string): 
   const models = new Set<string>();
   for await (const page of paginateListEndpoints({ client: clients.sagemaker }, { MaxResults: 100 })) {
     for (const summary of page.Endpoints ?? []) {
-      if (summary.EndpointName === endpointName) continue;
+      if (summary.EndpointName && sameEndpoint(summary.EndpointName, endpointName)) continue;
       try {
         const endpoint = await clients.sagemaker.send(new DescribeEndpointCommand({ EndpointName: summary.EndpointName }));
         if (!endpoint.EndpointConfigName || configs.has(endpoint.EndpointConfigName)) continue;
@@ -397,12 +399,27 @@ export async function plan(ctx: Context, endpointName: string, options: PlanOpti
     notes: [],
   };
 
-  const [{ described, problem }, view, missing, tableName] = await Promise.all([
+  const [{ described, problem }, view, missing, tableName, stateMachineArn] = await Promise.all([
     describePackage(ctx.clients, input.modelPackageArn),
     describeEndpointView(ctx.clients, endpointName),
     missingAlarms(ctx.clients.cloudwatch, input.guardrailAlarmNames ?? []),
     ctx.targets.tableNameIfKnown(),
+    ctx.targets.stateMachineArnIfKnown(),
   ]);
+  // The workflow's first state answers a busy endpoint before anything else: so does plan.
+  if (tableName) {
+    const inFlight = await inFlightPromotion(ctx.clients, tableName, endpointName);
+    if (inFlight) result.refusals.push(promotionInProgressMessage(endpointName, inFlight.lock));
+  } else {
+    result.notes.push('no promotion-in-flight check: the history table is unknown (pass --table, set BLUEGREEN_TABLE or pass --stack)');
+  }
+  if (stateMachineArn) {
+    const limits = stackLimitChecks(input, await readStackLimits(ctx.clients, stateMachineArn));
+    result.refusals.push(...limits.refusals);
+    result.notes.push(...limits.notes);
+  } else {
+    result.notes.push("no check of the package's account and region, nor of the bake against the execution timeout: the state machine is unknown (pass --state-machine-arn, set BLUEGREEN_STATE_MACHINE_ARN or pass --stack)");
+  }
   if (problem) result.refusals.push(problem);
   if (described && described.ModelApprovalStatus !== 'Approved') {
     result.refusals.push(
@@ -410,16 +427,6 @@ export async function plan(ctx: Context, endpointName: string, options: PlanOpti
     );
   }
   if (missing.length > 0) result.refusals.push(`--alarm: no CloudWatch alarm named ${missing.join(', ')}; create it or leave it out`);
-  if (tableName) {
-    const inFlight = await inFlightPromotion(ctx.clients, tableName, endpointName);
-    if (inFlight) {
-      result.refusals.push(
-        `endpoint ${endpointName} is being promoted by ${inFlight.promotionId} (version ${inFlight.modelPackageVersion ?? '?'}, since ${inFlight.since}); wait for it to end or abort it with "bluegreen rollback ${endpointName}"`,
-      );
-    }
-  } else {
-    result.notes.push('no promotion-in-flight check: the history table is unknown (pass --table, set BLUEGREEN_TABLE or pass --stack)');
-  }
   result.notes.push("the stack also checks that the endpoint and model package group are ones it manages, and the execution role; plan cannot see the stack's settings");
   if (!input.validation?.samples?.length) result.notes.push('no validation samples: pass --validation-file so green is tested with real requests before it gets traffic');
 

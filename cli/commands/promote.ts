@@ -2,8 +2,8 @@ import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { modelPackageParts } from '../../lambdas/shared/input';
 import type { StackOptions } from '../aws';
 import type { Context } from '../context';
-import { EXIT, NotFoundError, UsageError } from '../errors';
-import { buildPromotionInput, executionNameFor, type PromotionOptions } from '../promotion-input';
+import { EXIT, UsageError } from '../errors';
+import { buildPromotionInput, executionNameFor, readStackLimits, stackLimitChecks, stateMachineNotFound, type PromotionOptions } from '../promotion-input';
 import { followAndReport } from './watch';
 
 export interface PromoteOptions extends StackOptions, PromotionOptions {
@@ -17,6 +17,10 @@ export async function promote(ctx: Context, endpointName: string, options: Promo
   const input = buildPromotionInput(endpointName, options, ctx.user);
   const name = executionNameFor(input, options, ctx.now());
   const stateMachineArn = await ctx.targets.stateMachineArn();
+  // The limits the workflow's first state checks, refused here in the same words before anything starts.
+  const limits = stackLimitChecks(input, await readStackLimits(ctx.clients, stateMachineArn));
+  if (limits.refusals.length > 0) throw new UsageError(`the workflow would refuse this promotion, nothing was started:\n  ${limits.refusals.join('\n  ')}`);
+  for (const note of limits.notes) ctx.out.note(`Note: ${note}`);
   let executionArn: string;
   let startDate: Date | undefined;
   try {
@@ -27,9 +31,7 @@ export async function promote(ctx: Context, endpointName: string, options: Promo
     if (error instanceof Error && error.name === 'ExecutionAlreadyExists') {
       throw new UsageError(`--name: an execution named ${name} already exists with another input; pass another --name (or leave it out for a fresh one)`, { cause: error });
     }
-    if (error instanceof Error && error.name === 'StateMachineDoesNotExist') {
-      throw new NotFoundError(`state machine ${stateMachineArn} does not exist; check --state-machine-arn, BLUEGREEN_STATE_MACHINE_ARN or --stack, and AWS_REGION`, { cause: error });
-    }
+    if (error instanceof Error && error.name === 'StateMachineDoesNotExist') throw stateMachineNotFound(stateMachineArn, error);
     if (error instanceof Error && error.name === 'InvalidName') {
       throw new UsageError(`--name: ${error.message}`, { cause: error });
     }

@@ -1,14 +1,18 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../shared/clients/dynamo';
-import { historySk, LOCK_SK, type LockResult, type PromotionState } from '../shared/contracts';
+import { historySk, LOCK_SK, tableKey, type LockResult, type PromotionState } from '../shared/contracts';
 import { PromotionInProgress } from '../shared/errors';
 import { stateKeys, step } from '../shared/handler';
+import { promotionInProgressMessage, type LockItem } from '../shared/locks';
+import { recordRefusal, refusedRow } from '../shared/refusal';
 import { settings } from '../shared/settings';
 
 /**
- * One promotion per endpoint: a conditional put that succeeds when nobody holds the
- * lock, or when this same promotion already does (a retried step). Also writes the
- * history row as `running`, so `bluegreen status` sees the promotion in flight.
+ * One promotion per endpoint (the table key is the name in lower case, as SageMaker compares
+ * names): a conditional put that succeeds when nobody holds the lock, or when this same promotion
+ * already does (a retried step). ValidateInput refuses a busy endpoint first; this is the atomic
+ * guarantee against two starts that both passed it (the loser's start is recorded as `refused`
+ * there too). Also writes the history row as `running`, so `bluegreen status` sees the promotion in flight.
  */
 export const handler = step('acquire-lock', stateKeys, async (state: PromotionState): Promise<LockResult> => {
   const { tableName } = settings();
@@ -19,7 +23,8 @@ export const handler = step('acquire-lock', stateKeys, async (state: PromotionSt
       new PutCommand({
         TableName: tableName,
         Item: {
-          endpointName: p.endpointName,
+          endpointName: tableKey(p.endpointName),
+          endpointDisplayName: p.endpointName,
           sk: LOCK_SK,
           promotionId: p.id,
           executionArn: p.executionArn,
@@ -33,12 +38,14 @@ export const handler = step('acquire-lock', stateKeys, async (state: PromotionSt
     );
   } catch (error) {
     if (error instanceof Error && error.name === 'ConditionalCheckFailedException') {
-      const holder = await dynamo.send(new GetCommand({ TableName: tableName, Key: { endpointName: p.endpointName, sk: LOCK_SK }, ConsistentRead: true }));
-      const h = holder.Item ?? {};
-      throw new PromotionInProgress(
-        `endpoint ${p.endpointName} is being promoted by ${String(h.promotionId)} (model package ${String(h.modelPackageArn)}, since ${String(h.acquiredAt)}); wait for it to end or abort it with "bluegreen rollback ${p.endpointName}"`,
-        { cause: error },
-      );
+      const holder = await dynamo.send(new GetCommand({ TableName: tableName, Key: { endpointName: tableKey(p.endpointName), sk: LOCK_SK }, ConsistentRead: true }));
+      const h = holder.Item as LockItem | undefined;
+      if (!h) {
+        throw new PromotionInProgress(`endpoint ${p.endpointName} was held by another promotion, which has just ended; start this one again`, { cause: error });
+      }
+      const reason = promotionInProgressMessage(p.endpointName, h);
+      await recordRefusal(dynamo, tableName, refusedRow(p, h, reason, new Date().toISOString()));
+      throw new PromotionInProgress(reason, { cause: error });
     }
     throw error;
   }
@@ -46,7 +53,8 @@ export const handler = step('acquire-lock', stateKeys, async (state: PromotionSt
     new PutCommand({
       TableName: tableName,
       Item: {
-        endpointName: p.endpointName,
+        endpointName: tableKey(p.endpointName),
+        endpointDisplayName: p.endpointName,
         sk: historySk(p.startedAt, p.id),
         promotionId: p.id,
         executionArn: p.executionArn,

@@ -29,6 +29,8 @@ export interface PromotionState {
   rollbackFailure?: CaughtError;
   /** Cleanup failed after retries; the promotion's outcome stands, the leftovers are recorded. */
   cleanupFailure?: CaughtError;
+  /** Someone else changed the endpoint (the caught OutsideChange): the promotion stopped acting on it and ends `interrupted`. */
+  interruption?: CaughtError;
   outcome?: OutcomeResult;
 }
 
@@ -50,6 +52,7 @@ export const STATE_KEYS = {
   rollback: 'rollback',
   rollbackFailure: 'rollbackFailure',
   cleanupFailure: 'cleanupFailure',
+  interruption: 'interruption',
   outcome: 'outcome',
 } as const satisfies { [K in keyof PromotionState]-?: K };
 
@@ -250,18 +253,68 @@ export interface RollbackState {
   actions: string[];
 }
 
-export type Outcome = 'promoted' | 'rolled_back' | 'failed';
+/** `interrupted`: someone else changed the endpoint during the promotion, and their change stands. */
+export type Outcome = 'promoted' | 'rolled_back' | 'failed' | 'interrupted';
+
+/**
+ * History rows of Model Registry approvals that arrived while their endpoint was busy, or were
+ * refused (lambdas/shared/queue.ts): `queued` (waits for the running promotion to end; once it
+ * starts, the row names the execution in `startedAs`), `superseded` (a newer approval or a
+ * rejection replaced it; `supersededBy` says which), `refused` (a downgrade the route does not allow).
+ */
+export type ApprovalOutcome = 'queued' | 'superseded' | 'refused';
 
 export interface OutcomeResult {
   outcome: Outcome;
   reason: string;
   /** The Fail state's error name when the outcome is not `promoted`. */
-  error: 'PromotionRolledBack' | 'PromotionFailed' | 'RollbackFailed' | 'None';
+  error: 'PromotionRolledBack' | 'PromotionFailed' | 'RollbackFailed' | 'PromotionInterrupted' | 'None';
   finishedAt: string;
 }
 
-/** History rows and the lock share one table: pk = endpoint name, sk = LOCK | PROMOTION#<startedAt>#<id>. */
+/**
+ * History rows and the lock share one table: pk = `tableKey(endpoint name)`, sk = LOCK | PROMOTION#<startedAt>#<id>.
+ * Every item also keeps the name as it was spelled, in `endpointDisplayName`, for display.
+ */
 export const LOCK_SK = 'LOCK';
+
+/**
+ * The table's partition key for an endpoint. SageMaker compares endpoint names case-insensitively
+ * ("The name is case-insensitive in CreateEndpoint, but the case is preserved": API reference,
+ * CreateEndpoint, https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpoint.html),
+ * so "Churn" and "churn" are one endpoint: one lock, one history. Every read and write of the table
+ * keys through this function; never key on the name as typed.
+ */
+export function tableKey(endpointName: string): string {
+  return endpointName.toLowerCase();
+}
+
+/** Whether two spellings name the same endpoint (as SageMaker compares them). */
+export function sameEndpoint(a: string, b: string): boolean {
+  return tableKey(a) === tableKey(b);
+}
 export function historySk(startedAt: string, promotionId: string): string {
   return `PROMOTION#${startedAt}#${promotionId}`;
+}
+
+/**
+ * A start refused before anything was created (`PromotionInProgress`: another promotion holds the
+ * endpoint), recorded so the history shows who asked and why nothing happened. `refusedFor`: the
+ * running promotion.
+ */
+export interface RefusedRow {
+  endpointName: string;
+  endpointDisplayName: string;
+  sk: string;
+  promotionId: string;
+  executionArn: string;
+  modelPackageArn: string;
+  modelPackageVersion: number | null;
+  requestedBy: string;
+  startedAt: string;
+  finishedAt: string;
+  outcome: 'refused';
+  reason: string;
+  failedWith: 'PromotionInProgress';
+  refusedFor: string;
 }

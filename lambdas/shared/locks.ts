@@ -2,21 +2,33 @@ import { SendTaskFailureCommand } from '@aws-sdk/client-sfn';
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { LOCK_SK } from './contracts';
+import { versionOf } from './arns';
+import { LOCK_SK, tableKey } from './contracts';
+import type { Footprint } from './outside';
+import { PromotionEnded } from './errors';
 
-/** Why a promotion is asked to stop: the error its wait fails with (the state machine catches it by name). */
-export type AbortError = 'PromotionAborted' | 'GuardrailAlarm' | 'UnexpectedEndpointState';
+/**
+ * Why a promotion is asked to stop: the error its wait fails with (the state machine catches it by
+ * name). All but OutsideChange roll back; OutsideChange (someone else changed the endpoint) ends it
+ * `interrupted` without touching the endpoint.
+ */
+export type AbortError = 'PromotionAborted' | 'GuardrailAlarm' | 'UnexpectedEndpointState' | 'OutsideChange';
 
 /** What the bake expects the endpoint to run (the shift's outcome), for the backstop outside the execution. */
 export interface BakeWatch {
   endpointName: string;
   configName: string;
   weights: Record<string, number>;
+  /** What the promotion itself last did (lambdas/shared/outside.ts), so the backstop and endpoint events can tell someone else's change. */
+  outside?: Footprint;
 }
 
-/** The lock item of an endpoint with a promotion in flight (table: pk endpointName, sk LOCK). */
+/** The lock item of an endpoint with a promotion in flight (table: pk endpointName = tableKey(name), sk LOCK). */
 export interface LockItem {
+  /** The table key: the endpoint's name in lower case (`tableKey`). */
   endpointName: string;
+  /** The name as the promotion spelled it, for display (absent on items written before it existed). */
+  endpointDisplayName?: string;
   sk: typeof LOCK_SK;
   promotionId: string;
   executionArn: string;
@@ -36,12 +48,18 @@ export interface LockItem {
   watchedEndpoints?: string[];
   /** An operator, an alarm or the bake's backstop asked to abort; every wait checks it when it wakes. */
   abortRequested?: { error: AbortError; reason: string; at: string };
+  /**
+   * The recovery execution finishing this promotion (lambdas/recover marks it): from then on only its
+   * steps act; any other execution of the promotion (a redrive, an earlier recovery) ends `PromotionEnded`.
+   */
+  recoveredBy?: string;
+  recoveredAt?: string;
 }
 
 export const IN_FLIGHT_INDEX = 'InFlight';
 
 export async function readLock(dynamo: DynamoDBDocumentClient, tableName: string, endpointName: string): Promise<LockItem | undefined> {
-  const out = await dynamo.send(new GetCommand({ TableName: tableName, Key: { endpointName, sk: LOCK_SK }, ConsistentRead: true }));
+  const out = await dynamo.send(new GetCommand({ TableName: tableName, Key: { endpointName: tableKey(endpointName), sk: LOCK_SK }, ConsistentRead: true }));
   return out.Item as LockItem | undefined;
 }
 
@@ -59,8 +77,9 @@ export async function locksInFlight(dynamo: DynamoDBDocumentClient, tableName: s
 }
 
 /**
- * Updates the lock item of the promotion that holds it (ConditionalCheckFailed if another one
- * does): `expression` is an UpdateExpression over `values`; returns the item as it is now.
+ * Updates the lock item of the promotion that holds it, from one of its own execution's steps:
+ * `expression` is an UpdateExpression over `values`; returns the item as it is now. PromotionEnded
+ * (and nothing written) when the lock is not the promotion's any more or a recovery finishes it.
  */
 export async function updateOwnLock(
   dynamo: DynamoDBDocumentClient,
@@ -69,16 +88,24 @@ export async function updateOwnLock(
   expression: string,
   values: Record<string, unknown> = {},
 ): Promise<Partial<LockItem> | undefined> {
-  const out = await dynamo.send(
-    new UpdateCommand({
-      TableName: tableName,
-      Key: { endpointName: owner.endpointName, sk: LOCK_SK },
-      UpdateExpression: expression,
-      ConditionExpression: 'promotionId = :me',
-      ExpressionAttributeValues: { ...values, ':me': owner.id },
-      ReturnValues: 'ALL_NEW',
-    }),
-  );
+  let out;
+  try {
+    out = await dynamo.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { endpointName: tableKey(owner.endpointName), sk: LOCK_SK },
+        UpdateExpression: expression,
+        ConditionExpression: 'promotionId = :me AND attribute_not_exists(recoveredBy)',
+        ExpressionAttributeValues: { ...values, ':me': owner.id },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') {
+      throw new PromotionEnded(`promotion ${owner.id} no longer holds the lock of ${owner.endpointName} (its outcome is recorded, or a recovery finishes it): nothing done`, { cause: error });
+    }
+    throw error;
+  }
   return out?.Attributes as Partial<LockItem> | undefined;
 }
 
@@ -109,7 +136,7 @@ export async function requestAbort(
     const out = await clients.dynamo.send(
       new UpdateCommand({
         TableName: tableName,
-        Key: { endpointName: lock.endpointName, sk: LOCK_SK },
+        Key: { endpointName: tableKey(lock.endpointName), sk: LOCK_SK },
         UpdateExpression: 'SET abortRequested = if_not_exists(abortRequested, :abort)',
         ConditionExpression: options.whileBaking ? 'promotionId = :id AND attribute_exists(bakeWatch)' : 'promotionId = :id',
         ExpressionAttributeValues: { ':abort': abort, ':id': lock.promotionId },
@@ -134,4 +161,20 @@ export async function requestAbort(
     }
   }
   return signalled ? 'signalled' : 'flagged';
+}
+
+/**
+ * Why a start is refused while `holder` promotes the endpoint: the running promotion (its id,
+ * version, package, since when) and the fix. Shared by ValidateInput, AcquireLock and `bluegreen plan`.
+ */
+export function promotionInProgressMessage(
+  endpointName: string,
+  holder: Pick<LockItem, 'promotionId' | 'modelPackageArn' | 'acquiredAt'> & Partial<Pick<LockItem, 'endpointDisplayName'>>,
+): string {
+  const spelled = holder.endpointDisplayName && holder.endpointDisplayName !== endpointName ? ` (spelled ${holder.endpointDisplayName} by that promotion)` : '';
+  return (
+    `endpoint ${endpointName}${spelled} is being promoted by ${holder.promotionId} ` +
+    `(version ${versionOf(holder.modelPackageArn) ?? '?'}, model package ${holder.modelPackageArn}, since ${holder.acquiredAt}); ` +
+    `wait for it to end or abort it with "bluegreen rollback ${endpointName}"`
+  );
 }

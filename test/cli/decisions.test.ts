@@ -1,6 +1,7 @@
 import { parseDurationMs, parseDurationSeconds } from '../../cli/duration';
 import { activeEnvironment, statusHeadline } from '../../cli/environment';
-import { StateLog, renderStateLine, type StateLine } from '../../cli/follow';
+import { lastPromotionLine } from '../../cli/commands/status';
+import { StateLog, executionOutcome, renderOutcome, renderStateLine, type StateLine } from '../../cli/follow';
 import { defaultExecutionName } from '../../cli/promotion-input';
 import { bluegreen } from './helpers';
 
@@ -184,5 +185,33 @@ describe('arguments checked before any AWS call', () => {
     const run = await bluegreen(env, 'promte');
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("unknown command 'promte'");
+  });
+});
+
+describe('an interrupted promotion, as the CLI tells it', () => {
+  const cause = 'OutsideChange: weights moved on churn-v2-abc123-pair: AllTraffic=1, v2-abc123=0, expected AllTraffic=0, v2-abc123=1 (detected by on-endpoint-change at 2026-12-01T10:00:00.000Z); the endpoint is left as that change set it';
+
+  test('GIVEN an execution that failed PromotionInterrupted WHEN its outcome is rendered THEN it is `interrupted` and the line says someone else changed the endpoint', () => {
+    const outcome = executionOutcome({ executionArn: 'arn:x', status: 'FAILED', error: 'PromotionInterrupted', cause, startDate: new Date(0), stopDate: new Date(4000) } as never);
+    expect(outcome).toMatchObject({ outcome: 'interrupted', reason: cause });
+    expect(renderOutcome(outcome)).toBe(`Interrupted after 4.0s: someone else changed the endpoint, and their change stands: ${cause}`);
+    // A rollback still reads as one.
+    expect(renderOutcome(executionOutcome({ executionArn: 'arn:x', status: 'FAILED', error: 'PromotionRolledBack', cause: 'GuardrailAlarm: x' } as never))).toBe('Rolled back: PromotionRolledBack: GuardrailAlarm: x');
+  });
+
+  test('GIVEN the last promotion was interrupted WHEN status shows it THEN the line names the change, which check saw it and when', () => {
+    const row = {
+      endpointName: 'churn',
+      sk: 'PROMOTION#x',
+      promotionId: 'p-1',
+      modelPackageArn: 'arn:pkg/2',
+      modelPackageVersion: 2,
+      outcome: 'interrupted',
+      reason: cause,
+      finishedAt: '2026-12-01T10:00:05.000Z',
+      interruption: { change: 'weights moved on churn-v2-abc123-pair: …', detectedBy: 'on-endpoint-change', detectedAt: '2026-12-01T10:00:00.000Z' },
+    };
+    expect(lastPromotionLine(row)).toBe('Last promotion p-1: interrupted at 2026-12-01T10:00:05.000Z: someone else changed the endpoint (seen by on-endpoint-change at 2026-12-01T10:00:00.000Z): weights moved on churn-v2-abc123-pair: …');
+    expect(lastPromotionLine({ ...row, outcome: 'rolled_back', reason: 'GuardrailAlarm: x', interruption: null })).toBe('Last promotion p-1: rolled_back at 2026-12-01T10:00:05.000Z: GuardrailAlarm: x');
   });
 });

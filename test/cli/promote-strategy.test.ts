@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeStateMachineCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { promotionInputSchema } from '../../lambdas/shared/input';
 import { formatSeconds } from '../../cli/duration';
@@ -16,6 +16,8 @@ const ARN = 'arn:aws:sagemaker:us-east-1:111122223333:model-package/churn-models
 beforeEach(() => {
   sfn.reset();
   sfn.on(StartExecutionCommand).resolves({ executionArn: `${STATE_MACHINE.replace(':stateMachine:', ':execution:')}:e1`, startDate: new Date('2025-01-01T00:00:00Z') });
+  // promote reads the state machine's timeout and poll first (its limits, cli/promotion-input.ts).
+  sfn.on(DescribeStateMachineCommand).resolves({ definition: JSON.stringify({ TimeoutSeconds: 86_400, States: { WaitForRollback: { Type: 'Wait', Seconds: 30 } } }) });
 });
 
 /** The execution input promote sent. */

@@ -29,10 +29,17 @@ const FILE = {
   notJson: join(DIR, 'not-json.json'),
   bodyAndS3: join(DIR, 'body-and-s3.json'),
   tooMany: join(DIR, 'too-many.json'),
+  oversized: join(DIR, 'oversized.json'),
 };
 writeFileSync(FILE.notJson, '{"samples": [{"name": "typical", "body": ');
 writeFileSync(FILE.bodyAndS3, JSON.stringify({ samples: [{ name: 'typical', body: '{}', s3Uri: 's3://validation-bucket/typical.json' }] }));
 writeFileSync(FILE.tooMany, JSON.stringify(Array.from({ length: 51 }, (_, i) => ({ name: `s${i}`, body: '{}' }))));
+// Three inline bodies of 30 KiB: each within the 32 KiB inline cap, together over the workflow's 64 KiB input limit.
+writeFileSync(FILE.oversized, JSON.stringify([0, 1, 2].map((i) => ({ name: `big-${i}`, body: 'x'.repeat(30 * 1024) }))));
+const OTHER_REGION = packageArn(GROUP, 2, 'eu-west-1');
+const OTHER_ACCOUNT = APPROVED.replace(`:${LOCAL_ACCOUNT}:`, ':444455556666:');
+const PAST_TIMEOUT = ['--bake', '12h', '--in-service-deadline', '3h'];
+const PAST_TIMEOUT_MESSAGE = /--bake, --in-service-deadline: a bake of 43200 s with 10800 s in-service deadlines needs up to \d+ s .*more than the execution timeout of 86400 s; shorten the bake or the deadline/;
 
 interface CliCase {
   name: string;
@@ -77,6 +84,15 @@ const cliCases: CliCase[] = [
   { name: 'promote --validation-file not JSON', args: ['promote', BLUE, ...M, '--validation-file', FILE.notJson], code: 2, message: /--validation-file: .*not-json\.json is not valid JSON/ },
   { name: 'promote --validation-file: a sample with body and s3Uri', args: ['promote', BLUE, ...M, '--validation-file', FILE.bodyAndS3], code: 2, message: /--validation-file .*body-and-s3\.json: validation\.samples\.0: each validation sample needs exactly one of body or s3Uri/ },
   { name: 'promote --validation-file: 51 samples', args: ['promote', BLUE, ...M, '--validation-file', FILE.tooMany], code: 2, message: /--validation-file .*too-many\.json: validation\.samples: .*50/ },
+  // --- limits the workflow's first state checks, refused by the CLI in the same words (lambdas/shared/limits.ts)
+  { name: 'promote --validation-file over the 64 KiB input limit', args: ['promote', BLUE, ...M, '--validation-file', FILE.oversized], code: 2, message: /--validation-file .*oversized\.json: the promotion input is \d+ bytes, over the 65536-byte \(64 KiB\) limit: .*move the large --validation-file bodies to S3/ },
+  { name: 'plan --validation-file over the 64 KiB input limit', args: ['plan', BLUE, ...M, '--validation-file', FILE.oversized], code: 2, message: /--validation-file .*oversized\.json: the promotion input is \d+ bytes, over the 65536-byte/ },
+  { name: 'promote a package of another region than the stack', args: ['promote', BLUE, '--model-package', OTHER_REGION], code: 2, message: /--model-package: .* is a model package of region eu-west-1, and this stack runs in us-east-1/ },
+  { name: 'plan a package of another region than the stack', args: ['plan', BLUE, '--model-package', OTHER_REGION], code: 2, message: /--model-package: .* is a model package of region eu-west-1, and this stack runs in us-east-1/ },
+  { name: 'promote a package of another account than the stack', args: ['promote', BLUE, '--model-package', OTHER_ACCOUNT], code: 2, message: /--model-package: .* belongs to account 444455556666, not this stack's account 111122223333: .*PutModelPackageGroupPolicy/ },
+  { name: 'plan a package of another account than the stack', args: ['plan', BLUE, '--model-package', OTHER_ACCOUNT], code: 2, message: /--model-package: .* belongs to account 444455556666/ },
+  { name: 'promote a bake and deadlines past the execution timeout', args: ['promote', BLUE, ...M, ...PAST_TIMEOUT], code: 2, message: PAST_TIMEOUT_MESSAGE },
+  { name: 'plan a bake and deadlines past the execution timeout', args: ['plan', BLUE, ...M, ...PAST_TIMEOUT], code: 2, message: PAST_TIMEOUT_MESSAGE },
   { name: 'promote --interval 0', args: ['promote', BLUE, ...M, '--watch', '--interval', '0'], code: 2, message: /--interval <duration>' argument '0' is invalid/ },
   { name: 'promote --state-machine-arn not a state machine ARN', args: ['promote', BLUE, ...M, '--state-machine-arn', 'Promotion'], code: 2, message: /--state-machine-arn: Promotion is not a state machine ARN/ },
   { name: 'promote with no state machine configured', args: ['promote', BLUE, ...M], code: 2, message: /which state machine\? pass --state-machine-arn/, env: { BLUEGREEN_STATE_MACHINE_ARN: undefined } },

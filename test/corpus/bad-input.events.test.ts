@@ -1,7 +1,7 @@
 import { CloudWatchClient, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { LOCK_SK } from '../../lambdas/shared/contracts';
+import { LOCK_SK, tableKey } from '../../lambdas/shared/contracts';
 import { MAX_BAKE_SECONDS } from '../../lambdas/shared/waits';
 import { modelPackageEventSchema } from '../../lambdas/shared/triggers';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../local/template';
@@ -118,6 +118,8 @@ const approvalCases: EventCase[] = [
   { name: 'detail.ModelPackageGroupName a list (matches the rule)', event: approvalEvent({ ModelPackageGroupName: [GROUP] }), expect: REFUSED_APPROVAL('detail.ModelPackageGroupName') },
   { name: 'detail.ModelApprovalStatus a list (matches the rule)', event: approvalEvent({ ModelApprovalStatus: ['Approved'] }), expect: REFUSED_APPROVAL('detail.ModelApprovalStatus') },
   { name: 'detail.LastModifiedTime a number', event: approvalEvent({ LastModifiedTime: 1_700_000_000 }), expect: REFUSED_APPROVAL('detail.LastModifiedTime') },
+  // The approval's time when LastModifiedTime is missing (queued approvals compare by it).
+  { name: 'time a number', event: approvalEvent({}, { time: 1_700_000_000 }), expect: REFUSED_APPROVAL('time') },
   { name: 'Rejected with detail.ModelPackageVersion a string', event: approvalEvent({ ModelApprovalStatus: 'Rejected', ModelPackageVersion: '2' }), expect: REFUSED_APPROVAL('detail.ModelPackageVersion') },
   { name: 'a group the stack is not configured for', event: approvalEvent({ ModelPackageGroupName: FOREIGN_GROUP, ModelPackageArn: FOREIGN, ModelPackageVersion: 1 }), expect: 'filtered' },
   { name: 'PendingManualApproval', event: approvalEvent({ ModelApprovalStatus: 'PendingManualApproval' }), expect: 'filtered' },
@@ -179,7 +181,7 @@ afterAll(async () => {
 });
 
 async function bakingLock(): Promise<{ bakeTaskToken?: string; abortRequested?: unknown } | undefined> {
-  const out = await world.dynamo.send(new GetCommand({ TableName: world.aws.tableName, Key: { endpointName: BAKING, sk: LOCK_SK }, ConsistentRead: true }));
+  const out = await world.dynamo.send(new GetCommand({ TableName: world.aws.tableName, Key: { endpointName: tableKey(BAKING), sk: LOCK_SK }, ConsistentRead: true }));
   return out.Item as { bakeTaskToken?: string; abortRequested?: unknown } | undefined;
 }
 

@@ -2,7 +2,7 @@ import { causeMessage } from '../../lambdas/shared/errors';
 import { loadHandler } from '../../local/executor';
 import { MODEL_ROLE } from '../../local/seed';
 import { LOCAL_ACCOUNT } from '../../local/template';
-import { ALARM, APPROVED, BLUE, FOREIGN, GROUP, PENDING, REJECTED, changesSince, footprint, packageArn, runExecution, settle, summarize, type CorpusWorld } from './world';
+import { ALARM, APPROVED, BLUE, CONTROL_EXECUTION_ARN, FOREIGN, GROUP, PENDING, REJECTED, changesSince, footprint, packageArn, runExecution, settle, summarize, type CorpusWorld } from './world';
 
 /**
  * Bad execution inputs, started with StartExecution through the real SFN client against
@@ -94,7 +94,19 @@ export const executionCases: ExecutionCase[] = [
   { name: 'modelPackageArn with a non-numeric version', input: withFields({ modelPackageArn: packageArn(GROUP, 'latest') }), error: REJECTION, message: /modelPackageArn: modelPackageArn must be a versioned/ },
   { name: 'modelPackageArn with a short account id', input: withFields({ modelPackageArn: APPROVED.replace(LOCAL_ACCOUNT, '1111') }), error: REJECTION, message: /modelPackageArn: modelPackageArn must be a versioned/ },
   { name: 'modelPackageArn: a version that does not exist', input: withFields({ modelPackageArn: packageArn(GROUP, 99) }), error: REJECTION, message: /modelPackageArn: .*\/churn-models\/99 cannot be described/ },
-  { name: 'modelPackageArn in another region', input: withFields({ modelPackageArn: packageArn(GROUP, 2, 'eu-west-1') }), error: REJECTION, message: /modelPackageArn: .*eu-west-1.* cannot be described/ },
+  // --- the package's account and region against the stack's (the execution ARN's), before SageMaker is asked (lambdas/shared/limits.ts)
+  {
+    name: 'modelPackageArn in another region than the stack',
+    input: withFields({ modelPackageArn: packageArn(GROUP, 2, 'eu-west-1') }),
+    error: REJECTION,
+    message: /modelPackageArn: .*eu-west-1.* is a model package of region eu-west-1, and this stack runs in us-east-1: SageMaker deploys a package only in its own region/,
+  },
+  {
+    name: 'modelPackageArn of another account than the stack',
+    input: withFields({ modelPackageArn: APPROVED.replace(`:${LOCAL_ACCOUNT}:`, ':444455556666:') }),
+    error: REJECTION,
+    message: /modelPackageArn: .* belongs to account 444455556666, not this stack's account 111122223333: .*PutModelPackageGroupPolicy/,
+  },
   { name: 'modelPackageArn PendingManualApproval', input: withFields({ modelPackageArn: PENDING }), error: NOT_DEPLOYABLE, message: /modelPackageArn: .* is PendingManualApproval; only Approved/ },
   { name: 'modelPackageArn Rejected', input: withFields({ modelPackageArn: REJECTED }), error: NOT_DEPLOYABLE, message: /modelPackageArn: .* is Rejected; only Approved/ },
   { name: 'modelPackageArn from a group not configured for the stack', input: withFields({ modelPackageArn: FOREIGN }), error: REJECTION, message: /modelPackageArn: group fraud-models is not one of this stack's model package groups/ },
@@ -114,6 +126,13 @@ export const executionCases: ExecutionCase[] = [
   { name: 'samples empty', input: withValidation({ samples: [] }), error: REJECTION, message: /validation\.samples: .*1/ },
   // StartExecution itself refuses an input over 262,144 bytes (API reference: input, maximum length 262144).
   { name: 'inline body over the 6 MB InvokeEndpoint limit', input: withSample({ body: 'x'.repeat(6 * MB + 1) }), error: REJECTION, message: /^ValidationException: .*'input'.*less than or equal to 262144/ },
+  {
+    // Within StartExecution's 262,144 bytes, over the workflow's 64 KiB: the state carries the input plus every step's results (Step Functions service quotas: 256 KiB per state).
+    name: 'input of 90 KiB: three 30 KiB inline bodies (over the 64 KiB input limit, within the 256 KiB quota)',
+    input: withValidation({ samples: [0, 1, 2].map((i) => ({ ...SAMPLE, name: `big-${i}`, body: 'x'.repeat(30 * 1024) })) }),
+    error: REJECTION,
+    message: /^\(input\): the promotion input is \d+ bytes, over the 65536-byte \(64 KiB\) limit: .*move the large validation\.samples bodies to S3 \(s3Uri\)/,
+  },
   { name: 'inline body of 40 KiB (over the 32 KiB inline cap, within the input quota)', input: withSample({ body: 'x'.repeat(40 * 1024) }), error: REJECTION, message: /validation\.samples\.0\.body: an inline body holds at most 32 KiB .*use s3Uri/ },
   {
     // Step Functions caps an execution's input (and every state's data) at 262,144 bytes: a body the schema allows (≤ 6 MB) cannot travel through the workflow.
@@ -146,6 +165,12 @@ export const executionCases: ExecutionCase[] = [
   },
   { name: 'bakeSeconds huge (1e12)', input: withFields({ bakeSeconds: 1e12 }), error: REJECTION, message: /bakeSeconds: / },
   { name: 'bakeSeconds fractional', input: withFields({ bakeSeconds: 1.5 }), error: REJECTION, message: /bakeSeconds: .*int/ },
+  {
+    name: 'a 12-hour bake with 3-hour deadlines: past the 24-hour execution timeout',
+    input: withFields({ bakeSeconds: 12 * 3600, deadlines: { inServiceSeconds: 3 * 3600 } }),
+    error: REJECTION,
+    message: /bakeSeconds, deadlines\.inServiceSeconds: a bake of 43200 s with 10800 s in-service deadlines needs up to \d+ s .*more than the execution timeout of 86400 s; shorten the bake or the deadline/,
+  },
   // --- role
   { name: 'executionRoleArn not one the stack may pass', input: withFields({ executionRoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/Admin` }), error: REJECTION, message: /executionRoleArn: .*role\/Admin is not one of the model execution roles/ },
   { name: 'executionRoleArn not an ARN', input: withFields({ executionRoleArn: 'SageMakerModelExecution' }), error: REJECTION, message: /executionRoleArn: executionRoleArn must be an IAM role ARN/ },
@@ -175,7 +200,7 @@ export const executionCases: ExecutionCase[] = [
 /** ValidateInput (the handler, called directly) accepts the valid input the cases start from. */
 export async function expectBaseInputsValid(): Promise<void> {
   const validate = loadHandler('validate-input') as (e: unknown) => Promise<{ endpointName: string; modelPackageVersion: number }>;
-  const event = (input: unknown) => ({ input, executionName: 'control', executionArn: 'arn:control', startTime: new Date().toISOString() });
+  const event = (input: unknown) => ({ input, executionName: 'control', executionArn: CONTROL_EXECUTION_ARN, startTime: new Date().toISOString() });
   await expect(validate(event(valid()))).resolves.toMatchObject({ endpointName: BLUE, modelPackageVersion: 2 });
   // and onto an endpoint that does not exist yet (a first deployment), as the size and bucket cases use
   await expect(validate(event(valid('demo-bigbody')))).resolves.toMatchObject({ endpointName: 'demo-bigbody' });

@@ -3,7 +3,7 @@ import { loadHandler } from '../../local/executor';
 import { MODEL_ROLE } from '../../local/seed';
 import { defaultLocalConfig } from '../../local/template';
 import type { ExecutionCase } from './execution-cases';
-import { ALARM, APPROVED, BLUE, GROUP, PENDING, TWO_VARIANTS, type CorpusWorld } from './world';
+import { ALARM, APPROVED, BLUE, CONTROL_EXECUTION_ARN, GROUP, PENDING, TWO_VARIANTS, type CorpusWorld } from './world';
 
 /**
  * Bad values of the strategy fields (`strategy`, `traffic`, `validation.mode`), and of the limits
@@ -93,7 +93,7 @@ export const strategyCases: ExecutionCase[] = [
 /** ValidateInput (the handler, called directly) accepts what the cases start from: each case is rejected for its one change. */
 export async function expectStrategyControlsValid(): Promise<void> {
   const validate = loadHandler('validate-input') as (e: unknown) => Promise<{ strategy: string; traffic: Json }>;
-  const event = (input: unknown) => ({ input, executionName: 'control', executionArn: 'arn:control', startTime: new Date().toISOString() });
+  const event = (input: unknown) => ({ input, executionName: 'control', executionArn: CONTROL_EXECUTION_ARN, startTime: new Date().toISOString() });
   const controls: Array<[Json, Json]> = [
     [guardrails(), { strategy: 'guardrails', traffic: { type: 'ALL_AT_ONCE' } }],
     [traffic({ type: 'CANARY', percent: 50, waitSeconds: 3600 }), { strategy: 'guardrails', traffic: { type: 'CANARY', percent: 50, waitSeconds: 3600 } }],
@@ -138,12 +138,21 @@ export const configCases: ConfigCase[] = [
   { name: 'route traffic with route strategy variant', config: withRoute({ strategy: 'variant', traffic: { type: 'CANARY', percent: 10 } }), message: routeField('traffic', '.*guardrails') },
   { name: 'route traffic with stack strategy variant (route names none)', config: withRoute({ traffic: { type: 'CANARY', percent: 10 } }, { strategy: 'variant' }), message: routeField('traffic', '.*guardrails') },
   { name: 'route with 8 guardrail alarms and strategy guardrails (8 + 3 own > 10)', config: withRoute({ strategy: 'guardrails', guardrailAlarmNames: alarms(8) }), message: routeField('guardrailAlarmNames', '.*10') },
+  // Model Registry decisions during a promotion (lambdas/shared/queue.ts): what a newer approval does, and downgrades.
+  { name: 'route onNewerApproval not one of queue|supersede', config: withRoute({ onNewerApproval: 'replace' }), message: routeField('onNewerApproval', 'use "queue" \\(the default: .*\\) or "supersede"') },
+  { name: 'route onNewerApproval in upper case', config: withRoute({ onNewerApproval: 'QUEUE' }), message: routeField('onNewerApproval', 'use "queue"') },
+  { name: 'route onNewerApproval a boolean', config: withRoute({ onNewerApproval: true }), message: routeField('onNewerApproval', 'use "queue"') },
+  { name: 'route allowDowngrade a string', config: withRoute({ allowDowngrade: 'yes' }), message: routeField('allowDowngrade', 'use true \\(promote approvals of older versions too\\) or false') },
+  { name: 'route allowDowngrade a number', config: withRoute({ allowDowngrade: 1 }), message: routeField('allowDowngrade', 'use true') },
+  { name: 'route option misspelled (allowDowngrades)', config: withRoute({ allowDowngrades: true }), message: new RegExp(`${ROUTE}: Unrecognized key: "allowDowngrades"`) },
 ];
 
 /** cdk.json's configuration parses, and so does a guardrails route with its own traffic. */
 export function expectConfigControlsValid(): void {
   expect(() => parseAppConfig(defaultLocalConfig())).not.toThrow();
   expect(() => parseAppConfig(withRoute({ strategy: 'guardrails', traffic: { type: 'LINEAR', percent: 10, waitSeconds: 600 }, guardrailAlarmNames: alarms(7) }))).not.toThrow();
+  expect(() => parseAppConfig(withRoute({ onNewerApproval: 'supersede', allowDowngrade: true }))).not.toThrow();
+  expect(() => parseAppConfig(withRoute({ onNewerApproval: 'queue', allowDowngrade: false }))).not.toThrow();
 }
 
 /** parseAppConfig refuses the configuration, naming the entry and the problem. */

@@ -30,6 +30,8 @@ export const TWO_VARIANTS = 'demo-two';
 
 export const packageArn = (group: string, version: number | string, region = LOCAL_REGION) =>
   `arn:aws:sagemaker:${region}:${LOCAL_ACCOUNT}:model-package/${group}/${version}`;
+/** The execution ARN the control calls pass ValidateInput (called directly): the stack's account and region are read from it. */
+export const CONTROL_EXECUTION_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:bluegreen-promotion:control`;
 export const PENDING = packageArn(GROUP, 1);
 export const APPROVED = packageArn(GROUP, 2);
 export const REJECTED = packageArn(GROUP, 3);

@@ -115,9 +115,10 @@ test('GIVEN a promotion holds the endpoint WHEN a second one starts THEN the sec
   const rejected = await ended(world, second.executionArn);
 
   expect(rejected).toMatchObject({ status: 'FAILED', error: 'PromotionInProgress' });
-  expect(rejected.cause).toMatch(/endpoint demo-concurrent is being promoted by concurrent-1 \(model package .*churn-models\/2/);
-  expect(rejected.statesEntered.slice(rejected.statesEntered.indexOf('AcquireLock'))).toEqual(['AcquireLock', 'Rejected']);
-  expect(await historyRow(world, second)).toBeUndefined();
+  expect(rejected.cause).toMatch(/endpoint demo-concurrent is being promoted by concurrent-1 \(version 2, model package .*churn-models\/2/);
+  // Refused in the first state, before any check of the endpoint, and recorded (test/scenarios/busy-endpoint.test.ts)
+  expect(rejected.statesEntered).toEqual(['Recovery?', 'ValidateInput', 'Rejected']);
+  expect(await historyRow(world, second)).toMatchObject({ outcome: 'refused', refusedFor: 'concurrent-1', requestedBy: 'scenario-test' });
 
   const completed = await ended(world, first.executionArn);
   expect(completed).toMatchObject({ status: 'SUCCEEDED' });

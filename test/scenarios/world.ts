@@ -4,7 +4,7 @@ import { DescribeEndpointCommand, SageMakerClient, waitUntilEndpointInService, t
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand, type DescribeExecutionOutput } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { historySk, LOCK_SK } from '../../lambdas/shared/contracts';
+import { historySk, LOCK_SK, tableKey } from '../../lambdas/shared/contracts';
 import { greenNames, type GreenNames } from '../../lambdas/shared/naming';
 import { startLocalAws, type LocalAws } from '../../local/aws';
 import { Seed } from '../../local/seed';
@@ -202,7 +202,7 @@ export async function historyRow(world: World, promotion: Pick<Promotion, 'id' |
       TableName: world.aws.tableName,
       KeyConditionExpression: 'endpointName = :e AND begins_with(sk, :p)',
       FilterExpression: 'promotionId = :id',
-      ExpressionAttributeValues: { ':e': promotion.endpointName, ':p': 'PROMOTION#', ':id': promotion.id },
+      ExpressionAttributeValues: { ':e': tableKey(promotion.endpointName), ':p': 'PROMOTION#', ':id': promotion.id },
     }),
   );
   const row = Items?.[0] as HistoryRow | undefined;
@@ -215,7 +215,7 @@ function expectSortKey(row: HistoryRow, promotion: Pick<Promotion, 'id'>): void 
 }
 
 export async function lockItem(world: World, endpointName: string): Promise<Record<string, unknown> | undefined> {
-  const out = await world.dynamo.send(new GetCommand({ TableName: world.aws.tableName, Key: { endpointName, sk: LOCK_SK }, ConsistentRead: true }));
+  const out = await world.dynamo.send(new GetCommand({ TableName: world.aws.tableName, Key: { endpointName: tableKey(endpointName), sk: LOCK_SK }, ConsistentRead: true }));
   return out.Item;
 }
 

@@ -58,7 +58,7 @@ describe('acquire-lock', () => {
     expect(dynamo).not.toHaveReceivedCommand(GetCommand);
   });
 
-  test('GIVEN another promotion holds the lock WHEN acquired THEN PromotionInProgress names the holder, its package and since when, and no history row is written', async () => {
+  test('GIVEN another promotion holds the lock WHEN acquired THEN PromotionInProgress names the holder, its version, package and since when, and the start is recorded as refused', async () => {
     givenLockHeldBy('promotion-0');
     dynamo.on(GetCommand).resolves({
       Item: { endpointName: ENDPOINT, sk: 'LOCK', promotionId: 'promotion-0', modelPackageArn: packageArn(1), acquiredAt: '2024-12-31T23:00:00.000Z' },
@@ -66,9 +66,31 @@ describe('acquire-lock', () => {
 
     await expect(handler(state)).rejects.toMatchObject({
       name: 'PromotionInProgress',
-      message: `endpoint ${ENDPOINT} is being promoted by promotion-0 (model package ${packageArn(1)}, since 2024-12-31T23:00:00.000Z); wait for it to end or abort it with "bluegreen rollback ${ENDPOINT}"`,
+      message: `endpoint ${ENDPOINT} is being promoted by promotion-0 (version 1, model package ${packageArn(1)}, since 2024-12-31T23:00:00.000Z); wait for it to end or abort it with "bluegreen rollback ${ENDPOINT}"`,
     });
     expect(dynamo).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: { endpointName: ENDPOINT, sk: 'LOCK' }, ConsistentRead: true });
+    expect(dynamo).toHaveReceivedCommandTimes(PutCommand, 2);
+    expect(dynamo).toHaveReceivedNthCommandWith(3, PutCommand, {
+      TableName: TABLE,
+      Item: expect.objectContaining({ endpointName: ENDPOINT, sk: `PROMOTION#2025-01-01T00:00:00.000Z#${PROMOTION_ID}`, outcome: 'refused', refusedFor: 'promotion-0', failedWith: 'PromotionInProgress' }),
+    });
+    expect(dynamo).not.toHaveReceivedCommandWith(PutCommand, { Item: expect.objectContaining({ outcome: 'running' }) });
+  });
+
+  test('GIVEN the endpoint is spelled in other case WHEN acquired THEN the lock and the history row are keyed on the lower-case name, the spelling kept for display', async () => {
+    const spelled = { ...state, promotion: { ...state.promotion, endpointName: 'Churn-Prediction' } };
+
+    await handler(spelled);
+
+    expect(dynamo).toHaveReceivedNthCommandWith(1, PutCommand, { Item: expect.objectContaining({ endpointName: 'churn-prediction', endpointDisplayName: 'Churn-Prediction', sk: 'LOCK' }) });
+    expect(dynamo).toHaveReceivedNthCommandWith(2, PutCommand, { Item: expect.objectContaining({ endpointName: 'churn-prediction', endpointDisplayName: 'Churn-Prediction', outcome: 'running' }) });
+  });
+
+  test('GIVEN the holder ended between the conditional put and the read WHEN acquired THEN PromotionInProgress says to start again, and nothing is recorded', async () => {
+    givenLockHeldBy('promotion-0');
+    dynamo.on(GetCommand).resolves({});
+
+    await expect(handler(state)).rejects.toMatchObject({ name: 'PromotionInProgress', message: expect.stringMatching(/has just ended; start this one again$/) });
     expect(dynamo).toHaveReceivedCommandTimes(PutCommand, 1);
   });
 

@@ -1,7 +1,9 @@
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeModelPackageCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { DescribeEndpointCommand, DescribeEndpointConfigCommand, DescribeModelPackageCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ValidateInputEvent } from '../../../lambdas/shared/contracts';
+import { inputBytes, MAX_INPUT_BYTES } from '../../../lambdas/shared/limits';
 import { greenNames } from '../../../lambdas/shared/naming';
 import { ENV } from '../../../lambdas/shared/settings';
 import { handler } from '../../../lambdas/validate-input';
@@ -9,7 +11,9 @@ import { cloudWatchError, ENDPOINT, packageArn, quietMetrics, ROLE, sageMakerErr
 
 const sagemaker = mockClient(SageMakerClient);
 const cloudwatch = mockClient(CloudWatchClient);
+const dynamo = mockClient(DynamoDBDocumentClient);
 quietMetrics();
+const TABLE = 'bluegreen-promotions';
 
 const event = (input: unknown): ValidateInputEvent => ({
   input,
@@ -22,7 +26,9 @@ const minimal = { endpointName: ENDPOINT, modelPackageArn: packageArn(2) };
 beforeEach(() => {
   sagemaker.reset();
   cloudwatch.reset();
+  dynamo.reset();
   setStepEnvironment();
+  dynamo.on(GetCommand).resolves({});
   sagemaker.on(DescribeModelPackageCommand).resolves({ ModelPackageArn: packageArn(2), ModelApprovalStatus: 'Approved' });
   cloudwatch.on(DescribeAlarmsCommand).callsFake((input: { AlarmNames?: string[] }) => ({
     MetricAlarms: (input.AlarmNames ?? []).map((AlarmName) => ({ AlarmName, StateValue: 'OK' })),
@@ -186,5 +192,120 @@ describe('validate-input', () => {
     cloudwatch.on(DescribeAlarmsCommand).rejects(cloudWatchError('Throttling', 'Rate exceeded'));
 
     await expect(handler(event({ ...minimal, guardrailAlarmNames: ['churn-5xx'] }))).rejects.toMatchObject({ name: 'Throttling' });
+  });
+});
+
+describe('validate-input: a busy endpoint answers PromotionInProgress first', () => {
+  const holder = {
+    endpointName: ENDPOINT,
+    endpointDisplayName: ENDPOINT,
+    sk: 'LOCK',
+    promotionId: 'promotion-0',
+    executionArn: 'arn:aws:states:us-east-1:111122223333:execution:bluegreen-promotion:promotion-0',
+    modelPackageArn: packageArn(1),
+    acquiredAt: '2024-12-31T23:00:00.000Z',
+    inFlight: 'yes',
+  };
+
+  test('GIVEN another promotion holds the lock WHEN a start spelled in other case is validated THEN PromotionInProgress names it (id, version, since, the fix), the refused start is recorded, and nothing about the endpoint is read', async () => {
+    dynamo.on(GetCommand, { Key: { endpointName: ENDPOINT, sk: 'LOCK' } }).resolves({ Item: holder });
+    const spelled = 'Churn-Prediction';
+
+    await expect(handler(event({ ...minimal, endpointName: spelled, requestedBy: 'alice' }))).rejects.toMatchObject({
+      name: 'PromotionInProgress',
+      message:
+        `endpoint ${spelled} (spelled ${ENDPOINT} by that promotion) is being promoted by promotion-0 (version 1, model package ${packageArn(1)}, since 2024-12-31T23:00:00.000Z); ` +
+        `wait for it to end or abort it with "bluegreen rollback ${spelled}"`,
+    });
+    expect(dynamo).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: { endpointName: ENDPOINT, sk: 'LOCK' }, ConsistentRead: true });
+    expect(dynamo).toHaveReceivedCommandTimes(PutCommand, 1);
+    expect(dynamo).toHaveReceivedCommandWith(PutCommand, {
+      TableName: TABLE,
+      Item: {
+        endpointName: ENDPOINT,
+        endpointDisplayName: spelled,
+        sk: 'PROMOTION#2025-01-01T00:00:00.000Z#promotion-1',
+        promotionId: 'promotion-1',
+        executionArn: 'arn:aws:states:us-east-1:111122223333:execution:bluegreen-promotion:promotion-1',
+        modelPackageArn: packageArn(2),
+        modelPackageVersion: 2,
+        requestedBy: 'alice',
+        startedAt: '2025-01-01T00:00:00.000Z',
+        finishedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        outcome: 'refused',
+        reason: expect.stringMatching(/^endpoint Churn-Prediction .* is being promoted by promotion-0/),
+        failedWith: 'PromotionInProgress',
+        refusedFor: 'promotion-0',
+      },
+    });
+    expect(sagemaker).not.toHaveReceivedCommand(DescribeEndpointCommand);
+    expect(sagemaker).not.toHaveReceivedCommand(DescribeEndpointConfigCommand);
+    expect(sagemaker).not.toHaveReceivedCommand(DescribeModelPackageCommand);
+  });
+
+  test('GIVEN another promotion holds the lock and the input has other problems too WHEN validated THEN PromotionInProgress still comes first', async () => {
+    dynamo.on(GetCommand).resolves({ Item: holder });
+
+    await expect(handler(event({ ...minimal, executionRoleArn: 'arn:aws:iam::111122223333:role/Other', bakeSeconds: 64_800, deadlines: { inServiceSeconds: 7200 } }))).rejects.toMatchObject({
+      name: 'PromotionInProgress',
+    });
+  });
+
+  test('GIVEN the lock is held by this same execution (a retried first state) WHEN validated THEN it is not refused by itself', async () => {
+    dynamo.on(GetCommand).resolves({ Item: { ...holder, promotionId: 'promotion-1' } });
+
+    await expect(handler(event(minimal))).resolves.toMatchObject({ id: 'promotion-1' });
+    expect(dynamo).not.toHaveReceivedCommand(PutCommand);
+  });
+
+  test('GIVEN a free endpoint WHEN validated THEN the lock is read and nothing is written', async () => {
+    await handler(event(minimal));
+
+    expect(dynamo).toHaveReceivedCommandTimes(GetCommand, 1);
+    expect(dynamo).not.toHaveReceivedCommand(PutCommand);
+  });
+});
+
+describe('validate-input: limits checked before anything starts', () => {
+  test(`GIVEN an input over ${MAX_INPUT_BYTES} bytes (Step Functions service quotas: 256 KiB per state, which carries the input and the results) WHEN validated THEN it is refused naming the limit and the fix, before the lock is read`, async () => {
+    const samples = Array.from({ length: 3 }, (_, i) => ({ name: `big-${i}`, body: 'x'.repeat(30 * 1024) }));
+
+    await expect(handler(event({ ...minimal, validation: { samples } }))).rejects.toMatchObject({
+      name: 'InvalidPromotionInput',
+      message: expect.stringMatching(/^\(input\): the promotion input is \d+ bytes, over the 65536-byte \(64 KiB\) limit: .*move the large validation\.samples bodies to S3 \(s3Uri\)/),
+    });
+    expect(dynamo).not.toHaveReceivedCommand(GetCommand);
+  });
+
+  test('GIVEN an input of exactly the limit WHEN validated THEN it is accepted, and one byte more is refused', async () => {
+    const sized = (bytes: number) => {
+      const input = { ...minimal, validation: { samples: [{ body: 'x'.repeat(32 * 1024) }, { body: '' }] } };
+      input.validation.samples[1]!.body = 'y'.repeat(bytes - inputBytes(input));
+      return input;
+    };
+    expect(inputBytes(sized(MAX_INPUT_BYTES))).toBe(MAX_INPUT_BYTES);
+
+    await expect(handler(event(sized(MAX_INPUT_BYTES)))).resolves.toMatchObject({ id: 'promotion-1' });
+    await expect(handler(event(sized(MAX_INPUT_BYTES + 1)))).rejects.toMatchObject({ name: 'InvalidPromotionInput', message: expect.stringMatching(/is 65537 bytes, over the 65536-byte/) });
+  });
+
+  test('GIVEN a model package of another region than the execution\'s WHEN validated THEN it is refused naming both regions, before SageMaker is asked', async () => {
+    const other = packageArn(2).replace(':us-east-1:', ':eu-west-1:');
+
+    await expect(handler(event({ ...minimal, modelPackageArn: other }))).rejects.toMatchObject({
+      name: 'InvalidPromotionInput',
+      message: expect.stringMatching(/^modelPackageArn: .* is a model package of region eu-west-1, and this stack runs in us-east-1: SageMaker deploys a package only in its own region/),
+    });
+    expect(sagemaker).not.toHaveReceivedCommand(DescribeModelPackageCommand);
+  });
+
+  test('GIVEN a model package of another account WHEN validated THEN it is refused naming both accounts and the resource policy it would need', async () => {
+    const other = packageArn(2).replace(':111122223333:', ':444455556666:');
+
+    await expect(handler(event({ ...minimal, modelPackageArn: other }))).rejects.toMatchObject({
+      name: 'InvalidPromotionInput',
+      message: expect.stringMatching(/^modelPackageArn: .* belongs to account 444455556666, not this stack's account 111122223333: .*PutModelPackageGroupPolicy/),
+    });
+    expect(sagemaker).not.toHaveReceivedCommand(DescribeModelPackageCommand);
   });
 });
