@@ -95,7 +95,7 @@ export interface ExecutionOutcome {
   executionArn: string;
   name?: string;
   status: string;
-  /** promoted | rolled_back | failed, when the workflow recorded it. */
+  /** promoted | rolled_back | failed | interrupted, when the workflow recorded it. */
   outcome?: string;
   error?: string;
   cause?: string;
@@ -119,7 +119,13 @@ export function executionOutcome(d: DescribeExecutionOutput): ExecutionOutcome {
   const output = parseJson(d.output) as { outcome?: { outcome?: string; reason?: string } } | undefined;
   const outcome =
     output?.outcome?.outcome ??
-    (d.error === 'PromotionRolledBack' ? 'rolled_back' : d.status === 'FAILED' || d.status === 'ABORTED' || d.status === 'TIMED_OUT' ? 'failed' : undefined);
+    (d.error === 'PromotionRolledBack'
+      ? 'rolled_back'
+      : d.error === 'PromotionInterrupted'
+        ? 'interrupted'
+        : d.status === 'FAILED' || d.status === 'ABORTED' || d.status === 'TIMED_OUT'
+          ? 'failed'
+          : undefined);
   return {
     executionArn: d.executionArn ?? '',
     name: d.name,
@@ -144,6 +150,8 @@ export function renderOutcome(o: ExecutionOutcome): string {
     case 'ABORTED':
       return `Aborted${took} (StopExecution): ${o.cause ?? 'no cause given'}; the workflow's rollback did not run, so check the endpoint with "bluegreen status"`;
     default: {
+      // Someone else changed the endpoint: the promotion stopped and left it as they set it.
+      if (o.outcome === 'interrupted') return `Interrupted${took}: someone else changed the endpoint, and their change stands: ${o.cause ?? 'no cause recorded'}`;
       const what = o.outcome === 'rolled_back' ? 'Rolled back' : 'Failed';
       return `${what}${took}: ${o.error ?? o.status}: ${o.cause ?? 'no cause recorded'}`;
     }

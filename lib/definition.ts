@@ -15,8 +15,12 @@ export interface PromotionDefinitionProps {
 }
 
 const path = (key: keyof PromotionState) => `$.${STATE_KEYS[key]}`;
-/** Errors an abort fails a parked task token with (lambdas/shared/locks.ts requestAbort): straight to the rollback. */
+/** Errors an abort fails a parked task token with (lambdas/shared/locks.ts requestAbort) that go straight to the rollback. */
 const ABORT_ERRORS = ['GuardrailAlarm', 'PromotionAborted', 'UnexpectedEndpointState'] satisfies AbortError[];
+/** Someone else changed the endpoint (lambdas/shared/outside.ts): an abort too, but into the `interrupted` path, never the rollback. */
+const OUTSIDE_CHANGE = 'OutsideChange' satisfies AbortError;
+/** This execution no longer speaks for its promotion (recorded and released, or finished by a recovery): do nothing. */
+const PROMOTION_ENDED = 'PromotionEnded';
 
 /**
  * The promotion workflow, JSONPath only (what aws-local-stepfunctions runs locally too):
@@ -27,6 +31,10 @@ const ABORT_ERRORS = ['GuardrailAlarm', 'PromotionAborted', 'UnexpectedEndpointS
  * validate the serving fleet again → clean blue → record. The strategy lives in the handlers.
  * Every step after the lock catches into the rollback loop, which converges to blue and
  * ends in Fail `PromotionRolledBack` (or `PromotionFailed` when blue was never touched).
+ * Someone else's change to the endpoint (OutsideChange, seen by any step that looks at it, the
+ * rollback included) ends in Fail `PromotionInterrupted` instead, without touching the endpoint
+ * again. Every task after the lock catches `PromotionEnded` first: a redriven or stale execution
+ * whose promotion is already recorded and released ends in Fail `PromotionEnded`, doing nothing.
  */
 export class PromotionDefinition extends Construct {
   public readonly startState: sfn.IChainable;
@@ -59,10 +67,32 @@ export class PromotionDefinition extends Construct {
     };
     const withState = (extra: Record<string, unknown>) => ({ ...extra, 'state.$': '$' });
 
-    // --- rollback path (built first: every later step catches into it)
-    const rollback = task('RollBack', 'rollback', 'rollback');
-    const recordRollback = task('RecordRollback', 'record-outcome', 'outcome');
-    const cleanupGreen = task('CleanupGreen', 'cleanup', 'cleanup', withState({ target: 'green' }));
+    // --- ends that never act on the endpoint (built first: every later step catches into them)
+    // Catches into PromotionEnded replace the state with the error (ResultPath "$"): nothing else runs.
+    const promotionEnded = new sfn.Fail(this, 'PromotionEnded', { stateName: 'PromotionEnded', error: PROMOTION_ENDED, causePath: '$.Cause' });
+    /** Every task after AcquireLock: PromotionEnded first, before any other Catch. */
+    const afterLock = <T extends tasks.LambdaInvoke>(t: T): T => {
+      t.addCatch(promotionEnded, { errors: [PROMOTION_ENDED] });
+      return t;
+    };
+    // Someone else changed the endpoint: only the promotion's own resources that nothing uses go
+    // (validation endpoint, green's/pair/validation configs and model, its alarms: cleanup's green
+    // side keeps and records what is in use), the outcome is recorded, and the execution ends.
+    const recordInterrupted = afterLock(task('RecordInterrupted', 'record-outcome', 'outcome'));
+    recordInterrupted.next(new sfn.Fail(this, 'PromotionInterrupted', { stateName: 'PromotionInterrupted', error: 'PromotionInterrupted', causePath: '$.outcome.reason' }));
+    const cleanupInterrupted = afterLock(task('CleanupInterrupted', 'cleanup', 'cleanup', withState({ target: 'green' })));
+    cleanupInterrupted.addCatch(recordInterrupted, { resultPath: path('cleanupFailure') });
+    cleanupInterrupted.next(recordInterrupted);
+    /** A task after AcquireLock that looks at the endpoint: PromotionEnded, then OutsideChange into the interrupted path. */
+    const watching = <T extends tasks.LambdaInvoke>(t: T): T => {
+      afterLock(t).addCatch(cleanupInterrupted, { errors: [OUTSIDE_CHANGE], resultPath: path('interruption') });
+      return t;
+    };
+
+    // --- rollback path (built next: every later step catches into it)
+    const rollback = watching(task('RollBack', 'rollback', 'rollback'));
+    const recordRollback = afterLock(task('RecordRollback', 'record-outcome', 'outcome'));
+    const cleanupGreen = afterLock(task('CleanupGreen', 'cleanup', 'cleanup', withState({ target: 'green' })));
     cleanupGreen.addCatch(recordRollback, { resultPath: path('cleanupFailure') });
     // Even a rollback that gave up cleans what nothing uses and records the rest (cleanup keeps in-use resources).
     rollback.addCatch(cleanupGreen, { resultPath: path('rollbackFailure') });
@@ -80,7 +110,7 @@ export class PromotionDefinition extends Construct {
         .otherwise(new sfn.Fail(this, 'PromotionFailed', { stateName: 'PromotionFailed', errorPath: '$.outcome.error', causePath: '$.outcome.reason' })),
     );
     const onFailure = <T extends tasks.LambdaInvoke>(t: T): T => {
-      t.addCatch(rollback, { resultPath: path('failure') });
+      watching(t).addCatch(rollback, { resultPath: path('failure') });
       return t;
     };
 
@@ -99,7 +129,7 @@ export class PromotionDefinition extends Construct {
         resultPath: path('wake'),
       });
       t.addRetry({ errors: [...RETRYABLE_ERRORS], interval: Duration.seconds(2), maxAttempts: 6, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
-      t.addCatch(then, { errors: ['States.Timeout'], resultPath: path('wake') });
+      watching(t).addCatch(then, { errors: ['States.Timeout'], resultPath: path('wake') });
       t.addCatch(rollback, { errors: ABORT_ERRORS, resultPath: path('failure') });
       // The parking step failed: check now rather than wait unwatched (an early wake never counts as time waited).
       t.addCatch(then, { errors: ['States.ALL'], resultPath: path('wake') });
@@ -139,9 +169,10 @@ export class PromotionDefinition extends Construct {
     const acquireLock = task('AcquireLock', 'acquire-lock', 'lock');
     acquireLock.addCatch(rejected);
 
-    const recordPromotion = task('RecordPromotion', 'record-outcome', 'outcome');
+    const recordPromotion = afterLock(task('RecordPromotion', 'record-outcome', 'outcome'));
     recordPromotion.next(new sfn.Succeed(this, 'Promoted', { stateName: 'Promoted' }));
-    const cleanupBlue = task('CleanupBlue', 'cleanup', 'cleanup', withState({ target: 'blue' }));
+    // Blue's resources go only while the endpoint runs what the promotion left (cleanup checks, OutsideChange otherwise).
+    const cleanupBlue = watching(task('CleanupBlue', 'cleanup', 'cleanup', withState({ target: 'blue' })));
     cleanupBlue.addCatch(recordPromotion, { resultPath: path('cleanupFailure') });
     cleanupBlue.next(recordPromotion);
 
@@ -180,8 +211,9 @@ export class PromotionDefinition extends Construct {
 
     // A recovery execution (started by on-execution-end for a promotion that ended holding its
     // lock) carries only { recoverExecutionArn }: rebuild that promotion's state, then roll back
-    // (or only record, when green already serves alone).
-    const recover = task('Recover', 'recover', null);
+    // (or only record, when green serves alone after the bake). Recover also gets its own ARN: it
+    // marks the lock with it, and from then on only this execution's steps act for the promotion.
+    const recover = task('Recover', 'recover', null, { 'input.$': '$', 'executionArn.$': '$$.Execution.Id' });
     // The recovery is the last line of defence: retry anything but a verdict (a crashed runtime included).
     recover.addRetry({ errors: ['NothingToRecover', 'InvalidPromotionInput'], maxAttempts: 0 });
     recover.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(5), maxAttempts: 5, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
@@ -190,6 +222,7 @@ export class PromotionDefinition extends Construct {
     recover.next(
       new sfn.Choice(this, 'RecoverHow?', { stateName: 'RecoverHow?' })
         .when(sfn.Condition.stringEquals('$.recover', 'record'), recordPromotion)
+        .when(sfn.Condition.stringEquals('$.recover', 'interrupt'), cleanupInterrupted)
         .otherwise(rollback),
     );
     const recovery = new sfn.Choice(this, 'Recovery?', { stateName: 'Recovery?' })

@@ -14,8 +14,16 @@ interface AslState {
 
 const id = (name: string) => name.replace(/[^A-Za-z0-9]/g, '_');
 
+/**
+ * Catches most tasks share (every task after the lock catches PromotionEnded; every step that looks at
+ * the endpoint, OutsideChange): drawn once, from a note naming how many tasks catch it, so the
+ * per-task arrows (Catch → rollback above all) stay readable.
+ */
+const SHARED_CATCHES = ['PromotionEnded', 'OutsideChange'];
+
 export function mermaid(definition: { StartAt: string; States: Record<string, AslState> }): string {
   const lines = ['flowchart TD', `  start((start)) --> ${id(definition.StartAt)}`];
+  const shared = new Map<string, { error: string; next: string; count: number }>();
   for (const [name, s] of Object.entries(definition.States)) {
     const shape =
       s.Type === 'Choice' ? `{"${name}"}` : s.Type === 'Wait' ? `[/"${name}"/]` : s.Type === 'Fail' ? `[["${name}"]]` : s.Type === 'Succeed' ? `(["${name}"])` : `["${name}"]`;
@@ -25,8 +33,17 @@ export function mermaid(definition: { StartAt: string; States: Record<string, As
     if (s.Default) lines.push(`  ${id(name)} -->|no| ${id(s.Default)}`);
     for (const c of s.Catch ?? []) {
       const label = c.ErrorEquals.join(', ') === 'States.ALL' ? 'error' : c.ErrorEquals.join(', ');
+      if (SHARED_CATCHES.includes(label)) {
+        const key = `${label}→${c.Next}`;
+        shared.set(key, { error: label, next: c.Next, count: (shared.get(key)?.count ?? 0) + 1 });
+        continue;
+      }
       lines.push(`  ${id(name)} -.->|${label}| ${id(c.Next)}`);
     }
+  }
+  for (const { error, next, count } of shared.values()) {
+    const note = `catch_${id(error)}_${id(next)}`;
+    lines.push(`  ${note}(["${count} tasks"])`, `  ${note} -.->|${error}| ${id(next)}`);
   }
   lines.push('  classDef fail fill:#fdd,stroke:#c33;', `  class ${Object.entries(definition.States).filter(([, s]) => s.Type === 'Fail').map(([n]) => id(n)).join(',')} fail;`);
   return lines.join('\n');

@@ -10,9 +10,9 @@ export interface HistoryOptions extends StackOptions {
   limit: number;
 }
 
-/** `1 → 2`; `none → 1` for a first deployment; `? → 3` while blue's version is not recorded yet. */
+/** `1 → 2`; `none → 1` for a first deployment; `? → 3` while blue's version is not recorded yet; `- → 3` for an approval that did not start (yet). */
 export function versions(row: HistoryRow): string {
-  const blue = row.blueModelPackageVersion ?? (row.firstDeployment ? 'none' : '?');
+  const blue = row.blueModelPackageVersion ?? (row.firstDeployment ? 'none' : row.approvalId ? '-' : '?');
   return `${blue} → ${row.modelPackageVersion}`;
 }
 
@@ -20,9 +20,14 @@ export function historyDocument(endpointName: string, rows: HistoryRow[]) {
   return {
     endpointName,
     promotions: rows.map((r) => ({
-      promotionId: r.promotionId,
-      executionArn: r.executionArn,
-      startedAt: r.startedAt,
+      promotionId: r.promotionId ?? null,
+      executionArn: r.executionArn ?? null,
+      /** An approval's row (queued, superseded, refused): when it was recorded. */
+      startedAt: r.startedAt ?? r.recordedAt ?? null,
+      approvalId: r.approvalId ?? null,
+      approvedAt: r.approvedAt ?? null,
+      supersededBy: r.supersededBy ?? null,
+      startedAs: r.startedAs ?? null,
       finishedAt: r.finishedAt ?? null,
       requestedBy: r.requestedBy ?? null,
       modelPackageArn: r.modelPackageArn,
@@ -35,6 +40,7 @@ export function historyDocument(endpointName: string, rows: HistoryRow[]) {
       rollbackActions: r.rollbackActions ?? null,
       cleanedUp: r.cleanedUp ?? null,
       leftovers: r.leftovers ?? null,
+      interruption: r.interruption ?? null,
     })),
   };
 }
@@ -51,7 +57,7 @@ export async function history(ctx: Context, endpointName: string, options: Histo
   const lines = table(
     ['STARTED', 'REQUESTED BY', 'VERSIONS', 'OUTCOME', 'DURATION', 'REASON'],
     rows.map((r) => [
-      r.startedAt.replace(/\.\d{3}Z$/, 'Z'),
+      (r.startedAt ?? r.recordedAt ?? '-').replace(/\.\d{3}Z$/, 'Z'),
       r.requestedBy ?? '-',
       versions(r),
       r.outcome,

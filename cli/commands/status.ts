@@ -6,7 +6,8 @@ import type { Context } from '../context';
 import { describeEndpointView, endpointNotFound, type EndpointView } from '../endpoint';
 import { activeEnvironment, statusHeadline, type ActiveEnvironment } from '../environment';
 import { EXIT } from '../errors';
-import { inFlightPromotion, type InFlight } from '../promotions';
+import { inFlightPromotion, queryHistory, queuedApproval, type HistoryRow, type InFlight } from '../promotions';
+import type { QueuedApproval } from '../../lambdas/shared/queue-decisions';
 import { table } from '../table';
 
 export interface StatusOptions extends StackOptions {
@@ -19,6 +20,10 @@ export interface StatusReport {
   active: ActiveEnvironment;
   endpoint: EndpointView;
   promotion?: InFlight;
+  /** A Model Registry approval waiting for the promotion in flight to end (the latest approval per endpoint). */
+  queued?: QueuedApproval;
+  /** With no promotion in flight: the latest one that ended (an interruption names what someone else changed). */
+  lastPromotion?: HistoryRow;
   /** Invocations per variant over the last `minutes` (absent when not asked for). */
   invocations?: { minutes: number; byVariant: Record<string, number> };
   /** The serving variant's Application Auto Scaling: absent when nothing serves; `scaling` absent when it is not a scalable target. */
@@ -70,14 +75,26 @@ async function invocations(ctx: Context, endpoint: EndpointView, minutes: number
   return byVariant;
 }
 
+const ENDED = new Set(['promoted', 'rolled_back', 'failed', 'interrupted']);
+
+/** The latest promotion that ended, among the newest rows (approvals' rows are not promotions). */
+async function lastEnded(ctx: Context, tableName: string, endpointName: string): Promise<HistoryRow | undefined> {
+  return (await queryHistory(ctx.clients, tableName, endpointName, 5)).find((row) => ENDED.has(row.outcome));
+}
+
 /** Everything `status` reports; `rollback` reuses it to say what the endpoint serves. */
 export async function gatherStatus(ctx: Context, endpointName: string, options: { minutes?: number }): Promise<StatusReport | undefined> {
   const tableName = await ctx.targets.tableName();
-  const [endpoint, promotion] = await Promise.all([describeEndpointView(ctx.clients, endpointName), inFlightPromotion(ctx.clients, tableName, endpointName)]);
+  const [endpoint, promotion, queued] = await Promise.all([
+    describeEndpointView(ctx.clients, endpointName),
+    inFlightPromotion(ctx.clients, tableName, endpointName),
+    queuedApproval(ctx.clients, tableName, endpointName),
+  ]);
   if (!endpoint) return undefined;
   const active = activeEnvironment(endpoint.variants, promotion ? { greenVariant: promotion.greenVariant, greenModel: promotion.greenModel } : undefined);
-  const report: StatusReport = { endpointName, active, endpoint, promotion };
+  const report: StatusReport = { endpointName, active, endpoint, promotion, queued };
   if (active.servingVariant) report.autoscaling = await autoscalingOf(ctx, endpointName, active.servingVariant);
+  if (!promotion) report.lastPromotion = await lastEnded(ctx, tableName, endpointName);
   if (options.minutes !== undefined) report.invocations = { minutes: options.minutes, byVariant: await invocations(ctx, endpoint, options.minutes) };
   return report;
 }
@@ -120,7 +137,41 @@ export function statusDocument(r: StatusReport) {
           abortRequested: r.promotion.abortRequested ?? null,
         }
       : null,
+    lastPromotion: r.lastPromotion
+      ? {
+          promotionId: r.lastPromotion.promotionId ?? null,
+          outcome: r.lastPromotion.outcome,
+          reason: r.lastPromotion.reason ?? null,
+          finishedAt: r.lastPromotion.finishedAt ?? null,
+          interruption: r.lastPromotion.interruption ?? null,
+        }
+      : null,
+    queued: r.queued
+      ? {
+          executionName: r.queued.executionName,
+          modelPackageArn: r.queued.modelPackageArn,
+          modelPackageVersion: r.queued.version,
+          approvedAt: r.queued.approvedAt,
+          queuedAt: r.queued.queuedAt,
+          requestedBy: r.queued.requestedBy,
+          behind: r.queued.behind,
+        }
+      : null,
   };
+}
+
+/** `12:03 UTC` (the day too when it is not today's, by the status's clock). */
+function clockTime(iso: string, now: Date): string {
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return iso;
+  const time = `${at.toISOString().slice(11, 16)} UTC`;
+  return at.toISOString().slice(0, 10) === now.toISOString().slice(0, 10) ? time : `${at.toISOString().slice(0, 10)} ${time}`;
+}
+
+/** The queued approval's line: what starts next, and when. */
+export function queuedLine(q: QueuedApproval, inFlight: boolean, now: Date): string {
+  const when = inFlight ? 'starts when the running promotion ends' : 'starts at the next promotion end or approval of this endpoint';
+  return `Queued: version ${q.version} (approved ${clockTime(q.approvedAt, now)}, ${when}) as ${q.executionName}`;
 }
 
 function autoscalingDocument(a: StatusReport['autoscaling']) {
@@ -130,7 +181,15 @@ function autoscalingDocument(a: StatusReport['autoscaling']) {
 
 const dash = (v: number | string | undefined) => (v === undefined ? '-' : String(v));
 
-export function renderStatus(r: StatusReport): string[] {
+/** `Last promotion p-1: interrupted at …`: an interruption says what changed, the others their reason. */
+export function lastPromotionLine(row: HistoryRow): string {
+  const head = `Last promotion ${row.promotionId ?? '-'}: ${row.outcome}${row.finishedAt ? ` at ${row.finishedAt}` : ''}`;
+  const i = row.interruption;
+  if (row.outcome === 'interrupted' && i) return `${head}: someone else changed the endpoint (seen by ${i.detectedBy} at ${i.detectedAt}): ${i.change}`;
+  return `${head}: ${row.reason ?? '-'}`;
+}
+
+export function renderStatus(r: StatusReport, now: Date = new Date()): string[] {
   const e = r.endpoint;
   const lines = [statusHeadline(r.active)];
   lines.push(
@@ -156,15 +215,18 @@ export function renderStatus(r: StatusReport): string[] {
   const p = r.promotion;
   if (!p) {
     lines.push('No promotion in flight.');
+    if (r.lastPromotion) lines.push(lastPromotionLine(r.lastPromotion));
   } else {
     lines.push(`Promotion in flight: ${p.promotionId} (version ${dash(p.modelPackageVersion)}, green variant ${dash(p.greenVariant)} or model ${dash(p.greenModel)}), since ${p.since}`);
     lines.push(`  execution ${p.executionArn}: ${p.executionStatus}`);
-    if (p.abortRequested) lines.push(`  abort requested at ${p.abortRequested.at}: ${p.abortRequested.reason}`);
+    if (p.abortRequested?.error === 'OutsideChange') lines.push(`  interrupted: someone else changed the endpoint; the promotion stops and leaves it as it is: ${p.abortRequested.reason}`);
+    else if (p.abortRequested) lines.push(`  abort requested at ${p.abortRequested.at}: ${p.abortRequested.reason}`);
     if (p.executionStatus !== 'RUNNING') {
       lines.push('  the execution is not running but still holds the lock; it is released when the workflow records the outcome');
     }
     lines.push(`  follow it: bluegreen watch ${p.executionArn}   abort it: bluegreen rollback ${r.endpointName}`);
   }
+  if (r.queued) lines.push(queuedLine(r.queued, p !== undefined, now));
   return lines;
 }
 
@@ -172,6 +234,6 @@ export async function status(ctx: Context, endpointName: string, options: Status
   const report = await gatherStatus(ctx, endpointName, { minutes: options.minutes });
   if (!report) throw endpointNotFound(endpointName);
   ctx.out.document(statusDocument(report));
-  if (!ctx.out.json) for (const line of renderStatus(report)) ctx.out.line(line);
+  if (!ctx.out.json) for (const line of renderStatus(report, ctx.now())) ctx.out.line(line);
   return EXIT.ok;
 }

@@ -4,6 +4,7 @@ import { throwIfAbortRequested, throwIfFlagged } from '../shared/abort';
 import { expectationFor } from '../shared/decisions';
 import { step } from '../shared/handler';
 import { type BakeWatch, updateOwnLock } from '../shared/locks';
+import { footprintOf } from '../shared/outside';
 import { settings } from '../shared/settings';
 
 export interface AwaitGuardrailsEvent {
@@ -24,7 +25,8 @@ export const handler = step(
     const p = state.promotion;
     await throwIfAbortRequested(state);
     const expected = expectationFor('shift', state);
-    const watch: BakeWatch = { endpointName: expected.endpointName ?? p.endpointName, configName: expected.configName, weights: expected.weights };
+    // With what the promotion itself did (its footprint), the backstop and endpoint events can tell someone else's change.
+    const watch: BakeWatch = { endpointName: expected.endpointName ?? p.endpointName, configName: expected.configName, weights: expected.weights, outside: footprintOf(state) };
     const lock = await updateOwnLock(dynamo, settings().tableName, p, 'SET bakeTaskToken = :token, watchedAlarms = :alarms, bakeWatch = :watch', {
       ':token': token,
       ':alarms': state.bake?.alarmNames ?? [],

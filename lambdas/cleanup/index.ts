@@ -12,7 +12,9 @@ import type { CleanupEvent, CleanupResult } from '../shared/contracts';
 import { cleanupPlan, configsOf } from '../shared/decisions';
 import { isNotFound, isRetryable } from '../shared/errors';
 import { step } from '../shared/handler';
-import { deleteEndpointIfPresent, deleteIfPresent } from '../shared/sagemaker';
+import { throwIfPromotionEnded } from '../shared/abort';
+import { throwIfOutsideChange } from '../shared/outside-check';
+import { deleteEndpointIfPresent, deleteIfPresent, describeEndpointIfExists } from '../shared/sagemaker';
 
 /** Configs and models every endpoint of the account runs or is moving to: never delete those. */
 async function resourcesInUse(): Promise<{ configs: Set<string>; models: Set<string> }> {
@@ -42,12 +44,17 @@ async function resourcesInUse(): Promise<{ configs: Set<string>; models: Set<str
 /**
  * Deletes what the side that lost leaves behind. Deletes accept "already gone"; a
  * resource that cannot be deleted is recorded as kept with the reason instead of
- * failing the promotion (the endpoint already serves one side fully).
+ * failing the promotion (the endpoint already serves one side fully). Blue's side goes
+ * only while the endpoint still runs what the promotion left: someone else's change stops
+ * the promotion first (OutsideChange), and nothing of blue's is deleted. Green's side (after
+ * a rollback or an interruption) is the promotion's own: deleted where nothing uses it.
  */
 export const handler = step(
   'cleanup',
   (e: CleanupEvent) => ({ endpointName: e.state.promotion.endpointName, promotionId: e.state.promotion.id }),
   async ({ target, state }): Promise<CleanupResult> => {
+    await throwIfPromotionEnded(state);
+    if (target === 'blue') await throwIfOutsideChange(await describeEndpointIfExists(state.promotion.endpointName), state, 'cleanup');
     const deleted: string[] = [];
     // guardrails: the validation endpoint is short-lived on every path (normally gone at the shift).
     const validationEndpoint = state.promotion.strategy === 'guardrails' && state.blue?.exists ? (state.green?.validationEndpointName ?? state.promotion.names.validationEndpoint) : undefined;

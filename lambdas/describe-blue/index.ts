@@ -4,12 +4,14 @@ import type { BlueState, PromotionState } from '../shared/contracts';
 import { unsupportedReasons } from '../shared/decisions';
 import { EndpointNotReady, UnsupportedEndpoint } from '../shared/errors';
 import { stateKeys, step } from '../shared/handler';
+import { throwIfPromotionEnded } from '../shared/abort';
 import { describeEndpointIfExists } from '../shared/sagemaker';
 import { readScaling } from '../shared/scaling';
 import { packageArnOf, versionOf } from '../shared/arns';
 
 /** What the endpoint serves now. No endpoint → a first deployment. */
 export const handler = step('describe-blue', stateKeys, async (state: PromotionState): Promise<BlueState> => {
+  await throwIfPromotionEnded(state);
   const { endpointName } = state.promotion;
   const endpoint = await describeEndpointIfExists(endpointName);
   if (!endpoint) return { exists: false, variants: [], modelNames: [] };

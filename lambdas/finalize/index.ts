@@ -3,23 +3,28 @@ import { sagemaker } from '../shared/clients/sagemaker';
 import type { FinalizeResult, PromotionState } from '../shared/contracts';
 import { configsOf } from '../shared/decisions';
 import { stateKeys, step } from '../shared/handler';
+import { throwIfPromotionEnded } from '../shared/abort';
+import { throwIfOutsideChange } from '../shared/outside-check';
 import { removeScaling } from '../shared/scaling';
 import { describeEndpointIfExists } from '../shared/sagemaker';
 
 /**
- * Green alone. variant: UpdateEndpoint to green's config, which drops blue's variant (a new
- * fleet; green keeps serving throughout). guardrails: nothing left to do: SageMaker's deployment
- * already runs green's config alone and has terminated blue's fleet.
+ * Green alone. First, someone else's change to the endpoint stops the promotion (OutsideChange): it
+ * is never finalized over. variant: UpdateEndpoint to green's config, which drops blue's variant (a
+ * new fleet; green keeps serving throughout). guardrails: nothing left to do: SageMaker's
+ * deployment already runs green's config alone and has terminated blue's fleet.
  */
 export const handler = step('finalize', stateKeys, async (state: PromotionState): Promise<FinalizeResult> => {
+  await throwIfPromotionEnded(state);
   const p = state.promotion;
   const configName = state.green!.greenConfigName;
+  const current = await describeEndpointIfExists(p.endpointName);
+  await throwIfOutsideChange(current, state, 'finalize');
   if (p.strategy === 'guardrails') return { configName, at: new Date().toISOString() };
   // SageMaker refuses an update that removes a variant still registered as a scalable target
   // (endpoint-auto-scaling-delete): blue's goes first; green already has a copy (shift-traffic).
   const blueVariant = state.blue?.variants[0]?.variantName;
   if (state.blue?.scaling && blueVariant) await removeScaling(p.endpointName, blueVariant);
-  const current = await describeEndpointIfExists(p.endpointName);
   if (!configsOf(current).includes(configName)) {
     await sagemaker.send(new UpdateEndpointCommand({ EndpointName: p.endpointName, EndpointConfigName: configName }));
   }

@@ -3,6 +3,7 @@ import { dynamo } from '../shared/clients/dynamo';
 import { sfn } from '../shared/clients/sfn';
 import { step } from '../shared/handler';
 import { locksInFlight, requestAbort, type AbortError, type AbortResult, type LockItem } from '../shared/locks';
+import { interruptionReason } from '../shared/outside';
 import { logger } from '../shared/powertools';
 import { settings } from '../shared/settings';
 
@@ -13,6 +14,7 @@ export interface BackstopResult {
 /** The abort a baking promotion needs, if any (the same check as the bake's own, check-guardrails). */
 async function abortFor(lock: LockItem & { bakeWatch: NonNullable<LockItem['bakeWatch']> }): Promise<{ error: AbortError; reason: string } | undefined> {
   const problem = await bakeProblem(lock.watchedAlarms ?? [], lock.bakeWatch);
+  if (problem?.kind === 'outside') return { error: 'OutsideChange', reason: interruptionReason(problem.change, 'on-backstop', new Date().toISOString()) };
   if (problem?.kind === 'alarm') return { error: 'GuardrailAlarm', reason: `guardrail alarm ${problem.alarmName} is in ALARM: ${problem.reason} (found by the bake's backstop)` };
   if (problem?.kind === 'missing') return { error: 'GuardrailAlarm', reason: `guardrail alarm ${problem.alarmNames.join(', ')} no longer exists, so the bake cannot be watched` };
   if (problem?.kind === 'endpoint') return { error: 'UnexpectedEndpointState', reason: `${problem.error}: ${problem.message}` };
@@ -22,8 +24,9 @@ async function abortFor(lock: LockItem & { bakeWatch: NonNullable<LockItem['bake
 /**
  * The bake's backstop, outside the execution: an EventBridge schedule (every `bakeBackstop`)
  * checks the guardrail alarms and the endpoint of every promotion whose bake waits, in case an
- * alarm event was lost, and rolls a failing one back now (flag and task token, as the alarm
- * trigger does, only while its bake still waits). The bake itself is one callback wait, so its
+ * alarm or endpoint event was lost: it stops one whose endpoint someone else changed (OutsideChange,
+ * judged against the footprint the bake parked) and rolls a failing one back now (flag and task
+ * token, as the alarm trigger does, only while its bake still waits). The bake itself is one callback wait, so its
  * length costs no state transitions; this check costs none either.
  */
 export const handler = step(
@@ -34,7 +37,7 @@ export const handler = step(
     const baking: BackstopResult['baking'] = [];
     for (const lock of await locksInFlight(dynamo, tableName)) {
       const watch = lock.bakeWatch;
-      // Not baking, or already told to roll back (the rollback changes the endpoint: nothing to add).
+      // Not baking, or already told to stop (a rollback changes the endpoint: nothing to add).
       if (!watch || !lock.bakeTaskToken || lock.abortRequested) continue;
       const entry: BackstopResult['baking'][number] = { endpointName: lock.endpointName, promotionId: lock.promotionId, result: 'ok' };
       try {

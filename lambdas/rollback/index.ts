@@ -6,6 +6,8 @@ import type { PromotionState, RollbackState } from '../shared/contracts';
 import { nextRollbackAction } from '../shared/decisions';
 import { RollbackFailed } from '../shared/errors';
 import { stateKeys, step } from '../shared/handler';
+import { throwIfPromotionEnded } from '../shared/abort';
+import { throwIfOutsideChange } from '../shared/outside-check';
 import { applyScaling, removeScaling } from '../shared/scaling';
 import { describeEndpointIfExists } from '../shared/sagemaker';
 
@@ -13,8 +15,12 @@ import { describeEndpointIfExists } from '../shared/sagemaker';
  * One step of the rollback loop: look at the endpoint as it is, take the next action
  * towards blue (traffic first, then config), and say whether blue is fully back. The
  * loop converges from any point of failure and is bounded by the in-service deadline.
+ * Each turn first compares the endpoint with what the promotion itself did: someone else's change
+ * (an operator who moved traffic or updated the endpoint meanwhile) stops the rollback with
+ * OutsideChange, so it never undoes an operator.
  */
 export const handler = step('rollback', stateKeys, async (state: PromotionState): Promise<RollbackState> => {
+  await throwIfPromotionEnded(state);
   const p = state.promotion;
   const previous = state.rollback ?? { attempt: 0, done: false, actions: [] };
   const attempt = previous.attempt + 1;
@@ -22,6 +28,7 @@ export const handler = step('rollback', stateKeys, async (state: PromotionState)
     throw new RollbackFailed(`endpoint ${p.endpointName} did not get back to blue within ${attempt - 1} polls; last: ${previous.actions.at(-1) ?? 'nothing'}`);
   }
   const endpoint = await describeEndpointIfExists(p.endpointName);
+  await throwIfOutsideChange(endpoint, state, 'rollback');
   const abortAlarm = state.bake?.abortAlarm;
   const log = [...previous.actions];
   const tripped = log.some((a) => a.startsWith('abort alarm'));

@@ -1,8 +1,21 @@
 import { dynamo } from './clients/dynamo';
 import type { PromotionState } from './contracts';
-import { GuardrailAlarm, PromotionAborted, UnexpectedEndpointState } from './errors';
+import { GuardrailAlarm, OutsideChange, PromotionAborted, PromotionEnded, UnexpectedEndpointState } from './errors';
 import { readLock, type LockItem } from './locks';
+import { promotionEndedReason, type RecoverableState } from './recovery';
 import { settings } from './settings';
+
+/**
+ * The guard every step after AcquireLock runs first: one consistent read of the lock, and
+ * PromotionEnded unless this execution still acts for its promotion (see promotionEndedReason):
+ * a redriven or outlived execution does nothing. Returns the lock for the step's own checks.
+ */
+export async function throwIfPromotionEnded(state: RecoverableState): Promise<LockItem> {
+  const lock = await readLock(dynamo, settings().tableName, state.promotion.endpointName);
+  const ended = promotionEndedReason(lock, state);
+  if (ended !== undefined || !lock) throw new PromotionEnded(`${ended ?? 'no lock'}: nothing done`);
+  return lock;
+}
 
 /** Throws the error an abort flag on this lock asks for, if the flag is this promotion's. */
 export function throwIfFlagged(lock: Partial<LockItem> | undefined, promotionId: string): void {
@@ -10,14 +23,17 @@ export function throwIfFlagged(lock: Partial<LockItem> | undefined, promotionId:
   if (!abort) return;
   if (abort.error === 'GuardrailAlarm') throw new GuardrailAlarm(abort.reason);
   if (abort.error === 'UnexpectedEndpointState') throw new UnexpectedEndpointState(abort.reason);
+  if (abort.error === 'OutsideChange') throw new OutsideChange(abort.reason);
   throw new PromotionAborted(abort.reason);
 }
 
 /**
- * Throws the requested error when an operator (`bluegreen rollback`), the alarm trigger or the
- * bake's backstop asked this promotion to stop. Every wait checks it when it wakes; the trigger
- * also fails the wait's task token, so an abort takes effect at once in any wait.
+ * The guard (throwIfPromotionEnded, the same read), then the requested error when an operator
+ * (`bluegreen rollback`), the alarm trigger, the bake's backstop or an endpoint event showing
+ * someone else's change (OutsideChange) asked this promotion to stop.
+ * Every wait checks it when it wakes; the trigger also fails the wait's task token, so an abort
+ * takes effect at once in any wait.
  */
 export async function throwIfAbortRequested(state: PromotionState): Promise<void> {
-  throwIfFlagged(await readLock(dynamo, settings().tableName, state.promotion.endpointName), state.promotion.id);
+  throwIfFlagged(await throwIfPromotionEnded(state), state.promotion.id);
 }

@@ -11,7 +11,7 @@ import type {
 } from '@aws-sdk/client-sagemaker';
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { isDeepStrictEqual } from 'node:util';
-import type { BlueState, GreenState, Outcome, Promotion, PromotionState, WaitPhase } from './contracts';
+import type { BlueState, GreenState, Outcome, OutcomeResult, Promotion, PromotionState, WaitPhase } from './contracts';
 import type { StrategyName } from './input';
 import { isOwnName } from './naming';
 
@@ -337,8 +337,23 @@ export interface SampleResponse {
   error?: string;
 }
 
-/** Did green answer this validation request well? Returns the problem, or undefined. */
+/**
+ * A problem quotes the model's answer or the expectation; at most this many characters of it travel
+ * in the state, which Step Functions caps at 256 KiB (limits.ts MAX_INPUT_BYTES counts on it).
+ */
+export const MAX_PROBLEM_CHARS = 300;
+
+/** Did green answer this validation request well? Returns the problem (at most MAX_PROBLEM_CHARS), or undefined. */
 export function judgeSample(
+  sample: { expectedStatus?: number; expectContains?: string; expectJson?: Record<string, unknown> },
+  response: SampleResponse,
+  maxLatencyMs: number,
+): string | undefined {
+  const problem = sampleProblem(sample, response, maxLatencyMs);
+  return problem === undefined || problem.length <= MAX_PROBLEM_CHARS ? problem : `${problem.slice(0, MAX_PROBLEM_CHARS - 1)}…`;
+}
+
+function sampleProblem(
   sample: { expectedStatus?: number; expectContains?: string; expectJson?: Record<string, unknown> },
   response: SampleResponse,
   maxLatencyMs: number,
@@ -443,8 +458,16 @@ export function nextRollbackAction(
 export function decideOutcome(
   state: PromotionState,
   causes: (caught: { Error: string; Cause?: string }) => string,
-): { outcome: Outcome; reason: string; error: 'PromotionRolledBack' | 'PromotionFailed' | 'RollbackFailed' | 'None' } {
+): { outcome: Outcome; reason: string; error: OutcomeResult['error'] } {
   const reason = state.failure ? `${state.failure.Error}: ${causes(state.failure)}` : undefined;
+  // Someone else changed the endpoint: the promotion stopped acting on it, whatever it was doing (a rollback included).
+  if (state.interruption) {
+    return {
+      outcome: 'interrupted',
+      error: 'PromotionInterrupted',
+      reason: `OutsideChange: ${causes(state.interruption)}${reason ? `; the promotion was rolling back after ${reason}` : ''}; the endpoint is left as that change set it`,
+    };
+  }
   if (state.rollbackFailure) {
     return {
       outcome: 'failed',

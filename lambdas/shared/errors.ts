@@ -35,6 +35,18 @@ export class PromotionAborted extends NamedError {}
 export class NothingToRecover extends NamedError {}
 /** Rollback could not bring the endpoint back to blue before its deadline. */
 export class RollbackFailed extends NamedError {}
+/**
+ * Someone else changed the endpoint during the promotion (lambdas/shared/outside.ts): the outside
+ * decision wins, so the promotion stops acting on the endpoint (no finalize, no rollback) and ends
+ * `PromotionInterrupted`. The message names the change and which check saw it when.
+ */
+export class OutsideChange extends NamedError {}
+/**
+ * This execution no longer speaks for its promotion: the lock is released or another promotion's,
+ * or a recovery execution other than this one finishes the promotion (e.g. a redriven execution
+ * that was already recovered). The step does nothing; the state machine ends in Fail `PromotionEnded`.
+ */
+export class PromotionEnded extends NamedError {}
 
 /**
  * Error names the state machine retries with backoff and jitter: throttling and service-side

@@ -3,6 +3,8 @@ import { sagemaker } from '../shared/clients/sagemaker';
 import type { PromotionState, ShiftResult } from '../shared/contracts';
 import { configsOf, deploymentConfigFor, expectationFor } from '../shared/decisions';
 import { stateKeys, step } from '../shared/handler';
+import { throwIfPromotionEnded } from '../shared/abort';
+import { throwIfOutsideChange } from '../shared/outside-check';
 import { applyScaling } from '../shared/scaling';
 import { scalingForVariant } from '../shared/scaling-decisions';
 import { deleteEndpointIfPresent, describeEndpointIfExists } from '../shared/sagemaker';
@@ -14,18 +16,21 @@ import { deleteEndpointIfPresent, describeEndpointIfExists } from '../shared/sag
  * guardrails: the validation endpoint goes, then ONE UpdateEndpoint to green's config with
  * SageMaker's deployment guardrails (blue/green, the input's traffic routing, the bake as
  * termination wait, the guardrail alarms for auto-rollback). Skipped when the endpoint already
- * runs or moves to green's config (a retry).
+ * runs or moves to green's config (a retry). Before any of it, someone else's change to the
+ * endpoint stops the promotion (OutsideChange): green never gets traffic over it.
  */
 export const handler = step('shift-traffic', stateKeys, async (state: PromotionState): Promise<ShiftResult> => {
+  await throwIfPromotionEnded(state);
   const p = state.promotion;
   const at = new Date().toISOString();
+  const current = await describeEndpointIfExists(p.endpointName);
+  await throwIfOutsideChange(current, state, 'shift-traffic');
   if (p.strategy === 'guardrails') {
     const green = state.green!;
     const validationEndpoint = green.validationEndpointName;
     if (validationEndpoint) await deleteEndpointIfPresent(validationEndpoint);
     const alarms = [...new Set([...(state.bake?.alarmNames ?? p.guardrailAlarmNames), ...(state.bake?.abortAlarm ? [state.bake.abortAlarm] : [])])];
     const deploymentConfig = deploymentConfigFor(p, alarms);
-    const current = await describeEndpointIfExists(p.endpointName);
     if (!configsOf(current).includes(green.greenConfigName)) {
       await sagemaker.send(new UpdateEndpointCommand({ EndpointName: p.endpointName, EndpointConfigName: green.greenConfigName, DeploymentConfig: deploymentConfig as never }));
     }
@@ -38,9 +43,8 @@ export const handler = step('shift-traffic', stateKeys, async (state: PromotionS
     await applyScaling(p.endpointName, state.green!.variantName, scalingForVariant(blue.scaling, blueVariant, state.green!.variantName));
   }
   const { weights } = expectationFor('shift', state);
-  const endpoint = await describeEndpointIfExists(p.endpointName);
   const alreadyAsked = Object.entries(weights).every(([variant, weight]) => {
-    const v = endpoint?.ProductionVariants?.find((x) => x.VariantName === variant);
+    const v = current?.ProductionVariants?.find((x) => x.VariantName === variant);
     return v?.DesiredWeight === weight || (v?.DesiredWeight === undefined && v?.CurrentWeight === weight);
   });
   if (!alreadyAsked) {

@@ -3,6 +3,8 @@ import { sagemaker } from '../shared/clients/sagemaker';
 import type { PromotionState, StandUpResult } from '../shared/contracts';
 import { configsOf } from '../shared/decisions';
 import { stateKeys, step } from '../shared/handler';
+import { throwIfPromotionEnded } from '../shared/abort';
+import { throwIfOutsideChange } from '../shared/outside-check';
 import { describeEndpointIfExists, MANAGED_TAG } from '../shared/sagemaker';
 
 /**
@@ -10,8 +12,11 @@ import { describeEndpointIfExists, MANAGED_TAG } from '../shared/sagemaker';
  * (blue's variant as it is, green at weight 0). guardrails: CreateEndpoint of the short-lived
  * validation endpoint from green's config at one instance (nothing, when validation is off).
  * At a first deployment, CreateEndpoint from green's config. Skipped when already done (a retry).
+ * Before it updates or creates the endpoint, someone else's change since blue was described stops
+ * the promotion (OutsideChange): the pair is built from blue as it was, and must not replace theirs.
  */
 export const handler = step('stand-up-green', stateKeys, async (state: PromotionState): Promise<StandUpResult> => {
+  await throwIfPromotionEnded(state);
   const p = state.promotion;
   const green = state.green!;
   const at = new Date().toISOString();
@@ -30,6 +35,7 @@ export const handler = step('stand-up-green', stateKeys, async (state: Promotion
     return { action: 'CreateValidationEndpoint', configName: green.validationConfigName, at };
   }
   const current = await describeEndpointIfExists(p.endpointName);
+  await throwIfOutsideChange(current, state, 'stand-up-green');
   if (state.blue?.exists) {
     const configName = green.pairConfigName!;
     if (!configsOf(current).includes(configName)) {

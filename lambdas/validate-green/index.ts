@@ -7,6 +7,7 @@ import type { PromotionState, SampleResult, ValidationResult } from '../shared/c
 import { judgeSample, type SampleResponse } from '../shared/decisions';
 import { GreenValidationFailed, isRetryable } from '../shared/errors';
 import { stateKeys, step } from '../shared/handler';
+import { throwIfPromotionEnded } from '../shared/abort';
 import type { ValidationSample } from '../shared/input';
 import { logger } from '../shared/powertools';
 
@@ -49,6 +50,7 @@ function targetOf(event: ValidateGreenEvent): { state: PromotionState; endpointN
 export const handler = step('validate-green', (e: ValidateGreenEvent) => stateKeys('target' in e ? e.state : e), async (event: ValidateGreenEvent): Promise<ValidationResult> => {
   const target = targetOf(event);
   const state = 'target' in event ? event.state : event;
+  await throwIfPromotionEnded(state);
   const p = state.promotion;
   const green = state.green!;
   const { samples, contentType, accept, maxLatencyMs } = p.validation;

@@ -3,6 +3,7 @@ import { expectationFor, judgeEndpoint, waitDeadlineSeconds } from '../shared/de
 import { DeadlineExceeded, GreenNotInService, GuardrailAlarm, UnexpectedEndpointState } from '../shared/errors';
 import { throwIfAbortRequested } from '../shared/abort';
 import { step } from '../shared/handler';
+import { throwIfOutsideChange } from '../shared/outside-check';
 import { describeEndpointIfExists } from '../shared/sagemaker';
 import { nextWaitSeconds } from '../shared/waits';
 
@@ -27,9 +28,10 @@ function elapsed(phase: WaitPhase, state: PromotionState): { attempt: number; el
 
 /**
  * One check of a wait (the waiting itself is the WaitFor<X> callback task, woken by SageMaker's
- * endpoint events with a backstop poll). Ready only when the endpoint is InService on the
- * expected config with the expected weights; a failed, rolled-back or overdue update throws a
- * named error → rollback.
+ * endpoint events with a backstop poll). First, the promotion's endpoint is compared with what the
+ * promotion itself last did: someone else's change throws OutsideChange (the promotion stops, see
+ * lambdas/shared/outside.ts). Ready only when the endpoint is InService on the expected config with
+ * the expected weights; a failed, rolled-back or overdue update throws a named error → rollback.
  */
 export const handler = step(
   'wait-for-endpoint',
@@ -41,8 +43,11 @@ export const handler = step(
     const deadline = waitDeadlineSeconds(phase, p);
     const waitSeconds = nextWaitSeconds(phase, p, attempt);
     const expected = expectationFor(phase, state);
+    // guardrails stands green up on a validation endpoint: the promotion's own endpoint is looked at too.
+    const own = await describeEndpointIfExists(p.endpointName);
+    await throwIfOutsideChange(own, state, `wait-for-endpoint:${phase}`);
     if (expected.none) return { phase, attempt, ready: true, status: 'nothing to wait for', elapsedSeconds, waitSeconds };
-    const endpoint = await describeEndpointIfExists(expected.endpointName ?? p.endpointName);
+    const endpoint = expected.endpointName ? await describeEndpointIfExists(expected.endpointName) : own;
     // The deadline in poll intervals, as judgeEndpoint counts it: reached once the waits add up to it.
     const verdict = judgeEndpoint(endpoint, expected, Math.floor(elapsedSeconds / p.pollSeconds), Math.ceil(deadline / p.pollSeconds));
     if (verdict.kind === 'failed') {

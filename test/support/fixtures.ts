@@ -22,6 +22,8 @@ export const packageArn = (version: number, group = 'churn-models') => `arn:aws:
 export const BLUE_CONFIG = 'churn-v1-config';
 export const BLUE_MODEL = 'churn-v1';
 export const BLUE_VARIANT = 'AllTraffic';
+/** Blue's instance count as it runs (aBlue), and so green's (sized as blue runs). */
+export const BLUE_INSTANCES = 2;
 
 export function aPromotion(overrides: Partial<Promotion> = {}): Promotion {
   const id = overrides.id ?? PROMOTION_ID;
@@ -54,7 +56,7 @@ export function aBlue(overrides: Partial<BlueState> = {}): BlueState {
   return {
     exists: true,
     endpointConfigName: BLUE_CONFIG,
-    variants: [{ variantName: BLUE_VARIANT, modelName: BLUE_MODEL, currentWeight: 1, currentInstanceCount: 2 }],
+    variants: [{ variantName: BLUE_VARIANT, modelName: BLUE_MODEL, currentWeight: 1, currentInstanceCount: BLUE_INSTANCES }],
     modelNames: [BLUE_MODEL],
     executionRoleArn: ROLE,
     modelPackageArn: packageArn(1),
@@ -117,6 +119,7 @@ export interface VariantView {
   name: string;
   weight: number;
   desired?: number;
+  /** Default: blue's as aBlue describes it (a count nobody changed; lambdas/shared/outside.ts judges counts). */
   instances?: number;
 }
 
@@ -126,8 +129,8 @@ export function anEndpoint(config: string, variants: VariantView[], extra: Parti
     VariantName: v.name,
     CurrentWeight: v.weight,
     DesiredWeight: v.desired ?? v.weight,
-    CurrentInstanceCount: v.instances ?? 1,
-    DesiredInstanceCount: v.instances ?? 1,
+    CurrentInstanceCount: v.instances ?? BLUE_INSTANCES,
+    DesiredInstanceCount: v.instances ?? BLUE_INSTANCES,
   }));
   return {
     EndpointName: ENDPOINT,
@@ -180,6 +183,17 @@ export function modelError(originalStatusCode: number, message = 'boom'): ModelE
     OriginalMessage: message,
     LogStreamArn: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/sagemaker/Endpoints/${ENDPOINT}`,
   });
+}
+
+/**
+ * GetItem's answer for the endpoint's lock held by `promotionId`'s promotion, as acquire-lock left
+ * it: every step after AcquireLock reads the lock first and acts only while its promotion holds it
+ * (lambdas/shared/abort.ts throwIfPromotionEnded).
+ */
+export function lockHeldBy(promotionId = PROMOTION_ID, extra: Record<string, unknown> = {}) {
+  return {
+    Item: { endpointName: ENDPOINT, sk: 'LOCK', promotionId, executionArn: `arn:aws:states:${REGION}:${ACCOUNT}:execution:bluegreen-promotion:${promotionId}`, inFlight: 'yes', ...extra },
+  };
 }
 
 /** The environment lib/functions.ts gives every step function. */

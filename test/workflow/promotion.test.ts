@@ -162,7 +162,8 @@ describe('promotion workflow (synthesized definition, mocked SDK)', () => {
     expect(result.error).toBe('ModelPackageNotDeployable');
     expect(result.cause).toMatch(/is PendingManualApproval; only Approved model packages are deployed/);
     expect(aws.models.size).toBe(1);
-    expect(aws.dynamo.calls()).toHaveLength(0);
+    // Only the lock was read (a busy endpoint is refused first): nothing written.
+    expect(aws.dynamo.calls().map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name)).toEqual(['GetCommand']);
   });
 
   test('GIVEN another promotion holds the lock THEN the second is rejected naming the running one', async () => {
@@ -173,6 +174,9 @@ describe('promotion workflow (synthesized definition, mocked SDK)', () => {
 
     expect(result.error).toBe('PromotionInProgress');
     expect(result.cause).toMatch(/being promoted by promotion-0/);
+    // in the first state, and recorded as a refused start
+    expect(entered(result)).toEqual(['Recovery?', 'ValidateInput', 'Rejected']);
+    expect([...aws.table.values()]).toContainEqual(expect.objectContaining({ endpointName: 'churn-prediction', outcome: 'refused', refusedFor: 'promotion-0' }));
     expect(aws.models.size).toBe(1);
     expect(aws.sagemaker).not.toHaveReceivedCommand(CreateModelCommand);
   });

@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/check-guardrails';
 import type { PromotionState, WakeResult } from '../../../lambdas/shared/contracts';
-import { anEndpoint, BLUE_VARIANT, cloudWatchError, ENDPOINT, quietMetrics, setStepEnvironment, stateAt } from '../../support/fixtures';
+import { anEndpoint, BLUE_VARIANT, cloudWatchError, ENDPOINT, quietMetrics, setStepEnvironment, stateAt, lockHeldBy } from '../../support/fixtures';
 
 const cloudwatch = mockClient(CloudWatchClient);
 const sagemaker = mockClient(SageMakerClient);
@@ -23,7 +23,7 @@ const shifted = anEndpoint(names.pairConfig, [{ name: BLUE_VARIANT, weight: 0 },
 
 beforeEach(() => {
   dynamo.reset();
-  dynamo.on(GetCommand).resolves({});
+  dynamo.on(GetCommand).resolves(lockHeldBy());
   dynamo.on(UpdateCommand).resolves({});
   cloudwatch.reset();
   sagemaker.reset();
@@ -39,7 +39,7 @@ describe('check-guardrails', () => {
     await expect(handler(state)).resolves.toEqual({ ...bake, elapsedSeconds: 120, waitSeconds: 0, done: true });
     expect(cloudwatch).toHaveReceivedCommandWith(DescribeAlarmsCommand, { AlarmNames: bake.alarmNames, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] });
     expect(sagemaker).toHaveReceivedCommandWith(DescribeEndpointCommand, { EndpointName: ENDPOINT });
-    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, { UpdateExpression: 'REMOVE bakeWatch', ConditionExpression: 'promotionId = :me' });
+    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, { UpdateExpression: 'REMOVE bakeWatch', ConditionExpression: 'promotionId = :me AND attribute_not_exists(recoveredBy)' });
   });
 
   test('GIVEN the wait was cut short (its parking step failed) WHEN checked THEN nothing counts and the whole bake is left', async () => {
@@ -47,10 +47,16 @@ describe('check-guardrails', () => {
     expect(dynamo).not.toHaveReceivedCommand(UpdateCommand);
   });
 
-  test('GIVEN the endpoint no longer runs what the shift left WHEN checked THEN UnexpectedEndpointState rolls back', async () => {
+  test('GIVEN someone else put the endpoint on another config WHEN checked THEN OutsideChange names it (their change wins: no rollback)', async () => {
     sagemaker.on(DescribeEndpointCommand).resolves(anEndpoint('someone-elses-config', [{ name: BLUE_VARIANT, weight: 1 }]));
 
-    await expect(handler(state)).rejects.toMatchObject({ name: 'UnexpectedEndpointState', message: expect.stringMatching(/runs config someone-elses-config during the bake/) });
+    await expect(handler(state)).rejects.toMatchObject({ name: 'OutsideChange', message: expect.stringMatching(/runs config someone-elses-config, which is neither blue's/) });
+  });
+
+  test('GIVEN the fleet the shift left failed WHEN checked THEN GreenNotInService rolls back', async () => {
+    sagemaker.on(DescribeEndpointCommand).resolves({ ...shifted, EndpointStatus: 'Failed', FailureReason: 'instances failed health checks' });
+
+    await expect(handler(state)).rejects.toMatchObject({ name: 'GreenNotInService', message: expect.stringMatching(/is Failed during the bake: instances failed health checks/) });
   });
 
   test('GIVEN the endpoint scales (Updating on the same config and weights) WHEN checked THEN the bake is fine', async () => {
@@ -110,8 +116,9 @@ describe('check-guardrails', () => {
     expect(cloudwatch).not.toHaveReceivedCommand(DescribeAlarmsCommand);
   });
 
-  test('GIVEN an abort flag left by another promotion WHEN polled THEN it is ignored', async () => {
+  test('GIVEN the lock is another promotion\'s (this one ended, e.g. recovered) WHEN polled THEN PromotionEnded, before any alarm is read', async () => {
     dynamo.on(GetCommand).resolves({ Item: { promotionId: 'someone-else', abortRequested: { error: 'PromotionAborted', reason: 'x', at: 'now' } } });
-    await expect(handler(state)).resolves.toMatchObject({ done: true });
+    await expect(handler(state)).rejects.toMatchObject({ name: 'PromotionEnded', message: expect.stringMatching(/locked by promotion someone-else/) });
+    expect(cloudwatch).not.toHaveReceivedCommand(DescribeAlarmsCommand);
   });
 });

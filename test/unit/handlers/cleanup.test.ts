@@ -7,6 +7,7 @@ import {
   ListEndpointsCommand,
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/cleanup';
 import type { CleanupEvent } from '../../../lambdas/shared/contracts';
@@ -24,10 +25,13 @@ import {
   setStepEnvironment,
   stateAt,
   throttled,
+  lockHeldBy,
 } from '../../support/fixtures';
 
 const sagemaker = mockClient(SageMakerClient);
 const cloudwatch = mockClient(CloudWatchClient);
+/** The lock: every step reads it first, and acts only while its promotion holds it. */
+const dynamo = mockClient(DynamoDBDocumentClient);
 quietMetrics();
 
 /** Blue was itself put there by an earlier promotion, so its names are the tool's own and may be deleted. */
@@ -41,7 +45,9 @@ function givenEndpoints(config: string, model: string, others: Array<{ name: str
   const all = [{ name: ENDPOINT, config, model }, { name: 'fraud-detection', config: 'fraud-config', model: 'fraud-v1' }, ...others];
   sagemaker.on(ListEndpointsCommand).resolves({ Endpoints: all.map((e) => ({ EndpointName: e.name, EndpointArn: `arn:${e.name}`, CreationTime: new Date(), LastModifiedTime: new Date(), EndpointStatus: 'InService' })) });
   for (const e of all) {
-    sagemaker.on(DescribeEndpointCommand, { EndpointName: e.name }).resolves(anEndpoint(e.config, [{ name: 'AllTraffic', weight: 1 }], { EndpointName: e.name }));
+    // Ours on green's config serves green's variant (the promotion's own, which blue's cleanup judges against).
+    const variant = e.name === ENDPOINT && e.config === names.greenConfig ? names.variant : 'AllTraffic';
+    sagemaker.on(DescribeEndpointCommand, { EndpointName: e.name }).resolves(anEndpoint(e.config, [{ name: variant, weight: 1 }], { EndpointName: e.name }));
     sagemaker.on(DescribeEndpointConfigCommand, { EndpointConfigName: e.config }).resolves({ EndpointConfigName: e.config, ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: e.model }] });
   }
 }
@@ -51,6 +57,8 @@ const blueEvent: CleanupEvent = { target: 'blue', state: promoted };
 beforeEach(() => {
   sagemaker.reset();
   cloudwatch.reset();
+  dynamo.reset();
+  dynamo.on(GetCommand).resolves(lockHeldBy());
   setStepEnvironment();
   givenEndpoints(names.greenConfig, names.model);
   sagemaker.on(DeleteEndpointConfigCommand).resolves({});

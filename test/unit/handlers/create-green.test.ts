@@ -7,6 +7,7 @@ import {
   DescribeModelPackageCommand,
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/create-green';
 import { ENVIRONMENT_TAG, MANAGED_TAG, PACKAGE_TAG, VERSION_TAG } from '../../../lambdas/shared/sagemaker';
@@ -27,9 +28,12 @@ import {
   setStepEnvironment,
   stateAt,
   throttled,
+  lockHeldBy,
 } from '../../support/fixtures';
 
 const sagemaker = mockClient(SageMakerClient);
+/** The lock: every step reads it first, and acts only while its promotion holds it. */
+const dynamo = mockClient(DynamoDBDocumentClient);
 quietMetrics();
 
 const state = stateAt('described');
@@ -54,6 +58,8 @@ function givenNothingOfGreen() {
 
 beforeEach(() => {
   sagemaker.reset();
+  dynamo.reset();
+  dynamo.on(GetCommand).resolves(lockHeldBy());
   setStepEnvironment();
   sagemaker.on(DescribeModelPackageCommand).resolves({
     ModelPackageArn: packageArn(2),

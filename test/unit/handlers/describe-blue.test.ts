@@ -1,5 +1,6 @@
 import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand, DescribeScalingPoliciesCommand } from '@aws-sdk/client-application-auto-scaling';
 import { DescribeEndpointCommand, DescribeEndpointConfigCommand, DescribeModelCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/describe-blue';
 import {
@@ -16,10 +17,13 @@ import {
   setStepEnvironment,
   stateAt,
   throttled,
+  lockHeldBy,
 } from '../../support/fixtures';
 
 const sagemaker = mockClient(SageMakerClient);
 const autoscaling = mockClient(ApplicationAutoScalingClient);
+/** The lock: every step reads it first, and acts only while its promotion holds it. */
+const dynamo = mockClient(DynamoDBDocumentClient);
 quietMetrics();
 
 const state = stateAt('validated');
@@ -28,6 +32,8 @@ const blueVariant = { VariantName: BLUE_VARIANT, ModelName: BLUE_MODEL, Instance
 beforeEach(() => {
   sagemaker.reset();
   autoscaling.reset();
+  dynamo.reset();
+  dynamo.on(GetCommand).resolves(lockHeldBy());
   autoscaling.on(DescribeScalableTargetsCommand).resolves({ ScalableTargets: [] });
   setStepEnvironment();
   sagemaker.on(DescribeEndpointCommand).resolves(anEndpoint(BLUE_CONFIG, [{ name: BLUE_VARIANT, weight: 1, instances: 3 }]));

@@ -1,9 +1,12 @@
 import { DescribeEndpointCommand, SageMakerClient, UpdateEndpointCommand } from '@aws-sdk/client-sagemaker';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/finalize';
-import { anEndpoint, BLUE_VARIANT, ENDPOINT, inProgress, quietMetrics, setStepEnvironment, stateAt, throttled } from '../../support/fixtures';
+import { anEndpoint, BLUE_VARIANT, ENDPOINT, inProgress, quietMetrics, setStepEnvironment, stateAt, throttled, lockHeldBy } from '../../support/fixtures';
 
 const sagemaker = mockClient(SageMakerClient);
+/** The lock: every step reads it first, and acts only while its promotion holds it. */
+const dynamo = mockClient(DynamoDBDocumentClient);
 quietMetrics();
 
 const state = stateAt('baking');
@@ -12,6 +15,8 @@ const shifted = anEndpoint(names.pairConfig, [{ name: BLUE_VARIANT, weight: 0 },
 
 beforeEach(() => {
   sagemaker.reset();
+  dynamo.reset();
+  dynamo.on(GetCommand).resolves(lockHeldBy());
   setStepEnvironment();
   sagemaker.on(DescribeEndpointCommand).resolves(shifted);
   sagemaker.on(UpdateEndpointCommand).resolves({ EndpointArn: shifted.EndpointArn });

@@ -1,12 +1,15 @@
 import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { DeleteEndpointCommand, DescribeEndpointCommand, SageMakerClient, UpdateEndpointCommand, UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { PromotionState } from '../../../lambdas/shared/contracts';
 import { handler } from '../../../lambdas/rollback';
-import { anEndpoint, BLUE_CONFIG, BLUE_VARIANT, cloudWatchError, ENDPOINT, inProgress, notFound, quietMetrics, setStepEnvironment, stateAt, throttled } from '../../support/fixtures';
+import { anEndpoint, BLUE_CONFIG, BLUE_VARIANT, cloudWatchError, ENDPOINT, inProgress, notFound, quietMetrics, setStepEnvironment, stateAt, throttled, lockHeldBy } from '../../support/fixtures';
 
 const sagemaker = mockClient(SageMakerClient);
 const cloudwatch = mockClient(CloudWatchClient);
+/** The lock: every step reads it first, and acts only while its promotion holds it. */
+const dynamo = mockClient(DynamoDBDocumentClient);
 quietMetrics();
 
 /** A guardrail alarm fired during the bake: all traffic is on green. inServicePolls = 4, so at most 10 rollback polls. */
@@ -19,6 +22,8 @@ const withRollback = (attempt: number, actions: string[] = []): PromotionState =
 beforeEach(() => {
   sagemaker.reset();
   cloudwatch.reset();
+  dynamo.reset();
+  dynamo.on(GetCommand).resolves(lockHeldBy());
   setStepEnvironment();
   sagemaker.on(DescribeEndpointCommand).resolves(anEndpoint(names.pairConfig, [{ name: BLUE_VARIANT, weight: 0 }, { name: GREEN, weight: 1 }]));
   sagemaker.on(UpdateEndpointWeightsAndCapacitiesCommand).resolves({});
@@ -76,14 +81,17 @@ describe('rollback', () => {
     await expect(handler(withRollback(4, ['x']))).resolves.toEqual({ attempt: 5, done: true, actions: ['x', `endpoint serves blue config ${BLUE_CONFIG}`] });
   });
 
-  test('GIVEN the endpoint no longer exists WHEN rolled back THEN it is done', async () => {
+  test('GIVEN blue existed WHEN the endpoint no longer exists THEN someone else deleted it: the rollback stops with OutsideChange, acting on nothing', async () => {
     sagemaker.on(DescribeEndpointCommand).rejects(notFound('endpoint', ENDPOINT));
 
-    await expect(handler(state)).resolves.toMatchObject({ done: true, actions: [expect.stringMatching(/no longer exists/)] });
+    await expect(handler(state)).rejects.toMatchObject({ name: 'OutsideChange', message: expect.stringMatching(/was deleted by someone else/) });
+    expect(sagemaker).not.toHaveReceivedCommand(UpdateEndpointCommand);
+    expect(sagemaker).not.toHaveReceivedCommand(UpdateEndpointWeightsAndCapacitiesCommand);
   });
 
   test('GIVEN a first deployment on green’s config WHEN rolled back THEN the endpoint is deleted', async () => {
-    sagemaker.on(DescribeEndpointCommand).resolves(anEndpoint(names.greenConfig, [{ name: GREEN, weight: 1 }]));
+    // A first deployment's one instance (its input's initialInstanceCount, default 1).
+    sagemaker.on(DescribeEndpointCommand).resolves(anEndpoint(names.greenConfig, [{ name: GREEN, weight: 1, instances: 1 }]));
 
     const result = await handler(stateAt('stoodUp', { firstDeployment: true }, { failure }));
 

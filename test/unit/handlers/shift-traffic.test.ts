@@ -1,18 +1,24 @@
 import { DescribeEndpointCommand, SageMakerClient, UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/shift-traffic';
-import { anEndpoint, BLUE_VARIANT, ENDPOINT, inProgress, quietMetrics, setStepEnvironment, stateAt, throttled } from '../../support/fixtures';
+import { anEndpoint, BLUE_VARIANT, ENDPOINT, inProgress, quietMetrics, setStepEnvironment, stateAt, throttled, lockHeldBy } from '../../support/fixtures';
 
 const sagemaker = mockClient(SageMakerClient);
+/** The lock: every step reads it first, and acts only while its promotion holds it. */
+const dynamo = mockClient(DynamoDBDocumentClient);
 quietMetrics();
 
-const state = stateAt('stoodUp');
+/** Green stood up and validated, the guardrails armed: the shift always comes right after ArmGuardrails. */
+const state = { ...stateAt('stoodUp'), bake: stateAt('baking').bake };
 const { names } = state.promotion;
 const GREEN = names.variant;
 const stoodUp = anEndpoint(names.pairConfig, [{ name: BLUE_VARIANT, weight: 1 }, { name: GREEN, weight: 0 }]);
 
 beforeEach(() => {
   sagemaker.reset();
+  dynamo.reset();
+  dynamo.on(GetCommand).resolves(lockHeldBy());
   setStepEnvironment();
   sagemaker.on(DescribeEndpointCommand).resolves(stoodUp);
   sagemaker.on(UpdateEndpointWeightsAndCapacitiesCommand).resolves({ EndpointArn: stoodUp.EndpointArn });
@@ -49,17 +55,11 @@ describe('shift-traffic', () => {
     expect(sagemaker).not.toHaveReceivedCommand(UpdateEndpointWeightsAndCapacitiesCommand);
   });
 
-  test('GIVEN only one of the weights is in place WHEN traffic shifts THEN the full weights call is sent', async () => {
+  test('GIVEN weights that are neither the stand-up’s nor the shift’s (someone else set them) WHEN traffic shifts THEN OutsideChange and no weights call', async () => {
     sagemaker.on(DescribeEndpointCommand).resolves(anEndpoint(names.pairConfig, [{ name: BLUE_VARIANT, weight: 1 }, { name: GREEN, weight: 1 }]));
 
-    await handler(state);
-
-    expect(sagemaker).toHaveReceivedCommandWith(UpdateEndpointWeightsAndCapacitiesCommand, {
-      DesiredWeightsAndCapacities: [
-        { VariantName: BLUE_VARIANT, DesiredWeight: 0 },
-        { VariantName: GREEN, DesiredWeight: 1 },
-      ],
-    });
+    await expect(handler(state)).rejects.toMatchObject({ name: 'OutsideChange', message: expect.stringMatching(/^weights moved on .*-pair: AllTraffic=1, v2-[0-9a-f]{6}=1, expected/) });
+    expect(sagemaker).not.toHaveReceivedCommand(UpdateEndpointWeightsAndCapacitiesCommand);
   });
 
   test('GIVEN the endpoint is Updating for another reason WHEN traffic shifts THEN SageMaker’s in-progress ValidationException propagates', async () => {

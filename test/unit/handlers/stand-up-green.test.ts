@@ -1,10 +1,13 @@
 import { CreateEndpointCommand, DescribeEndpointCommand, SageMakerClient, UpdateEndpointCommand } from '@aws-sdk/client-sagemaker';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { MANAGED_TAG } from '../../../lambdas/shared/sagemaker';
 import { handler } from '../../../lambdas/stand-up-green';
-import { anEndpoint, BLUE_CONFIG, BLUE_VARIANT, ENDPOINT, inProgress, notFound, PROMOTION_ID, quietMetrics, setStepEnvironment, stateAt, throttled } from '../../support/fixtures';
+import { anEndpoint, BLUE_CONFIG, BLUE_VARIANT, ENDPOINT, inProgress, notFound, PROMOTION_ID, quietMetrics, setStepEnvironment, stateAt, throttled, lockHeldBy } from '../../support/fixtures';
 
 const sagemaker = mockClient(SageMakerClient);
+/** The lock: every step reads it first, and acts only while its promotion holds it. */
+const dynamo = mockClient(DynamoDBDocumentClient);
 quietMetrics();
 
 const state = stateAt('greenCreated');
@@ -13,6 +16,8 @@ const blueInService = anEndpoint(BLUE_CONFIG, [{ name: BLUE_VARIANT, weight: 1 }
 
 beforeEach(() => {
   sagemaker.reset();
+  dynamo.reset();
+  dynamo.on(GetCommand).resolves(lockHeldBy());
   setStepEnvironment();
   sagemaker.on(DescribeEndpointCommand).resolves(blueInService);
   sagemaker.on(UpdateEndpointCommand).resolves({ EndpointArn: blueInService.EndpointArn });

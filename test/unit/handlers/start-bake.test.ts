@@ -95,7 +95,7 @@ describe('start-bake', () => {
     await handler(state);
     const prefix = state.promotion.names.alarmPrefix;
     expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
-      ConditionExpression: 'promotionId = :me',
+      ConditionExpression: 'promotionId = :me AND attribute_not_exists(recoveredBy)',
       ExpressionAttributeValues: { ':alarms': ['churn-p99', `${prefix}-5xx`, `${prefix}-latency`], ':me': state.promotion.id },
     });
   });

@@ -1,13 +1,16 @@
 import { GetObjectCommand, NoSuchKey, S3Client, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import { InvokeEndpointCommand, SageMakerRuntimeClient, ServiceUnavailable, ValidationError, type InvokeEndpointCommandOutput } from '@aws-sdk/client-sagemaker-runtime';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ValidationSample } from '../../../lambdas/shared/input';
 import { logger } from '../../../lambdas/shared/powertools';
 import { handler } from '../../../lambdas/validate-green';
-import { ENDPOINT, modelError, quietMetrics, sageMakerError, setStepEnvironment, stateAt } from '../../support/fixtures';
+import { ENDPOINT, modelError, quietMetrics, sageMakerError, setStepEnvironment, stateAt, lockHeldBy } from '../../support/fixtures';
 
 const runtime = mockClient(SageMakerRuntimeClient);
 const s3 = mockClient(S3Client);
+/** The lock: every step reads it first, and acts only while its promotion holds it. */
+const dynamo = mockClient(DynamoDBDocumentClient);
 quietMetrics();
 
 /** InvokeEndpoint's Body is a Uint8Array with helpers; the handler only decodes the bytes. */
@@ -23,6 +26,8 @@ const GREEN = stateAt('stoodUp').promotion.names.variant;
 beforeEach(() => {
   runtime.reset();
   s3.reset();
+  dynamo.reset();
+  dynamo.on(GetCommand).resolves(lockHeldBy());
   setStepEnvironment();
   runtime.on(InvokeEndpointCommand).resolves({ Body: body('{"churn":0.12,"label":"stay"}'), ContentType: 'application/json' });
 });

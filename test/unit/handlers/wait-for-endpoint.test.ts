@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { PromotionState, WakeResult } from '../../../lambdas/shared/contracts';
 import { handler } from '../../../lambdas/wait-for-endpoint';
-import { anEndpoint, BLUE_CONFIG, BLUE_VARIANT, ENDPOINT, notFound, quietMetrics, setStepEnvironment, stateAt, throttled } from '../../support/fixtures';
+import { anEndpoint, BLUE_CONFIG, BLUE_VARIANT, ENDPOINT, notFound, quietMetrics, setStepEnvironment, stateAt, throttled, lockHeldBy } from '../../support/fixtures';
 
 const sagemaker = mockClient(SageMakerClient);
 /** The lock: every wait loop reads it for an abort request. */
@@ -16,6 +16,8 @@ const { names } = state.promotion;
 const GREEN = names.variant;
 const pairInService = anEndpoint(names.pairConfig, [{ name: BLUE_VARIANT, weight: 1 }, { name: GREEN, weight: 0 }]);
 const TIMED_OUT: WakeResult = { Error: 'States.Timeout', Cause: 'the task timed out' };
+/** The shift asked (ArmGuardrails, then ShiftTraffic stored their results): what the shift's wait checks. */
+const shifted = { shift: stateAt('baking').shift, bake: stateAt('baking').bake };
 /** `attempt` checks of `phase` done, `elapsedSeconds` waited so far, and the last WaitFor<X> ended as `wake`. */
 const withWait = (phase: 'standUp' | 'shift', attempt: number, elapsedSeconds = (attempt - 1) * 30, wake: WakeResult = TIMED_OUT): PromotionState => ({
   ...state,
@@ -25,7 +27,7 @@ const withWait = (phase: 'standUp' | 'shift', attempt: number, elapsedSeconds = 
 
 beforeEach(() => {
   dynamo.reset();
-  dynamo.on(GetCommand).resolves({});
+  dynamo.on(GetCommand).resolves(lockHeldBy());
   sagemaker.reset();
   setStepEnvironment();
   sagemaker.on(DescribeEndpointCommand).resolves(pairInService);
@@ -62,7 +64,7 @@ describe('wait-for-endpoint', () => {
   test('GIVEN the last check was of another phase WHEN checked THEN the attempt and the time start again', async () => {
     sagemaker.on(DescribeEndpointCommand).resolves(anEndpoint(names.pairConfig, [{ name: BLUE_VARIANT, weight: 1, desired: 0 }, { name: GREEN, weight: 0, desired: 1 }], { EndpointStatus: 'Updating' }));
 
-    await expect(handler({ phase: 'shift', state: withWait('standUp', 4) })).resolves.toMatchObject({ phase: 'shift', attempt: 1, ready: false, elapsedSeconds: 0 });
+    await expect(handler({ phase: 'shift', state: { ...withWait('standUp', 4), ...shifted } })).resolves.toMatchObject({ phase: 'shift', attempt: 1, ready: false, elapsedSeconds: 0 });
   });
 
   test('GIVEN still Updating once the waits add up to the deadline WHEN checked THEN DeadlineExceeded names the phase', async () => {
@@ -99,10 +101,22 @@ describe('wait-for-endpoint', () => {
     });
   });
 
-  test('GIVEN the endpoint was deleted (ValidationException "Could not find endpoint") WHEN polled THEN GreenNotInService', async () => {
+  test('GIVEN the endpoint was deleted (ValidationException "Could not find endpoint") WHEN polled THEN someone else deleted it: OutsideChange', async () => {
     sagemaker.on(DescribeEndpointCommand).rejects(notFound('endpoint', ENDPOINT));
 
-    await expect(handler({ phase: 'finalize', state })).rejects.toMatchObject({ name: 'GreenNotInService', message: expect.stringMatching(/^finalize: .*does not exist/) });
+    await expect(handler({ phase: 'finalize', state })).rejects.toMatchObject({ name: 'OutsideChange', message: expect.stringMatching(/^endpoint churn-prediction was deleted by someone else/) });
+  });
+
+  test('GIVEN guardrails’ validation endpoint (the promotion’s own) is gone WHEN its stand-up is polled THEN GreenNotInService', async () => {
+    const guardrails = stateAt('greenCreated', { promotion: { strategy: 'guardrails' } });
+    const validating: PromotionState = {
+      ...guardrails,
+      green: { ...guardrails.green!, variantName: BLUE_VARIANT, pairConfigName: undefined, validationConfigName: names.validationConfig, validationEndpointName: names.validationEndpoint },
+    };
+    sagemaker.on(DescribeEndpointCommand, { EndpointName: ENDPOINT }).resolves(anEndpoint(BLUE_CONFIG, [{ name: BLUE_VARIANT, weight: 1 }]));
+    sagemaker.on(DescribeEndpointCommand, { EndpointName: names.validationEndpoint }).rejects(notFound('endpoint', names.validationEndpoint));
+
+    await expect(handler({ phase: 'standUp', state: validating })).rejects.toMatchObject({ name: 'GreenNotInService', message: expect.stringMatching(/^standUp: .*does not exist/) });
   });
 
   test('GIVEN the shift was asked and weights are settling WHEN polled THEN it is pending, then ready once CurrentWeight arrives', async () => {
@@ -111,8 +125,8 @@ describe('wait-for-endpoint', () => {
       .resolvesOnce(anEndpoint(names.pairConfig, [{ name: BLUE_VARIANT, weight: 1, desired: 0 }, { name: GREEN, weight: 0, desired: 1 }]))
       .resolves(anEndpoint(names.pairConfig, [{ name: BLUE_VARIANT, weight: 0 }, { name: GREEN, weight: 1 }]));
 
-    const first = await handler({ phase: 'shift', state });
-    const second = await handler({ phase: 'shift', state: { ...state, wait: first } });
+    const first = await handler({ phase: 'shift', state: { ...state, ...shifted } });
+    const second = await handler({ phase: 'shift', state: { ...state, ...shifted, wait: first } });
 
     expect(first).toMatchObject({ phase: 'shift', attempt: 1, ready: false, status: 'InService (weights settling)' });
     expect(second).toMatchObject({ phase: 'shift', attempt: 2, ready: true, status: 'InService' });

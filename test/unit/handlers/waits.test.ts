@@ -57,7 +57,7 @@ describe('await-endpoint', () => {
     expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
       UpdateExpression: 'SET waitTaskToken = :token, watchedEndpoints = :endpoints',
       ExpressionAttributeValues: { ':token': 'token-3', ':endpoints': [VALIDATION_ENDPOINT], ':me': state.promotion.id },
-      ConditionExpression: 'promotionId = :me',
+      ConditionExpression: 'promotionId = :me AND attribute_not_exists(recoveredBy)',
     });
   });
 
