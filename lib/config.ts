@@ -15,7 +15,11 @@ export const appConfigSchema = z
     endpointNames: z.array(z.string()).optional(),
     endpointNamePrefix: z.string().optional(),
     modelExecutionRoleArns: z.array(z.string()).min(1, 'list at least one model execution role ARN'),
-    /** Model package group → the endpoints its approved versions are promoted onto, with per-endpoint settings. */
+    /**
+     * Model package group → the endpoints its approved versions are promoted onto, with per-endpoint settings,
+     * and what an approval does while a promotion runs (`onNewerApproval`) or when it is older than the live
+     * version (`allowDowngrade`): routeSchema in lambdas/shared/triggers.ts.
+     */
     modelPackageGroups: z.record(z.string(), routeSchema).optional(),
     /** The strategy of every promotion that names none (input or route). */
     strategy: z.enum(STRATEGIES).optional(),

@@ -1,21 +1,37 @@
-import { DescribeEndpointConfigCommand, DescribeModelCommand, ListModelPackagesCommand } from '@aws-sdk/client-sagemaker';
-import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeEndpointConfigCommand, DescribeModelCommand } from '@aws-sdk/client-sagemaker';
+import { dynamo } from '../shared/clients/dynamo';
 import { sagemaker } from '../shared/clients/sagemaker';
 import { sfn } from '../shared/clients/sfn';
 import { InvalidPromotionInput } from '../shared/errors';
 import { step } from '../shared/handler';
-import { executionArnOf, packageArnOf, versionOf } from '../shared/arns';
+import { packageArnOf, versionOf } from '../shared/arns';
 import { describeIssues, type PromotionInput } from '../shared/input';
+import { readLock, requestAbort } from '../shared/locks';
 import { logger } from '../shared/powertools';
+import { admit, latestApprovedOtherThan, putApprovalRow, readQueued, removeQueued, type Admitted } from '../shared/queue';
+import { decideRejection, queuedRow, type Approval, type QueuePolicy } from '../shared/queue-decisions';
 import { describeEndpointIfExists } from '../shared/sagemaker';
+import { ENV } from '../shared/settings';
 import { jsonEnv, requiredEnv } from '../shared/env';
 import { approvalExecutionName, modelPackageEventSchema, routesSchema, type ModelPackageEvent, type Route } from '../shared/triggers';
 
-export interface ApprovalResult {
-  action: 'started' | 'duplicate' | 'ignored';
-  executions: Array<{ endpointName: string; executionName: string; modelPackageArn: string; status: 'started' | 'duplicate' }>;
+/** What happened on one endpoint: an approval admitted (Admitted's statuses), or what a rejection did. */
+export interface EndpointResult {
+  endpointName: string;
+  status: Admitted['status'] | 'aborted' | 'unqueued';
+  executionName?: string;
+  modelPackageArn?: string;
   note?: string;
 }
+
+export interface ApprovalResult {
+  /** The most consequential status among the endpoints' (`started` first), or `ignored`. */
+  action: EndpointResult['status'];
+  executions: EndpointResult[];
+  note?: string;
+}
+
+const PRECEDENCE: Array<EndpointResult['status']> = ['started', 'aborted', 'queued', 'unqueued', 'refused', 'superseded', 'duplicate', 'ignored'];
 
 /** The model package version the endpoint's (single) variant runs now, if it was built from one. */
 async function liveVersion(endpointName: string): Promise<number | undefined> {
@@ -29,21 +45,7 @@ async function liveVersion(endpointName: string): Promise<number | undefined> {
   return versionOf(packageArnOf(model));
 }
 
-async function latestApprovedOtherThan(group: string, version: number): Promise<string | undefined> {
-  let token: string | undefined;
-  let best: { arn: string; version: number } | undefined;
-  do {
-    const page = await sagemaker.send(new ListModelPackagesCommand({ ModelPackageGroupName: group, ModelApprovalStatus: 'Approved', NextToken: token, MaxResults: 100 }));
-    for (const p of page.ModelPackageSummaryList ?? []) {
-      const v = p.ModelPackageVersion ?? 0;
-      if (v !== version && p.ModelPackageArn && (!best || v > best.version)) best = { arn: p.ModelPackageArn, version: v };
-    }
-    token = page.NextToken;
-  } while (token);
-  return best?.arn;
-}
-
-async function start(endpointName: string, route: Route, modelPackageArn: string, name: string, requestedBy: string) {
+function promotionInput(endpointName: string, route: Route, modelPackageArn: string, requestedBy: string): string {
   const input: PromotionInput = {
     endpointName,
     modelPackageArn,
@@ -55,35 +57,82 @@ async function start(endpointName: string, route: Route, modelPackageArn: string
     greenAlarms: route.greenAlarms,
     requestedBy,
   };
-  const stateMachineArn = requiredEnv('STATE_MACHINE_ARN');
-  // StartExecution is idempotent while the first execution runs (same name and input: same
-  // execution, no error), so look first to report a duplicate as one.
-  try {
-    await sfn.send(new DescribeExecutionCommand({ executionArn: executionArnOf(stateMachineArn, name) }));
-    logger.info('duplicate approval event: promotion already started', { endpointName, executionName: name });
-    return 'duplicate' as const;
-  } catch (error) {
-    if (!(error instanceof Error && error.name === 'ExecutionDoesNotExist')) throw error;
+  return JSON.stringify(input);
+}
+
+const policyOf = (route: Route): QueuePolicy => ({ onNewerApproval: route.onNewerApproval ?? 'queue', allowDowngrade: route.allowDowngrade ?? false });
+const clients = { dynamo, sfn };
+
+/** The approval's time: the registry's LastModifiedTime, else when EventBridge received the event. */
+const decidedAt = (event: ModelPackageEvent) => event.detail.LastModifiedTime ?? event.time ?? new Date().toISOString();
+
+/**
+ * Approved: promote that version, or queue it behind the promotion in flight (the latest approval
+ * wins; `onNewerApproval: "supersede"` also rolls the running one back), or refuse a downgrade.
+ * Which versions count as a downgrade: older than the version the endpoint serves (liveVersion).
+ */
+async function approved(endpointName: string, route: Route, event: ModelPackageEvent): Promise<EndpointResult> {
+  const d = event.detail;
+  const requestedBy = `model-registry:approved:${d.ModelPackageGroupName}/${d.ModelPackageVersion}`;
+  const approval: Approval = { executionName: approvalExecutionName(endpointName, event, 'approved'), modelPackageArn: d.ModelPackageArn, version: d.ModelPackageVersion, approvedAt: decidedAt(event), requestedBy };
+  const input = promotionInput(endpointName, route, d.ModelPackageArn, requestedBy);
+  const live = await liveVersion(endpointName);
+  const admitted = await admit(clients, requiredEnv(ENV.tableName), requiredEnv('STATE_MACHINE_ARN'), { endpointName, group: d.ModelPackageGroupName, approval, input, live, policy: policyOf(route) });
+  logger.info('approval admitted', { endpointName, ...admitted });
+  return { endpointName, status: admitted.status, executionName: admitted.executionName, modelPackageArn: d.ModelPackageArn, note: admitted.note };
+}
+
+/**
+ * Rejected: a promotion of that version in flight rolls back at once (PromotionAborted, the same path
+ * as an alarm or `bluegreen rollback`); a queued approval of it leaves the queue; an endpoint serving
+ * it moves to the group's latest other approved version — the registry's own decision, so it is
+ * never refused as a downgrade.
+ */
+async function rejected(endpointName: string, route: Route, event: ModelPackageEvent): Promise<EndpointResult[]> {
+  const d = event.detail;
+  const tableName = requiredEnv(ENV.tableName);
+  const [lock, queued, live] = await Promise.all([readLock(dynamo, tableName, endpointName), readQueued(dynamo, tableName, endpointName), liveVersion(endpointName)]);
+  const at = decidedAt(event);
+  const decision = decideRejection({ group: d.ModelPackageGroupName, version: d.ModelPackageVersion, modelPackageArn: d.ModelPackageArn, rejectedAt: at, live, inFlight: lock, queued });
+  const results: EndpointResult[] = [];
+  if (decision.abortReason && lock) {
+    const result = await requestAbort(clients, tableName, lock, { error: 'PromotionAborted', reason: decision.abortReason, at: new Date().toISOString() });
+    logger.warn('rejected version in flight: rollback requested', { endpointName, promotionId: lock.promotionId, result });
+    results.push({ endpointName, status: 'aborted', executionName: lock.promotionId, modelPackageArn: lock.modelPackageArn, note: `${result}: ${decision.abortReason}` });
   }
-  try {
-    await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
-    logger.info('promotion started', { endpointName, executionName: name, modelPackageArn });
-    return 'started' as const;
-  } catch (error) {
-    // SageMaker may deliver an event more than once: the second start of the same name is a duplicate, not an error.
-    if (error instanceof Error && error.name === 'ExecutionAlreadyExists') {
-      logger.info('duplicate approval event: promotion already started', { endpointName, executionName: name });
-      return 'duplicate' as const;
-    }
-    throw error;
+  if (decision.unqueueReason && queued && (await removeQueued(dynamo, tableName, endpointName, queued.executionName))) {
+    await putApprovalRow(dynamo, tableName, queuedRow(queued, { outcome: 'superseded', reason: decision.unqueueReason, supersededBy: `the rejection of version ${d.ModelPackageVersion}` }));
+    results.push({ endpointName, status: 'unqueued', executionName: queued.executionName, modelPackageArn: queued.modelPackageArn, note: decision.unqueueReason });
   }
+  if (decision.fallback) results.push(await fallBack(endpointName, route, event));
+  if (results.length === 0) results.push({ endpointName, status: 'ignored', note: `version ${d.ModelPackageVersion} is neither served, promoted nor queued here` });
+  return results;
+}
+
+async function fallBack(endpointName: string, route: Route, event: ModelPackageEvent): Promise<EndpointResult> {
+  const d = event.detail;
+  const arn = (await latestApprovedOtherThan(sagemaker, d.ModelPackageGroupName, d.ModelPackageVersion))?.modelPackageArn;
+  if (!arn) {
+    logger.warn('live version rejected but no other approved version to move back to', { endpointName, version: d.ModelPackageVersion });
+    return { endpointName, status: 'ignored', note: `version ${d.ModelPackageVersion} was rejected but no other version is approved to move back to` };
+  }
+  const requestedBy = `model-registry:rejected:${d.ModelPackageGroupName}/${d.ModelPackageVersion}`;
+  const approval: Approval = { executionName: approvalExecutionName(endpointName, event, 'rejected'), modelPackageArn: arn, version: versionOf(arn) ?? 0, approvedAt: decidedAt(event), requestedBy };
+  const admitted = await admit(clients, requiredEnv(ENV.tableName), requiredEnv('STATE_MACHINE_ARN'), {
+    endpointName,
+    group: d.ModelPackageGroupName,
+    approval,
+    input: promotionInput(endpointName, route, arn, requestedBy),
+    policy: policyOf(route),
+  });
+  return { endpointName, status: admitted.status, executionName: admitted.executionName, modelPackageArn: arn, note: admitted.note };
 }
 
 /**
  * EventBridge target of "SageMaker Model Package State Change" for the configured groups.
- * Approved → promote that version onto every mapped endpoint. Rejected → if an endpoint
- * runs the rejected version, promote the group's latest other Approved version (what the
- * SageMaker Projects templates do). PendingManualApproval → nothing.
+ * Approved → promote (or queue) that version on every mapped endpoint; Rejected → roll back a
+ * promotion of it, unqueue it, or move an endpoint serving it back to the latest other approved
+ * version (what the SageMaker Projects templates do). PendingManualApproval → nothing.
  */
 export const handler = step(
   'on-approval',
@@ -97,24 +146,12 @@ export const handler = step(
     if (!route) return { action: 'ignored', executions: [], note: `group ${d.ModelPackageGroupName} is not configured` };
     if (d.ModelApprovalStatus === 'PendingManualApproval') return { action: 'ignored', executions: [], note: 'pending approval: nothing to do' };
 
-    const executions: ApprovalResult['executions'] = [];
+    const executions: EndpointResult[] = [];
     for (const endpointName of route.endpoints) {
-      let arn = d.ModelPackageArn;
-      if (d.ModelApprovalStatus === 'Rejected') {
-        if ((await liveVersion(endpointName)) !== d.ModelPackageVersion) continue;
-        const fallback = await latestApprovedOtherThan(d.ModelPackageGroupName, d.ModelPackageVersion);
-        if (!fallback) {
-          logger.warn('live version rejected but no other approved version to move back to', { endpointName, version: d.ModelPackageVersion });
-          continue;
-        }
-        arn = fallback;
-      }
-      const reason = d.ModelApprovalStatus === 'Approved' ? 'approved' : 'rejected';
-      const name = approvalExecutionName(endpointName, event, reason);
-      const status = await start(endpointName, route, arn, name, `model-registry:${reason}:${d.ModelPackageGroupName}/${d.ModelPackageVersion}`);
-      executions.push({ endpointName, executionName: name, modelPackageArn: arn, status });
+      if (d.ModelApprovalStatus === 'Approved') executions.push(await approved(endpointName, route, event));
+      else executions.push(...(await rejected(endpointName, route, event)));
     }
-    const action = executions.some((e) => e.status === 'started') ? 'started' : executions.length > 0 ? 'duplicate' : 'ignored';
+    const action = PRECEDENCE.find((s) => executions.some((e) => e.status === s)) ?? 'ignored';
     return { action, executions };
   },
 );

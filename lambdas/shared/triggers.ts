@@ -3,6 +3,10 @@ import { createHash } from 'node:crypto';
 import { MODEL_PACKAGE_ARN_PATTERN, promotionInputSchema } from './input';
 import { modelPackageParts } from './arns';
 
+/** What an approval does to a promotion in flight on the same endpoint (a route's `onNewerApproval`). */
+export const ON_NEWER_APPROVAL = ['queue', 'supersede'] as const;
+export type OnNewerApproval = (typeof ON_NEWER_APPROVAL)[number];
+
 /**
  * Which endpoints a model package group promotes onto, and with what per-endpoint
  * settings: the app configuration's `modelPackageGroups`, handed to the trigger
@@ -17,6 +21,20 @@ export const routeSchema = z
     guardrailAlarmNames: promotionInputSchema.shape.guardrailAlarmNames,
     validation: promotionInputSchema.shape.validation,
     greenAlarms: promotionInputSchema.shape.greenAlarms,
+    /**
+     * An approval for an endpoint whose promotion is still running: `queue` (default) starts it when
+     * that promotion ends; `supersede` asks the running one to roll back first. Either way the latest
+     * approval per endpoint wins (lambdas/shared/queue.ts).
+     */
+    onNewerApproval: z
+      .enum(ON_NEWER_APPROVAL, { error: 'use "queue" (the default: start it when the running promotion ends) or "supersede" (roll the running promotion back, then start it)' })
+      .optional(),
+    /**
+     * Approvals of a version older than the one the endpoint serves are promoted (true) or refused
+     * and recorded (false, default). A rejection's move back to the latest other approved version
+     * is the registry's own decision, never refused.
+     */
+    allowDowngrade: z.boolean({ error: 'use true (promote approvals of older versions too) or false (the default: refuse and record them)' }).optional(),
   })
   .strict();
 export type Route = z.infer<typeof routeSchema>;
@@ -26,6 +44,8 @@ export type Routes = z.infer<typeof routesSchema>;
 /** The part of "SageMaker Model Package State Change" we read (sample in test/fixtures/events). */
 export const modelPackageEventSchema = z.object({
   id: z.string(),
+  /** When EventBridge received the event: the approval's time when the detail has no LastModifiedTime. */
+  time: z.string().optional(),
   source: z.literal('aws.sagemaker'),
   'detail-type': z.literal('SageMaker Model Package State Change'),
   detail: z.object({

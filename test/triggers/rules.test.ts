@@ -77,10 +77,10 @@ describe('synthesized EventBridge rules vs the AWS documentation samples', () =>
     expect(Object.values(rules).filter((r) => r.schedule !== undefined)).toEqual([expect.objectContaining({ schedule: 'rate(5 minutes)' })]);
   });
 
-  test('recovery rule: the sample status event matches FAILED, TIMED_OUT, ABORTED of this state machine only', () => {
-    for (const status of ['FAILED', 'TIMED_OUT', 'ABORTED']) expect(matching(executionEnd(status))).toEqual([expect.stringMatching(/RecoveryRule/)]);
-    expect(matching(executionEnd('SUCCEEDED'))).toEqual([]);
+  test('recovery rule: the sample status event matches every end (SUCCEEDED too: a queued approval starts) of this state machine only', () => {
+    for (const status of ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']) expect(matching(executionEnd(status))).toEqual([expect.stringMatching(/RecoveryRule/)]);
     expect(matching(executionEnd('RUNNING'))).toEqual([]);
+    expect(matching(executionEnd('PENDING_REDRIVE'))).toEqual([]);
     expect(matching(executionEnd('FAILED', 'arn:aws:states:us-east-1:111122223333:stateMachine:someone-elses'))).toEqual([]);
   });
 });

@@ -11,9 +11,10 @@ import { DescribeExecutionCommand, SendTaskFailureCommand, SFNClient, StartExecu
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as awaitGuardrails } from '../../../lambdas/await-guardrails';
+import { footprintOf } from '../../../lambdas/shared/outside';
 import { handler as onAlarm } from '../../../lambdas/on-alarm';
 import { handler as onApproval } from '../../../lambdas/on-approval';
-import { ENDPOINT, packageArn, quietMetrics, setStepEnvironment, stateAt } from '../../support/fixtures';
+import { ENDPOINT, packageArn, quietMetrics, setStepEnvironment, stateAt, lockHeldBy } from '../../support/fixtures';
 
 const sagemaker = mockClient(SageMakerClient);
 const sfn = mockClient(SFNClient);
@@ -40,6 +41,8 @@ beforeEach(() => {
   process.env.APPROVAL_ROUTES = JSON.stringify({ 'churn-models': { endpoints: [ENDPOINT], bakeSeconds: 600 } });
   sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec' });
   sfn.on(DescribeExecutionCommand).rejects(Object.assign(new Error('Execution Does Not Exist'), { name: 'ExecutionDoesNotExist' }));
+  // No lock, nothing queued: on-approval's busy-endpoint branches are in on-approval.test.ts.
+  dynamo.on(GetCommand).resolves({});
 });
 
 describe('on-approval', () => {
@@ -128,23 +131,24 @@ describe('await-guardrails', () => {
   test('GIVEN a bake WHEN it waits THEN the task token, watched alarms and what the endpoint must run are parked on this promotion\'s lock', async () => {
     const state = stateAt('baking');
     const { names } = state.promotion;
-    dynamo.on(GetCommand).resolves({});
+    dynamo.on(GetCommand).resolves(lockHeldBy());
     await expect(awaitGuardrails({ token: 'token-9', state })).resolves.toEqual({ parked: true });
     expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
       ExpressionAttributeValues: {
         ':token': 'token-9',
         ':alarms': state.bake!.alarmNames,
-        ':watch': { endpointName: ENDPOINT, configName: names.pairConfig, weights: { AllTraffic: 0, [names.variant]: 1 } },
+        // With the promotion's footprint: the backstop and endpoint events judge someone else's change against it.
+        ':watch': { endpointName: ENDPOINT, configName: names.pairConfig, weights: { AllTraffic: 0, [names.variant]: 1 }, outside: footprintOf(state) },
         ':me': state.promotion.id,
       },
-      ConditionExpression: 'promotionId = :me',
+      ConditionExpression: 'promotionId = :me AND attribute_not_exists(recoveredBy)',
       ReturnValues: 'ALL_NEW',
     });
   });
 
   test('GIVEN an abort flagged while the token was being parked THEN the write that parks it reads the flag back and rolls back', async () => {
     const state = stateAt('baking');
-    dynamo.on(GetCommand).resolves({});
+    dynamo.on(GetCommand).resolves(lockHeldBy());
     dynamo.on(UpdateCommand).resolves({ Attributes: { promotionId: state.promotion.id, abortRequested: { error: 'GuardrailAlarm', reason: 'alarm x in ALARM', at: 'now' } } });
     await expect(awaitGuardrails({ token: 't', state })).rejects.toMatchObject({ name: 'GuardrailAlarm', message: 'alarm x in ALARM' });
   });
