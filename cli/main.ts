@@ -51,7 +51,7 @@ Exit codes:
   0  done
   1  unexpected error (AWS outage, permissions, a bug)
   2  bad arguments or input: the message names the argument and the fix; nothing was started
-  3  the promotion the command waited for ended rolled_back or failed
+  3  the promotion the command waited for ended rolled_back, failed or interrupted
   4  not found: endpoint, execution, stack or table`;
 
 function stackOptions(command: Command, uses: { stateMachine?: boolean; table?: boolean }): Command {
@@ -160,7 +160,7 @@ Examples:
     .command('rollback')
     .summary('abort the promotion in flight and put all traffic back on blue')
     .description(
-      "Abort the promotion in flight: the workflow puts all traffic back on blue, restores blue's config and deletes green. Waits for it and says what was done (exit 0 once the endpoint is back on blue, 3 if the promotion completed anyway or the rollback failed). With no promotion in flight, says so and what the endpoint serves (exit 0).",
+      "Abort the promotion in flight: the workflow puts all traffic back on blue, restores blue's config and deletes green. Waits for it and says what was done (exit 0 once the endpoint is back on blue, 3 if the promotion completed anyway or the rollback failed). With no promotion in flight, says so and what the endpoint serves (exit 0). A promotion whose execution ended without recording its outcome (stopped, and its automatic recoveries stopped or used up) is finished by a recovery execution this command starts: back to blue, or recorded as promoted when green serves alone after the bake.",
     )
     .argument('<endpoint>', 'the SageMaker endpoint')
     .option('--reason <text>', 'why, recorded in the history')
@@ -199,7 +199,7 @@ Examples:
     .command('watch')
     .summary('follow a promotion until it ends')
     .description(
-      'Follow a promotion: each state as it is entered, with the time since the start (poll loops collapsed, e.g. "CheckGuardrails ×12"), then the outcome. Exit 0 when it promoted, 3 when it rolled back or failed.',
+      'Follow a promotion: each state as it is entered, with the time since the start (poll loops collapsed, e.g. "CheckGuardrails ×12"), then the outcome. Exit 0 when it promoted, 3 when it rolled back, failed or was interrupted (someone else changed the endpoint).',
     )
     .argument('<execution>', 'the execution ARN, or its name (completed with the state machine ARN)');
   intervalOption(watchCommand);

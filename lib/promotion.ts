@@ -71,8 +71,10 @@ export interface BlueGreenPromotionProps {
   readonly executionTimeout?: Duration;
   /**
    * Model package group → endpoints (and their bake, alarms, validation): an approval in
-   * the Model Registry promotes that version onto those endpoints; a rejection of the live
-   * version moves them back to the latest other approved one.
+   * the Model Registry promotes that version onto those endpoints, or is queued while a promotion
+   * runs there (`onNewerApproval`), or refused when older than the live version (`allowDowngrade`);
+   * a rejection rolls back a promotion of that version, and moves an endpoint serving it back to
+   * the latest other approved one.
    * @default - no approval trigger: promotions start from the console, the API or the CLI
    */
   readonly approvalRoutes?: Routes;
@@ -208,8 +210,10 @@ export class BlueGreenPromotion extends Construct {
       comment: 'sagemaker-bluegreen: promote an approved model package onto a SageMaker endpoint, blue/green, with rollback',
     });
 
-    // Every wait reads the lock for abort requests; the waits park their task tokens on it (and read the flag back).
-    for (const step of ['wait-for-endpoint', 'check-guardrails', 'await-guardrails'] as const) tableAccess(this.functions[step], ['dynamodb:GetItem']);
+    // Every step after the lock reads it first (lambdas/shared/abort.ts: the promotion still holds it, no other
+    // execution finishes it), the waits for abort requests too; the waits park their task tokens on it (and read the flag back).
+    const guarded = ['describe-blue', 'create-green', 'stand-up-green', 'wait-for-endpoint', 'validate-green', 'shift-traffic', 'check-guardrails', 'await-guardrails', 'finalize', 'cleanup', 'rollback', 'record-outcome'] as const;
+    for (const step of guarded) tableAccess(this.functions[step], ['dynamodb:GetItem']);
     for (const step of ['await-guardrails', 'await-endpoint', 'start-bake', 'check-guardrails'] as const) tableAccess(this.functions[step], ['dynamodb:UpdateItem']);
     const inFlightIndex = new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${this.table.tableArn}/index/${IN_FLIGHT_INDEX}`] });
     const taskResponse = (...actions: string[]) => new iam.PolicyStatement({ actions: actions.map((a) => `states:${a}`), resources: [this.stateMachine.stateMachineArn] });
@@ -234,6 +238,11 @@ export class BlueGreenPromotion extends Construct {
       this.triggers['on-endpoint-change'] = onEndpointChange;
       onEndpointChange.addToRolePolicy(inFlightIndex);
       onEndpointChange.addToRolePolicy(taskResponse('SendTaskSuccess'));
+      // A baking promotion is judged on the event: someone else's change stops it (the flag on the lock, its bake's token failed).
+      onEndpointChange.addToRolePolicy(new iam.PolicyStatement({ actions: ['sagemaker:DescribeEndpoint'], resources: this.managedEndpoints }));
+      onEndpointChange.addToRolePolicy(new iam.PolicyStatement({ actions: ['application-autoscaling:DescribeScalableTargets'], resources: ['*'] }));
+      tableAccess(onEndpointChange, ['dynamodb:UpdateItem']);
+      onEndpointChange.addToRolePolicy(taskResponse('SendTaskFailure'));
       const names = props.endpointNames ?? [];
       // The managed endpoints and their validation endpoints (<endpoint>-v<version>-<hash>-val), settled statuses only.
       const watched = [...names, ...names.map((n) => ({ prefix: `${n}-` })), ...(props.endpointNamePrefix ? [{ prefix: props.endpointNamePrefix }] : [])];
@@ -255,6 +264,8 @@ export class BlueGreenPromotion extends Construct {
     tableAccess(onBackstop, ['dynamodb:UpdateItem']);
     onBackstop.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: ['*'] }));
     onBackstop.addToRolePolicy(new iam.PolicyStatement({ actions: ['sagemaker:DescribeEndpoint'], resources: this.managedEndpoints }));
+    // An instance count is someone else's change only on a variant without a scalable target.
+    onBackstop.addToRolePolicy(new iam.PolicyStatement({ actions: ['application-autoscaling:DescribeScalableTargets'], resources: ['*'] }));
     onBackstop.addToRolePolicy(taskResponse('SendTaskFailure'));
     this.backstopRule = new events.Rule(this, 'BackstopRule', {
       description: "sagemaker-bluegreen: the bake's backstop, checking the alarms and the endpoint of every promotion baking",
@@ -271,39 +282,57 @@ export class BlueGreenPromotion extends Construct {
       roles: [this.functions.recover.role!],
       statements: [new iam.PolicyStatement({ actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resources: [executions] })],
     });
-    tableAccess(this.functions.recover, ['dynamodb:GetItem']);
+    // The lock: read, then marked with the recovery execution that finishes the promotion.
+    tableAccess(this.functions.recover, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     acknowledgeWildcard(this, executions, "The recover step reads the history of the ended execution it recovers: any execution of this state machine.");
+    const routes = props.approvalRoutes ?? {};
+    const routedGroups = Object.keys(routes);
     if (props.recoverEndedExecutions ?? true) {
       const onEnd = new StepFunction(this, 'OnExecutionEnd', {
         step: 'on-execution-end',
-        environment: { ...environment, STATE_MACHINE_ARN: this.stateMachine.stateMachineArn },
+        environment: { ...environment, STATE_MACHINE_ARN: this.stateMachine.stateMachineArn, REGISTRY_GROUPS: JSON.stringify(routedGroups) },
         logRetention,
         removalPolicy: RemovalPolicy.DESTROY,
       });
       this.triggers['on-execution-end'] = onEnd;
-      tableAccess(onEnd, ['dynamodb:GetItem']);
+      // The lock; the queue item it claims (DeleteItem), puts back when a start fails and records (PutItem).
+      tableAccess(onEnd, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']);
       this.stateMachine.grantStartExecution(onEnd);
+      // A recovery's input names only the execution it recovered: the endpoint whose queue to start is in that one's input.
+      onEnd.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] }));
+      if (routedGroups.length > 0) {
+        // A promotion of a routed group that ended promoted: is its version still approved (a rejection too late for the
+        // rollback moves the endpoint to the group's latest other approved version)?
+        const routedPackages = routedGroups.map((g) => stack.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${g.toLowerCase()}/*` }));
+        onEnd.addToRolePolicy(new iam.PolicyStatement({ actions: ['sagemaker:DescribeModelPackage'], resources: routedPackages }));
+        onEnd.addToRolePolicy(new iam.PolicyStatement({ actions: ['sagemaker:ListModelPackages'], resources: ['*'] }));
+        for (const p of routedPackages) acknowledgeWildcard(this, p, 'Read-only DescribeModelPackage of the versions of the routed model package groups.');
+      }
       this.recoveryRule = new events.Rule(this, 'RecoveryRule', {
-        description: 'sagemaker-bluegreen: restore blue and release the lock of a promotion stopped, timed out or failed outside its error handling',
+        description: 'sagemaker-bluegreen: restore blue and release the lock of a promotion stopped, timed out or failed outside its error handling; start the queued approval of an endpoint free again',
         eventPattern: {
           source: ['aws.states'],
           detailType: ['Step Functions Execution Status Change'],
-          detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [this.stateMachine.stateMachineArn] },
+          // SUCCEEDED too: a promotion's end, whatever it is, starts the approval queued behind it.
+          detail: { status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [this.stateMachine.stateMachineArn] },
         },
         targets: [new targets.LambdaFunction(onEnd, { retryAttempts: 8, maxEventAge: Duration.hours(6) })],
       });
     }
 
-    const routes = props.approvalRoutes ?? {};
-    if (Object.keys(routes).length > 0) {
+    if (routedGroups.length > 0) {
       const onApproval = new StepFunction(this, 'OnApproval', {
         step: 'on-approval',
-        environment: { STATE_MACHINE_ARN: this.stateMachine.stateMachineArn, APPROVAL_ROUTES: JSON.stringify(routes) },
+        environment: { STATE_MACHINE_ARN: this.stateMachine.stateMachineArn, APPROVAL_ROUTES: JSON.stringify(routes), [ENV.tableName]: this.table.tableName },
         logRetention,
         removalPolicy: RemovalPolicy.DESTROY,
       });
       this.triggers['on-approval'] = onApproval;
       this.stateMachine.grantStartExecution(onApproval);
+      // The lock (read; a rejection or "supersede" flags it: UpdateItem), the queue item and the approvals' history rows.
+      tableAccess(onApproval, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']);
+      // A rejection of the version in flight (or "supersede") fails the task token of the wait in progress.
+      onApproval.addToRolePolicy(taskResponse('SendTaskFailure'));
       onApproval.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] }));
       const arn = (resource: string, resourceName: string) => stack.formatArn({ service: 'sagemaker', resource, resourceName });
       const routed = [...new Set(Object.values(routes).flatMap((r) => r.endpoints))].map((n) => arn('endpoint', n.toLowerCase()));
@@ -356,6 +385,8 @@ export class BlueGreenPromotion extends Construct {
     describeEndpoint('validate-input');
     allow('validate-input', ['sagemaker:DescribeEndpointConfig'], [anyConfig]);
     const tableAccess = this.tableAccess;
+    // validate-input reads the lock (a busy endpoint is refused first) and records the refused start.
+    tableAccess(this.functions['validate-input'], ['dynamodb:GetItem', 'dynamodb:PutItem']);
     tableAccess(this.functions['acquire-lock'], ['dynamodb:PutItem', 'dynamodb:GetItem']);
 
     describeEndpoint('describe-blue');
@@ -400,6 +431,8 @@ export class BlueGreenPromotion extends Construct {
     allow('cleanup', ['cloudwatch:DescribeAlarms'], ['*']);
 
     describeEndpoint('rollback');
+    // Recovery decides from the endpoint as it is (lambdas/shared/recovery.ts recoveryDecision).
+    describeEndpoint('recover');
     // guardrails: SageMaker cannot cancel a deployment; the abort alarm in its auto-rollback list makes it roll back.
     allow('rollback', ['cloudwatch:SetAlarmState'], [alarms]);
     // The rollback returns to blue's config, which may predate this tool, hence any config.
@@ -422,6 +455,8 @@ export class BlueGreenPromotion extends Construct {
     // "Permissions validation"); for SageMaker variants it names them TargetTracking-endpoint/<endpoint>/variant/<variant>-…
     const trackingAlarms = stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: 'TargetTracking-endpoint/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     allow('describe-blue', readScaling, ['*']);
+    // Outside changes (lambdas/shared/outside-check.ts): an instance count is news only on a variant without a scalable target.
+    for (const step of ['stand-up-green', 'wait-for-endpoint', 'check-guardrails', 'cleanup', 'recover'] as const) allow(step, ['application-autoscaling:DescribeScalableTargets'], ['*']);
     for (const step of ['shift-traffic', 'finalize', 'rollback'] as const) {
       allow(step, readScaling, ['*']);
       allow(step, ['application-autoscaling:RegisterScalableTarget', 'application-autoscaling:PutScalingPolicy', 'application-autoscaling:DeregisterScalableTarget'], [scalableTargets]);
@@ -502,5 +537,8 @@ export function validateProps(props: BlueGreenPromotionProps): void {
     problems.push(problem.limit === 'time' ? `executionTimeout: ${timeout} s cannot fit a bake: ${problem.message}` : `pollInterval, inServiceDeadline: ${problem.message}`);
   }
   if (props.greenAlarms?.max5xxErrors !== undefined && props.greenAlarms.max5xxErrors < 0) problems.push('greenAlarms.max5xxErrors: must be 0 or more');
+  if (props.recoverEndedExecutions === false && Object.keys(props.approvalRoutes ?? {}).length > 0) {
+    problems.push('recoverEndedExecutions: false removes the rule that starts an approval queued behind a running promotion; keep it (the default) while approvalRoutes is set');
+  }
   if (problems.length > 0) throw new Error(`BlueGreenPromotion: invalid props:\n- ${problems.join('\n- ')}`);
 }

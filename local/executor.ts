@@ -97,13 +97,24 @@ function atPath(input: unknown, path: string): unknown {
     .reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), input);
 }
 
-/** Validating the definition costs ~150 ms: once per workflow, then every execution reuses the machine. */
-const machines = new WeakMap<SynthesizedWorkflow, StateMachine>();
-function machineFor(workflow: SynthesizedWorkflow): StateMachine {
-  let machine = machines.get(workflow);
+/**
+ * Validating the definition costs ~150 ms: once per workflow (and per state a redrive starts
+ * from: the same definition with that StartAt), then every execution reuses the machine.
+ */
+const machines = new WeakMap<SynthesizedWorkflow, Map<string, StateMachine>>();
+function machineFor(workflow: SynthesizedWorkflow, startAt?: string): StateMachine {
+  let byStart = machines.get(workflow);
+  if (!byStart) machines.set(workflow, (byStart = new Map()));
+  const key = startAt ?? '';
+  let machine = byStart.get(key);
   if (!machine) {
-    machine = new StateMachine(forLibrary(workflow.definition) as never, { validationOptions: { checkArn: false, checkPaths: true } } as never);
-    machines.set(workflow, machine);
+    const definition = forLibrary(workflow.definition);
+    if (startAt !== undefined && !(startAt in (definition.States as Record<string, unknown>))) throw new Error(`no state ${startAt} in the definition`);
+    // A redrive's copy is not validated again: the states before StartAt are unreachable in it, and
+    // the definition is the one already validated when the execution started.
+    const validationOptions = startAt === undefined ? { checkArn: false, checkPaths: true } : { noValidate: true };
+    machine = new StateMachine((startAt === undefined ? definition : { ...definition, StartAt: startAt }) as never, { validationOptions } as never);
+    byStart.set(key, machine);
   }
   return machine;
 }
@@ -144,6 +155,12 @@ export interface StartOptions {
   /** Real milliseconds between retries (default 0). */
   retryMs?: number;
   onEvent?: (event: ExecutionEvent) => void;
+  /**
+   * Run from this state instead of the definition's StartAt, `input` being that state's input: a
+   * redrive (API_RedriveExecution). The library then sees `input` as `$$.Execution.Input` and a new
+   * `$$.Execution.StartTime`; the definition reads neither past its first state.
+   */
+  startAt?: string;
 }
 
 export interface RunningExecution {
@@ -209,7 +226,7 @@ export function startExecution(workflow: SynthesizedWorkflow, options: StartOpti
   const waits = Object.fromEntries(workflow.waitStates.map((s) => [s, clock(states[s]?.Seconds ?? 0)]));
   const retries = Object.fromEntries(Object.keys(workflow.taskSteps).map((s) => [s, options.retryMs ?? 0]));
   const startedAt = new Date();
-  const machine = machineFor(workflow);
+  const machine = machineFor(workflow, options.startAt);
   const execution = machine.run(options.input as never, {
     overrides: { taskResourceLocalHandlers: taskHandlers, waitTimeOverrides: waits, retryIntervalOverrides: retries },
     context: {

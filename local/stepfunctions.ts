@@ -33,6 +33,37 @@ interface Execution {
   events: ExecutionEvent[];
   running?: RunningExecution;
   done: Promise<ExecutionResult | undefined>;
+  /** RedriveExecution: how many times, the last one's date and the clientToken it was asked with. */
+  redriveCount: number;
+  redriveDate?: Date;
+  redriveToken?: string;
+}
+
+/** API_RedriveExecution: an execution that ended more than 14 days ago cannot be redriven any more. */
+const REDRIVABLE_MS = 14 * 86_400_000;
+/** API_RedriveExecution: the history must leave room for ExecutionRedriven and at least one more event. */
+const MAX_HISTORY_TO_REDRIVE = 24_999;
+const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/;
+
+/**
+ * Why RedriveExecution refuses this execution (DescribeExecution's redriveStatusReason), or
+ * undefined when it may be redriven. Reasons as the API reference words them.
+ */
+function notRedrivable(e: Execution, now: number): string | undefined {
+  if (e.status === 'RUNNING' || e.status === 'SUCCEEDED') return `Execution is ${e.status} and cannot be redriven`;
+  if (e.events.length >= MAX_HISTORY_TO_REDRIVE) return 'Execution history event limit exceeded';
+  if (e.stopDate && now - e.stopDate.getTime() > REDRIVABLE_MS) return 'Execution redrivable period exceeded';
+  return undefined;
+}
+
+/**
+ * Where a redrive continues: the unsuccessful step, the last state entered, with the input it was
+ * entered with. The runner records no StateExited after it: the execution failed there, or the stop
+ * or the timeout closed the event log while it ran.
+ */
+function unsuccessfulStep(events: ExecutionEvent[]): { state: string; input: unknown } | undefined {
+  const entered = [...events].reverse().find((ev) => ev.type === 'StateEntered');
+  return entered?.state === undefined ? undefined : { state: entered.state, input: entered.input };
 }
 
 class SfnError extends Error {
@@ -40,6 +71,29 @@ class SfnError extends Error {
     super(message);
     this.name = name;
   }
+}
+
+interface Resolvers<T> {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+}
+function resolvers<T>(): Resolvers<T> {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+interface Hold {
+  when: (event: unknown) => boolean;
+  entered: Resolvers<unknown>;
+  released: Resolvers<undefined>;
+  outcome: Resolvers<{ result?: unknown; error?: Error }>;
+}
+/** A step invocation held by `holdStep`. */
+export interface HeldStep {
+  /** Resolves with the step's event once it is invoked (and waits). */
+  entered: Promise<unknown>;
+  /** Lets the handler run; resolves with its result or error. */
+  release(): Promise<{ result?: unknown; error?: Error }>;
 }
 
 export interface LocalStepFunctionsOptions {
@@ -82,10 +136,33 @@ export class LocalStepFunctions {
   }
   private readonly crashAfter = new Map<string, boolean>();
 
+  /**
+   * Test hook: the next invocation of `step` whose event `when` accepts waits until `release()`,
+   * like a Lambda still running when its execution is stopped (Step Functions does not stop a
+   * function it invoked). `entered` resolves with the event; `release()` with how the handler ended.
+   */
+  holdStep(step: string, when: (event: unknown) => boolean = () => true): HeldStep {
+    const hold: Hold = { when, entered: resolvers(), released: resolvers(), outcome: resolvers() };
+    this.holds.push({ step, hold });
+    return {
+      entered: hold.entered.promise,
+      release: () => {
+        hold.released.resolve(undefined);
+        return hold.outcome.promise;
+      },
+    };
+  }
+  private readonly holds: Array<{ step: string; hold: Hold }> = [];
+
+  private takeHold(step: string, event: unknown): Hold | undefined {
+    const i = this.holds.findIndex((h) => h.step === step && h.hold.when(event));
+    return i < 0 ? undefined : this.holds.splice(i, 1)[0]?.hold;
+  }
+
   private crashable(): LocalStepFunctionsOptions['handlers'] {
     const wrapped = { ...this.options.handlers };
     for (const [step, handler] of Object.entries(this.options.handlers)) {
-      wrapped[step as keyof typeof wrapped] = async (event: never) => {
+      const run = async (event: never) => {
         const left = this.crashes.get(step) ?? 0;
         if (left <= 0) return handler(event);
         this.crashes.set(step, left - 1);
@@ -93,6 +170,20 @@ export class LocalStepFunctions {
         const crash = new Error(`RequestId: local Error: Runtime exited with error: signal: killed (injected crash of ${step})`);
         crash.name = 'Runtime.ExitError';
         throw crash;
+      };
+      wrapped[step as keyof typeof wrapped] = async (event: never) => {
+        const hold = this.takeHold(step, event);
+        if (!hold) return run(event);
+        hold.entered.resolve(event);
+        await hold.released.promise;
+        try {
+          const result = await run(event);
+          hold.outcome.resolve({ result });
+          return result;
+        } catch (error) {
+          hold.outcome.resolve({ error: error instanceof Error ? error : new Error(String(error)) });
+          throw error;
+        }
       };
     }
     return wrapped;
@@ -136,9 +227,20 @@ export class LocalStepFunctions {
       throw new SfnError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
     }
     const running = startExecution(this.options.workflow, { input: parsed, name, handlers: this.crashable(), secondsToMs: this.options.secondsToMs });
-    const execution: Execution = { arn, name, input: raw, status: 'RUNNING', startDate: new Date(), events: running.events, running, done: Promise.resolve(undefined) };
-    execution.done = running.result.then((result) => {
-      execution.events = result.events;
+    const execution: Execution = { arn, name, input: raw, status: 'RUNNING', startDate: new Date(), events: running.events, running, done: Promise.resolve(undefined), redriveCount: 0 };
+    execution.done = this.settle(execution, running);
+    this.executions.set(arn, execution);
+    this.emitStatusChange(execution);
+    return { executionArn: arn, startDate: execution.startDate.getTime() / 1000 };
+  }
+
+  /** The execution's end, once its run (or a redrive's) ends: status, output, the status-change event. */
+  private settle(execution: Execution, running: RunningExecution): Promise<ExecutionResult> {
+    return running.result.then((result) => {
+      // A run a redrive already replaced (stopped, then redriven before its end settled) changes nothing.
+      if (execution.running !== running) return result;
+      // A redrive appends its events to the history as they come; a first run's history is its own.
+      if (execution.redriveCount === 0) execution.events = result.events;
       if (execution.status === 'RUNNING') {
         execution.status = result.status;
         execution.output = result.output === undefined ? undefined : JSON.stringify(result.output);
@@ -149,9 +251,44 @@ export class LocalStepFunctions {
       this.emitStatusChange(execution);
       return result;
     });
-    this.executions.set(arn, execution);
-    this.emitStatusChange(execution);
-    return { executionArn: arn, startDate: execution.startDate.getTime() / 1000 };
+  }
+
+  /**
+   * RedriveExecution (https://docs.aws.amazon.com/step-functions/latest/apireference/API_RedriveExecution.html):
+   * a FAILED, ABORTED or TIMED_OUT execution continues from its unsuccessful step with that step's
+   * input, under the same ARN; the history keeps what ran before, then `ExecutionRedriven` and the
+   * rest. RUNNING or SUCCEEDED (or past the 14 days, or a full history): ExecutionNotRedrivable.
+   * A repeated request with the same clientToken is answered as the first (idempotent).
+   */
+  redrive(input: { executionArn?: string; clientToken?: string }): { redriveDate: number } {
+    const arn = String(input.executionArn ?? '');
+    if (!EXECUTION_ARN.test(arn)) throw new SfnError('InvalidArn', `Invalid Arn: '${arn}'`);
+    const e = this.get(arn);
+    if (input.clientToken !== undefined && input.clientToken === e.redriveToken && e.redriveDate) return { redriveDate: e.redriveDate.getTime() / 1000 };
+    const refused = notRedrivable(e, Date.now());
+    if (refused) throw new SfnError('ExecutionNotRedrivable', `Execution Not Redrivable: ${refused}: '${arn}'`);
+    const from = unsuccessfulStep(e.events);
+    if (!from) throw new SfnError('ExecutionNotRedrivable', `Execution Not Redrivable: no step ran: '${arn}'`);
+    Object.assign(e, { status: 'RUNNING', stopDate: undefined, output: undefined, error: undefined, cause: undefined });
+    e.redriveCount += 1;
+    e.redriveDate = new Date();
+    e.redriveToken = input.clientToken;
+    e.events.push({ type: 'ExecutionRedriven', at: Date.now() });
+    const running = startExecution(this.options.workflow, {
+      input: from.input,
+      name: e.name,
+      startAt: from.state,
+      handlers: this.crashable(),
+      secondsToMs: this.options.secondsToMs,
+      // The runner's own ExecutionStarted is not part of a redrive's history (ExecutionRedriven is).
+      onEvent: (event) => {
+        if (event.type !== 'ExecutionStarted') e.events.push(event);
+      },
+    });
+    e.running = running;
+    e.done = this.settle(e, running);
+    this.emitStatusChange(e);
+    return { redriveDate: e.redriveDate.getTime() / 1000 };
   }
 
   stop(input: { executionArn: string; error?: string; cause?: string }): { stopDate: number } {
@@ -187,8 +324,19 @@ export class LocalStepFunctions {
         output: e.output ?? null,
         error: e.error ?? null,
         cause: e.cause ?? null,
+        ...this.redriveFields(e),
       },
     });
+  }
+
+  private redriveFields(e: Execution) {
+    const reason = notRedrivable(e, Date.now());
+    return {
+      redriveCount: e.redriveCount,
+      redriveDate: e.redriveDate ? e.redriveDate.getTime() : null,
+      redriveStatus: reason ? 'NOT_REDRIVABLE' : 'REDRIVABLE',
+      redriveStatusReason: reason ?? null,
+    };
   }
 
   private describe(e: Execution) {
@@ -203,10 +351,15 @@ export class LocalStepFunctions {
       output: e.output,
       error: e.error,
       cause: e.cause,
+      redriveCount: e.redriveCount,
+      redriveDate: e.redriveDate ? e.redriveDate.getTime() / 1000 : undefined,
+      redriveStatus: notRedrivable(e, Date.now()) ? 'NOT_REDRIVABLE' : 'REDRIVABLE',
+      redriveStatusReason: notRedrivable(e, Date.now()),
     };
   }
 
   private history(e: Execution, reverse: boolean) {
+    let redrives = 0;
     const events = e.events.map((ev, i) => {
       const base = { id: i + 1, previousEventId: i, timestamp: ev.at / 1000 };
       switch (ev.type) {
@@ -222,6 +375,8 @@ export class LocalStepFunctions {
           return { ...base, type: 'TaskFailed', taskFailedEventDetails: { resourceType: 'lambda', resource: ev.state, error: ev.error, cause: ev.cause } };
         case 'ExecutionFailed':
           return { ...base, type: 'ExecutionFailed', executionFailedEventDetails: { error: ev.error, cause: ev.cause } };
+        case 'ExecutionRedriven':
+          return { ...base, type: 'ExecutionRedriven', executionRedrivenEventDetails: { redriveCount: redrives += 1 } };
         default:
           return { ...base, type: ev.type };
       }
@@ -237,6 +392,8 @@ export class LocalStepFunctions {
         return this.describe(this.get(String(body.executionArn)));
       case 'StopExecution':
         return this.stop(body as never);
+      case 'RedriveExecution':
+        return this.redrive(body as never);
       case 'ListExecutions': {
         const filter = body.statusFilter as string | undefined;
         const executions = this.list()
@@ -263,6 +420,8 @@ export class LocalStepFunctions {
       case 'GetExecutionHistory':
         return this.history(this.get(String(body.executionArn)), body.reverseOrder === true);
       case 'DescribeStateMachine':
+        // API reference (DescribeStateMachine): an unknown ARN is StateMachineDoesNotExist.
+        if (body.stateMachineArn !== this.options.workflow.stateMachineArn) throw new SfnError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${String(body.stateMachineArn)}'`);
         return {
           stateMachineArn: this.options.workflow.stateMachineArn,
           name: stateMachineName(this.options.workflow.stateMachineArn),

@@ -1,4 +1,7 @@
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { executionArnOf } from '../../lambdas/shared/arns';
 import { requestAbort, type AbortResult } from '../../lambdas/shared/locks';
+import { manualRecoveryName, MAX_RECOVERIES, recoveryName } from '../../lambdas/shared/recovery';
 import type { StackOptions } from '../aws';
 import type { Context } from '../context';
 import { formatSeconds } from '../duration';
@@ -6,7 +9,7 @@ import { endpointNotFound } from '../endpoint';
 import { statusHeadline } from '../environment';
 import { CliError, EXIT } from '../errors';
 import { describeExecution, executionOutcome, renderOutcome } from '../follow';
-import { historyRowOf, inFlightPromotion, type HistoryRow } from '../promotions';
+import { historyRowOf, inFlightPromotion, type HistoryRow, type InFlight } from '../promotions';
 import { gatherStatus, statusDocument, type StatusReport } from './status';
 
 export interface RollbackOptions extends StackOptions {
@@ -39,14 +42,60 @@ function exitCodeFor(status: string, error: string | undefined, row: HistoryRow 
   return EXIT.promotionFailed;
 }
 
-function advice(endpointName: string, executionArn: string, status: string, row: HistoryRow | undefined): string {
+function advice(endpointName: string, executionArn: string, status: string, row: HistoryRow | undefined, recovered: boolean): string {
   if (row?.outcome === 'promoted') {
-    return `The promotion completed before the abort took effect. To go back, promote the previous version: bluegreen promote ${endpointName} --model-package <arn>`;
+    const why = recovered
+      ? "Its execution had ended after the bake with green serving alone: the recovery recorded the promotion as completed (a rollback would undo it, and blue's config may be gone)."
+      : 'The promotion completed before the abort took effect.';
+    return `${why} To go back, promote the previous version: bluegreen promote ${endpointName} --model-package <arn>`;
   }
   if (!row || row.outcome === 'running') {
-    return `The execution ended ${status} without recording an outcome, so the workflow did not roll back and its lock stays: check the endpoint ("bluegreen status ${endpointName}"), put it back on blue by hand if needed, then delete the lock item (endpointName ${endpointName}, sk LOCK) from the table.`;
+    return `The execution ended ${status} without recording an outcome and the lock stays: run "bluegreen rollback ${endpointName}" again (it starts a recovery execution that finishes the promotion), then check the endpoint ("bluegreen status ${endpointName}").`;
   }
   return `The rollback did not complete: check the endpoint ("bluegreen status ${endpointName}") and the execution ("bluegreen watch ${executionArn}").`;
+}
+
+/** The state machine of an execution (its ARN names it: arn:…:execution:<state machine>:<name>). */
+function stateMachineOf(executionArn: string): string {
+  return executionArn.replace(/:execution:([^:]+):[^:]+$/, ':stateMachine:$1');
+}
+
+/**
+ * A recovery execution still finishing the promotion: the one its lock names, or one of those
+ * on-execution-end starts (it may not have marked the lock yet).
+ */
+async function runningRecovery(ctx: Context, promotion: InFlight): Promise<string | undefined> {
+  const stateMachineArn = stateMachineOf(promotion.executionArn);
+  const automatic = Array.from({ length: MAX_RECOVERIES }, (_, i) => executionArnOf(stateMachineArn, recoveryName(promotion.promotionId, i + 1)));
+  for (const arn of new Set([promotion.lock.recoveredBy, ...automatic])) {
+    if (!arn) continue;
+    try {
+      if ((await describeExecution(ctx.clients, arn)).status === 'RUNNING') return arn;
+    } catch (error) {
+      if (!(error instanceof CliError && error.exitCode === EXIT.notFound)) throw error;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The promotion's own execution has ended but it still holds the lock: a recovery execution
+ * finishes it (lambdas/recover: back to blue, or recorded as promoted when green serves alone after
+ * the bake). The one running, or a new one under a fresh name when on-execution-end's ran out.
+ */
+async function recoveryOf(ctx: Context, endpointName: string, promotion: InFlight): Promise<{ executionArn: string; started: boolean }> {
+  const running = await runningRecovery(ctx, promotion);
+  const ended = `Promotion ${promotion.promotionId} of ${endpointName} holds the lock, but its execution ended ${promotion.executionStatus}`;
+  if (running) {
+    ctx.out.line(`${ended}; recovery execution ${running.split(':').pop()} is finishing it.`);
+    return { executionArn: running, started: false };
+  }
+  const name = manualRecoveryName(promotion.promotionId, ctx.now());
+  const out = await ctx.clients.sfn.send(
+    new StartExecutionCommand({ stateMachineArn: stateMachineOf(promotion.executionArn), name, input: JSON.stringify({ recoverExecutionArn: promotion.executionArn }) }),
+  );
+  ctx.out.line(`${ended} and no recovery is running: started recovery execution ${name}, which puts blue back (or records the promotion as completed if green serves alone after the bake) and releases the lock.`);
+  return { executionArn: out.executionArn ?? executionArnOf(stateMachineOf(promotion.executionArn), name), started: true };
 }
 
 export async function rollback(ctx: Context, endpointName: string, options: RollbackOptions): Promise<number> {
@@ -62,35 +111,44 @@ export async function rollback(ctx: Context, endpointName: string, options: Roll
     return EXIT.ok;
   }
 
-  const reason = `${options.reason ?? 'operator requested a rollback'} (bluegreen rollback by ${ctx.user})`;
-  const abort = { error: 'PromotionAborted' as const, reason, at: ctx.now().toISOString() };
-  const result = await requestAbort({ dynamo: ctx.clients.dynamo, sfn: ctx.clients.sfn }, tableName, promotion.lock, abort);
-  const already = promotion.abortRequested ? ` (an abort was already requested at ${promotion.abortRequested.at}: ${promotion.abortRequested.reason})` : '';
-  ctx.out.line(`Abort requested for promotion ${promotion.promotionId} of ${endpointName} to version ${promotion.modelPackageVersion ?? '?'}${already}: ${ABORT_EFFECT[result]}.`);
-  const requested = { endpointName, promotionId: promotion.promotionId, executionArn: promotion.executionArn, abort: result, reason };
+  // An execution that ended without recording its outcome cannot act on an abort: a recovery finishes it.
+  const stranded = promotion.executionStatus !== 'RUNNING' && promotion.executionStatus !== 'UNKNOWN';
+  let requested: Record<string, unknown>;
+  let followed: string;
+  if (stranded) {
+    const recovery = await recoveryOf(ctx, endpointName, promotion);
+    followed = recovery.executionArn;
+    requested = { endpointName, promotionId: promotion.promotionId, executionArn: promotion.executionArn, recoveryExecutionArn: followed, recovery: recovery.started ? 'started' : 'running' };
+  } else {
+    const reason = `${options.reason ?? 'operator requested a rollback'} (bluegreen rollback by ${ctx.user})`;
+    const abort = { error: 'PromotionAborted' as const, reason, at: ctx.now().toISOString() };
+    const result = await requestAbort({ dynamo: ctx.clients.dynamo, sfn: ctx.clients.sfn }, tableName, promotion.lock, abort);
+    const already = promotion.abortRequested ? ` (an abort was already requested at ${promotion.abortRequested.at}: ${promotion.abortRequested.reason})` : '';
+    ctx.out.line(`Abort requested for promotion ${promotion.promotionId} of ${endpointName} to version ${promotion.modelPackageVersion ?? '?'}${already}: ${ABORT_EFFECT[result]}.`);
+    followed = promotion.executionArn;
+    requested = { endpointName, promotionId: promotion.promotionId, executionArn: promotion.executionArn, abort: result, reason };
+  }
 
   if (!options.wait) {
-    ctx.out.document({ ...requested, action: 'abort-requested' });
-    ctx.out.line(`Follow it: bluegreen watch ${promotion.executionArn}`);
+    ctx.out.document({ ...requested, action: stranded ? 'recovery' : 'abort-requested' });
+    ctx.out.line(`Follow it: bluegreen watch ${followed}`);
     return EXIT.ok;
   }
 
-  ctx.out.line('Waiting for the workflow to bring the endpoint back to blue...');
+  ctx.out.line(stranded ? 'Waiting for the recovery to finish the promotion...' : 'Waiting for the workflow to bring the endpoint back to blue...');
   const deadline = Date.now() + options.timeout;
   let described;
   for (;;) {
     try {
-      described = await describeExecution(ctx.clients, promotion.executionArn);
+      described = await describeExecution(ctx.clients, followed);
     } catch (error) {
       if (error instanceof CliError && error.exitCode === EXIT.notFound) throw new CliError(`${error.message}; the lock names an execution that is gone: check the endpoint with "bluegreen status ${endpointName}"`, EXIT.notFound);
       throw error;
     }
     if (described.status !== 'RUNNING') break;
     if (Date.now() > deadline) {
-      throw new CliError(
-        `the execution is still running after ${formatSeconds(options.timeout / 1000)}; the abort stays requested. Follow it: bluegreen watch ${promotion.executionArn}`,
-        EXIT.unexpected,
-      );
+      const pending = stranded ? 'the recovery goes on' : 'the abort stays requested';
+      throw new CliError(`the execution is still running after ${formatSeconds(options.timeout / 1000)}; ${pending}. Follow it: bluegreen watch ${followed}`, EXIT.unexpected);
     }
     await ctx.sleep(options.interval);
   }
@@ -104,16 +162,16 @@ export async function rollback(ctx: Context, endpointName: string, options: Roll
     const took = typeof row.durationSeconds === 'number' ? ` after ${formatSeconds(row.durationSeconds)}` : '';
     ctx.out.line(`Outcome: ${row.outcome}${took}${row.reason ? `: ${row.reason}` : ''}`);
     const actions = row.rollbackActions ?? [];
-    ctx.out.line(actions.length > 0 ? 'What the rollback did:' : 'The rollback took no action on the endpoint (green had not been stood up).');
+    if (row.outcome !== 'promoted') ctx.out.line(actions.length > 0 ? 'What the rollback did:' : 'The rollback took no action on the endpoint (green had not been stood up).');
     for (const action of actions) ctx.out.line(`  - ${action}`);
     for (const deleted of row.cleanedUp ?? []) ctx.out.line(`  - deleted ${deleted}`);
     for (const kept of row.leftovers ?? []) ctx.out.line(`  - kept ${kept.resource}: ${kept.reason}`);
   }
   ctx.out.line(`Now: ${serving(now)}`);
-  if (code !== EXIT.ok) ctx.out.line(advice(endpointName, promotion.executionArn, outcome.status, row));
+  if (code !== EXIT.ok) ctx.out.line(advice(endpointName, followed, outcome.status, row, stranded));
   ctx.out.document({
     ...requested,
-    action: 'rolled-back',
+    action: stranded ? 'recovered' : 'rolled-back',
     execution: outcome,
     outcome: row?.outcome ?? outcome.outcome ?? null,
     recordedReason: row?.reason ?? null,

@@ -1,11 +1,14 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { throwIfPromotionEnded } from '../shared/abort';
 import { dynamo } from '../shared/clients/dynamo';
-import { historySk, LOCK_SK, type CleanupResult, type OutcomeResult, type PromotionState } from '../shared/contracts';
+import { historySk, LOCK_SK, tableKey, type CleanupResult, type OutcomeResult, type Promotion, type PromotionState } from '../shared/contracts';
 import { cleanupLeftovers, decideOutcome } from '../shared/decisions';
-import { causeMessage } from '../shared/errors';
+import { causeMessage, PromotionEnded } from '../shared/errors';
 import { stateKeys, step } from '../shared/handler';
+import { interruptionOf } from '../shared/outside';
 import { logger, metrics } from '../shared/powertools';
+import type { RecoverableState } from '../shared/recovery';
 import { settings } from '../shared/settings';
 
 type Leftover = CleanupResult['kept'][number];
@@ -24,16 +27,38 @@ function withBlueWhenRollbackFailed(state: PromotionState, leftovers: Leftover[]
   return [...(leftovers ?? []), ...blues.filter((r) => !named.has(r)).map((resource) => ({ resource, reason }))];
 }
 
-/** Last step on every path after the lock: writes the history row, then releases the lock (only if this promotion holds it). */
-export const handler = step('record-outcome', stateKeys, async (state: PromotionState): Promise<OutcomeResult> => {
+/** The history row this execution already made final (a retry of this step after it recorded and released the lock). */
+async function ownFinalRow(tableName: string, p: Promotion, recordedBy: string): Promise<Record<string, unknown> | undefined> {
+  const out = await dynamo.send(new GetCommand({ TableName: tableName, Key: { endpointName: tableKey(p.endpointName), sk: historySk(p.startedAt, p.id) }, ConsistentRead: true }));
+  const row = out.Item;
+  return row && row.outcome !== 'running' && row.recordedBy === recordedBy ? row : undefined;
+}
+
+/**
+ * Last step on every path after the lock: writes the history row, then releases the lock (only if
+ * this promotion holds it). Only while this execution still acts for the promotion (the guard), and
+ * a row already made final by another execution is never overwritten: PromotionEnded instead.
+ */
+export const handler = step('record-outcome', stateKeys, async (state: RecoverableState): Promise<OutcomeResult> => {
   const { tableName } = settings();
   const p = state.promotion;
   const { outcome, reason, error } = decideOutcome(state, (caught) => causeMessage(caught.Cause));
+  // Who writes the record: the promotion's own execution, or the recovery finishing it.
+  const recordedBy = state.recovery?.executionArn ?? p.executionArn;
+  try {
+    await throwIfPromotionEnded(state);
+  } catch (ended) {
+    const mine = ended instanceof PromotionEnded ? await ownFinalRow(tableName, p, recordedBy) : undefined;
+    if (!mine) throw ended;
+    return { outcome, reason, error, finishedAt: String(mine.finishedAt) };
+  }
   const finishedAt = new Date().toISOString();
   const item = {
     outcome,
     reason,
     failedWith: state.failure?.Error,
+    /** Someone else changed the endpoint: what changed, which check saw it and when (lambdas/shared/outside.ts). */
+    interruption: state.interruption ? interruptionOf(causeMessage(state.interruption.Cause), finishedAt) : undefined,
     finishedAt,
     durationSeconds: Math.round((Date.parse(finishedAt) - Date.parse(p.startedAt)) / 1000),
     blueConfig: state.blue?.endpointConfigName,
@@ -52,26 +77,36 @@ export const handler = step('record-outcome', stateKeys, async (state: Promotion
     leftovers: withBlueWhenRollbackFailed(
       state,
       state.cleanupFailure
-        ? cleanupLeftovers(state.failure || state.rollbackFailure ? 'green' : 'blue', state, `${state.cleanupFailure.Error}: ${causeMessage(state.cleanupFailure.Cause)}`)
+        ? cleanupLeftovers(state.failure || state.rollbackFailure || state.interruption ? 'green' : 'blue', state, `${state.cleanupFailure.Error}: ${causeMessage(state.cleanupFailure.Cause)}`)
         : state.cleanup?.kept,
     ),
     validation: state.validation?.samples.map((s) => ({ name: s.name, ok: s.ok, latencyMs: s.latencyMs, status: s.status })),
+    recordedBy,
+    /** Set when a recovery execution finished the promotion: how its execution ended and what the recovery decided. */
+    recovery: state.recovery,
   };
   const names = Object.keys(item) as Array<keyof typeof item>;
-  await dynamo.send(
-    new UpdateCommand({
-      TableName: tableName,
-      Key: { endpointName: p.endpointName, sk: historySk(p.startedAt, p.id) },
-      UpdateExpression: `SET ${names.map((n) => `#${n} = :${n}`).join(', ')}`,
-      ExpressionAttributeNames: Object.fromEntries(names.map((n) => [`#${n}`, n])),
-      ExpressionAttributeValues: Object.fromEntries(names.map((n) => [`:${n}`, item[n] ?? null])),
-    }),
-  );
+  try {
+    await dynamo.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { endpointName: tableKey(p.endpointName), sk: historySk(p.startedAt, p.id) },
+        UpdateExpression: `SET ${names.map((n) => `#${n} = :${n}`).join(', ')}`,
+        // Idempotent: a row another execution already made final stays as it is.
+        ConditionExpression: 'attribute_not_exists(#outcome) OR #outcome = :running OR #recordedBy = :recordedBy',
+        ExpressionAttributeNames: Object.fromEntries(names.map((n) => [`#${n}`, n])),
+        ExpressionAttributeValues: { ...Object.fromEntries(names.map((n) => [`:${n}`, item[n] ?? null])), ':running': 'running' },
+      }),
+    );
+  } catch (failed) {
+    if (!(failed instanceof Error && failed.name === 'ConditionalCheckFailedException')) throw failed;
+    throw new PromotionEnded(`the history row of promotion ${p.id} was already made final by another execution: not overwritten`, { cause: failed });
+  }
   try {
     await dynamo.send(
       new DeleteCommand({
         TableName: tableName,
-        Key: { endpointName: p.endpointName, sk: LOCK_SK },
+        Key: { endpointName: tableKey(p.endpointName), sk: LOCK_SK },
         ConditionExpression: 'promotionId = :me',
         ExpressionAttributeValues: { ':me': p.id },
       }),

@@ -55,12 +55,12 @@ describe('BlueGreenStack', () => {
         Environment: { Variables: expect.objectContaining({ BLUEGREEN_STEP: expect.any(String) }) },
       });
     }
-    // Every function but the approval trigger works with the lock/history table.
+    // Every function works with the lock/history table (the approval trigger too: it queues approvals for busy endpoints).
     const withoutTable = Object.values(functions)
       .map((fn) => (fn.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables)
       .filter((vars) => vars.TABLE_NAME === undefined)
       .map((vars) => vars.BLUEGREEN_STEP);
-    expect(withoutTable).toEqual(['on-approval']);
+    expect(withoutTable).toEqual([]);
   });
 
   test('the history table is encrypted, point-in-time recoverable and retained', () => {
@@ -152,13 +152,42 @@ describe('triggers', () => {
   test('the trigger functions may only answer task tokens of this state machine, each only as it needs, and query the in-flight index', () => {
     const answering = statements().filter((s) => actions(s).some((a) => a.startsWith('states:SendTask')));
     for (const s of answering) expect(s.Resource).toEqual({ Ref: expect.stringMatching(/StateMachine/) });
-    // The alarm trigger and the backstop fail tokens; the endpoint trigger only completes them.
+    // The alarm trigger and the backstop fail tokens; the endpoint trigger completes them, and fails a baking one's on someone else's change.
     expect(statementsOf(/OnAlarmRole/).flatMap(actions).filter((a) => a.startsWith('states:'))).toEqual(['states:SendTaskFailure']);
     expect(statementsOf(/OnBackstopRole/).flatMap(actions).filter((a) => a.startsWith('states:'))).toEqual(['states:SendTaskFailure']);
-    expect(statementsOf(/OnEndpointChangeRole/).flatMap(actions).filter((a) => a.startsWith('states:'))).toEqual(['states:SendTaskSuccess']);
+    expect(statementsOf(/OnEndpointChangeRole/).flatMap(actions).filter((a) => a.startsWith('states:')).sort()).toEqual(['states:SendTaskFailure', 'states:SendTaskSuccess']);
     const query = statements().filter((s) => actions(s).includes('dynamodb:Query'));
     expect(query).toHaveLength(3);
     for (const s of query) expect(JSON.stringify(s.Resource)).toMatch(/\/index\/InFlight/);
+  });
+
+  test('the approval trigger queues on the table itself (never an index), fails task tokens only to roll back a rejected or superseded promotion, and starts executions of this state machine', () => {
+    const own = statementsOf(/OnApprovalRole/);
+    const dynamo = own.filter((s) => actions(s).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo.flatMap(actions).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    for (const s of dynamo) expect(s.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/History/), 'Arn'] });
+    expect(own.flatMap(actions).filter((a) => a.startsWith('states:')).sort()).toEqual(['states:DescribeExecution', 'states:SendTaskFailure', 'states:StartExecution']);
+  });
+
+  test('the first state reads the lock and records a refused start on the table itself: GetItem and PutItem only', () => {
+    const dynamo = statementsOf(/ValidateInputRole/).filter((s) => actions(s).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo.flatMap(actions).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
+    for (const s of dynamo) expect(s.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/History/), 'Arn'] });
+  });
+
+  test('a promotion\'s end, SUCCEEDED included, reaches on-execution-end, which may claim the queue item and start it', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.states'], 'detail-type': ['Step Functions Execution Status Change'], detail: { status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] } },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('OnExecutionEnd'), 'Arn'] } })],
+    });
+    const own = statementsOf(/OnExecutionEndRole/);
+    expect(own.flatMap(actions).filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem']);
+    expect(own.flatMap(actions).filter((a) => a.startsWith('states:')).sort()).toEqual(['states:DescribeExecution', 'states:StartExecution']);
+    // Read-only in SageMaker: is the version a promotion put live still approved (only the routed groups'), and which to move back to.
+    expect(own.flatMap(actions).filter((a) => a.startsWith('sagemaker:')).sort()).toEqual(['sagemaker:DescribeModelPackage', 'sagemaker:ListModelPackages']);
+    const describe = own.find((s) => actions(s).includes('sagemaker:DescribeModelPackage'))!;
+    expect(resources(describe)).toHaveLength(1);
+    expect(JSON.stringify(describe.Resource)).toMatch(/:model-package\/churn-models\/\*/);
   });
 
   test('settled state changes of the managed endpoints and their validation endpoints wake the InService waits', () => {
@@ -173,8 +202,16 @@ describe('triggers', () => {
       },
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('OnEndpointChange'), 'Arn'] } })],
     });
-    // It reads the lock index and wakes; nothing else (no SageMaker, no table writes).
-    expect(statementsOf(/OnEndpointChangeRole/).flatMap(actions).filter((a) => !a.startsWith('logs:') && !a.startsWith('xray:'))).toEqual(['dynamodb:Query', 'states:SendTaskSuccess']);
+    // It reads the lock index and wakes; a baking promotion it judges (the endpoint, scalable targets) and, on someone
+    // else's change, stops (the lock's flag, the bake's token). Nothing else: no SageMaker write.
+    expect(statementsOf(/OnEndpointChangeRole/).flatMap(actions).filter((a) => !a.startsWith('logs:') && !a.startsWith('xray:')).sort()).toEqual([
+      'application-autoscaling:DescribeScalableTargets',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      'sagemaker:DescribeEndpoint',
+      'states:SendTaskFailure',
+      'states:SendTaskSuccess',
+    ]);
   });
 
   test("the bake's backstop runs every 5 minutes, reads alarms and only the managed endpoints, and writes only the lock", () => {
@@ -237,6 +274,11 @@ describe('BlueGreenPromotion props', () => {
     expect(make({ executionTimeout: Duration.hours(48), inServiceDeadline: Duration.hours(6), pollInterval: Duration.seconds(5) })).toThrow(
       /pollInterval, inServiceDeadline: .*can write up to \d+ history events .*more than Step Functions' quota of 25000/,
     );
+  });
+
+  test('GIVEN approval routes without the execution-end rule THEN it refuses: nothing would start an approval queued behind a promotion', () => {
+    expect(make({ recoverEndedExecutions: false, approvalRoutes: { g: { endpoints: ['churn'] } } })).toThrow(/recoverEndedExecutions: false removes the rule that starts an approval queued behind a running promotion/);
+    expect(make({ recoverEndedExecutions: false })).not.toThrow();
   });
 
   test('GIVEN a backstop that is not whole minutes THEN it refuses (EventBridge schedules run at most every minute)', () => {

@@ -62,14 +62,17 @@ test('GIVEN a promotion stopped mid-bake WHEN the status-change rule fires THEN 
   expect(rows.find((r) => r.promotionId === 'stop-me')).toMatchObject({ outcome: 'rolled_back', reason: expect.stringMatching(/ended ABORTED/) });
 }, 60_000);
 
-test('GIVEN a recovery asked for an execution that ended normally THEN it changes nothing and says so (no validation bypass)', async () => {
-  const done = aws.stepFunctions.list().find((e) => e.name === 'stop-me-recover')!;
+test.each([
+  ['the promotion\'s own execution, already recovered', 'stop-me', /is not locked by stop-me: that promotion already recorded its outcome/],
+  ['a recovery execution', 'stop-me-recover', /is itself a recovery; recover the promotion's own execution .*:stop-me$/],
+])('GIVEN a recovery asked for %s THEN it changes nothing and says so (no validation bypass)', async (_what, name, cause) => {
+  const done = aws.stepFunctions.list().find((e) => e.name === name)!;
   const before = aws.emulator.callLog.length;
   const { executionArn } = await sfn().send(new StartExecutionCommand({ stateMachineArn: aws.stateMachineArn, input: JSON.stringify({ recoverExecutionArn: done.arn }) }));
   const result = await aws.stepFunctions.waitFor(executionArn!);
 
   expect(result).toMatchObject({ status: 'FAILED', error: 'NothingToRecover' });
-  expect(result.cause).toMatch(/is not locked by stop-me|already recorded/);
+  expect(result.cause).toMatch(cause);
   const mutating = aws.emulator.callLog.slice(before).filter((c) => !/^(Describe|List)/.test(c.operation));
   expect(mutating).toEqual([]);
 }, 30_000);

@@ -1,11 +1,11 @@
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/record-outcome';
 import type { PromotionState } from '../../../lambdas/shared/contracts';
 import { metrics } from '../../../lambdas/shared/powertools';
-import { conditionalCheckFailed, ENDPOINT, PROMOTION_ID, quietMetrics, setStepEnvironment, stateAt } from '../../support/fixtures';
+import { conditionalCheckFailed, ENDPOINT, lockHeldBy, PROMOTION_ID, quietMetrics, setStepEnvironment, stateAt } from '../../support/fixtures';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 quietMetrics();
@@ -26,6 +26,7 @@ function recordedAttributes(): Record<string, unknown> {
 beforeEach(() => {
   dynamo.reset();
   setStepEnvironment();
+  dynamo.on(GetCommand).resolves(lockHeldBy());
   dynamo.on(UpdateCommand).resolves({});
   dynamo.on(DeleteCommand).resolves({});
 });
