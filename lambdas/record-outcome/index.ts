@@ -27,6 +27,19 @@ function withBlueWhenRollbackFailed(state: PromotionState, leftovers: Leftover[]
   return [...(leftovers ?? []), ...blues.filter((r) => !named.has(r)).map((resource) => ({ resource, reason }))];
 }
 
+/**
+ * variant: Finalize deregisters blue's scalable target before the update that drops blue's variant;
+ * a rollback restores it, an interruption does not (the endpoint stays as the outside change left
+ * it), so the record says so: whoever made the change decides whether blue's variant needs it back.
+ */
+function withBlueScalingWhenInterrupted(state: PromotionState, leftovers: Leftover[] | undefined): Leftover[] | undefined {
+  const variant = state.blue?.variants[0]?.variantName;
+  if (!state.interruption || state.promotion.strategy !== 'variant' || !state.finalize || !state.blue?.scaling || !variant) return leftovers;
+  const resource = `autoscaling of variant ${variant} (scalable target endpoint/${state.promotion.endpointName}/variant/${variant})`;
+  const reason = "deregistered by Finalize before the outside change and not restored, since the endpoint is left as that change set it; register it again if blue's variant serves";
+  return [...(leftovers ?? []), { resource, reason }];
+}
+
 /** The history row this execution already made final (a retry of this step after it recorded and released the lock). */
 async function ownFinalRow(tableName: string, p: Promotion, recordedBy: string): Promise<Record<string, unknown> | undefined> {
   const out = await dynamo.send(new GetCommand({ TableName: tableName, Key: { endpointName: tableKey(p.endpointName), sk: historySk(p.startedAt, p.id) }, ConsistentRead: true }));
@@ -74,12 +87,12 @@ export const handler = step('record-outcome', stateKeys, async (state: Recoverab
     },
     rollbackActions: state.rollback?.actions,
     cleanedUp: state.cleanup?.deleted,
-    leftovers: withBlueWhenRollbackFailed(
+    leftovers: withBlueScalingWhenInterrupted(state, withBlueWhenRollbackFailed(
       state,
       state.cleanupFailure
         ? cleanupLeftovers(state.failure || state.rollbackFailure || state.interruption ? 'green' : 'blue', state, `${state.cleanupFailure.Error}: ${causeMessage(state.cleanupFailure.Cause)}`)
         : state.cleanup?.kept,
-    ),
+    )),
     validation: state.validation?.samples.map((s) => ({ name: s.name, ok: s.ok, latencyMs: s.latencyMs, status: s.status })),
     recordedBy,
     /** Set when a recovery execution finished the promotion: how its execution ended and what the recovery decided. */

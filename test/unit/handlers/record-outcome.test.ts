@@ -114,6 +114,25 @@ describe('record-outcome', () => {
     ]);
   });
 
+  test('GIVEN a variant promotion interrupted after Finalize deregistered blue\'s autoscaling WHEN recorded THEN the unrestored scalable target is on the record', async () => {
+    const finalized = stateAt('finalized');
+    const scaling = { minCapacity: 1, maxCapacity: 4, policies: [] } as never;
+    const interruption = { Error: 'OutsideChange', Cause: lambdaCause('OutsideChange', 'config other is not this promotion\'s (detected by wait-for-endpoint:finalize at 2026-12-01T10:00:00.000Z)') };
+    const blueVariant = finalized.blue!.variants[0]!.variantName;
+
+    await handler({ ...finalized, blue: { ...finalized.blue!, scaling }, interruption, cleanup: { target: 'green', deleted: [], kept: [] } });
+
+    const { outcome, leftovers } = recordedAttributes() as { outcome: string; leftovers: Array<{ resource: string; reason: string }> };
+    expect(outcome).toBe('interrupted');
+    expect(leftovers).toEqual([{ resource: expect.stringContaining(`scalable target endpoint/${ENDPOINT}/variant/${blueVariant}`), reason: expect.stringMatching(/not restored/) }]);
+  });
+
+  test('GIVEN the same interruption without autoscaling on blue WHEN recorded THEN no scaling leftover is invented', async () => {
+    const interruption = { Error: 'OutsideChange', Cause: lambdaCause('OutsideChange', 'endpoint deleted (detected by rollback at 2026-12-01T10:00:00.000Z)') };
+    await handler({ ...stateAt('finalized'), interruption, cleanup: { target: 'green', deleted: [], kept: [] } });
+    expect((recordedAttributes() as { leftovers: unknown[] }).leftovers).toEqual([]);
+  });
+
   test('GIVEN cleanup failed after retries WHEN recorded THEN every resource it would have deleted or kept is named, with why', async () => {
     const state = stateAt('finalized', {}, { cleanupFailure: { Error: 'ThrottlingException', Cause: lambdaCause('ThrottlingException', 'Rate exceeded') } });
     const { names } = state.promotion;
