@@ -15,6 +15,17 @@ export default tseslint.config(
     },
   },
   {
+    // Function bundles: `import { z } from 'zod'` bundles zod's whole namespace with its locales
+    // (~444 KiB a bundle, measured by `npm run bench -- bundles`); the namespace import tree-shakes.
+    files: ['lambdas/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', {
+        selector: "ImportDeclaration[source.value='zod'][importKind!='type'] > :matches(ImportSpecifier[imported.name='z'], ImportDefaultSpecifier)",
+        message: "Use `import * as z from 'zod'` in lambdas/: the named or default `z` pulls zod's whole namespace and locales into every bundle.",
+      }],
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     ...jest.configs['flat/recommended'],
     rules: {

@@ -1,9 +1,9 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { dynamo } from '../shared/clients/dynamo';
 import { sfn } from '../shared/clients/sfn';
 import { InvalidPromotionInput } from '../shared/errors';
 import { step } from '../shared/handler';
-import { describeIssues } from '../shared/input';
+import { describeIssues } from '../shared/issues';
 import { locksInFlight, requestAbort, type AbortResult } from '../shared/locks';
 import { logger } from '../shared/powertools';
 import { settings } from '../shared/settings';

@@ -1,11 +1,11 @@
 import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
-import { z } from 'zod';
+import * as z from 'zod';
 import { dynamo } from '../shared/clients/dynamo';
 import { sfn } from '../shared/clients/sfn';
 import { sameEndpoint } from '../shared/contracts';
 import { InvalidPromotionInput } from '../shared/errors';
 import { step } from '../shared/handler';
-import { describeIssues } from '../shared/input';
+import { describeIssues } from '../shared/issues';
 import { isStaleToken, locksInFlight, requestAbort, type AbortResult, type LockItem } from '../shared/locks';
 import { interruptionReason } from '../shared/outside';
 import { findOutsideChange } from '../shared/outside-check';

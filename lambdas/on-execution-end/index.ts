@@ -1,12 +1,12 @@
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { z } from 'zod';
+import * as z from 'zod';
 import { dynamo } from '../shared/clients/dynamo';
 import { sagemaker } from '../shared/clients/sagemaker';
 import { sfn } from '../shared/clients/sfn';
 import { jsonEnv, requiredEnv } from '../shared/env';
 import { InvalidPromotionInput } from '../shared/errors';
 import { step } from '../shared/handler';
-import { describeIssues } from '../shared/input';
+import { describeIssues } from '../shared/issues';
 import { readLock } from '../shared/locks';
 import { logger } from '../shared/powertools';
 import { afterExecutionEnd, type AfterEnd } from '../shared/queue';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_BAKE_REASON, MAX_BAKE_SECONDS } from './waits';
 export { modelPackageParts } from './arns';
 
@@ -129,14 +129,7 @@ export type PromotionInput = z.infer<typeof promotionInputSchema>;
 export type ValidationSample = z.infer<typeof validationSampleSchema>;
 
 /** One line per problem, each naming the field, e.g. `endpointName: must match ...`. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => {
-      const field = issue.path.length > 0 ? issue.path.join('.') : '(input)';
-      return `${field}: ${issue.message}`;
-    })
-    .join('; ');
-}
+export { describeIssues } from './issues';
 
 
 /** The JSON Schema shipped in schema/ for console and API users (draft 2020-12). */

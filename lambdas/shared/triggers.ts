@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { createHash } from 'node:crypto';
 import { MODEL_PACKAGE_ARN_PATTERN, promotionInputSchema } from './input';
 import { modelPackageParts } from './arns';

@@ -1,5 +1,4 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { tracer } from '../powertools';
 import { clientConfig } from './config';
 
-export const s3 = tracer.captureAWSv3Client(new S3Client(clientConfig));
+export const s3 = new S3Client(clientConfig);
