@@ -1,20 +1,24 @@
 /**
  * `npm run bench`: the figures the README and the issue notes quote, measured here and now
  * (never asserted in tests: these machines are shared and noisy).
- * - each Lambda bundle's size, built by esbuild with the construct's settings;
+ * - P3: each Lambda bundle's size, built by esbuild with the construct's settings, and its cold
+ *   module load against a bundle of the SageMaker client alone;
  * - a happy-path promotion on the local AWS: wall time and Step Functions state transitions;
  * - the time from a guardrail alarm's state change to all traffic back on blue, with the
  *   alarm event path and with the bake's poll alone (the AlarmRule removed);
  * - P4: what a promotion costs in fleets, per strategy and outcome, from the emulator's meter
- *   (blue = 2 instances, 8-minute provisioning, 30-minute bake, simulated time).
+ *   (blue = 2 instances, 8-minute provisioning, 30-minute bake, simulated time);
+ * - P6: SageMaker Describe* calls of one promotion with 1 and with 200 endpoints in the account.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { build } from 'esbuild';
 import { join } from 'node:path';
-import { DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { CreateEndpointCommand, DescribeEndpointCommand, SageMakerClient, waitUntilEndpointInService } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { STEPS, TRIGGERS } from '../lib/functions';
+import { BASELINE, buildFunctionBundles, ESBUILD_OPTIONS } from './bundles';
 import { startLocalAws, type LocalAws } from '../local/aws';
 import { Seed } from '../local/seed';
 import { MAX_BAKE_SECONDS } from '../lambdas/shared/waits';
@@ -22,14 +26,50 @@ import { MAX_BAKE_SECONDS } from '../lambdas/shared/waits';
 const root = join(__dirname, '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function bundleSizes(): Promise<void> {
-  console.log('Lambda bundles (esbuild, minified, tree-shaken, SDK v3 bundled, ESM entry points):');
-  for (const fn of [...STEPS, ...TRIGGERS]) {
-    const out = await build({
-      entryPoints: [join(root, 'lambdas', fn, 'index.ts')],
-      bundle: true, minify: true, platform: 'node', target: 'node24', mainFields: ['module', 'main'], write: false, logLevel: 'silent',
-    });
-    console.log(`  ${fn.padEnd(18)} ${(out.outputFiles[0]!.contents.length / 1024).toFixed(0).padStart(5)} KiB`);
+/** The SageMaker client alone, sending one command: what every function's cold load is compared to. */
+const BASELINE_SOURCE = `
+import { DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+const sagemaker = new SageMakerClient({});
+export const handler = (event: { endpointName: string }) => sagemaker.send(new DescribeEndpointCommand({ EndpointName: event.endpointName }));
+`;
+
+/** Times one `require` of a bundle in a fresh process: module parse and top-level code, clients included. */
+const LOAD_PROBE = 'const t = process.hrtime.bigint(); require(process.argv[1]); process.stdout.write(String(Number(process.hrtime.bigint() - t) / 1e6));';
+
+function loadMs(file: string): number {
+  return Number(execFileSync(process.execPath, ['-e', LOAD_PROBE, file], { encoding: 'utf8', env: { ...process.env, AWS_REGION: 'us-east-1' } }));
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/**
+ * P3: each function's bundle, built by esbuild with the construct's own settings, and its cold
+ * module load in a fresh `node` per run (median of BENCH_LOAD_RUNS, runs interleaved across
+ * bundles so that machine noise hits all alike), as a ratio to the SageMaker-client-only baseline.
+ */
+async function bundleLines(): Promise<void> {
+  const runs = Number(process.env.BENCH_LOAD_RUNS ?? 9);
+  console.log(`Lambda bundles (esbuild with the construct's settings, SDK v3 bundled; cold load = require in a fresh node, median of ${runs}, ÷ the baseline's):`);
+  const dir = mkdtempSync(join(tmpdir(), 'bluegreen-bundles-'));
+  try {
+    const files: Record<string, string> = {};
+    const baseline = await build({ ...ESBUILD_OPTIONS, stdin: { contents: BASELINE_SOURCE, resolveDir: root, loader: 'ts' }, write: false });
+    files[BASELINE] = join(dir, `${BASELINE}.js`);
+    writeFileSync(files[BASELINE], baseline.outputFiles[0]!.contents);
+    for (const [fn, bundle] of Object.entries(await buildFunctionBundles())) {
+      files[fn] = join(dir, `${fn}.js`);
+      writeFileSync(files[fn], bundle.contents);
+    }
+    const times: Record<string, number[]> = Object.fromEntries(Object.keys(files).map((name) => [name, []]));
+    for (let run = 0; run < runs; run++) for (const [name, file] of Object.entries(files)) times[name]!.push(loadMs(file));
+    const base = median(times[BASELINE]!);
+    for (const [name, file] of Object.entries(files)) {
+      const kib = Math.round(statSync(file).size / 1024);
+      console.log(`P3 function=${name} bundleKiB=${kib} loadRatio=${(median(times[name]!) / base).toFixed(2)}`);
+    }
+    console.log(`  (baseline cold load: ${base.toFixed(1)} ms)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -185,6 +225,49 @@ async function transitionsAt(strategy: string, bakeMinutes: number): Promise<Rec
   }
 }
 
+/**
+ * P6: SageMaker Describe* calls the emulator answers during one whole promotion (guardrails,
+ * promoted), with `endpoints - 1` unrelated endpoints already in the account (created before blue,
+ * untouched since: the cleanup reads only endpoints modified since its candidates were created).
+ */
+async function describeCalls(endpoints: number): Promise<Record<string, number | string>> {
+  const aws = await startLocalAws({ timeScale: 6000, provisioningSeconds: 60 });
+  try {
+    const sagemaker = new SageMakerClient({});
+    if (endpoints > 1) {
+      const seed = new Seed();
+      await seed.group('unrelated-models').catch(() => undefined);
+      const pkg = await seed.register('unrelated-models');
+      await seed.blueEndpoint('unrelated-1', pkg, 1);
+      for (let i = 2; i < endpoints; i++) await sagemaker.send(new CreateEndpointCommand({ EndpointName: `unrelated-${i}`, EndpointConfigName: 'unrelated-1-handmade-config' }));
+      // All InService, then untouched for more than the cleanup's one-second margin (usageWindowStart): real time, not the compressed clock.
+      for (let i = 2; i < endpoints; i++) await waitUntilEndpointInService({ client: sagemaker, maxWaitTime: 60, minDelay: 0.05, maxDelay: 0.2 } as never, { EndpointName: `unrelated-${i}` });
+      await sleep(1500);
+    }
+    const { v2 } = await seededBlue('demo-p6');
+    // v2's approval starts the app's own first deployment of churn-prediction: let it end first, so only one promotion is counted.
+    await sleep(aws.ms(60));
+    for (const e of aws.stepFunctions.list()) await aws.stepFunctions.waitFor(e.arn);
+    const from = aws.emulator.callLog.length;
+    const done = await aws.stepFunctions.waitFor(await promote(aws, 'demo-p6', v2, 1800));
+    const calls = aws.emulator.callLog.slice(from).filter((c) => c.service === 'sagemaker' && c.operation.startsWith('Describe'));
+    if (process.env.BENCH_P6_DETAIL) console.error(calls.map((c) => `${c.operation} ${JSON.stringify(c.input)}`).join('\n'));
+    return { status: done.status, describes: calls.length };
+  } finally {
+    await aws.close();
+  }
+}
+
+/** `P6 endpointsInAccount=… describeCallsPerPromotion=…` for an account of 1 and of 200 endpoints. */
+async function describeCallLines(): Promise<void> {
+  console.log('\nSageMaker Describe* calls of one promotion (guardrails, promoted) by endpoints in the account (local AWS):');
+  for (const endpoints of [1, 200]) {
+    const r = child(`p6:${endpoints}`);
+    if (r.status !== 'SUCCEEDED') throw new Error(`P6 ${endpoints} endpoints: the promotion ended ${r.status}`);
+    console.log(`P6 endpointsInAccount=${endpoints} describeCallsPerPromotion=${r.describes}`);
+  }
+}
+
 /** `P2 strategy=… bakeMinutes=… transitions=…`: a promotion's transitions at a 30-minute, a 4-hour and the longest accepted bake. */
 async function transitionLines(): Promise<void> {
   console.log(`
@@ -212,6 +295,8 @@ async function runCase(kind: string): Promise<void> {
   } else if (kind.startsWith('cost:')) {
     const [, strategy, outcome, mode] = kind.split(':');
     console.log(JSON.stringify(await cost(strategy!, outcome as 'promoted' | 'rolled_back', mode !== 'off')));
+  } else if (kind.startsWith('p6:')) {
+    console.log(JSON.stringify(await describeCalls(Number(kind.split(':')[1]))));
   } else if (kind.startsWith('p2:')) {
     const [, strategy, minutes] = kind.split(':');
     console.log(JSON.stringify(await transitionsAt(strategy!, Number(minutes))));
@@ -227,17 +312,19 @@ async function main(): Promise<void> {
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const kind = process.argv[2];
-  if (kind === 'bundles') return bundleSizes();
+  if (kind === 'bundles') return bundleLines();
   if (kind === 'cost') return costLines();
   if (kind === 'alarm') return alarmLines();
   if (kind === 'p2') return transitionLines();
+  if (kind === 'p6') return describeCallLines();
   if (kind) return runCase(kind);
-  await bundleSizes();
+  await bundleLines();
   await costLines();
   const happy = child('happy');
   console.log(`\nHappy-path promotion on the local AWS (30-min bake, 30 s polls, 600× clock): ${happy.status} in ${happy.wallMs} ms wall, ${happy.transitions} state transitions, peak RSS ${(Number(happy.rss) / 1048576).toFixed(0)} MiB`);
   await transitionLines();
   await alarmLines();
+  await describeCallLines();
 }
 
 /** `P1 strategy=… path=<event|poll> alarmToBlueSeconds=…`: guardrail alarm → blue carries all traffic (median of BENCH_RUNS). */

@@ -545,6 +545,30 @@ export function cleanupPlan(target: 'blue' | 'green', state: PromotionState, inU
   };
 }
 
+/**
+ * Since when another endpoint could run one of the configs or models a cleanup would delete,
+ * given their creation times (undefined: already gone). An endpoint runs a config only from the
+ * CreateEndpoint or UpdateEndpoint that named it, which sets its LastModifiedTime, and a config
+ * can name a model only once the model exists: endpoints last modified before the oldest of them
+ * cannot run any. One second earlier, as ListEndpoints' LastModifiedTimeAfter is strict and the
+ * timestamps may be whole seconds. Undefined: nothing left to check.
+ */
+export function usageWindowStart(created: Array<Date | undefined>): Date | undefined {
+  const times = created.filter((t): t is Date => t !== undefined).map((t) => t.getTime());
+  return times.length === 0 ? undefined : new Date(Math.min(...times) - 1000);
+}
+
+/**
+ * The other endpoints whose configs a cleanup must read, from a ListEndpoints page: not the
+ * promotion's own (already described, in any spelling) and not one being deleted (a validation
+ * endpoint): it runs nothing that needs keeping.
+ */
+export function otherEndpointsToCheck(summaries: Array<{ EndpointName?: string; EndpointStatus?: string }>, endpointName: string): string[] {
+  return summaries
+    .filter((s) => s.EndpointStatus !== 'Deleting' && s.EndpointName !== undefined && s.EndpointName.toLowerCase() !== endpointName.toLowerCase())
+    .map((s) => s.EndpointName!);
+}
+
 /** The alarms a promotion creates on green's own metrics (named by ArmGuardrails), whether or not its result was stored. */
 export function greenAlarmNames(state: PromotionState): string[] {
   const prefix = state.promotion.names.alarmPrefix;

@@ -1,6 +1,8 @@
 import type { DescribeEndpointConfigOutput, DescribeEndpointOutput, ProductionVariant } from '@aws-sdk/client-sagemaker';
 import {
   cleanupPlan,
+  otherEndpointsToCheck,
+  usageWindowStart,
   decideOutcome,
   expectationFor,
   greenConfigsFromBlue,
@@ -535,5 +537,27 @@ describe('decideOutcome', () => {
     const state = stateAt('finalized', {}, { cleanupFailure: { Error: 'ThrottlingException', Cause: 'Rate exceeded' } });
 
     expect(decideOutcome(state, causes)).toMatchObject({ outcome: 'promoted', error: 'None' });
+  });
+});
+
+describe('usageWindowStart', () => {
+  test('GIVEN the candidates’ creation times THEN the window starts one second before the oldest, gone ones ignored', () => {
+    expect(usageWindowStart([new Date('2026-11-02T00:00:00Z'), undefined, new Date('2026-11-01T00:00:00Z')])).toEqual(new Date('2026-10-31T23:59:59Z'));
+  });
+  test('GIVEN every candidate is gone THEN there is nothing to check', () => {
+    expect(usageWindowStart([undefined, undefined])).toBeUndefined();
+    expect(usageWindowStart([])).toBeUndefined();
+  });
+});
+
+describe('otherEndpointsToCheck', () => {
+  test('GIVEN a ListEndpoints page THEN the promotion’s own endpoint (any spelling) and endpoints being deleted are left out', () => {
+    const page = [
+      { EndpointName: 'Churn-Prediction', EndpointStatus: 'InService' },
+      { EndpointName: 'churn-prediction-v2-abc123-val', EndpointStatus: 'Deleting' },
+      { EndpointName: 'fraud-detection', EndpointStatus: 'Updating' },
+      { EndpointName: 'churn-copy', EndpointStatus: 'Failed' },
+    ];
+    expect(otherEndpointsToCheck(page, 'churn-prediction')).toEqual(['fraud-detection', 'churn-copy']);
   });
 });

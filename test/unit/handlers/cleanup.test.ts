@@ -4,6 +4,7 @@ import {
   DeleteModelCommand,
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
+  DescribeModelCommand,
   ListEndpointsCommand,
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
@@ -40,15 +41,32 @@ const promoted = stateAt('finalized', {}, { blue: aBlue({ endpointConfigName: OW
 const { names } = promoted.promotion;
 const alarms = promoted.bake!.createdAlarms;
 
-/** The account's endpoints: ours on `config`, and fraud-detection on its own config. */
-function givenEndpoints(config: string, model: string, others: Array<{ name: string; config: string; model: string }> = []) {
-  const all = [{ name: ENDPOINT, config, model }, { name: 'fraud-detection', config: 'fraud-config', model: 'fraud-v1' }, ...others];
-  sagemaker.on(ListEndpointsCommand).resolves({ Endpoints: all.map((e) => ({ EndpointName: e.name, EndpointArn: `arn:${e.name}`, CreationTime: new Date(), LastModifiedTime: new Date(), EndpointStatus: 'InService' })) });
+/** When the configs and models a cleanup would delete were created; endpoints last modified before cannot run them. */
+const CANDIDATES_CREATED = new Date('2026-11-01T10:00:00Z');
+const LATER = new Date('2026-11-20T10:00:00Z');
+const EARLIER = new Date('2026-10-01T10:00:00Z');
+
+interface AnEndpoint { name: string; config: string; model: string; modified?: Date }
+
+/**
+ * The account's endpoints: ours on `config`, and fraud-detection on its own config; each last
+ * modified at `modified` (LATER by default). ListEndpoints applies LastModifiedTimeAfter as SageMaker does.
+ */
+function givenEndpoints(config: string, model: string, others: AnEndpoint[] = []) {
+  const all: AnEndpoint[] = [{ name: ENDPOINT, config, model }, { name: 'fraud-detection', config: 'fraud-config', model: 'fraud-v1' }, ...others];
+  sagemaker.on(ListEndpointsCommand).callsFake((input: { LastModifiedTimeAfter?: Date }) => ({
+    Endpoints: all
+      .filter((e) => input.LastModifiedTimeAfter === undefined || (e.modified ?? LATER) > input.LastModifiedTimeAfter)
+      .map((e) => ({ EndpointName: e.name, EndpointArn: `arn:${e.name}`, CreationTime: EARLIER, LastModifiedTime: e.modified ?? LATER, EndpointStatus: 'InService' })),
+  }));
+  // The candidates (and any config or model not named below) exist, created at CANDIDATES_CREATED.
+  sagemaker.on(DescribeEndpointConfigCommand).resolves({ CreationTime: CANDIDATES_CREATED, ProductionVariants: [] });
+  sagemaker.on(DescribeModelCommand).resolves({ CreationTime: CANDIDATES_CREATED });
   for (const e of all) {
     // Ours on green's config serves green's variant (the promotion's own, which blue's cleanup judges against).
     const variant = e.name === ENDPOINT && e.config === names.greenConfig ? names.variant : 'AllTraffic';
     sagemaker.on(DescribeEndpointCommand, { EndpointName: e.name }).resolves(anEndpoint(e.config, [{ name: variant, weight: 1 }], { EndpointName: e.name }));
-    sagemaker.on(DescribeEndpointConfigCommand, { EndpointConfigName: e.config }).resolves({ EndpointConfigName: e.config, ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: e.model }] });
+    sagemaker.on(DescribeEndpointConfigCommand, { EndpointConfigName: e.config }).resolves({ EndpointConfigName: e.config, CreationTime: CANDIDATES_CREATED, ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: e.model }] });
   }
 }
 
@@ -102,6 +120,61 @@ describe('cleanup', () => {
 
     expect(result.kept).toEqual([{ resource: `model ${OWN_BLUE}`, reason: 'still used by an endpoint' }]);
     expect(sagemaker).not.toHaveReceivedCommand(DeleteModelCommand);
+  });
+
+  test('GIVEN endpoints last modified before the candidates were created WHEN blue is cleaned THEN only the endpoints modified since are listed and described', async () => {
+    givenEndpoints(names.greenConfig, names.model, [{ name: 'old-endpoint', config: 'old-config', model: 'old-model', modified: EARLIER }]);
+
+    await handler(blueEvent);
+
+    expect(sagemaker).toHaveReceivedCommandWith(ListEndpointsCommand, { LastModifiedTimeAfter: new Date(CANDIDATES_CREATED.getTime() - 1000) });
+    expect(sagemaker).toHaveReceivedCommandWith(DescribeEndpointCommand, { EndpointName: 'fraud-detection' });
+    expect(sagemaker).not.toHaveReceivedCommandWith(DescribeEndpointCommand, { EndpointName: 'old-endpoint' });
+    expect(sagemaker).not.toHaveReceivedCommandWith(DescribeEndpointConfigCommand, { EndpointConfigName: 'old-config' });
+  });
+
+  test('GIVEN another endpoint was pointed at blue’s config by hand WHEN blue is cleaned THEN the config and its model are kept as in use', async () => {
+    givenEndpoints(names.greenConfig, names.model, [{ name: 'churn-copy', config: OWN_BLUE, model: OWN_BLUE }]);
+
+    const result = await handler(blueEvent);
+
+    expect(result.kept).toEqual([
+      { resource: `config ${OWN_BLUE}`, reason: 'still used by an endpoint' },
+      { resource: `model ${OWN_BLUE}`, reason: 'still used by an endpoint' },
+    ]);
+    expect(sagemaker).not.toHaveReceivedCommandWith(DeleteEndpointConfigCommand, { EndpointConfigName: OWN_BLUE });
+    expect(sagemaker).not.toHaveReceivedCommand(DeleteModelCommand);
+  });
+
+  test('GIVEN another endpoint runs a config since deleted WHEN blue is cleaned THEN its models cannot be known and every candidate model is kept', async () => {
+    givenEndpoints(names.greenConfig, names.model, [{ name: 'churn-orphan', config: 'gone-config', model: 'unknown' }]);
+    sagemaker.on(DescribeEndpointConfigCommand, { EndpointConfigName: 'gone-config' }).rejects(notFound('endpoint configuration', 'gone-config'));
+
+    const result = await handler(blueEvent);
+
+    expect(result.kept).toEqual([{ resource: `model ${OWN_BLUE}`, reason: 'still used by an endpoint' }]);
+    expect(sagemaker).not.toHaveReceivedCommand(DeleteModelCommand);
+  });
+
+  test('GIVEN an operator is deleting the promotion’s endpoint WHEN green is cleaned THEN what it ran is not held as in use and green’s side is deleted', async () => {
+    const state = stateAt('baking', {}, { blue: aBlue({ endpointConfigName: OWN_BLUE, modelNames: [OWN_BLUE] }) });
+    givenEndpoints(names.pairConfig, names.model);
+    sagemaker.on(DescribeEndpointCommand, { EndpointName: ENDPOINT }).resolves(anEndpoint(names.pairConfig, [{ name: 'AllTraffic', weight: 0 }], { EndpointName: ENDPOINT, EndpointStatus: 'Deleting' }));
+
+    const result = await handler({ target: 'green', state });
+
+    expect(result.deleted).toEqual(expect.arrayContaining([`config ${names.pairConfig}`, `model ${names.model}`]));
+    expect(result.kept).toEqual([]);
+  });
+
+  test('GIVEN the candidates are all gone already WHEN blue is cleaned THEN no endpoint is listed', async () => {
+    sagemaker.on(DescribeEndpointConfigCommand).rejects(notFound('endpoint configuration', OWN_BLUE));
+    sagemaker.on(DescribeModelCommand).rejects(notFound('model', OWN_BLUE));
+    sagemaker.on(DescribeEndpointCommand, { EndpointName: ENDPOINT }).resolves(anEndpoint(names.greenConfig, [{ name: names.variant, weight: 1 }], { EndpointName: ENDPOINT }));
+
+    await handler(blueEvent);
+
+    expect(sagemaker).not.toHaveReceivedCommand(ListEndpointsCommand);
   });
 
   test('GIVEN blue’s config and model predate the tool WHEN blue is cleaned THEN they are kept with the reason and not deleted', async () => {

@@ -133,7 +133,8 @@ describe('the bake’s backstop (on-backstop) and endpoint events (on-endpoint-c
   const event = (status = 'IN_SERVICE') => ({ source: 'aws.sagemaker', 'detail-type': 'SageMaker Endpoint State Change', detail: { EndpointName: ENDPOINT, EndpointStatus: status } });
 
   beforeEach(() => {
-    dynamo.on(QueryCommand).resolves({ Items: [bakingLock] });
+    dynamo.on(QueryCommand, { IndexName: 'InFlight' }).resolves({ Items: [bakingLock] });
+    dynamo.on(QueryCommand, { IndexName: 'Queued' }).resolves({ Items: [] });
     // requestAbort reads the tokens back from the write that flags the lock.
     dynamo.on(UpdateCommand).resolves({ Attributes: bakingLock });
     sfn.on(SendTaskFailureCommand).resolves({});
@@ -142,7 +143,7 @@ describe('the bake’s backstop (on-backstop) and endpoint events (on-endpoint-c
 
   test('GIVEN a promotion baking WHEN the backstop finds the weights moved THEN its bake fails with OutsideChange, the change named', async () => {
     describes(weightsBack);
-    await expect(onBackstop({})).resolves.toEqual({ baking: [{ endpointName: ENDPOINT, promotionId: baking.promotion.id, result: 'signalled', problem: expect.stringMatching(/^weights moved on .*\(detected by on-backstop at /) }] });
+    await expect(onBackstop({})).resolves.toEqual({ baking: [{ endpointName: ENDPOINT, promotionId: baking.promotion.id, result: 'signalled', problem: expect.stringMatching(/^weights moved on .*\(detected by on-backstop at /) }], queued: [] });
     expect(sfn).toHaveReceivedCommandWith(SendTaskFailureCommand, { taskToken: 'bake-token', error: 'OutsideChange', cause: expect.stringContaining('weights moved on') });
     expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, { ConditionExpression: 'promotionId = :id AND attribute_exists(bakeWatch)' });
   });
@@ -175,7 +176,7 @@ describe('the bake’s backstop (on-backstop) and endpoint events (on-endpoint-c
   });
 
   test('GIVEN a promotion already told to stop (its flag set) WHEN an event comes THEN it is not judged again', async () => {
-    dynamo.on(QueryCommand).resolves({ Items: [{ ...bakingLock, abortRequested: { error: 'GuardrailAlarm', reason: 'x', at: 'now' } }] });
+    dynamo.on(QueryCommand, { IndexName: 'InFlight' }).resolves({ Items: [{ ...bakingLock, abortRequested: { error: 'GuardrailAlarm', reason: 'x', at: 'now' } }] });
     describes(onBlue);
     await expect(onEndpointChange(event())).resolves.toMatchObject({ promotions: [{ result: 'not-waiting' }] });
     expect(sfn).not.toHaveReceivedCommand(SendTaskFailureCommand);

@@ -112,19 +112,20 @@ describe('on-backstop', () => {
     cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: 'churn-5xx', StateValue: value, StateReason: 'Threshold Crossed: 1 datapoint [3.0] was greater than the threshold (0.0).' }] });
 
   beforeEach(() => {
+    dynamo.on(QueryCommand, { IndexName: 'Queued' }).resolves({ Items: [] });
     sagemaker.on(DescribeEndpointCommand).resolves(anEndpoint(names.pairConfig, [{ name: BLUE_VARIANT, weight: 0 }, { name: names.variant, weight: 1 }]));
   });
 
   test('GIVEN a bake whose alarms and endpoint are fine THEN nothing is signalled', async () => {
-    dynamo.on(QueryCommand).resolves({ Items: [baking, { ...lock, endpointName: 'not-baking' }] });
+    dynamo.on(QueryCommand, { IndexName: 'InFlight' }).resolves({ Items: [baking, { ...lock, endpointName: 'not-baking' }] });
     alarmsIn('OK');
 
-    await expect(onBackstop({})).resolves.toEqual({ baking: [{ endpointName: ENDPOINT, promotionId: 'p-1', result: 'ok' }] });
+    await expect(onBackstop({})).resolves.toEqual({ baking: [{ endpointName: ENDPOINT, promotionId: 'p-1', result: 'ok' }], queued: [] });
     expect(sfn).not.toHaveReceivedCommand(SendTaskFailureCommand);
   });
 
   test('GIVEN an alarm in ALARM whose event was lost THEN the bake fails GuardrailAlarm at once, only while it still bakes', async () => {
-    dynamo.on(QueryCommand).resolves({ Items: [baking] });
+    dynamo.on(QueryCommand, { IndexName: 'InFlight' }).resolves({ Items: [baking] });
     alarmsIn('ALARM');
 
     await expect(onBackstop({})).resolves.toMatchObject({ baking: [{ result: 'signalled', problem: expect.stringMatching(/churn-5xx is in ALARM/) }] });
@@ -133,7 +134,7 @@ describe('on-backstop', () => {
   });
 
   test('GIVEN the endpoint was changed under the bake THEN it fails UnexpectedEndpointState', async () => {
-    dynamo.on(QueryCommand).resolves({ Items: [baking] });
+    dynamo.on(QueryCommand, { IndexName: 'InFlight' }).resolves({ Items: [baking] });
     alarmsIn('OK');
     sagemaker.on(DescribeEndpointCommand).resolves(anEndpoint('hand-made-config', [{ name: BLUE_VARIANT, weight: 1 }]));
 
@@ -142,7 +143,7 @@ describe('on-backstop', () => {
   });
 
   test('GIVEN the bake ended between the read and the flag THEN the conditional write refuses and nothing is signalled', async () => {
-    dynamo.on(QueryCommand).resolves({ Items: [baking] });
+    dynamo.on(QueryCommand, { IndexName: 'InFlight' }).resolves({ Items: [baking] });
     alarmsIn('ALARM');
     dynamo.on(UpdateCommand).rejects(Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' }));
 
@@ -151,7 +152,7 @@ describe('on-backstop', () => {
   });
 
   test('GIVEN CloudWatch throttles for one promotion THEN the others are still checked', async () => {
-    dynamo.on(QueryCommand).resolves({ Items: [baking, { ...baking, endpointName: 'second', promotionId: 'p-2' }] });
+    dynamo.on(QueryCommand, { IndexName: 'InFlight' }).resolves({ Items: [baking, { ...baking, endpointName: 'second', promotionId: 'p-2' }] });
     cloudwatch.on(DescribeAlarmsCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' })).resolves({ MetricAlarms: [{ AlarmName: 'churn-5xx', StateValue: 'OK' }] });
 
     await expect(onBackstop({})).resolves.toMatchObject({ baking: [{ promotionId: 'p-1', result: 'error' }, { promotionId: 'p-2', result: 'ok' }] });
