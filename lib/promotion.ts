@@ -12,6 +12,7 @@ import { acknowledgeWildcard } from './nag';
 import { ENV } from '../lambdas/shared/settings';
 import type { Routes } from '../lambdas/shared/triggers';
 import { IN_FLIGHT_INDEX } from '../lambdas/shared/locks';
+import { QUEUED_INDEX } from '../lambdas/shared/queue-decisions';
 import { executionProblems, MAX_BAKE_REASON, MAX_BAKE_SECONDS, SETTLED_ENDPOINT_STATUSES } from '../lambdas/shared/waits';
 import { PromotionDefinition } from './definition';
 import { STEPS, StepFunction, type StepName, type TriggerName } from './functions';
@@ -47,7 +48,9 @@ export interface BlueGreenPromotionProps {
   /**
    * How often the bake's backstop checks the guardrail alarms and the endpoint of every promotion
    * baking, in case an alarm event was lost (an EventBridge schedule, outside the executions: the
-   * bake is one callback wait however long it is). Whole minutes, at least one.
+   * bake is one callback wait however long it is); it also starts an approval queued behind a
+   * promotion whose end event was lost, once two runs in a row found its endpoint free. Whole
+   * minutes, at least one.
    * @default Duration.minutes(5)
    */
   readonly bakeBackstop?: Duration;
@@ -156,6 +159,12 @@ export class BlueGreenPromotion extends Construct {
       partitionKey: { name: 'inFlight', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'endpointName', type: dynamodb.AttributeType.STRING },
     });
+    // Sparse too: only queue items carry `queued`, so the bake's backstop lists the approvals waiting, never the history.
+    this.table.addGlobalSecondaryIndex({
+      indexName: QUEUED_INDEX,
+      partitionKey: { name: 'queued', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'endpointName', type: dynamodb.AttributeType.STRING },
+    });
 
     const environment: Record<string, string> = {
       [ENV.tableName]: this.table.tableName,
@@ -258,17 +267,27 @@ export class BlueGreenPromotion extends Construct {
       });
     }
 
-    const onBackstop = new StepFunction(this, 'OnBackstop', { step: 'on-backstop', environment, logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    // Outside the state machine (as on-execution-end): it may name the state machine without a dependency cycle.
+    const onBackstop = new StepFunction(this, 'OnBackstop', {
+      step: 'on-backstop',
+      environment: { ...environment, STATE_MACHINE_ARN: this.stateMachine.stateMachineArn },
+      logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     this.triggers['on-backstop'] = onBackstop;
     onBackstop.addToRolePolicy(inFlightIndex);
-    tableAccess(onBackstop, ['dynamodb:UpdateItem']);
+    // The locks (flagged: UpdateItem); the approvals queued behind a promotion whose end event was lost: listed, noted
+    // (UpdateItem), claimed (DeleteItem), put back if the start fails and recorded (PutItem), the lock read first (GetItem).
+    onBackstop.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${this.table.tableArn}/index/${QUEUED_INDEX}`] }));
+    tableAccess(onBackstop, ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem']);
+    this.stateMachine.grantStartExecution(onBackstop);
     onBackstop.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: ['*'] }));
     onBackstop.addToRolePolicy(new iam.PolicyStatement({ actions: ['sagemaker:DescribeEndpoint'], resources: this.managedEndpoints }));
     // An instance count is someone else's change only on a variant without a scalable target.
     onBackstop.addToRolePolicy(new iam.PolicyStatement({ actions: ['application-autoscaling:DescribeScalableTargets'], resources: ['*'] }));
     onBackstop.addToRolePolicy(taskResponse('SendTaskFailure'));
     this.backstopRule = new events.Rule(this, 'BackstopRule', {
-      description: "sagemaker-bluegreen: the bake's backstop, checking the alarms and the endpoint of every promotion baking",
+      description: "sagemaker-bluegreen: the bake's backstop, checking the alarms and the endpoint of every promotion baking, and starting an approval queued behind a promotion whose end event was lost",
       schedule: events.Schedule.rate(props.bakeBackstop ?? Duration.minutes(5)),
       // The next run comes soon: a stale one is worth nothing.
       targets: [new targets.LambdaFunction(onBackstop, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
@@ -420,10 +439,12 @@ export class BlueGreenPromotion extends Construct {
     describeEndpoint('finalize');
     allow('finalize', ['sagemaker:UpdateEndpoint'], [...endpoints, ...ownConfigs]);
 
-    // Cleanup must see every endpoint of the account (read-only) so it never deletes what another endpoint runs.
+    // Cleanup never deletes what an endpoint runs: it lists the endpoints modified since its candidates
+    // were created (ListEndpoints has no resource-level permission) and reads what they run (read-only).
     allow('cleanup', ['sagemaker:ListEndpoints'], ['*']);
     allow('cleanup', ['sagemaker:DescribeEndpoint'], [arn('endpoint', '*')]);
     allow('cleanup', ['sagemaker:DescribeEndpointConfig'], [anyConfig]);
+    allow('cleanup', ['sagemaker:DescribeModel'], ownModels);
     allow('cleanup', ['sagemaker:DeleteEndpointConfig'], ownConfigs);
     allow('cleanup', ['sagemaker:DeleteModel'], ownModels);
     allow('cleanup', ['sagemaker:DeleteEndpoint'], validationEndpoints);

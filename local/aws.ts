@@ -63,6 +63,14 @@ export interface LocalAws {
   deliveries: Delivery[];
   /** Puts an event on the local bus (as EventBridge would deliver it). */
   putEvent(event: unknown): Promise<Delivery[]>;
+  /**
+   * Loses the next event `match` selects before any rule sees it (tests only). Step Functions and
+   * SageMaker deliver their events to EventBridge best effort (EventBridge events reference): this
+   * is how a test shows what happens when one never comes.
+   */
+  dropNextEvent(match: (event: unknown) => boolean): void;
+  /** The events lost that way, in order. */
+  dropped: unknown[];
   /** Simulated seconds → real milliseconds on this clock. */
   ms(simulatedSeconds: number): number;
   close(): Promise<void>;
@@ -143,8 +151,16 @@ async function wire(workflow: SynthesizedWorkflow, emulator: Emulator, dynamo: S
   }
 
   const deliveries: Delivery[] = [];
+  const drops: Array<(event: unknown) => boolean> = [];
+  const dropped: unknown[] = [];
   const putEvent = async (event: unknown): Promise<Delivery[]> => {
     const delivered: Delivery[] = [];
+    const drop = drops.findIndex((match) => match(event));
+    if (drop >= 0) {
+      drops.splice(drop, 1);
+      dropped.push(event);
+      return delivered;
+    }
     for (const [rule, r] of Object.entries(workflow.rules)) {
       if (r.schedule || !matchesPattern(event, r.pattern as EventPattern)) continue;
       const target = r.targetArn ? workflow.functions[r.targetArn] : undefined;
@@ -203,6 +219,8 @@ async function wire(workflow: SynthesizedWorkflow, emulator: Emulator, dynamo: S
     env,
     deliveries,
     putEvent,
+    dropNextEvent: (match) => void drops.push(match),
+    dropped,
     ms,
     async close() {
       for (const timer of timers) clearInterval(timer);

@@ -170,7 +170,7 @@ function clockTime(iso: string, now: Date): string {
 
 /** The queued approval's line: what starts next, and when. */
 export function queuedLine(q: QueuedApproval, inFlight: boolean, now: Date): string {
-  const when = inFlight ? 'starts when the running promotion ends' : 'starts at the next promotion end or approval of this endpoint';
+  const when = inFlight ? 'starts when the running promotion ends' : "no promotion runs: starts within two runs of the bake's backstop";
   return `Queued: version ${q.version} (approved ${clockTime(q.approvedAt, now)}, ${when}) as ${q.executionName}`;
 }
 

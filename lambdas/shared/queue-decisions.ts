@@ -11,6 +11,11 @@ import { historySk, tableKey, type ApprovalOutcome } from './contracts';
  * refused) saying what became of it. lambdas/shared/queue.ts carries the decisions out.
  */
 export const QUEUE_SK = 'QUEUED';
+/**
+ * Sparse index of the queue items: only they carry `queued`, so the bake's backstop lists the
+ * approvals waiting (one item per endpoint at most) without reading the history.
+ */
+export const QUEUED_INDEX = 'Queued';
 
 /** An approval as the queue compares it. */
 export interface Approval {
@@ -30,6 +35,13 @@ export interface QueuedApproval extends Approval {
   /** The name as the route spells it: what the execution input carries. */
   endpointDisplayName: string;
   sk: typeof QUEUE_SK;
+  /** Sparse-index key (QUEUED_INDEX): present on queue items only. */
+  queued: 'yes';
+  /**
+   * When the bake's backstop first found this approval waiting on an endpoint no promotion holds
+   * (its promotion's end event late or lost): a later run that finds it so again starts it.
+   */
+  foundFreeAt?: string;
   /** StartExecution's input (JSON), built when it was approved. */
   input: string;
   queuedAt: string;
@@ -248,7 +260,26 @@ export function queuedRow(item: QueuedApproval, fate: Partial<Pick<ApprovalRow, 
 }
 
 export function queueItem(endpointName: string, a: Approval, input: string, queuedAt: string, behind: string): QueuedApproval {
-  return { ...a, endpointName: tableKey(endpointName), endpointDisplayName: endpointName, sk: QUEUE_SK, input, queuedAt, behind };
+  return { ...a, endpointName: tableKey(endpointName), endpointDisplayName: endpointName, sk: QUEUE_SK, queued: 'yes', input, queuedAt, behind };
+}
+
+export type StrandedDecision =
+  /** A promotion holds the endpoint: its end starts the approval. `clear`: forget an earlier run's finding that it was free. */
+  | { action: 'wait'; clear: boolean }
+  /** No promotion holds it: note that, and give the end event of the promotion that ended until the next run. */
+  | { action: 'mark' }
+  /** Free on two runs of the backstop in a row: the end event was lost (or is later than a run): start it. */
+  | { action: 'start' };
+
+/**
+ * What the bake's backstop does with a queued approval. Step Functions delivers execution status
+ * events best effort (EventBridge reference, "AWS Step Functions events"), so an approval can wait
+ * behind a promotion that ended long ago. The grace is counted in backstop runs, never by a clock
+ * (the local AWS compresses time): one whole run's interval for on-execution-end to start it first.
+ */
+export function decideStranded(item: Pick<QueuedApproval, 'foundFreeAt'>, endpointHeld: boolean): StrandedDecision {
+  if (endpointHeld) return { action: 'wait', clear: item.foundFreeAt !== undefined };
+  return item.foundFreeAt === undefined ? { action: 'mark' } : { action: 'start' };
 }
 
 /**

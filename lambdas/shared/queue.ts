@@ -1,6 +1,6 @@
 import { DescribeModelPackageCommand, ListModelPackagesCommand, type SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { DescribeExecutionCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { executionArnOf, modelPackageParts } from './arns';
 import { tableKey } from './contracts';
 import { readLock, requestAbort, type AbortResult } from './locks';
@@ -14,6 +14,7 @@ import {
   rejectionFallback,
   queueItem,
   QUEUE_SK,
+  QUEUED_INDEX,
   type Approval,
   type ApprovalRow,
   type EndedExecution,
@@ -23,11 +24,11 @@ import {
 
 /**
  * The approval queue's table and Step Functions calls: they carry out the pure decisions of
- * queue-decisions.ts (decideApproval, decideRejection) for lambdas/on-approval and
- * lambdas/on-execution-end. The queue item (pk tableKey(endpoint), sk QUEUED) and the approvals'
+ * queue-decisions.ts (decideApproval, decideRejection, decideStranded) for lambdas/on-approval,
+ * lambdas/on-execution-end and lambdas/on-backstop. The queue item (pk tableKey(endpoint), sk QUEUED) and the approvals'
  * history rows live in the lock's table; every write is conditional where two writers can race.
  */
-export { QUEUE_SK, requeuedName, type QueuedApproval } from './queue-decisions';
+export { QUEUE_SK, QUEUED_INDEX, requeuedName, type QueuedApproval } from './queue-decisions';
 
 /** How many execution names a recovery may chain back through to find the endpoint (a recovery of a recovery…). */
 const MAX_RECOVERY_CHAIN = 5;
@@ -98,10 +99,58 @@ export async function removeQueued(dynamo: DynamoDBDocumentClient, tableName: st
   }
 }
 
+/**
+ * Every approval waiting, one item per endpoint at most (the sparse QUEUED_INDEX: the history's rows
+ * are not in it). An index read is eventually consistent: whoever acts on an item reads it again.
+ */
+export async function queuedApprovals(dynamo: DynamoDBDocumentClient, tableName: string): Promise<QueuedApproval[]> {
+  const items: QueuedApproval[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamo.send(
+      new QueryCommand({ TableName: tableName, IndexName: QUEUED_INDEX, KeyConditionExpression: 'queued = :yes', ExpressionAttributeValues: { ':yes': 'yes' }, ExclusiveStartKey: start }),
+    );
+    items.push(...((page.Items ?? []) as QueuedApproval[]));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+/**
+ * Notes on the queue item, if it is still this approval, that the backstop found its endpoint free
+ * (`at`), or (`at` undefined) forgets it. False when the item was claimed or replaced meanwhile.
+ */
+export async function markFoundFree(dynamo: DynamoDBDocumentClient, tableName: string, item: Pick<QueuedApproval, 'endpointName' | 'executionName'>, at: string | undefined): Promise<boolean> {
+  try {
+    await dynamo.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { endpointName: tableKey(item.endpointName), sk: QUEUE_SK },
+        UpdateExpression: at ? 'SET foundFreeAt = if_not_exists(foundFreeAt, :at)' : 'REMOVE foundFreeAt',
+        ConditionExpression: 'executionName = :name',
+        ExpressionAttributeValues: at ? { ':name': item.executionName, ':at': at } : { ':name': item.executionName },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
 export type DrainResult =
   | { action: 'busy'; holder: string }
   | { action: 'empty' }
+  /** `only` was given and another approval waits in its place now (or nothing does). */
+  | { action: 'replaced' }
   | { action: 'started'; executionName: string; modelPackageArn: string; duplicate: boolean };
+
+export interface DrainOptions {
+  /** Start the queued approval only if it is still this one (the backstop's, acting on what it listed). */
+  only?: string;
+  /** Who started it and why, for its history row. */
+  note?: string;
+}
 
 /**
  * Starts the queued approval of an endpoint whose lock is free: claims the queue item (a
@@ -109,11 +158,19 @@ export type DrainResult =
  * (a duplicate start finds ExecutionAlreadyExists) and records it on its history row. A start that
  * fails puts the item back before the error goes up, so the retried event finds it again.
  */
-export async function startQueued(clients: QueueClients, tableName: string, stateMachineArn: string, endpointName: string, now: () => Date = () => new Date()): Promise<DrainResult> {
+export async function startQueued(
+  clients: QueueClients,
+  tableName: string,
+  stateMachineArn: string,
+  endpointName: string,
+  now: () => Date = () => new Date(),
+  options: DrainOptions = {},
+): Promise<DrainResult> {
   for (let round = 0; round < MAX_ADMIT_ROUNDS; round++) {
     const lock = await readLock(clients.dynamo, tableName, endpointName);
     if (lock) return { action: 'busy', holder: lock.promotionId };
     const queued = await readQueued(clients.dynamo, tableName, endpointName);
+    if (options.only !== undefined && queued?.executionName !== options.only) return { action: 'replaced' };
     if (!queued) return { action: 'empty' };
     const claimed = await removeQueued(clients.dynamo, tableName, endpointName, queued.executionName);
     // Another approval replaced it, or another claimer took it, between the read and the delete.
@@ -136,7 +193,7 @@ export async function startQueued(clients: QueueClients, tableName: string, stat
       tableName,
       duplicate
         ? queuedRow(claimed, { reason: `${waited}; ${claimed.executionName} had run already (a duplicate delivery): not started again` })
-        : queuedRow(claimed, { startedAs: claimed.executionName, reason: `${waited}; started as ${claimed.executionName} at ${at}` }),
+        : queuedRow(claimed, { startedAs: claimed.executionName, reason: `${waited}; started as ${claimed.executionName} at ${at}${options.note ? ` ${options.note}` : ''}` }),
     );
     return { action: 'started', executionName: claimed.executionName, modelPackageArn: claimed.modelPackageArn, duplicate };
   }

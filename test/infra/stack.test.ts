@@ -149,16 +149,18 @@ describe('triggers', () => {
     });
   });
 
-  test('the trigger functions may only answer task tokens of this state machine, each only as it needs, and query the in-flight index', () => {
+  test('the trigger functions may only answer task tokens of this state machine, each only as it needs, and query only the sparse indexes', () => {
     const answering = statements().filter((s) => actions(s).some((a) => a.startsWith('states:SendTask')));
     for (const s of answering) expect(s.Resource).toEqual({ Ref: expect.stringMatching(/StateMachine/) });
     // The alarm trigger and the backstop fail tokens; the endpoint trigger completes them, and fails a baking one's on someone else's change.
     expect(statementsOf(/OnAlarmRole/).flatMap(actions).filter((a) => a.startsWith('states:'))).toEqual(['states:SendTaskFailure']);
-    expect(statementsOf(/OnBackstopRole/).flatMap(actions).filter((a) => a.startsWith('states:'))).toEqual(['states:SendTaskFailure']);
+    expect(statementsOf(/OnBackstopRole/).flatMap(actions).filter((a) => a.startsWith('states:')).sort()).toEqual(['states:SendTaskFailure', 'states:StartExecution']);
     expect(statementsOf(/OnEndpointChangeRole/).flatMap(actions).filter((a) => a.startsWith('states:')).sort()).toEqual(['states:SendTaskFailure', 'states:SendTaskSuccess']);
     const query = statements().filter((s) => actions(s).includes('dynamodb:Query'));
-    expect(query).toHaveLength(3);
-    for (const s of query) expect(JSON.stringify(s.Resource)).toMatch(/\/index\/InFlight/);
+    // The locks in flight (the alarm and endpoint triggers, the backstop); the queue (the backstop alone). Never the table.
+    const indexOf = (s: Statement) => /\/index\/(\w+)"/.exec(JSON.stringify(s.Resource))?.[1];
+    expect(query.map(indexOf).sort()).toEqual(['InFlight', 'InFlight', 'InFlight', 'Queued']);
+    expect(statementsOf(/OnBackstopRole/).filter((s) => actions(s).includes('dynamodb:Query')).map(indexOf).sort()).toEqual(['InFlight', 'Queued']);
   });
 
   test('the approval trigger queues on the table itself (never an index), fails task tokens only to roll back a rejected or superseded promotion, and starts executions of this state machine', () => {
@@ -214,7 +216,7 @@ describe('triggers', () => {
     ]);
   });
 
-  test("the bake's backstop runs every 5 minutes, reads alarms and only the managed endpoints, and writes only the lock", () => {
+  test("the bake's backstop runs every 5 minutes, reads alarms and only the managed endpoints, writes only the lock and the queue, and starts only this state machine", () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(5 minutes)',
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('OnBackstop'), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 0 } })],
@@ -224,7 +226,25 @@ describe('triggers', () => {
     expect(describe).toHaveLength(1);
     expect(JSON.stringify(resources(describe[0]!))).toMatch(/endpoint\/churn-prediction"/);
     expect(JSON.stringify(resources(describe[0]!))).not.toMatch(/endpoint\/\*"/);
-    expect(own.flatMap(actions).filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:Query', 'dynamodb:UpdateItem']);
+    // Query on the indexes (above); item access on the table itself: the lock flagged, a queued approval noted, claimed, put back, recorded.
+    const items = own.filter((s) => actions(s).some((a) => a.startsWith('dynamodb:') && a !== 'dynamodb:Query'));
+    expect(items.flatMap(actions).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    for (const s of items) expect(s.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/History/), 'Arn'] });
+    const start = own.filter((s) => actions(s).includes('states:StartExecution'));
+    expect(start).toHaveLength(1);
+    expect(start[0]!.Resource).toEqual({ Ref: expect.stringMatching(/StateMachine/) });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ BLUEGREEN_STEP: 'on-backstop', STATE_MACHINE_ARN: { Ref: Match.stringLikeRegexp('StateMachine') } }) },
+    });
+  });
+
+  test('the table has two sparse indexes keyed on attributes only their items carry: the locks in flight and the queued approvals', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: Match.arrayWith([
+        Match.objectLike({ IndexName: 'InFlight', KeySchema: [{ AttributeName: 'inFlight', KeyType: 'HASH' }, { AttributeName: 'endpointName', KeyType: 'RANGE' }] }),
+        Match.objectLike({ IndexName: 'Queued', KeySchema: [{ AttributeName: 'queued', KeyType: 'HASH' }, { AttributeName: 'endpointName', KeyType: 'RANGE' }] }),
+      ]),
+    });
   });
 
   test('the wait steps park their tokens on the lock: UpdateItem on the table itself, never an index', () => {

@@ -2,6 +2,7 @@ import { DescribeEndpointCommand, DescribeEndpointConfigCommand, DescribeModelCo
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { BackstopResult } from '../../lambdas/on-backstop';
 import { packageArnOf, versionOf } from '../../lambdas/shared/arns';
 import { LOCK_SK, tableKey } from '../../lambdas/shared/contracts';
 import { QUEUE_SK } from '../../lambdas/shared/queue-decisions';
@@ -26,6 +27,7 @@ const ROUTES = {
   downgrade: 'demo-downgrade',
   'downgrade-ok': 'demo-downgrade-ok',
   late: 'demo-late',
+  lost: 'demo-lost',
 } as const;
 type Scenario = keyof typeof ROUTES;
 
@@ -44,6 +46,7 @@ function config(): AppConfig {
       'downgrade-models': route('downgrade'),
       'downgrade-ok-models': route('downgrade-ok', { allowDowngrade: true }),
       'late-models': route('late'),
+      'lost-models': route('lost'),
     },
   };
 }
@@ -278,4 +281,53 @@ test('GIVEN version 2 past its last abort check (cleaning blue up) WHEN 2 is rej
   expect(await servedVersion(endpointName)).toBe(1);
   expect((await rows(endpointName)).map(summary)).toEqual(['v1 promoted', 'v2 promoted', 'v1 promoted']);
   expect(aws.stepFunctions.list().filter((e) => e.input.includes('model-registry:rejected:late-models/2'))).toHaveLength(1);
+}, 60_000);
+
+test("GIVEN version 3 queued behind 2 WHEN 2's end event is lost (Step Functions delivers it best effort) THEN the bake's backstop starts 3 once a run found the endpoint free, and only once: the late event starts nothing", async () => {
+  const { endpointName, v } = await world('lost', 3);
+  await decide(v[2]!, 'Approved');
+  const two = await executionOf(endpointName, 2);
+  await baking(endpointName, two.name);
+  expect(await decide(v[3]!, 'Approved')).toMatchObject({ action: 'queued' });
+
+  // WHEN 2's end never reaches EventBridge (EventBridge reference, "AWS Step Functions events": delivery type best effort)
+  const endOfTwo = (e: unknown) => {
+    const event = e as { 'detail-type'?: string; detail?: { name?: string; status?: string } };
+    return event['detail-type'] === 'Step Functions Execution Status Change' && event.detail?.name === two.name && event.detail.status === 'SUCCEEDED';
+  };
+  aws.dropNextEvent(endOfTwo);
+  expect(await ended(two.arn)).toMatchObject({ status: 'SUCCEEDED' });
+
+  // THEN no on-execution-end ran for it, yet 3 starts: the backstop noted the endpoint free on one run and started 3 on a later one
+  const three = await executionOf(endpointName, 3);
+  expect(aws.dropped.filter(endOfTwo)).toHaveLength(1);
+  expect(aws.deliveries.filter((d) => d.target === 'on-execution-end' && endOfTwo(d.event))).toEqual([]);
+  const sweptThree = () =>
+    aws.deliveries
+      .filter((d) => d.target === 'on-backstop')
+      .map((d) => (d.result as BackstopResult | undefined)?.queued.find((q) => q.executionName === three.name)?.result)
+      .filter((r): r is NonNullable<typeof r> => r !== undefined);
+  await eventually(() => sweptThree().includes('started'), "the backstop's run that started 3");
+  const results = sweptThree();
+  expect(results.indexOf('marked')).toBeGreaterThanOrEqual(0);
+  expect(results.indexOf('marked')).toBeLessThan(results.indexOf('started'));
+  expect(results.filter((r) => r === 'started')).toHaveLength(1);
+
+  expect(await ended(three.arn)).toMatchObject({ status: 'SUCCEEDED' });
+  expect(await servedVersion(endpointName)).toBe(3);
+  const history = await rows(endpointName);
+  expect(history.map(summary)).toEqual(['v2 promoted', 'v3 queued', 'v3 promoted']);
+  expect(history[1]).toMatchObject({
+    startedAs: three.name,
+    reason: expect.stringMatching(new RegExp(`waited for ${two.name}; started as ${three.name} at \\S+ \\(by the bake's backstop: no promotion held the endpoint on two of its runs`)),
+  });
+  expect(await item(endpointName, QUEUE_SK)).toBeUndefined();
+
+  // The lost event arrives after all (late): on-execution-end finds nothing to claim; two more backstop runs start nothing either
+  const [late] = await aws.putEvent(aws.dropped.find(endOfTwo));
+  expect(late).toMatchObject({ target: 'on-execution-end', result: { queue: { drain: { action: 'empty' } } } });
+  const runs = () => aws.deliveries.filter((d) => d.target === 'on-backstop' && d.result !== undefined).length;
+  const before = runs();
+  await eventually(() => runs() >= before + 2, 'two more backstop runs');
+  expect(aws.stepFunctions.list().filter((e) => e.name.startsWith(`${endpointName}-v3-`))).toHaveLength(1);
 }, 60_000);

@@ -1,6 +1,7 @@
 import {
   decideApproval,
   decideRejection,
+  decideStranded,
   isNewer,
   lostApproval,
   promotedBy,
@@ -213,5 +214,28 @@ describe('a version rejected while it went live', () => {
     expect(approval).toEqual({ executionName: `${'p'.repeat(71)}-rejected`, modelPackageArn: packageArn(6), version: 6, approvedAt: '2026-12-01T12:00:00Z', requestedBy: 'model-registry:rejected:churn-models/7' });
     expect(approval.executionName).toHaveLength(80);
     expect(JSON.parse(fallbackInput)).toEqual({ endpointName: ENDPOINT, modelPackageArn: packageArn(6), bakeSeconds: 600, requestedBy: 'model-registry:rejected:churn-models/7' });
+  });
+});
+
+describe('decideStranded (the bake\'s backstop, for an approval whose promotion\'s end event was lost)', () => {
+  const item = queued(approval(8));
+  const found = { ...item, foundFreeAt: '2026-12-01T12:10:00Z' };
+
+  test('a promotion holds the endpoint: its end starts the approval; the backstop only forgets an earlier finding that it was free', () => {
+    expect(decideStranded(item, true)).toEqual({ action: 'wait', clear: false });
+    expect(decideStranded(found, true)).toEqual({ action: 'wait', clear: true });
+  });
+
+  test('free on the first run that looks: noted, not started, so the end event (still on its way) goes first', () => {
+    expect(decideStranded(item, false)).toEqual({ action: 'mark' });
+  });
+
+  test('free again on a later run: the end event was lost, start it', () => {
+    expect(decideStranded(found, false)).toEqual({ action: 'start' });
+  });
+
+  test('a queue item carries the sparse index key, so the backstop finds it without reading the history', () => {
+    expect(item).toMatchObject({ sk: 'QUEUED', queued: 'yes' });
+    expect(item.foundFreeAt).toBeUndefined();
   });
 });
