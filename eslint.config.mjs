@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import jest from 'eslint-plugin-jest';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', '**/*.js', '!bin/bluegreen.js'] },
+  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', '.stryker-tmp/', 'reports/', '**/*.js', '!bin/bluegreen.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
