@@ -425,6 +425,8 @@ export class BlueGreenPromotion extends Construct {
     describeEndpoint('wait-for-endpoint');
     allow('wait-for-endpoint', ['sagemaker:DescribeEndpoint'], validationEndpoints);
     allow('validate-green', ['sagemaker:InvokeEndpoint'], [...endpoints, ...validationEndpoints]);
+    // A failed sample on the promotion's endpoint: was it someone else's change (lambdas/shared/outside-check.ts)?
+    describeEndpoint('validate-green');
     for (const bucket of props.validationPayloadBucketNames ?? []) {
       allow('validate-green', ['s3:GetObject'], [stack.formatArn({ service: 's3', region: '', account: '', resource: bucket, resourceName: '*' })]);
     }

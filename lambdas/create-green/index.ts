@@ -12,7 +12,7 @@ import type { GreenState, PromotionState } from '../shared/contracts';
 import { FIRST_VARIANT, firstDeploymentConfig, greenConfigsFromBlue, guardrailsConfigsFromBlue, validatesOnEndpoint } from '../shared/decisions';
 import { InvalidPromotionInput, ModelPackageNotDeployable } from '../shared/errors';
 import { stateKeys, step } from '../shared/handler';
-import { throwIfPromotionEnded } from '../shared/abort';
+import { throwIfAbortRequested } from '../shared/abort';
 import { createIfAbsent, ENVIRONMENT_TAG, existsBy, MANAGED_TAG, PACKAGE_TAG, VERSION_TAG } from '../shared/sagemaker';
 import { settings } from '../shared/settings';
 
@@ -22,7 +22,7 @@ import { settings } from '../shared/settings';
  * earlier try created.
  */
 export const handler = step('create-green', stateKeys, async (state: PromotionState): Promise<GreenState> => {
-  await throwIfPromotionEnded(state);
+  await throwIfAbortRequested(state);
   const p = state.promotion;
   const blue = state.blue;
   const s = settings();

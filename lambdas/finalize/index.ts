@@ -3,7 +3,7 @@ import { sagemaker } from '../shared/clients/sagemaker';
 import type { FinalizeResult, PromotionState } from '../shared/contracts';
 import { configsOf } from '../shared/decisions';
 import { stateKeys, step } from '../shared/handler';
-import { throwIfPromotionEnded } from '../shared/abort';
+import { throwIfAbortRequested } from '../shared/abort';
 import { throwIfOutsideChange } from '../shared/outside-check';
 import { removeScaling } from '../shared/scaling';
 import { describeEndpointIfExists } from '../shared/sagemaker';
@@ -15,7 +15,7 @@ import { describeEndpointIfExists } from '../shared/sagemaker';
  * deployment already runs green's config alone and has terminated blue's fleet.
  */
 export const handler = step('finalize', stateKeys, async (state: PromotionState): Promise<FinalizeResult> => {
-  await throwIfPromotionEnded(state);
+  await throwIfAbortRequested(state);
   const p = state.promotion;
   const configName = state.green!.greenConfigName;
   const current = await describeEndpointIfExists(p.endpointName);

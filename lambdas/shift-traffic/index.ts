@@ -3,7 +3,7 @@ import { sagemaker } from '../shared/clients/sagemaker';
 import type { PromotionState, ShiftResult } from '../shared/contracts';
 import { configsOf, deploymentConfigFor, expectationFor } from '../shared/decisions';
 import { stateKeys, step } from '../shared/handler';
-import { throwIfPromotionEnded } from '../shared/abort';
+import { throwIfAbortRequested } from '../shared/abort';
 import { throwIfOutsideChange } from '../shared/outside-check';
 import { applyScaling } from '../shared/scaling';
 import { scalingForVariant } from '../shared/scaling-decisions';
@@ -20,7 +20,7 @@ import { deleteEndpointIfPresent, describeEndpointIfExists } from '../shared/sag
  * endpoint stops the promotion (OutsideChange): green never gets traffic over it.
  */
 export const handler = step('shift-traffic', stateKeys, async (state: PromotionState): Promise<ShiftResult> => {
-  await throwIfPromotionEnded(state);
+  await throwIfAbortRequested(state);
   const p = state.promotion;
   const at = new Date().toISOString();
   const current = await describeEndpointIfExists(p.endpointName);

@@ -3,7 +3,7 @@ import { sagemaker } from '../shared/clients/sagemaker';
 import type { PromotionState, StandUpResult } from '../shared/contracts';
 import { configsOf } from '../shared/decisions';
 import { stateKeys, step } from '../shared/handler';
-import { throwIfPromotionEnded } from '../shared/abort';
+import { throwIfAbortRequested } from '../shared/abort';
 import { throwIfOutsideChange } from '../shared/outside-check';
 import { describeEndpointIfExists, MANAGED_TAG } from '../shared/sagemaker';
 
@@ -16,7 +16,7 @@ import { describeEndpointIfExists, MANAGED_TAG } from '../shared/sagemaker';
  * the promotion (OutsideChange): the pair is built from blue as it was, and must not replace theirs.
  */
 export const handler = step('stand-up-green', stateKeys, async (state: PromotionState): Promise<StandUpResult> => {
-  await throwIfPromotionEnded(state);
+  await throwIfAbortRequested(state);
   const p = state.promotion;
   const green = state.green!;
   const at = new Date().toISOString();

@@ -4,6 +4,7 @@ import { cloudwatch } from '../shared/clients/cloudwatch';
 import type { BakeState, PromotionState } from '../shared/contracts';
 import { stateKeys, step } from '../shared/handler';
 import { abortAlarmName, greenAlarmNames, terminationWaitSeconds } from '../shared/decisions';
+import { throwIfFlagged } from '../shared/abort';
 import { updateOwnLock } from '../shared/locks';
 import { MANAGED_TAG } from '../shared/sagemaker';
 import { settings } from '../shared/settings';
@@ -34,7 +35,9 @@ export const handler = step('start-bake', stateKeys, async (state: PromotionStat
   const greenAlarms = greenAlarmNames(state);
   const abortAlarm = guardrails ? abortAlarmName(p) : undefined;
   // Watched from now on: an alarm that fires before the bake first waits still reaches this promotion.
-  await updateOwnLock(dynamo, settings().tableName, p, 'SET watchedAlarms = :alarms', { ':alarms': [...p.guardrailAlarmNames, ...greenAlarms] });
+  const lock = await updateOwnLock(dynamo, settings().tableName, p, 'SET watchedAlarms = :alarms', { ':alarms': [...p.guardrailAlarmNames, ...greenAlarms] });
+  // An abort asked for since the last wait (a rejection in the Model Registry, an operator): stop before the shift.
+  throwIfFlagged(lock, p.id);
   const created: string[] = [];
   if (p.greenAlarms.enabled) {
     const common = {

@@ -5,9 +5,11 @@ import { s3 } from '../shared/clients/s3';
 import { sagemakerRuntime } from '../shared/clients/runtime';
 import type { PromotionState, SampleResult, ValidationResult } from '../shared/contracts';
 import { judgeSample, type SampleResponse } from '../shared/decisions';
-import { GreenValidationFailed, isRetryable } from '../shared/errors';
+import { GreenValidationFailed, isRetryable, OutsideChange } from '../shared/errors';
 import { stateKeys, step } from '../shared/handler';
-import { throwIfPromotionEnded } from '../shared/abort';
+import { throwIfAbortRequested } from '../shared/abort';
+import { interruptionReason, outsideChange } from '../shared/outside';
+import { describeEndpointIfExists } from '../shared/sagemaker';
 import type { ValidationSample } from '../shared/input';
 import { logger } from '../shared/powertools';
 
@@ -50,7 +52,7 @@ function targetOf(event: ValidateGreenEvent): { state: PromotionState; endpointN
 export const handler = step('validate-green', (e: ValidateGreenEvent) => stateKeys('target' in e ? e.state : e), async (event: ValidateGreenEvent): Promise<ValidationResult> => {
   const target = targetOf(event);
   const state = 'target' in event ? event.state : event;
-  await throwIfPromotionEnded(state);
+  await throwIfAbortRequested(state);
   const p = state.promotion;
   const green = state.green!;
   const { samples, contentType, accept, maxLatencyMs } = p.validation;
@@ -95,6 +97,11 @@ export const handler = step('validate-green', (e: ValidateGreenEvent) => stateKe
   }
   const failed = results.filter((r) => !r.ok);
   if (failed.length > 0) {
+    // Green may fail only because someone else changed the promotion's endpoint (its variant gone, another
+    // config): that is an interruption, not green's fault, and the rollback must not act on the endpoint.
+    // (An instance count is never why a sample fails: that judgement, which needs Application Auto Scaling, is left to the waits.)
+    const found = target.endpointName === p.endpointName ? outsideChange(await describeEndpointIfExists(p.endpointName), state) : undefined;
+    if (found && found.kind !== 'instances') throw new OutsideChange(interruptionReason(found.change, 'validate-green', new Date().toISOString()));
     throw new GreenValidationFailed(
       `green (${target.where}) failed ${failed.length} of ${results.length} validation requests: ${failed.map((f) => `${f.name}: ${f.problem}`).join('; ')}`,
     );

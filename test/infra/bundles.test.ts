@@ -31,10 +31,10 @@ describe('function bundles', () => {
     expect(holding(/node_modules\/zod\/.*locales\/(?!en\.)/)).toEqual([]);
   });
 
-  test('GIVEN the levers above THEN no bundle exceeds 540 KiB (was up to 996 KiB; the SDK credential chain alone keeps it above the 300 KiB aim, README "Figures")', () => {
+  test('GIVEN the levers above THEN no bundle exceeds 560 KiB (was up to 996 KiB; validate-green, the largest, holds the runtime, S3 and SageMaker clients; the SDK credential chain alone keeps every bundle above the 300 KiB aim, README "Figures")', () => {
     const tooBig = Object.entries(bundles)
       .map(([fn, b]) => ({ fn, kib: Math.round(b.contents.length / 1024) }))
-      .filter(({ kib }) => kib > 540);
+      .filter(({ kib }) => kib > 560);
     expect(tooBig).toEqual([]);
   });
 });

@@ -37,6 +37,14 @@ describe('shift-traffic', () => {
     });
   });
 
+  test('GIVEN an abort flagged since the last wait (a rejection in the Model Registry during validation) WHEN the shift runs THEN no traffic moves: PromotionAborted', async () => {
+    const abortRequested = { error: 'PromotionAborted', reason: 'model package churn-models/2 was Rejected in the Model Registry', at: '2026-12-01T10:00:00Z' };
+    dynamo.on(GetCommand).resolves(lockHeldBy(undefined, { abortRequested }));
+
+    await expect(handler(state)).rejects.toMatchObject({ name: 'PromotionAborted', message: expect.stringMatching(/Rejected in the Model Registry/) });
+    expect(sagemaker).not.toHaveReceivedCommand(UpdateEndpointWeightsAndCapacitiesCommand);
+  });
+
   test('GIVEN the DesiredWeights were already asked by an earlier try WHEN traffic shifts again THEN no call is sent', async () => {
     sagemaker.on(DescribeEndpointCommand).resolves(
       anEndpoint(names.pairConfig, [{ name: BLUE_VARIANT, weight: 1, desired: 0 }, { name: GREEN, weight: 0, desired: 1 }], { EndpointStatus: 'Updating' }),

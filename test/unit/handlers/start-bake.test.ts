@@ -90,6 +90,14 @@ describe('start-bake', () => {
 
     await expect(handler(state)).rejects.toMatchObject({ name: 'LimitExceeded' });
   });
+  test('GIVEN an abort flagged since the last wait (a rejection, an operator) WHEN the guardrails would be armed THEN no alarm is created and the promotion stops before the shift', async () => {
+    const abortRequested = { error: 'PromotionAborted', reason: 'superseded by version 3', at: '2026-12-01T10:00:00Z' };
+    dynamo.on(UpdateCommand).resolves({ Attributes: { promotionId: state.promotion.id, abortRequested } });
+
+    await expect(handler(state)).rejects.toMatchObject({ name: 'PromotionAborted', message: 'superseded by version 3' });
+    expect(cloudwatch).not.toHaveReceivedCommand(PutMetricAlarmCommand);
+  });
+
   test('GIVEN a bake starting THEN the lock lists every watched alarm before any alarm exists, so an early ALARM reaches this promotion', async () => {
     const state = stateAt('shifted', { promotion: { guardrailAlarmNames: ['churn-p99'] } });
     await handler(state);

@@ -1,14 +1,17 @@
 import { GetObjectCommand, NoSuchKey, S3Client, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import { InvokeEndpointCommand, SageMakerRuntimeClient, ServiceUnavailable, ValidationError, type InvokeEndpointCommandOutput } from '@aws-sdk/client-sagemaker-runtime';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ValidationSample } from '../../../lambdas/shared/input';
 import { logger } from '../../../lambdas/shared/powertools';
 import { handler } from '../../../lambdas/validate-green';
-import { ENDPOINT, modelError, quietMetrics, sageMakerError, setStepEnvironment, stateAt, lockHeldBy } from '../../support/fixtures';
+import { anEndpoint, BLUE_CONFIG, BLUE_VARIANT, ENDPOINT, modelError, quietMetrics, sageMakerError, setStepEnvironment, stateAt, lockHeldBy } from '../../support/fixtures';
 
 const runtime = mockClient(SageMakerRuntimeClient);
 const s3 = mockClient(S3Client);
+/** A failed sample looks at the endpoint: was green failing, or did someone else change the endpoint? */
+const sagemaker = mockClient(SageMakerClient);
 /** The lock: every step reads it first, and acts only while its promotion holds it. */
 const dynamo = mockClient(DynamoDBDocumentClient);
 quietMetrics();
@@ -22,12 +25,16 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const withSamples = (samples: ValidationSample[], validation: { maxLatencyMs?: number; accept?: string } = {}) =>
   stateAt('stoodUp', { promotion: { validation: { mode: 'endpoint', contentType: 'application/json', maxLatencyMs: 1000, samples, ...validation } } });
 const GREEN = stateAt('stoodUp').promotion.names.variant;
+const PAIR = stateAt('stoodUp').promotion.names.pairConfig;
 
 beforeEach(() => {
   runtime.reset();
   s3.reset();
   dynamo.reset();
   dynamo.on(GetCommand).resolves(lockHeldBy());
+  sagemaker.reset();
+  // As green stood up: the pair serving, blue's weights as they were, green at 0.
+  sagemaker.on(DescribeEndpointCommand).resolves(anEndpoint(PAIR, [{ name: BLUE_VARIANT, weight: 1 }, { name: GREEN, weight: 0 }]));
   setStepEnvironment();
   runtime.on(InvokeEndpointCommand).resolves({ Body: body('{"churn":0.12,"label":"stay"}'), ContentType: 'application/json' });
 });
@@ -73,6 +80,23 @@ describe('validate-green', () => {
       name: 'GreenValidationFailed',
       message: expect.stringMatching(new RegExp(`^green \\(variant ${GREEN}\\) failed 1 of 1 validation requests: typical-customer: status 500, expected 200 \\(ModelError: Received server error \\(500\\)`)),
     });
+  });
+
+  test('GIVEN an operator updated the endpoint back to blue\'s config after green stood up WHEN green\'s variant no longer answers THEN OutsideChange (the interrupted path), not GreenValidationFailed', async () => {
+    runtime.on(InvokeEndpointCommand).rejects(new ValidationError({ message: `The variant ${GREEN} does not exist`, $metadata: { httpStatusCode: 400 } }));
+    sagemaker.on(DescribeEndpointCommand).resolves(anEndpoint(BLUE_CONFIG, [{ name: BLUE_VARIANT, weight: 1 }]));
+    const state = withSamples([{ name: 'typical', body: '{}' }]);
+
+    await expect(handler({ ...state, wait: { phase: 'standUp', attempt: 2, ready: true, status: 'InService', elapsedSeconds: 60, waitSeconds: 60 } })).rejects.toMatchObject({
+      name: 'OutsideChange',
+      message: expect.stringMatching(/back on blue's config .* \(detected by validate-green at /),
+    });
+  });
+
+  test('GIVEN the endpoint as green stood up WHEN a sample fails THEN GreenValidationFailed: green is at fault', async () => {
+    runtime.on(InvokeEndpointCommand).rejects(modelError(500));
+    await expect(handler(withSamples([{ name: 'typical', body: '{}' }]))).rejects.toMatchObject({ name: 'GreenValidationFailed' });
+    expect(sagemaker).toHaveReceivedCommandWith(DescribeEndpointCommand, { EndpointName: ENDPOINT });
   });
 
   test('GIVEN a sample that expects a 400 WHEN green’s container answers 400 THEN it passes with that status', async () => {
