@@ -2,7 +2,8 @@
  * `npm run matrix`: the fault-injection matrix of test/matrix, run outside jest, printed as a
  * table (cell, outcome, what the endpoint serves, held ✓/✗) and the figure `N cells run, M held`.
  * Each group needs a local AWS of its own (the handlers' SDK clients bind to one at load), so
- * each runs in a child process, two at a time; the stack is synthesized once for all of them.
+ * each runs in a child process, two at a time; the stack is synthesized once for the fault
+ * groups, and once more by each outside-actors group (its config routes the registry cells' groups).
  */
 import '../test/matrix/quiet';
 import { fork } from 'node:child_process';
@@ -12,12 +13,16 @@ import { join } from 'node:path';
 import { CELLS as VARIANT_CELLS, NOT_APPLICABLE as VARIANT_NOT_APPLICABLE, type Cell, type Group } from '../test/matrix/cells';
 import { GUARDRAILS_CELLS, GUARDRAILS_NOT_APPLICABLE } from '../test/matrix/guardrails-cells';
 import { runGroup, startMatrixWorld, type CellResult } from '../test/matrix/harness';
+import { OUTSIDE_CELLS, OUTSIDE_NOT_APPLICABLE, outsideCellsOf } from '../test/matrix/outside-cells';
+import { runOutsideGroup, startOutsideWorld } from '../test/matrix/outside-harness';
 import { synthesizeTemplate } from '../local/template';
 
-const GROUPS: Group[] = ['sequential', 'concurrent-a', 'concurrent-b', 'guardrails'];
-const CELLS: Cell[] = [...VARIANT_CELLS, ...GUARDRAILS_CELLS];
-const NOT_APPLICABLE = [...VARIANT_NOT_APPLICABLE, ...GUARDRAILS_NOT_APPLICABLE];
-const cellsOf = (group: Group): Cell[] => CELLS.filter((c) => c.group === group);
+// The outside-actors groups first: the longest, so the pool's two lanes end together.
+const GROUPS: Group[] = ['outside-guardrails', 'outside-variant', 'sequential', 'concurrent-a', 'concurrent-b', 'guardrails'];
+const FAULT_CELLS: Cell[] = [...VARIANT_CELLS, ...GUARDRAILS_CELLS];
+const CELLS: Array<Pick<Cell, 'id' | 'category' | 'group'>> = [...FAULT_CELLS, ...OUTSIDE_CELLS];
+const NOT_APPLICABLE = [...VARIANT_NOT_APPLICABLE, ...GUARDRAILS_NOT_APPLICABLE, ...OUTSIDE_NOT_APPLICABLE];
+const cellsOf = (group: Group): Cell[] => FAULT_CELLS.filter((c) => c.group === group);
 
 interface GroupReport {
   group: Group;
@@ -27,6 +32,16 @@ interface GroupReport {
 
 async function runOneGroup(group: Group): Promise<GroupReport> {
   const started = Date.now();
+  if (group.startsWith('outside-')) {
+    const cells = outsideCellsOf(group);
+    const world = await startOutsideWorld(group, cells);
+    try {
+      const results = await Promise.all(runOutsideGroup(world, cells).values());
+      return { group, results, seconds: (Date.now() - started) / 1000 };
+    } finally {
+      await world.close();
+    }
+  }
   const cells = cellsOf(group);
   const world = await startMatrixWorld(group, cells);
   try {
@@ -65,9 +80,9 @@ function printTable(reports: GroupReport[]): void {
   const rows = CELLS.map((c) => byId.get(c.id)).filter((r): r is CellResult => r !== undefined);
   const width = Math.max(...rows.map((r) => r.id.length), ...NOT_APPLICABLE.map((n) => n.id.length));
   const outcomeWidth = Math.max(...rows.map((r) => r.outcome.length), 'outcome'.length);
-  const line = (cell: string, outcome: string, serves: string, held: string) => `${cell.padEnd(width)}  ${outcome.padEnd(outcomeWidth)}  ${serves.padEnd(7)}  ${held}`;
+  const line = (cell: string, outcome: string, serves: string, held: string) => `${cell.padEnd(width)}  ${outcome.padEnd(outcomeWidth)}  ${serves.padEnd(8)}  ${held}`;
   console.log(line('cell', 'outcome', 'serves', 'held'));
-  console.log('-'.repeat(width + outcomeWidth + 20));
+  console.log('-'.repeat(width + outcomeWidth + 21));
   for (const r of rows) console.log(line(r.id, r.outcome, r.serves, r.held ? '✓' : '✗'));
   for (const n of NOT_APPLICABLE) console.log(line(n.id, 'n/a', '', `not applicable: ${n.why}`));
   const failed = rows.filter((r) => !r.held);

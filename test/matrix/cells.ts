@@ -20,9 +20,12 @@ import type { ThrottleFault } from '../../local/emulator';
  *   (DescribeModelPackage, ListEndpoints) or that every cleanup makes for every endpoint
  *   (DescribeEndpoint, DescribeEndpointConfig);
  * - `guardrails`: the guardrails strategy's own calls, waits, crashes and stop (guardrails-cells.ts),
- *   run like a concurrent group (crashes confined to a cell by `CellContext.crashStep`).
+ *   run like a concurrent group (crashes confined to a cell by `CellContext.crashStep`);
+ * - `outside-guardrails`, `outside-variant`: no fault, an outside actor (an operator, the Model
+ *   Registry, the console) acting during one phase (outside-cells.ts, judged by outside-harness.ts),
+ *   all cells at once on a local AWS whose config routes each registry cell's own model package group.
  */
-export type Group = 'concurrent-a' | 'concurrent-b' | 'sequential' | 'guardrails';
+export type Group = 'concurrent-a' | 'concurrent-b' | 'sequential' | 'guardrails' | 'outside-guardrails' | 'outside-variant';
 /**
  * How each group runs, and its clock (simulated seconds per real second). The sequential group
  * has no deadline to meet, so it runs on a faster clock: its cells spend less time in Wait states.
@@ -32,8 +35,10 @@ export const GROUPS: Record<Group, { concurrent: boolean; timeScale: number }> =
   'concurrent-b': { concurrent: true, timeScale: 600 },
   sequential: { concurrent: false, timeScale: 1200 },
   guardrails: { concurrent: true, timeScale: 600 },
+  'outside-guardrails': { concurrent: true, timeScale: 600 },
+  'outside-variant': { concurrent: true, timeScale: 600 },
 };
-export type Category = 'api' | 'wait' | 'crash' | 'stop';
+export type Category = 'api' | 'wait' | 'crash' | 'stop' | 'outside';
 
 /** What a cell can do to the world while its promotion runs. */
 export interface CellContext {
@@ -100,8 +105,16 @@ export interface NotApplicable {
 }
 
 export const GROUP = 'churn-models';
-/** The validation sample every cell sends green (so InvokeEndpoint is part of every promotion). */
+/**
+ * The validation sample every cell sends green (so InvokeEndpoint is part of every promotion).
+ * The latency ceiling is the highest the input accepts: validate-green times the request in real
+ * milliseconds, which a loaded test machine stretches while the compressed clock does not, and a
+ * stack default of 2 s failed green's validation under load before any guardrail alarm existed —
+ * so a cell whose fault sits at the end (DeleteAlarms in the cleanup) never saw it fire. No cell
+ * is about latency; status and body are still checked.
+ */
 export const VALIDATION: NonNullable<PromotionInput['validation']> = {
+  maxLatencyMs: 60_000,
   samples: [{ name: 'typical-customer', body: '{"customer_id": "C-1001", "tenure_months": 14}', expectContains: 'modelPackageVersion' }],
 };
 export const BAKE_SECONDS = 30;

@@ -188,13 +188,22 @@ async function stopMidDeployment(ctx: CellContext): Promise<void> {
 }
 const recovered = (e: Evidence) => e.events.some((ev) => ev.state === 'Recover' && ev.type === 'StateEntered');
 
+/**
+ * The recovery decides from the endpoint as it is (lambdas/recover): a deployment still in motion is
+ * rolled back, one SageMaker already finished is green serving alone. The canary step and the
+ * termination wait at their longest (3600 s each: 12 s at 600×) keep SageMaker deploying until the
+ * recovery looks, however slowly a loaded machine delivers the stop's event (with a 1200 s canary and
+ * a 30 s bake, SageMaker sometimes finished first and the recovery rightly recorded `promoted`).
+ */
+const LONG_DEPLOYMENT: Partial<PromotionInput> = { ...GUARDRAILS, traffic: { type: 'CANARY', percent: 50, waitSeconds: 3600 }, bakeSeconds: 3600 };
+
 const STOP_CELLS: Cell[] = [
   {
     id: 'guardrails: stop mid-deployment (StopExecution in the canary step)',
     category: 'stop',
     group: 'guardrails',
     endpointName: 'demo-mxg-stop',
-    input: CANARY,
+    input: LONG_DEPLOYMENT,
     expect: 'rolled_back',
     during: stopMidDeployment,
     fired: recovered,

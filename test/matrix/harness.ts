@@ -5,7 +5,7 @@ import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-d
 import { cloudwatch } from '../../lambdas/shared/clients/cloudwatch';
 import { sagemakerRuntime } from '../../lambdas/shared/clients/runtime';
 import { sagemaker } from '../../lambdas/shared/clients/sagemaker';
-import { LOCK_SK, type Outcome } from '../../lambdas/shared/contracts';
+import { LOCK_SK, tableKey, type Outcome } from '../../lambdas/shared/contracts';
 import { readLock, requestAbort } from '../../lambdas/shared/locks';
 import { greenNames } from '../../lambdas/shared/naming';
 import { startLocalAws, type LocalAws } from '../../local/aws';
@@ -19,8 +19,11 @@ export interface CellResult {
   id: string;
   /** The history row's outcome, or how the execution ended when there is none. */
   outcome: Outcome | string;
-  /** What the endpoint serves once everything settled: blue, green, or neither (a violation). */
-  serves: 'blue' | 'green' | 'neither';
+  /**
+   * What the endpoint serves once everything settled: blue, green, or neither (a violation); outside
+   * actors' cells: also `operator` (the config or weights an operator set) or `deleted`.
+   */
+  serves: 'blue' | 'green' | 'neither' | 'operator' | 'deleted';
   reason?: string;
   violations: string[];
   held: boolean;
@@ -99,7 +102,7 @@ export class ScopedThrottles {
  * does for Wait states and provisioning. Otherwise a persisting throttle costs ~3.5 s of real time
  * per attempt (1 s throttling base delay, 3 retries) — 35 simulated minutes — times 6 state machine attempts.
  */
-async function putSdkBackoffOnTheLocalClock(timeScale: number): Promise<void> {
+export async function putSdkBackoffOnTheLocalClock(timeScale: number): Promise<void> {
   interface Backoff {
     setDelayBase(delay: number): void;
     computeNextBackoffDelay(attempt: number): number;
@@ -209,7 +212,7 @@ class Context implements CellContext {
   async untilBakeParked(): Promise<void> {
     for (;;) {
       const lock = await this.world.dynamo.send(
-        new GetCommand({ TableName: this.aws.tableName, Key: { endpointName: this.endpointName, sk: LOCK_SK }, ConsistentRead: true }),
+        new GetCommand({ TableName: this.aws.tableName, Key: { endpointName: tableKey(this.endpointName), sk: LOCK_SK }, ConsistentRead: true }),
       );
       if (lock.Item?.promotionId === this.executionName && lock.Item.bakeTaskToken) return;
       if (this.execution()?.status !== 'RUNNING') throw new Error('the promotion ended before its bake parked a task token');
@@ -246,9 +249,10 @@ class Context implements CellContext {
 }
 
 /** The promotion a step's event belongs to: its state document's, or the execution a recovery recovers. */
-function promotionOf(event: unknown): string | undefined {
-  const e = (event ?? {}) as { state?: { promotion?: { id?: string } }; promotion?: { id?: string }; recoverExecutionArn?: string };
-  return e.state?.promotion?.id ?? e.promotion?.id ?? e.recoverExecutionArn?.split(':').pop();
+export function promotionOf(event: unknown): string | undefined {
+  // Recover's payload is { input: { recoverExecutionArn }, executionArn } (its own ARN: lib/definition.ts).
+  const e = (event ?? {}) as { state?: { promotion?: { id?: string } }; promotion?: { id?: string }; input?: { recoverExecutionArn?: string } };
+  return e.state?.promotion?.id ?? e.promotion?.id ?? e.input?.recoverExecutionArn?.split(':').pop();
 }
 
 /** Waits for the recovery rule's delivery for an ended execution, then for the recovery it started (if any). */
@@ -260,7 +264,7 @@ async function recoveryOf(world: MatrixWorld, ended: Execution): Promise<Executi
   if (!delivery) return undefined;
   while (!('result' in delivery) && delivery.error === undefined) await sleep(2);
   const action = (delivery.result as { action?: string } | undefined)?.action;
-  if (action !== 'recovery-started' && action !== 'recovery-already-started') return undefined;
+  if (action !== 'recovery-started') return undefined;
   const recovery = world.aws.stepFunctions.list().find((e) => e.name === `${ended.name}-recover`);
   if (!recovery) throw new Error(`on-execution-end reported ${action} but no execution ${ended.name}-recover exists`);
   await world.aws.stepFunctions.waitFor(recovery.arn);
@@ -271,7 +275,7 @@ async function recoveryOf(world: MatrixWorld, ended: Execution): Promise<Executi
  * An update in flight cannot be cancelled: let SageMaker finish it before judging what the endpoint
  * serves (and let the endpoint's own others, guardrails' validation endpoint, finish being deleted).
  */
-async function settled(world: MatrixWorld, endpointName: string, timeoutMs = 10_000): Promise<void> {
+export async function settled(world: Pick<MatrixWorld, 'aws'>, endpointName: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const endpoints = world.aws.emulator.inspect().endpoints;
@@ -400,7 +404,7 @@ async function judge(
   // (a)
   const blueConfig = `${name}-handmade-config`;
   const endpoint = snap.endpoints[name];
-  let serves: CellResult['serves'] = 'neither';
+  let serves: 'blue' | 'green' | 'neither' = 'neither';
   if (!endpoint) {
     violations.push('(a) the endpoint no longer exists');
   } else {
@@ -413,12 +417,12 @@ async function judge(
   }
 
   // (b)
-  const lock = await world.dynamo.send(new GetCommand({ TableName: aws.tableName, Key: { endpointName: name, sk: LOCK_SK }, ConsistentRead: true }));
+  const lock = await world.dynamo.send(new GetCommand({ TableName: aws.tableName, Key: { endpointName: tableKey(name), sk: LOCK_SK }, ConsistentRead: true }));
   if (lock.Item) violations.push(`(b) the lock is still held by ${String(lock.Item.promotionId)}`);
 
   // (c)
   const rows = await world.dynamo.send(
-    new QueryCommand({ TableName: aws.tableName, KeyConditionExpression: 'endpointName = :e', ExpressionAttributeValues: { ':e': name }, ConsistentRead: true }),
+    new QueryCommand({ TableName: aws.tableName, KeyConditionExpression: 'endpointName = :e', ExpressionAttributeValues: { ':e': tableKey(name) }, ConsistentRead: true }),
   );
   const row = (rows.Items ?? []).find((r) => r.sk !== LOCK_SK && r.promotionId === ctx.executionName) as HistoryRow | undefined;
   const main = run.main;
@@ -459,8 +463,9 @@ async function judge(
     reason: row?.reason,
     rollbackActions: row?.rollbackActions ?? [],
   };
-  if (!cell.fired(evidence)) violations.push('the injected fault never fired: the cell proves nothing');
   const outcome = row?.outcome ?? `none (${main?.status ?? '?'}${main?.error ? ` ${main.error}` : ''})`;
+  // How the promotion ended says why a fault was not reached (e.g. green failed validation first).
+  if (!cell.fired(evidence)) violations.push(`the injected fault never fired (the promotion ended ${outcome}${row?.reason ? `: ${row.reason}` : ''}): the cell proves nothing`);
   if (cell.expect && outcome !== cell.expect) violations.push(`expected outcome ${cell.expect}, got ${outcome}`);
   return { id: cell.id, outcome, serves, reason: row?.reason, violations, held: violations.length === 0, ms: run.ms };
 }
