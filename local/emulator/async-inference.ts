@@ -123,7 +123,8 @@ export class AsyncInference {
   invoke(req: AsyncInvokeRequest): AsyncInvokeResponse {
     const ep = this.o.sagemaker.findServingEndpoint(req.EndpointName);
     if (!ep) throw new ServiceError('ValidationError', `Endpoint ${req.EndpointName} of account ${this.o.accountId} not found.`);
-    const asyncConfig = this.configInput(ep.configName)?.AsyncInferenceConfig as Obj | undefined;
+    // As the endpoint's fleet was deployed: a deleted config does not stop what runs.
+    const asyncConfig = this.o.sagemaker.endpoints.deployedConfig(ep)?.AsyncInferenceConfig as Obj | undefined;
     if (!asyncConfig) {
       throw new ServiceError(
         'ValidationError',
@@ -171,10 +172,6 @@ export class AsyncInference {
     return q;
   }
 
-  private configInput(name: string): Obj | undefined {
-    return this.o.sagemaker.configs.configs.get(name.toLowerCase())?.input;
-  }
-
   private deleted(ep: EndpointRec): boolean {
     return this.o.sagemaker.endpoints.endpoints.get(ep.name.toLowerCase()) !== ep || ep.status === 'Deleting';
   }
@@ -184,7 +181,7 @@ export class AsyncInference {
     let instances = 0;
     let slots = 0;
     for (const fleet of this.o.sagemaker.endpoints.servingFleets(ep)) {
-      const client = (this.configInput(fleet.configName)?.AsyncInferenceConfig as Obj | undefined)?.ClientConfig as Obj | undefined;
+      const client = (fleet.config.AsyncInferenceConfig as Obj | undefined)?.ClientConfig as Obj | undefined;
       const perInstance = (client?.MaxConcurrentInvocationsPerInstance as number | undefined) ?? this.o.defaultMaxConcurrentInvocationsPerInstance;
       for (const v of fleet.variants) {
         if (v.CurrentWeight <= 0) continue;

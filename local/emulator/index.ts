@@ -16,7 +16,7 @@ import { Faults, type FaultsSnapshot } from './faults';
 import { MetricsStore } from './metrics';
 import { RuntimeService } from './runtime';
 import { S3Service } from './s3';
-import { SageMakerService } from './sagemaker';
+import { type Hazard, SageMakerService } from './sagemaker';
 import { type CallLogEntry, createEmulatorServer } from './server';
 import { Timers } from './timers';
 import { clone } from './util';
@@ -34,6 +34,7 @@ export type {
   VariantErrorsFault,
 } from './faults';
 export { Faults } from './faults';
+export type { Hazard } from './sagemaker';
 export type { CallLogEntry } from './server';
 export type { AutoScalingOptions, AutoScalingSnapshot } from './autoscaling';
 export { AutoScalingService } from './autoscaling';
@@ -168,6 +169,12 @@ export interface Emulator {
   inspect(): EmulatorSnapshot;
   /** Per endpoint: provisioning cycles, instance-seconds per instance type (simulated), fleets; also `GET /_emulator/meter`. */
   meter(): EmulatorMeter;
+  /**
+   * Every DeleteEndpointConfig or DeleteModel of a resource an endpoint was using at that moment,
+   * in order; also `GET /_emulator/hazards`. SageMaker accepts such a deletion (the API reference
+   * only says you must not make it), so the emulator does too and records it here for tests.
+   */
+  hazards(): Hazard[];
   /** Every request received, in order. */
   callLog: CallLogEntry[];
   /** The local S3 (also served over HTTP, path-style: AWS_ENDPOINT_URL_S3 = url). */
@@ -277,6 +284,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     callLog,
     inspect,
     meter: () => sagemaker.meter() as unknown as EmulatorMeter,
+    hazards: () => sagemaker.hazards(),
     s3,
     close(): Promise<void> {
       closed ??= new Promise<void>((resolve) => {

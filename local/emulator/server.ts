@@ -15,7 +15,8 @@
  * - Amazon S3 (restXml, path-style, see s3.ts): every request that is not JSON-RPC
  *   (no X-Amz-Target), not under `/endpoints/` and not under `/_emulator/`.
  * - Emulator control: `POST /_emulator/faults/<name>`, `POST /_emulator/reset-faults`,
- *   `GET /_emulator/state`, `GET /_emulator/meter` (fleets, provisioning cycles, instance-seconds).
+ *   `GET /_emulator/state`, `GET /_emulator/meter` (fleets, provisioning cycles, instance-seconds),
+ *   `GET /_emulator/hazards` (deletions of configs and models an endpoint was using).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { gunzipSync, inflateSync } from 'node:zlib';
@@ -270,6 +271,7 @@ function control(d: ServerDeps, method: string, path: string, body: Buffer, res:
   const json = { 'content-type': 'application/json' };
   if (method === 'GET' && path === '/_emulator/state') return send(res, 200, json, d.state());
   if (method === 'GET' && path === '/_emulator/meter') return send(res, 200, json, d.sagemaker.meter());
+  if (method === 'GET' && path === '/_emulator/hazards') return send(res, 200, json, { hazards: d.sagemaker.hazards() });
   if (method === 'POST' && path === '/_emulator/reset-faults') {
     d.faults.clear();
     return send(res, 200, json, { ok: true });

@@ -6,6 +6,7 @@ import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { startLocalAws, type LocalAws } from '../../local/aws';
 import { MODEL_ROLE, Seed } from '../../local/seed';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../local/template';
+import { expectNoHazards } from '../support/hazards';
 
 /**
  * The bad-input corpus's world: the local AWS with the app's own configuration (cdk.json:
@@ -53,9 +54,13 @@ export async function eventually(check: () => boolean | Promise<boolean>, what: 
   }
 }
 
-/** Every execution ended and every event delivered: nothing of the set-up (or of an earlier case) runs on. */
+/**
+ * Every execution ended and every event delivered: nothing of the set-up (or of an earlier case)
+ * runs on. And nothing deleted a config or model an endpoint was using (test/support/hazards.ts).
+ */
 export async function settle(aws: LocalAws, except: string[] = []): Promise<void> {
   await eventually(() => !aws.stepFunctions.list().some((e) => e.status === 'RUNNING' && !except.includes(e.arn)), 'running executions to end');
+  expectNoHazards(aws.emulator);
 }
 
 /** An endpoint with two production variants: the variant strategy cannot promote it. */

@@ -1,6 +1,13 @@
 import { GetMetricStatisticsCommand, type Statistic } from '@aws-sdk/client-cloudwatch';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateEndpointCommand, CreateEndpointConfigCommand, DeleteEndpointCommand, UpdateEndpointCommand } from '@aws-sdk/client-sagemaker';
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  DeleteEndpointCommand,
+  DeleteEndpointConfigCommand,
+  DescribeEndpointCommand,
+  UpdateEndpointCommand,
+} from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointAsyncCommand, type InvokeEndpointAsyncCommandInput } from '@aws-sdk/client-sagemaker-runtime';
 import type { EmulatorOptions } from '../../local/emulator';
 import { inputShape } from '../../local/emulator/validate';
@@ -200,6 +207,16 @@ describe('InvokeEndpointAsync (API_runtime_InvokeEndpointAsync)', () => {
     await objectAt(first.OutputLocation as string);
     expect(JSON.parse(await objectAt(second.FailureLocation as string)).message).toMatch(/expired/);
     expect(aws.emu.inspect().asyncInference.ep).toMatchObject({ processed: 1, expired: 1, failed: 0 });
+  });
+
+  it('API_DeleteEndpointConfig (deleting a config in use is not refused): GIVEN the async endpoint’s config deleted THEN DescribeEndpoint keeps its AsyncInferenceConfig and requests are still served by its fleet', async () => {
+    await start();
+    await asyncEndpoint();
+    await aws.sm.send(new DeleteEndpointConfigCommand({ EndpointConfigName: 'async-a' }));
+    expect((await aws.sm.send(new DescribeEndpointCommand({ EndpointName: 'ep' }))).AsyncInferenceConfig).toMatchObject({ OutputConfig: { S3OutputPath: 's3://async-out/out' } });
+    const out = await invokeAsync({ InputLocation: await putInput('after.json', { features: [3] }), InferenceId: 'after' });
+    expect(JSON.parse(await objectAt(out.OutputLocation as string))).toMatchObject({ model: 'model-a', input: { features: [3] } });
+    expect(aws.emu.hazards()).toEqual([expect.objectContaining({ resourceName: 'async-a', usage: ['current config'] })]);
   });
 
   it('GIVEN queued requests WHEN the endpoint is deleted THEN each fails to the failure location', async () => {

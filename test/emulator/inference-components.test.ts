@@ -5,6 +5,7 @@ import {
   CreateInferenceComponentCommand,
   DeleteEndpointCommand,
   DeleteInferenceComponentCommand,
+  DeleteModelCommand,
   DescribeInferenceComponentCommand,
   type DescribeInferenceComponentCommandOutput,
   ListInferenceComponentsCommand,
@@ -183,6 +184,18 @@ describe('inference component lifecycle', () => {
     const gone = await waitFor(() => describe_('ic').then(() => undefined, (e: Error) => e), 3000, 'ic to be gone');
     expect(gone.message).toBe(`Could not find inference component "${ARN}:inference-component/ic".`);
     await aws.sm.send(new DeleteEndpointCommand({ EndpointName: 'ic-ep' }));
+  });
+
+  it('GIVEN a component in service WHEN its model is deleted THEN deleted (API_DeleteModel has no in-use check), recorded as a hazard, and the copies keep serving', async () => {
+    await icEndpoint();
+    await twoModels();
+    await component('ic', 'model-v1', 1);
+    await waitForComponent('ic', 'InService');
+    await aws.sm.send(new DeleteModelCommand({ ModelName: 'model-v1' }));
+    expect(aws.emu.hazards()).toEqual([
+      expect.objectContaining({ operation: 'DeleteModel', resourceName: 'model-v1', endpointName: 'ic-ep', endpointStatus: 'InService', usage: ['model of inference component ic'] }),
+    ]);
+    expect(await invoke('ic')).toBe('model-v1');
   });
 
   it('GIVEN an endpoint whose variant hosts a model WHEN CreateInferenceComponent (API_CreateInferenceComponent) THEN ValidationException', async () => {

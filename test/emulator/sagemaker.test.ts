@@ -249,18 +249,18 @@ describe('endpoint lifecycle', () => {
     expect(d.ProductionVariants?.[0]?.CurrentWeight).toBe(3);
   });
 
-  it('GIVEN a config in use WHEN DeleteEndpointConfig THEN refused; after the endpoint is deleted THEN allowed', async () => {
+  it('GIVEN a config in use WHEN DeleteEndpointConfig THEN deleted, not refused (API_DeleteEndpointConfig only says "You must not delete an EndpointConfig in use by an endpoint that is live"), recorded as a hazard; the endpoint serves until DeleteEndpoint', async () => {
     await blueEndpoint(aws.sm);
-    const err = await errorOf(aws.sm.send(new DeleteEndpointConfigCommand({ EndpointConfigName: 'blue-config' })));
-    expect(err.name).toBe('ValidationException');
-    expect(err.message).toContain('in use by endpoint');
+    await aws.sm.send(new DeleteEndpointConfigCommand({ EndpointConfigName: 'blue-config' }));
+    expect(aws.emu.inspect().endpointConfigs['blue-config']).toBeUndefined();
+    expect(aws.emu.hazards()).toEqual([expect.objectContaining({ operation: 'DeleteEndpointConfig', resourceName: 'blue-config', endpointName: 'ep', usage: ['current config'] })]);
+    const invoked = await aws.rt.send(new InvokeEndpointCommand({ EndpointName: 'ep', Body: Buffer.from('{}'), ContentType: 'application/json' }));
+    expect(invoked.$metadata.httpStatusCode).toBe(200);
 
     await aws.sm.send(new DeleteEndpointCommand({ EndpointName: 'ep' }));
     expect((await aws.sm.send(new DescribeEndpointCommand({ EndpointName: 'ep' }))).EndpointStatus).toBe('Deleting');
     await waitFor(() => aws.emu.inspect().endpoints.ep === undefined, 3000, 'endpoint deletion');
     expect((await errorOf(aws.sm.send(new DescribeEndpointCommand({ EndpointName: 'ep' })))).name).toBe('ValidationException');
-    await aws.sm.send(new DeleteEndpointConfigCommand({ EndpointConfigName: 'blue-config' }));
-    expect(aws.emu.inspect().endpointConfigs['blue-config']).toBeUndefined();
   });
 
   it('GIVEN several endpoints WHEN ListEndpoints with filters and MaxResults THEN filtered pages with NextToken', async () => {

@@ -4,6 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { startLocalAws, type LocalAws } from '../../local/aws';
 import { Seed } from '../../local/seed';
+import { expectNoHazards } from '../support/hazards';
 
 /**
  * An execution stopped from the console (or timed out, or failed outside its Catch blocks)
@@ -25,6 +26,7 @@ beforeAll(async () => {
   await seed.setApproval(v2, 'Approved');
   await seed.blueEndpoint('demo-stop', v1);
 }, 60_000);
+afterEach(() => expectNoHazards(aws.emulator));
 afterAll(async () => aws?.close());
 
 async function history(endpointName: string) {

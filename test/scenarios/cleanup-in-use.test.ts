@@ -28,7 +28,7 @@ test('GIVEN blue’s config (made by an earlier promotion) was pointed at by ano
   const second = await startPromotion(world, 'shared-2', promotionInput(endpointName, v3));
   expect(await ended(world, second.executionArn)).toMatchObject({ status: 'SUCCEEDED' });
 
-  // Kept by the cleanup's own decision (the emulator would also refuse the config's delete, with a ValidationException, not this reason).
+  // Kept by the cleanup's own decision: SageMaker (and the emulator) would delete them, and settle() would then fail on the hazard.
   const row = await historyRow(world, second);
   expect(row?.leftovers).toEqual(
     expect.arrayContaining([

@@ -10,6 +10,7 @@ import type { AppConfig } from '../../lib/config';
 import { startLocalAws, type LocalAws } from '../../local/aws';
 import { Seed } from '../../local/seed';
 import { defaultLocalConfig } from '../../local/template';
+import { expectNoHazards } from '../support/hazards';
 import { bluegreen, cliEnv } from '../cli/helpers';
 
 /**
@@ -61,6 +62,7 @@ beforeAll(async () => {
 }, 60_000);
 afterEach(async () => {
   await eventually(() => !aws.stepFunctions.list().some((e) => e.status === 'RUNNING'), 'every execution to end', 30_000);
+  expectNoHazards(aws.emulator);
 });
 afterAll(async () => aws?.close());
 

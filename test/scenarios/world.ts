@@ -8,6 +8,7 @@ import { historySk, LOCK_SK, tableKey } from '../../lambdas/shared/contracts';
 import { greenNames, type GreenNames } from '../../lambdas/shared/naming';
 import { startLocalAws, type LocalAws } from '../../local/aws';
 import { Seed } from '../../local/seed';
+import { expectNoHazards } from '../support/hazards';
 
 /**
  * A whole-promotion world: the local AWS (synthesized stack, emulator, dynalite, local
@@ -66,11 +67,13 @@ export async function startWorld(blues: string[]): Promise<World> {
 
 /**
  * Lets every execution end and clears the faults: run after each scenario, so a failed
- * assertion does not leave a promotion running into the next one.
+ * assertion does not leave a promotion running into the next one. Then fails the scenario if
+ * anything deleted a config or model an endpoint was using (test/support/hazards.ts).
  */
 export async function settle(world: World): Promise<void> {
   await Promise.all(world.aws.stepFunctions.list().map((e) => world.aws.stepFunctions.waitFor(e.arn)));
   world.aws.emulator.faults.clear();
+  expectNoHazards(world.aws.emulator);
 }
 
 export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20000): Promise<void> {

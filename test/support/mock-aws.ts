@@ -79,6 +79,8 @@ export function mockAws(knobs: Knobs = {}) {
   const models = new Map<string, { role?: string; packageArn?: string }>();
   const configs = new Map<string, CreateEndpointConfigInput>();
   const alarms = new Map<string, { state: string; reason: string }>();
+  /** Deletions of a config an endpoint was running: accepted, as SageMaker does, and listed here. */
+  const hazards: string[] = [];
   const table = new Map<string, Record<string, unknown>>();
   /** Scalable targets by ResourceId (endpoint/<name>/variant/<variant>), each with its policies by name. */
   const scalableTargets = new Map<string, { min: number; max: number; policies: Map<string, PutScalingPolicyRequest> }>();
@@ -110,7 +112,7 @@ export function mockAws(knobs: Knobs = {}) {
     }));
 
   const world = {
-    sagemaker, runtime, cloudwatch, dynamo, autoscaling, models, configs, alarms, table, scalableTargets, endpoints,
+    sagemaker, runtime, cloudwatch, dynamo, autoscaling, models, configs, alarms, table, scalableTargets, endpoints, hazards,
     /** The promoted endpoint (undefined once deleted). */
     get endpoint() { return promoted === undefined ? undefined : endpoints.get(promoted); },
     /** Blue: version 1 on a one-variant endpoint. */
@@ -162,8 +164,12 @@ export function mockAws(knobs: Knobs = {}) {
     return {};
   });
   sagemaker.on(DeleteEndpointConfigCommand).callsFake((input: { EndpointConfigName: string }) => {
-    // As the local emulator: refused while an endpoint that is not being deleted runs it.
-    if ([...endpoints.values()].some((e) => e.config === input.EndpointConfigName && e.status !== 'Deleting')) throw awsError('ValidationException', 'endpoint config in use');
+    // As SageMaker (API_DeleteEndpointConfig: you "must not" delete one in use, but it is not refused) and the local
+    // emulator: deleted even while an endpoint runs it; recorded, so a test can tell (hazards).
+    if ([...endpoints.values()].some((e) => e.config === input.EndpointConfigName && e.status !== 'Deleting')) {
+      hazards.push(`DeleteEndpointConfig ${input.EndpointConfigName} in use`);
+      (globalThis as { __bluegreenMockHazards?: string[] }).__bluegreenMockHazards?.push(`DeleteEndpointConfig ${input.EndpointConfigName} in use`);
+    }
     if (!configs.delete(input.EndpointConfigName)) throw notFound('endpoint configuration', input.EndpointConfigName);
     return {};
   });

@@ -1,10 +1,16 @@
 /**
  * Endpoint configurations (API_CreateEndpointConfig, API_DeleteEndpointConfig).
  *
- * - DeleteEndpointConfig: "You must not delete an EndpointConfig that is in use by an endpoint
- *   that is live or while the UpdateEndpoint or CreateEndpoint operations are being performed on
- *   the endpoint." The emulator enforces this with a ValidationException (the real service only
- *   warns in the docs), so code that would do it is caught locally.
+ * - DeleteEndpointConfig deletes a config even while an endpoint uses it: the API reference only
+ *   says "You must not delete an EndpointConfig in use by an endpoint that is live or while the
+ *   UpdateEndpoint or CreateEndpoint operations are being performed on the endpoint" and that you
+ *   "may lose visibility into the instance type the endpoint is using"
+ *   (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DeleteEndpointConfig.html).
+ *   Refusing it would turn a product bug into a harmless error locally; instead the deletion
+ *   happens and is recorded as a hazard (hazards.ts) for tests to see. The endpoint keeps serving
+ *   from its fleet and DescribeEndpoint still names the config; DescribeEndpointConfig of it, and
+ *   an UpdateEndpoint back to it, answer `Could not find endpoint configuration`; instances that
+ *   would have to be launched from it do not come up (endpoints.ts).
  * - Serverless: one production variant per config, no asynchronous inference, no data capture,
  *   MemorySizeInMB in 1024 MB steps, ProvisionedConcurrency ≤ MaxConcurrency
  *   ("Serverless Inference ... feature exclusions",
@@ -13,6 +19,7 @@
 import { validation } from '../errors';
 import { clone, compact, epochSeconds } from '../util';
 import { arr, lc, num, type Obj, type SageMakerContext, str, type Tag } from './context';
+import type { Usage } from './hazards';
 import type { ModelsAndRegistry } from './models';
 
 export interface ConfigRec {
@@ -29,8 +36,8 @@ export class EndpointConfigs {
   constructor(
     private readonly c: SageMakerContext,
     private readonly models: ModelsAndRegistry,
-    /** The endpoint that runs a config or is being moved onto it, if any. */
-    private readonly inUseBy: (configName: string) => { arn: string; status: string } | undefined,
+    /** The endpoints that run a config or are being moved onto it. */
+    private readonly usersOf: (configName: string) => Usage[],
   ) {}
 
   private checkKinds(variants: Obj[], input: Obj): void {
@@ -119,10 +126,7 @@ export class EndpointConfigs {
 
   deleteEndpointConfig(input: Obj): Obj {
     const c = this.getConfig(input.EndpointConfigName as string);
-    const user = this.inUseBy(c.name);
-    if (user) {
-      throw validation(`Cannot delete endpoint configuration "${c.arn}" because it is in use by endpoint "${user.arn}" (status ${user.status}).`);
-    }
+    this.c.hazards.recordDeletion('DeleteEndpointConfig', { type: 'EndpointConfig', name: c.name, arn: c.arn }, this.usersOf(c.name));
     this.configs.delete(lc(c.name));
     return {};
   }

@@ -9,6 +9,7 @@ import type { Faults } from '../faults';
 import type { AlarmStates, ScalingRegistry } from '../ports';
 import type { Timers } from '../timers';
 import { paginate, queryKey, toMs } from '../util';
+import { Hazards } from './hazards';
 
 export type Obj = Record<string, unknown>;
 export interface Tag {
@@ -50,6 +51,8 @@ export class SageMakerContext {
   private readonly order = new WeakMap<object, number>();
   /** Application Auto Scaling, once wired (UpdateEndpoint and DeleteEndpoint consult it). */
   scaling?: ScalingRegistry;
+  /** Deletions of configs and models an endpoint was using (see hazards.ts). */
+  readonly hazards = new Hazards();
 
   constructor(readonly o: SageMakerOptions) {}
 

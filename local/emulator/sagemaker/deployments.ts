@@ -31,6 +31,13 @@
  *   and Inf1 instances "fall back to using a blue/green deployment with all at once traffic
  *   shifting and no final baking period": no alarms watched, no MaximumExecutionTimeoutInSeconds.
  * - Billing (see fleets.ts): an all-at-once update without baking bills one fleet at a time.
+ * - Instances are launched from the endpoint config and its models: if either was deleted by the
+ *   time they would come up (hooks.cannotLaunch), they do not. A new fleet then fails like a failed
+ *   deployment (a create ends Failed; an update goes back to the old fleet, or a rolling update
+ *   rolls back), a rolling rollback that must re-provision old instances ends UpdateRollbackFailed,
+ *   and instances added by UpdateEndpointWeightsAndCapacities (or autoscaling) are undone,
+ *   InService with FailureReason. Traffic moves, terminations and a blue/green rollback to the old
+ *   fleet (still up) launch nothing, so they still work. Undocumented; see Endpoints.cannotLaunch.
  *
  * Undocumented figures are knobs (SageMakerOptions): how long one traffic shift takes
  * (trafficShiftMs) and a weights-only change (weightsUpdateMs).
@@ -93,6 +100,8 @@ export interface DeploymentHooks {
   setStatus(ep: EndpointRec, status: string): void;
   deploymentEvent(ep: EndpointRec, d: Deployment, message: string): void;
   isCurrent(ep: EndpointRec): boolean;
+  /** Why the fleet's instances cannot be launched now (its config or a model deleted), if so. */
+  cannotLaunch(fleet: Fleet): string | undefined;
 }
 
 type Start =
@@ -217,7 +226,7 @@ export class Deployments {
       return;
     }
     if (s.kind === 'update') this.hooks.setStatus(ep, 'Updating');
-    const fleet = this.meter.launch(ep.name, s.config.name, s.variants);
+    const fleet = this.meter.launch(ep.name, s.config, s.variants);
     d.fleet = fleet;
     const plan = s.kind === 'update' ? s.plan : ALL_AT_ONCE;
     if (s.kind === 'update') {
@@ -242,6 +251,8 @@ export class Deployments {
     if (s.kind === 'update') this.phase(ep, d, 'Creating', `Launching ${desired(s.variants)} instance(s).`);
     this.after(ep, d, provisionMs, () => {
       if (fail) return this.failProvisioning(ep, d, fail.reason ?? defaultFailure(fail.variantName));
+      const gone = this.hooks.cannotLaunch(fleet);
+      if (gone) return this.failProvisioning(ep, d, gone);
       fleet.status = 'InService';
       fleet.readyAt = Date.now();
       if (s.kind === 'create') {
@@ -336,7 +347,8 @@ export class Deployments {
       this.phase(ep, d, 'Creating', `Launching ${add} instance(s).`);
       this.meter.setBilled(fleet, nv, nv.billed + add);
       this.after(ep, d, provisionMs, () => {
-        if (failReason) return this.rollBack(ep, d, failReason);
+        const failure = failReason ?? this.hooks.cannotLaunch(fleet);
+        if (failure) return this.rollBack(ep, d, failure);
         fleet.status = 'InService';
         fleet.readyAt ??= Date.now();
         nv.CurrentInstanceCount = (nv.CurrentInstanceCount ?? 0) + add;
@@ -429,6 +441,12 @@ export class Deployments {
           this.meter.setBilled(old, ov, ov.CurrentInstanceCount ?? 0);
           return end();
         }
+        const gone = this.hooks.cannotLaunch(old);
+        if (gone) {
+          // The old config or model was deleted: no old instance can be launched again.
+          this.meter.setBilled(old, ov, ov.CurrentInstanceCount ?? 0);
+          return this.strand(ep, d, `${reason} The rollback failed: ${gone}`);
+        }
         ov.CurrentInstanceCount = (ov.CurrentInstanceCount ?? 0) + add;
         nv.CurrentInstanceCount = Math.max(0, (nv.CurrentInstanceCount ?? 0) - add);
         this.meter.setBilled(fleet, nv, nv.CurrentInstanceCount);
@@ -487,7 +505,17 @@ export class Deployments {
 
   private finishWeights(ep: EndpointRec, d: Deployment): void {
     const fleet = ep.fleet;
-    if (fleet) {
+    const adds = fleet?.variants.some((v) => !v.serverless && (v.DesiredInstanceCount ?? 0) > (v.CurrentInstanceCount ?? 0));
+    const gone = fleet && adds ? this.hooks.cannotLaunch(fleet) : undefined;
+    if (fleet && gone) {
+      // The added instances never come up: the whole change is undone, InService with FailureReason.
+      for (const v of fleet.variants) {
+        v.DesiredWeight = v.CurrentWeight;
+        v.DesiredInstanceCount = v.CurrentInstanceCount;
+        if (!v.serverless && v.billed !== (v.CurrentInstanceCount ?? 0)) this.meter.setBilled(fleet, v, v.CurrentInstanceCount ?? 0);
+      }
+      ep.failureReason = gone;
+    } else if (fleet) {
       for (const v of fleet.variants) {
         v.CurrentWeight = v.DesiredWeight;
         v.CurrentInstanceCount = v.DesiredInstanceCount;

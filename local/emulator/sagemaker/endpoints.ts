@@ -20,6 +20,9 @@
  *   its instance type" without deregistering it first; a model-only change is allowed
  *   (https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling-delete.html).
  *   DeleteEndpoint deregisters the endpoint's scalable targets.
+ * - A config or model deleted while the endpoint uses it (allowed, recorded as a hazard: hazards.ts):
+ *   the fleets keep serving, DescribeEndpoint still names the config and shows what the fleet was
+ *   deployed with (Fleet.config); launching instances from it fails (cannotLaunch, deployments.ts).
  * - Names are case-insensitive for uniqueness; InvokeEndpoint needs the name's original case.
  */
 import { createHash } from 'node:crypto';
@@ -31,6 +34,7 @@ import type { ConfigRec, EndpointConfigs } from './configs';
 import { arr, lc, num, type Obj, type SageMakerContext, str, type Tag } from './context';
 import { type Deployment, Deployments } from './deployments';
 import { type Fleet, FleetMeter, type VariantState } from './fleets';
+import type { Usage } from './hazards';
 import type { ModelsAndRegistry } from './models';
 
 export interface EndpointRec {
@@ -83,6 +87,7 @@ export class Endpoints {
       setStatus: (ep, status) => this.setStatus(ep, status),
       deploymentEvent: (ep, d, message) => this.deploymentEvent(ep, d, message),
       isCurrent: (ep) => this.endpoints.get(lc(ep.name)) === ep,
+      cannotLaunch: (fleet) => this.cannotLaunch(fleet),
     });
   }
 
@@ -92,15 +97,59 @@ export class Endpoints {
     return ep.fleet?.variants ?? [];
   }
 
-  /** The endpoint a config is in use by (its current config, or the target of an update in flight). */
-  configUser(configName: string): EndpointRec | undefined {
-    for (const ep of this.endpoints.values()) {
-      const current = lc(ep.configName) === lc(configName) && (SERVING.has(ep.status) || ep.status === 'Creating');
-      const target = ep.deployment !== undefined && ep.deployment.kind !== 'weights' && lc(ep.deployment.configName) === lc(configName);
-      const residual = (ep.residualFleets ?? []).some((f) => lc(f.configName) === lc(configName));
-      if (current || target || residual) return ep;
-    }
-    return undefined;
+  /** The endpoints a config is in use by: their current config, the target of a create or update in flight, or a failed rollback's leftover. */
+  configUsers(configName: string): Usage[] {
+    return this.users((ep) => {
+      const d = ep.deployment;
+      return [
+        lc(ep.configName) === lc(configName) && 'current config',
+        d !== undefined && d.kind !== 'weights' && lc(d.configName) === lc(configName) && `config of the ${d.kind === 'create' ? 'CreateEndpoint' : 'UpdateEndpoint'} in progress`,
+        (ep.residualFleets ?? []).some((f) => lc(f.configName) === lc(configName)) && 'config of a fleet a failed rollback left serving',
+      ];
+    });
+  }
+
+  /** The endpoints whose fleets (current, being deployed, or left by a failed rollback) run a model. */
+  modelUsers(modelName: string): Usage[] {
+    return this.users((ep) => {
+      const fleets: Array<[Fleet | undefined, string]> = [
+        [ep.fleet, 'the current fleet'],
+        [ep.deployment?.kind === 'weights' ? undefined : ep.deployment?.fleet, 'the fleet being deployed'],
+        ...(ep.residualFleets ?? []).map((f): [Fleet, string] => [f, 'a fleet a failed rollback left serving']),
+      ];
+      return fleets.flatMap(([f, which]) =>
+        (f?.variants ?? []).filter((v) => v.modelName !== undefined && lc(v.modelName) === lc(modelName)).map((v) => `model of variant ${v.VariantName} on ${which}`),
+      );
+    });
+  }
+
+  /** Live endpoints (serving or being created) with how each uses something, if it does. */
+  private users(how: (ep: EndpointRec) => Array<string | false>): Usage[] {
+    return [...this.endpoints.values()]
+      .filter((ep) => SERVING.has(ep.status) || ep.status === 'Creating')
+      .map((ep) => ({ endpointName: ep.name, endpointStatus: ep.status, usage: how(ep).filter((u): u is string => u !== false) }))
+      .filter((u) => u.usage.length > 0);
+  }
+
+  /**
+   * Why a fleet's instances cannot be launched now, if they cannot: SageMaker launches instances
+   * from the endpoint config and its models, so once either is deleted no new instance comes up.
+   * The API reference is silent on what then happens; users report an endpoint whose config or
+   * model was missing staying Creating and then Failed (aws/amazon-sagemaker-examples#3432), and an
+   * AWS Health notice (quoted in ministryofjustice/analytical-platform#10195) names "Your endpoint
+   * configuration was deleted" and "Your model artifacts ... were deleted" among the reasons
+   * SageMaker cannot update an endpoint. The reason given is the describe error for what is missing.
+   */
+  cannotLaunch(fleet: Fleet): string | undefined {
+    if (!this.configs().configs.has(lc(fleet.configName))) return `Could not find endpoint configuration "${this.c.arn('endpoint-config', fleet.configName)}".`;
+    const gone = fleet.variants.find((v) => v.modelName !== undefined && !this.models.models.has(lc(v.modelName)));
+    return gone?.modelName === undefined ? undefined : `Could not find model "${this.c.arn('model', gone.modelName)}".`;
+  }
+
+  /** The config an endpoint runs, as its fleet was deployed with it (it outlives a DeleteEndpointConfig). */
+  deployedConfig(ep: EndpointRec): Obj | undefined {
+    const fleet = [ep.fleet, ep.deployment?.fleet].find((f) => f !== undefined && lc(f.configName) === lc(ep.configName));
+    return fleet?.config ?? this.configs().configs.get(lc(ep.configName))?.input;
   }
 
   /** The same variant on the fleets a failed rollback left serving (UpdateRollbackFailed). */
@@ -137,8 +186,8 @@ export class Endpoints {
   }
 
   endpointView(ep: EndpointRec): Obj {
-    const cfg = this.configs().configs.get(lc(ep.configName));
-    const dc = cfg?.input.DataCaptureConfig as Obj | undefined;
+    const cfg = this.deployedConfig(ep);
+    const dc = cfg?.DataCaptureConfig as Obj | undefined;
     const d = ep.deployment;
     const variants = this.variants(ep);
     return compact({
@@ -161,7 +210,7 @@ export class Endpoints {
       CreationTime: epochSeconds(ep.created),
       LastModifiedTime: epochSeconds(ep.modified),
       LastDeploymentConfig: ep.lastDeploymentConfig ? clone(ep.lastDeploymentConfig) : undefined,
-      AsyncInferenceConfig: cfg?.input.AsyncInferenceConfig ? clone(cfg.input.AsyncInferenceConfig) : undefined,
+      AsyncInferenceConfig: cfg?.AsyncInferenceConfig ? clone(cfg.AsyncInferenceConfig) : undefined,
       PendingDeploymentSummary:
         d && d.kind !== 'weights' && d.kind !== 'create'
           ? {

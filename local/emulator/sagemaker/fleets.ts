@@ -23,7 +23,7 @@
  * from the switch, and the old one only up to it (deployments.ts `billsOneFleet`); canary, linear,
  * rolling and baked updates bill both fleets while both are up.
  */
-import { epochSeconds } from '../util';
+import { clone, epochSeconds } from '../util';
 import type { Obj, SageMakerContext } from './context';
 
 /** A production variant as it runs on one fleet. */
@@ -54,6 +54,8 @@ export interface Fleet {
   id: string;
   endpointName: string;
   configName: string;
+  /** The endpoint config as the fleet was deployed with it (a DeleteEndpointConfig does not change what runs). */
+  config: Obj;
   variants: VariantState[];
   status: FleetStatus;
   launchedAt: number;
@@ -93,7 +95,7 @@ export class FleetMeter {
   }
 
   /** Launches a fleet: a provisioning cycle, its instances metered from now. */
-  launch(endpointName: string, configName: string, variants: VariantState[], cycle = true): Fleet {
+  launch(endpointName: string, config: { name: string; input: Obj }, variants: VariantState[], cycle = true): Fleet {
     const now = Date.now();
     for (const v of variants) {
       v.billed = v.serverless ? 0 : (v.DesiredInstanceCount ?? 0);
@@ -102,7 +104,8 @@ export class FleetMeter {
     const fleet: Fleet = {
       id: `fleet-${++this.seq}`,
       endpointName,
-      configName,
+      configName: config.name,
+      config: clone(config.input),
       variants,
       status: 'Provisioning',
       launchedAt: now,

@@ -12,12 +12,14 @@ import { clone, compact } from '../util';
 import { EndpointConfigs } from './configs';
 import { arr, lc, type Obj, SageMakerContext, type SageMakerOptions, type Tag } from './context';
 import { type EndpointRec, Endpoints } from './endpoints';
+import type { Hazard } from './hazards';
 import { InferenceComponents, type Routed } from './inference-components';
 import { ModelsAndRegistry } from './models';
 
 export type { SageMakerOptions, Tag } from './context';
 export type { EndpointRec } from './endpoints';
 export type { Fleet, VariantState } from './fleets';
+export type { Hazard } from './hazards';
 export type { Routed } from './inference-components';
 
 export class SageMakerService {
@@ -29,9 +31,9 @@ export class SageMakerService {
 
   constructor(o: SageMakerOptions) {
     this.c = new SageMakerContext(o);
-    this.registry = new ModelsAndRegistry(this.c);
+    this.registry = new ModelsAndRegistry(this.c, (name) => [...this.endpoints.modelUsers(name), ...this.components.modelUsers(name)]);
     this.endpoints = new Endpoints(this.c, this.registry, () => this.configs);
-    this.configs = new EndpointConfigs(this.c, this.registry, (name) => this.endpoints.configUser(name));
+    this.configs = new EndpointConfigs(this.c, this.registry, (name) => this.endpoints.configUsers(name));
     this.components = new InferenceComponents(this.c, this.registry, this.endpoints);
   }
 
@@ -99,6 +101,11 @@ export class SageMakerService {
   /** The cost meter (`GET /_emulator/meter`). */
   meter(): { endpoints: Record<string, Obj> } {
     return clone(this.endpoints.meter.view());
+  }
+
+  /** Deletions of configs and models an endpoint was using (`GET /_emulator/hazards`; hazards.ts). */
+  hazards(): Hazard[] {
+    return this.c.hazards.view();
   }
 
   private taggable(arn: string): { tags: Tag[] } {

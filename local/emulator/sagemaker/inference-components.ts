@@ -45,6 +45,7 @@ import { ServiceError, validation } from '../errors';
 import { clone, compact, epochSeconds } from '../util';
 import { arr, lc, num, type Obj, type SageMakerContext, str, type Tag } from './context';
 import type { EndpointRec, Endpoints } from './endpoints';
+import type { Usage } from './hazards';
 import type { Fleet, VariantState } from './fleets';
 import { ComponentRollouts } from './inference-component-rollouts';
 import type { ModelsAndRegistry } from './models';
@@ -236,6 +237,30 @@ export class InferenceComponents {
       })),
       NextToken: nextToken,
     });
+  }
+
+  /**
+   * The endpoints whose inference components run a model (their copies, or an update's new ones).
+   * A DeleteModel of it is a hazard (hazards.ts); copies already running keep serving. Whether new
+   * copies of a deleted model can still be started is not modelled: they are.
+   */
+  modelUsers(modelName: string): Usage[] {
+    const byEndpoint = new Map<string, Usage>();
+    for (const comp of this.components.values()) {
+      if (comp.status === 'Deleting' || comp.status === 'Failed') continue;
+      const runs = (x: Copies | undefined) => x?.modelName !== undefined && lc(x.modelName) === lc(modelName);
+      const usage = [
+        runs(comp.current) && `model of inference component ${comp.name}`,
+        runs(comp.rollout?.next) && `model of the update in progress of inference component ${comp.name}`,
+      ].filter((u): u is string => u !== false);
+      if (usage.length === 0) continue;
+      const ep = this.endpoints.endpoints.get(lc(comp.endpointName));
+      const key = lc(comp.endpointName);
+      const u = byEndpoint.get(key) ?? { endpointName: ep?.name ?? comp.endpointName, endpointStatus: ep?.status ?? 'unknown', usage: [] };
+      u.usage.push(...usage);
+      byEndpoint.set(key, u);
+    }
+    return [...byEndpoint.values()];
   }
 
   /** Components hosted on an endpoint (name compared case-insensitively). */

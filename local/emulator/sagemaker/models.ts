@@ -8,6 +8,10 @@
  * - A model package ARN of another region is refused ("ARN should be scoped to correct region");
  *   one of another account is not in this account's registry: without a resource policy
  *   granting access, it is not found (the local AWS is one account and holds no such policies).
+ * - DeleteModel deletes a model even while an endpoint or inference component runs it (API_DeleteModel:
+ *   it "deletes only the model entry", with no in-use check); such a deletion is recorded as a
+ *   hazard (hazards.ts). What is deployed keeps serving; instances that would have to be launched
+ *   from the model do not come up (endpoints.ts).
  * - Model package state changes go to EventBridge as "SageMaker Model Package State Change"
  *   (https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html).
  */
@@ -15,6 +19,7 @@ import { emitBridgeEvent, eventTime } from '../events';
 import { ServiceError, validation } from '../errors';
 import { clone, compact, epochSeconds } from '../util';
 import { arr, lc, type Obj, type SageMakerContext, str, type Tag } from './context';
+import type { Usage } from './hazards';
 
 export interface ModelRec {
   name: string;
@@ -47,7 +52,11 @@ export class ModelsAndRegistry {
   readonly groups = new Map<string, GroupRec>();
   readonly packages = new Map<string, PackageRec>();
 
-  constructor(private readonly c: SageMakerContext) {}
+  constructor(
+    private readonly c: SageMakerContext,
+    /** The endpoints that run a model (on a fleet, or as an inference component). */
+    private readonly usersOf: (modelName: string) => Usage[] = () => [],
+  ) {}
 
   createModel(input: Obj): Obj {
     const name = input.ModelName as string;
@@ -98,7 +107,7 @@ export class ModelsAndRegistry {
 
   deleteModel(input: Obj): Obj {
     const m = this.getModel(input.ModelName as string);
-    // Deleting a model does not affect endpoints already running it (the model is deployed).
+    this.c.hazards.recordDeletion('DeleteModel', { type: 'Model', name: m.name, arn: m.arn }, this.usersOf(m.name));
     this.models.delete(lc(m.name));
     return {};
   }
