@@ -388,7 +388,8 @@ interface HistoryRow {
  * (b) the lock is free;
  * (c) the outcome is recorded: a history row promoted | rolled_back | failed, with a reason;
  * (d) no unrecorded leftovers: every model, endpoint config, alarm and other endpoint (guardrails'
- *     validation endpoint) of this endpoint is in use by it or named in the history row's leftovers.
+ *     validation endpoint) of this endpoint is in use by it or named in the history row's leftovers;
+ * (e) nothing an endpoint used was deleted (the emulator's hazard log: SageMaker accepts the delete).
  */
 async function judge(
   world: MatrixWorld,
@@ -400,6 +401,10 @@ async function judge(
   const name = cell.endpointName;
   const violations = [...run.harness];
   const snap = aws.emulator.inspect();
+  // (e) Nothing an endpoint uses is deleted: SageMaker accepts such a delete, so only the emulator's hazard log shows it.
+  for (const h of aws.emulator.hazards().filter((x) => [x.endpointName, x.resourceName].some((n) => n.toLowerCase().startsWith(name.toLowerCase())))) {
+    violations.push(`(e) ${h.operation} of ${h.resourceName}, which endpoint ${h.endpointName} was using (${h.usage.join(', ')})`);
+  }
 
   // (a)
   const blueConfig = `${name}-handmade-config`;

@@ -403,6 +403,10 @@ async function judge(world: OutsideWorld, run: Run, ms: number): Promise<CellRes
   const name = cell.endpointName;
   const violations = [...run.harness];
   const snap = world.aws.emulator.inspect();
+  // (e) Nothing an endpoint uses is deleted: SageMaker accepts such a delete, so only the emulator's hazard log shows it.
+  for (const h of world.aws.emulator.hazards().filter((x) => [x.endpointName, x.resourceName].some((n) => n.toLowerCase().startsWith(name.toLowerCase())))) {
+    violations.push(`(e) ${h.operation} of ${h.resourceName}, which endpoint ${h.endpointName} was using (${h.usage.join(', ')})`);
+  }
   const items = await tableItemsOf(world, name);
   const rows = items.filter((r) => r.sk.startsWith('PROMOTION#'));
   const promotions = promotionsOf(world, cell);
