@@ -58,7 +58,7 @@ const sagemaker = () => new SageMakerClient({});
 const dynamo = () => DynamoDBDocumentClient.from(new DynamoDBClient({}));
 
 beforeAll(async () => {
-  aws = await startLocalAws({ config: config() });
+  aws = await startLocalAws({ config: config(), timeScale: 1200 });
 }, 60_000);
 afterEach(async () => {
   await eventually(() => !aws.stepFunctions.list().some((e) => e.status === 'RUNNING'), 'every execution to end', 30_000);
