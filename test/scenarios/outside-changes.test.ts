@@ -40,7 +40,8 @@ const VARIANT = ['demo-o-weights', 'demo-o-config', 'demo-o-deleted', 'demo-o-ba
 const GUARDRAILS = ['demo-og-capacity', 'demo-og-config', 'demo-og-deleted', 'demo-og-back'];
 
 beforeAll(async () => {
-  world = await startWorld([...VARIANT, ...GUARDRAILS]);
+  // A 1200× clock: every operator acts on what the promotion shows (its InService, its bake), not on wall time.
+  world = await startWorld([...VARIANT, ...GUARDRAILS], { timeScale: 1200 });
 }, 60000);
 afterEach(async () => settle(world));
 afterAll(async () => world?.aws.close());

@@ -40,8 +40,8 @@ export const GROUP = 'churn-models';
  * scenarios then start their own promotions onto `demo-*` endpoints, which no approval routes to.
  * `blues`: the scenarios' endpoints, each a hand-made blue serving v1 (deployed side by side).
  */
-export async function startWorld(blues: string[]): Promise<World> {
-  const aws = await startLocalAws();
+export async function startWorld(blues: string[], options: { timeScale?: number } = {}): Promise<World> {
+  const aws = await startLocalAws({ timeScale: options.timeScale });
   const seed = new Seed();
   await seed.group(GROUP);
   const v1 = await seed.register(GROUP);
