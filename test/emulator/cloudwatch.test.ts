@@ -144,26 +144,27 @@ describe('alarm CRUD', () => {
 });
 
 describe('alarm evaluation on invocation metrics', () => {
-  // timeScale 600: a 60 s period spans 100 real ms.
-  beforeEach(() => start({ timeScale: 600 }));
+  // timeScale 150: a 60 s period spans 400 real ms, wide enough that a busy machine (the whole suite on two
+  // cores) cannot slip an invocation or an evaluation into the next period (at 600×, 100 ms, it failed once).
+  beforeEach(() => start({ timeScale: 150 }));
 
   it('GIVEN 5xx from blue WHEN evaluated THEN ALARM with an AWS-style reason, then OK when errors stop (notBreaching)', async () => {
     await blueEndpoint(aws.sm);
     const events: BridgeEvent[] = [];
     aws.emu.events.on('event', (e: BridgeEvent) => events.push(e));
     await aws.cw.send(new PutMetricAlarmCommand(alarm('ep-5xx', { TreatMissingData: 'notBreaching' })));
-    await waitFor(() => aws.emu.inspect().alarms['ep-5xx']?.StateValue === 'OK', 3000, 'OK with no data');
+    await waitFor(() => aws.emu.inspect().alarms['ep-5xx']?.StateValue === 'OK', 10_000, 'OK with no data');
 
     aws.emu.faults.variantErrors({ endpointName: 'ep', variantName: 'blue' });
     await invoke();
-    const inAlarm = await waitFor(() => events.find((e) => (e.detail.state as { value: string }).value === 'ALARM'), 3000, 'ALARM event');
+    const inAlarm = await waitFor(() => events.find((e) => (e.detail.state as { value: string }).value === 'ALARM'), 10_000, 'ALARM event');
     expect((inAlarm.detail.state as { reason: string }).reason).toMatch(
       /^Threshold Crossed: 1 datapoint \[1\.0 \(\d\d\/\d\d\/\d\d \d\d:\d\d:\d\d\)\] was greater than or equal to the threshold \(1\.0\)\.$/,
     );
     expect(inAlarm.detail.previousState).toMatchObject({ value: 'OK' });
 
     aws.emu.faults.clear();
-    await waitFor(() => aws.emu.inspect().alarms['ep-5xx']?.StateValue === 'OK', 3000, 'back to OK');
+    await waitFor(() => aws.emu.inspect().alarms['ep-5xx']?.StateValue === 'OK', 10_000, 'back to OK');
   });
 
   it('GIVEN healthy traffic WHEN evaluated with default TreatMissingData THEN OK, and INSUFFICIENT_DATA once traffic stops', async () => {
@@ -172,7 +173,7 @@ describe('alarm evaluation on invocation metrics', () => {
     aws.emu.events.on('event', (e: BridgeEvent) => states.push(e.detail.state as { value: string; reason: string }));
     await aws.cw.send(new PutMetricAlarmCommand(alarm('ep-5xx', { EvaluationPeriods: 2, DatapointsToAlarm: 2 })));
     await invoke();
-    await waitFor(() => states.some((s) => s.value === 'INSUFFICIENT_DATA'), 3000, 'OK then INSUFFICIENT_DATA');
+    await waitFor(() => states.some((s) => s.value === 'INSUFFICIENT_DATA'), 10_000, 'OK then INSUFFICIENT_DATA');
     expect(states.map((s) => s.value)).toEqual(['OK', 'INSUFFICIENT_DATA']);
     expect(states[0]?.reason).toMatch(
       /^Threshold Crossed: 1 out of the last 2 datapoints \[0\.0 \(.+\)\] was not greater than or equal to the threshold \(1\.0\) \(minimum 2 datapoints for INSUFFICIENT_DATA -> OK transition\)\.$/,
@@ -185,8 +186,8 @@ describe('alarm evaluation on invocation metrics', () => {
     await aws.cw.send(new PutMetricAlarmCommand(alarm('endpoint-level', { Dimensions: [{ Name: 'EndpointName', Value: 'ep' }], TreatMissingData: 'notBreaching' })));
     aws.emu.faults.variantErrors({ endpointName: 'ep' });
     await invoke();
-    await waitFor(() => aws.emu.inspect().alarms['endpoint-level']?.StateValue === 'OK', 3000, 'OK');
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => aws.emu.inspect().alarms['endpoint-level']?.StateValue === 'OK', 10_000, 'OK');
+    await new Promise((r) => setTimeout(r, 400));
     expect(aws.emu.inspect().alarms['endpoint-level']?.StateValue).toBe('OK');
   });
 });
