@@ -1,4 +1,4 @@
-import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import * as z from 'zod';
 import { dynamo } from '../shared/clients/dynamo';
 import { sagemaker } from '../shared/clients/sagemaker';
@@ -10,7 +10,8 @@ import { describeIssues } from '../shared/issues';
 import { readLock } from '../shared/locks';
 import { logger } from '../shared/powertools';
 import { afterExecutionEnd, type AfterEnd } from '../shared/queue';
-import type { EndedExecution } from '../shared/queue-decisions';
+import { inputFields, type EndedExecution } from '../shared/queue-decisions';
+import { describeExecutionIfExists } from '../shared/executions';
 import { MAX_RECOVERIES, noRecoveryReason, recoveryName } from '../shared/recovery';
 import { settings } from '../shared/settings';
 
@@ -46,37 +47,24 @@ interface PromotionRef {
   endpointName: string;
 }
 
-function parsedInput(input: string | null | undefined): Record<string, unknown> {
-  try {
-    const parsed = JSON.parse(input ?? '{}') as unknown;
-    return parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
 
 /** A promotion's execution names its endpoint; a recovery's input names only the execution it recovers (DescribeExecution). */
 async function promotionOf(ended: { executionArn: string; name: string; input?: string | null }): Promise<PromotionRef | undefined> {
-  const fields = parsedInput(ended.input);
+  const fields = inputFields(ended.input);
   if (typeof fields.endpointName === 'string') return { id: ended.name, executionArn: ended.executionArn, endpointName: fields.endpointName };
   if (typeof fields.recoverExecutionArn !== 'string') return undefined;
   try {
-    const recovered = await sfn.send(new DescribeExecutionCommand({ executionArn: fields.recoverExecutionArn }));
-    const endpointName = parsedInput(recovered.input).endpointName;
-    return typeof endpointName === 'string' && recovered.name ? { id: recovered.name, executionArn: fields.recoverExecutionArn, endpointName } : undefined;
+    const recovered = await describeExecutionIfExists(sfn, fields.recoverExecutionArn);
+    const endpointName = inputFields(recovered?.input).endpointName;
+    return typeof endpointName === 'string' && recovered?.name ? { id: recovered.name, executionArn: fields.recoverExecutionArn, endpointName } : undefined;
   } catch (error) {
-    if (error instanceof Error && ['ExecutionDoesNotExist', 'InvalidArn'].includes(error.name)) return undefined;
+    if (error instanceof Error && error.name === 'InvalidArn') return undefined;
     throw error;
   }
 }
 
 async function isRunning(executionArn: string): Promise<boolean> {
-  try {
-    return (await sfn.send(new DescribeExecutionCommand({ executionArn }))).status === 'RUNNING';
-  } catch (error) {
-    if (error instanceof Error && error.name === 'ExecutionDoesNotExist') return false;
-    throw error;
-  }
+  return (await describeExecutionIfExists(sfn, executionArn))?.status === 'RUNNING';
 }
 
 /**

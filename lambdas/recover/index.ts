@@ -2,6 +2,7 @@ import { DescribeExecutionCommand, GetExecutionHistoryCommand, type DescribeExec
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../shared/clients/dynamo';
 import { sfn } from '../shared/clients/sfn';
+import { describeExecutionIfExists } from '../shared/executions';
 import { LOCK_SK, tableKey, type PromotionState } from '../shared/contracts';
 import { InvalidPromotionInput, NothingToRecover } from '../shared/errors';
 import { step } from '../shared/handler';
@@ -52,15 +53,6 @@ async function lastStateDocument(executionArn: string): Promise<PromotionState |
   return undefined;
 }
 
-async function describeIfExists(executionArn: string): Promise<DescribeExecutionOutput | undefined> {
-  try {
-    return await sfn.send(new DescribeExecutionCommand({ executionArn }));
-  } catch (error) {
-    if (error instanceof Error && error.name === 'ExecutionDoesNotExist') return undefined;
-    throw error;
-  }
-}
-
 function endedText(e: Pick<DescribeExecutionOutput, 'name' | 'status' | 'error' | 'cause'>): string {
   return `execution ${e.name} ended ${e.status}${e.error ? ` (${e.error}${e.cause ? `: ${e.cause}` : ''})` : ''}`;
 }
@@ -73,7 +65,7 @@ function endedText(e: Pick<DescribeExecutionOutput, 'name' | 'status' | 'error' 
 async function takeOver(lock: LockItem, me: string): Promise<string | undefined> {
   let previous: string | undefined;
   if (lock.recoveredBy && lock.recoveredBy !== me) {
-    const earlier = await describeIfExists(lock.recoveredBy);
+    const earlier = await describeExecutionIfExists(sfn, lock.recoveredBy);
     if (earlier?.status === 'RUNNING') throw new NothingToRecover(`promotion ${lock.promotionId} is being recovered by ${lock.recoveredBy}, still running`);
     previous = earlier ? `its recovery ${endedText(earlier)}` : `its recovery ${lock.recoveredBy} no longer exists`;
   }

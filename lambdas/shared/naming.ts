@@ -8,6 +8,9 @@ import { createHash } from 'node:crypto';
  */
 export const MAX_NAME = 63;
 
+/** Step Functions execution names: 1–80 characters (API_StartExecution). */
+export const MAX_EXECUTION_NAME = 80;
+
 export function shortHash(value: string): string {
   return createHash('sha256').update(value).digest('hex').slice(0, 6);
 }

@@ -1,5 +1,6 @@
 import { modelPackageParts, versionOf } from './arns';
 import { historySk, tableKey, type ApprovalOutcome } from './contracts';
+import { MAX_EXECUTION_NAME } from './naming';
 
 /**
  * Model Registry decisions that arrive while a promotion runs (issue 11), as pure functions:
@@ -290,7 +291,7 @@ export function requeuedName(executionName: string): string {
   // -q1, -q2…: a name refused again gets another one, never its own (80 characters at most).
   const match = /^(.*)-q(\d+)$/.exec(executionName);
   const tail = `-q${match ? Number(match[2]) + 1 : 1}`;
-  return `${(match ? match[1]! : executionName).slice(0, 80 - tail.length)}${tail}`;
+  return `${(match ? match[1]! : executionName).slice(0, MAX_EXECUTION_NAME - tail.length)}${tail}`;
 }
 
 /** The part of a "Step Functions Execution Status Change" event the queue reads. */
@@ -361,7 +362,7 @@ export function rejectionFallback(
   const tail = '-rejected';
   const requestedBy = `model-registry:rejected:${rejected.group}/${rejected.version}`;
   return {
-    approval: { executionName: `${ended.name.slice(0, 80 - tail.length)}${tail}`, modelPackageArn: fallback.modelPackageArn, version: fallback.version, approvedAt: at, requestedBy },
+    approval: { executionName: `${ended.name.slice(0, MAX_EXECUTION_NAME - tail.length)}${tail}`, modelPackageArn: fallback.modelPackageArn, version: fallback.version, approvedAt: at, requestedBy },
     input: JSON.stringify({ ...inputFields(ended.input), modelPackageArn: fallback.modelPackageArn, requestedBy }),
   };
 }

@@ -1,8 +1,9 @@
 import { DescribeModelPackageCommand, ListModelPackagesCommand, type SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { DescribeExecutionCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { executionArnOf, modelPackageParts } from './arns';
 import { tableKey } from './contracts';
+import { describeExecutionIfExists } from './executions';
 import { readLock, requestAbort, type AbortResult } from './locks';
 import {
   approvalRow,
@@ -209,28 +210,17 @@ export async function endpointOfExecution(sfn: SFNClient, input: string | null |
   for (let depth = 0; depth < MAX_RECOVERY_CHAIN; depth++) {
     if (typeof fields.endpointName === 'string') return fields.endpointName;
     if (typeof fields.recoverExecutionArn !== 'string') return undefined;
-    let recovered: { input?: string } | undefined;
-    try {
-      recovered = await sfn.send(new DescribeExecutionCommand({ executionArn: fields.recoverExecutionArn }));
-    } catch (error) {
-      // Step Functions keeps a closed execution for 90 days; past that there is no endpoint to find.
-      if (error instanceof Error && error.name === 'ExecutionDoesNotExist') return undefined;
-      throw error;
-    }
-    fields = inputFields(recovered?.input);
+    // Step Functions keeps a closed execution for 90 days; past that there is no endpoint to find.
+    const recovered = await describeExecutionIfExists(sfn, fields.recoverExecutionArn);
+    if (!recovered) return undefined;
+    fields = inputFields(recovered.input);
   }
   return undefined;
 }
 
 /** Has an execution of this name started (running or ended)? Step Functions never starts a name twice. */
 async function executionExists(sfn: SFNClient, stateMachineArn: string, name: string): Promise<boolean> {
-  try {
-    await sfn.send(new DescribeExecutionCommand({ executionArn: executionArnOf(stateMachineArn, name) }));
-    return true;
-  } catch (error) {
-    if (error instanceof Error && error.name === 'ExecutionDoesNotExist') return false;
-    throw error;
-  }
+  return (await describeExecutionIfExists(sfn, executionArnOf(stateMachineArn, name))) !== undefined;
 }
 
 /**

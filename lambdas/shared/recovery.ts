@@ -7,7 +7,7 @@ import type { DescribeEndpointOutput } from '@aws-sdk/client-sagemaker';
 import type { CaughtError, CleanupResult, PromotionState } from './contracts';
 import { cleanupPlan } from './decisions';
 import type { LockItem } from './locks';
-import { shortHash } from './naming';
+import { MAX_EXECUTION_NAME, shortHash } from './naming';
 
 /** What a recovery execution's state carries besides the rebuilt state document. */
 export interface RecoveryRecord {
@@ -121,9 +121,6 @@ export function blueLeftoversAfterRecovery(state: PromotionState): CleanupResult
 
 /** Recoveries on-execution-end starts for one promotion, one after another; then `bluegreen rollback` finishes the job. */
 export const MAX_RECOVERIES = 3;
-
-/** Step Functions execution names: 1–80 characters (API_StartExecution). */
-const MAX_EXECUTION_NAME = 80;
 
 /** `name` + `suffix` within 80 characters; a trimmed name keeps a hash of the whole, so two long names never collide. */
 function withSuffix(name: string, suffix: string): string {
