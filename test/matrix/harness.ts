@@ -476,21 +476,27 @@ async function judge(
 }
 
 /** One group's run, for a jest file: `start` in beforeAll, `result` per test, `close` in afterAll. */
-export interface GroupRun {
-  cells: Cell[];
+export interface GroupRun<C = Cell> {
+  cells: C[];
   start(): Promise<void>;
   result(id: string): Promise<CellResult>;
   close(): Promise<void>;
 }
 
-export function groupRun(group: Group, cells: Cell[] = cellsOf(group)): GroupRun {
-  let world: MatrixWorld | undefined;
+/** A group's run from how its world starts and how its cells run in it (the fault cells', the outside actors'). */
+export function groupRunWith<C, W extends { close(): Promise<void> }>(
+  group: Group,
+  cells: C[],
+  startWorld: (group: Group, cells: C[]) => Promise<W>,
+  runCells: (world: W, cells: C[]) => Map<string, Promise<CellResult>>,
+): GroupRun<C> {
+  let world: W | undefined;
   let results = new Map<string, Promise<CellResult>>();
   return {
     cells,
     async start() {
-      world = await startMatrixWorld(group, cells);
-      results = runGroup(world, cells);
+      world = await startWorld(group, cells);
+      results = runCells(world, cells);
     },
     async result(id) {
       const result = results.get(id);
@@ -502,4 +508,8 @@ export function groupRun(group: Group, cells: Cell[] = cellsOf(group)): GroupRun
       await world?.close();
     },
   };
+}
+
+export function groupRun(group: Group, cells: Cell[] = cellsOf(group)): GroupRun {
+  return groupRunWith(group, cells, startMatrixWorld, runGroup);
 }

@@ -11,7 +11,7 @@ import { startLocalAws, type Delivery, type LocalAws } from '../../local/aws';
 import { Seed } from '../../local/seed';
 import { defaultLocalConfig } from '../../local/template';
 import { BAKE_SECONDS, GROUP, GROUPS, type Group } from './cells';
-import { promotionOf, putSdkBackoffOnTheLocalClock, settled, type CellResult } from './harness';
+import { groupRunWith, promotionOf, putSdkBackoffOnTheLocalClock, settled, type CellResult, type GroupRun } from './harness';
 import { outsideCellsOf, type Acted, type OutsideCell, type OutsideContext, type Registry } from './outside-cells';
 
 /**
@@ -517,23 +517,6 @@ async function judge(world: OutsideWorld, run: Run, ms: number): Promise<CellRes
 }
 
 /** One group's run, for a jest file: `start` in beforeAll, `result` per test, `close` in afterAll. */
-export function outsideGroupRun(group: Group, cells: OutsideCell[] = outsideCellsOf(group)) {
-  let world: OutsideWorld | undefined;
-  let results = new Map<string, Promise<CellResult>>();
-  return {
-    cells,
-    async start() {
-      world = await startOutsideWorld(group, cells);
-      results = runOutsideGroup(world, cells);
-    },
-    async result(id: string): Promise<CellResult> {
-      const result = results.get(id);
-      if (!result) throw new Error(`no cell ${id} in group ${group} (did start() run?)`);
-      return result;
-    },
-    async close() {
-      await Promise.allSettled(results.values());
-      await world?.close();
-    },
-  };
+export function outsideGroupRun(group: Group, cells: OutsideCell[] = outsideCellsOf(group)): GroupRun<OutsideCell> {
+  return groupRunWith(group, cells, startOutsideWorld, runOutsideGroup);
 }
