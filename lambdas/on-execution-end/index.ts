@@ -37,8 +37,8 @@ export interface ExecutionEndResult {
 }
 
 /** Whatever the outcome (SUCCEEDED included), an endpoint free again starts its queued approval. */
-const nextQueued = (ended: EndedExecution) =>
-  afterExecutionEnd({ dynamo, sfn, sagemaker }, settings().tableName, requiredEnv('STATE_MACHINE_ARN'), ended, { routedGroups: jsonEnv<string[]>('REGISTRY_GROUPS', []) });
+const nextQueued = (ended: EndedExecution, endpointName?: string) =>
+  afterExecutionEnd({ dynamo, sfn, sagemaker }, settings().tableName, requiredEnv('STATE_MACHINE_ARN'), ended, { routedGroups: jsonEnv<string[]>('REGISTRY_GROUPS', []), endpointName });
 
 /** The promotion an execution ran, or recovered: its id (the promotion's execution name), execution and endpoint. */
 interface PromotionRef {
@@ -112,7 +112,7 @@ export const handler = step(
     const lock = await readLock(dynamo, settings().tableName, promotion.endpointName);
     const marked = lock?.promotionId === promotion.id && lock.recoveredBy !== undefined && lock.recoveredBy !== executionArn ? lock.recoveredBy : undefined;
     const why = noRecoveryReason({ ended: { name, executionArn, error }, promotionId: promotion.id, lock, lockRecoveryRunning: marked !== undefined && (await isRunning(marked)) });
-    if (why) return { action: 'nothing-to-do', note: why, queue: await nextQueued(parsed.data.detail) };
+    if (why) return { action: 'nothing-to-do', note: why, queue: await nextQueued(parsed.data.detail, promotion.endpointName) };
     return startNextRecovery(promotion, { name, status });
   },
 );

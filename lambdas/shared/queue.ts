@@ -358,7 +358,7 @@ export async function afterExecutionEnd(
   tableName: string,
   stateMachineArn: string,
   ended: EndedExecution,
-  options: { routedGroups: string[]; now?: () => Date },
+  options: { routedGroups: string[]; now?: () => Date; endpointName?: string },
 ): Promise<AfterEnd> {
   const now = options.now ?? (() => new Date());
   const lost = lostApproval(ended);
@@ -366,7 +366,8 @@ export async function afterExecutionEnd(
     ? await admit(clients, tableName, stateMachineArn, { endpointName: lost.endpointName, group: modelPackageParts(lost.approval.modelPackageArn).group, approval: lost.approval, input: lost.input, policy: { onNewerApproval: 'queue', allowDowngrade: false } }, now)
     : undefined;
   const fallback = await fallBackIfRejected(clients, tableName, stateMachineArn, ended, options.routedGroups, now);
-  const endpointName = lost?.endpointName ?? (await endpointOfExecution(clients.sfn, ended.input));
+  // The caller may know it already (on-execution-end resolved a recovery's endpoint): no second DescribeExecution.
+  const endpointName = lost?.endpointName ?? options.endpointName ?? (await endpointOfExecution(clients.sfn, ended.input));
   if (!endpointName) return { requeued, fallback, drain: { action: 'no-endpoint' } };
   return { requeued, fallback, drain: await startQueued(clients, tableName, stateMachineArn, endpointName, now) };
 }
