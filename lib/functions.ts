@@ -1,73 +1,96 @@
-import * as path from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { CONFIG_FILE, type FunctionConfig } from '../lambdas/shared/settings';
+import { functionBundlesDir, packageRoot } from './bundling';
+import type { FunctionName } from './function-names';
 
-export const PROJECT_ROOT = path.join(__dirname, '..');
+export { FUNCTION_NAMES, STEPS, TRIGGERS, type FunctionName, type StepName, type TriggerName } from './function-names';
+
+export const PROJECT_ROOT = packageRoot();
 /** Names the step a function runs; the local runner maps template functions to handlers by it. */
 export const STEP_ENV = 'BLUEGREEN_STEP';
 
-/** Every workflow step, by the folder of its handler under lambdas/. */
-export const STEPS = [
-  'validate-input',
-  'acquire-lock',
-  'describe-blue',
-  'create-green',
-  'stand-up-green',
-  'wait-for-endpoint',
-  'await-endpoint',
-  'validate-green',
-  'shift-traffic',
-  'start-bake',
-  'await-guardrails',
-  'check-guardrails',
-  'finalize',
-  'cleanup',
-  'rollback',
-  'record-outcome',
-  'recover',
-] as const;
-export type StepName = (typeof STEPS)[number];
-
-/** Functions that start or steer promotions from events (EventBridge targets), by folder under lambdas/. */
-export const TRIGGERS = ['on-approval', 'on-alarm', 'on-execution-end', 'on-endpoint-change', 'on-backstop'] as const;
-export type TriggerName = (typeof TRIGGERS)[number];
-export type FunctionName = StepName | TriggerName;
-
+/** Lambda's quota on a function's environment: all keys and values, 4 KB in total (Lambda quotas page). */
+export const MAX_ENVIRONMENT_BYTES = 4096;
 /**
- * How every function is bundled (shared with scripts/bundles.ts, which the bench and the bundle
- * test build with). ESM entry points tree-shake the SDK far better (measured: 1.06 MB → 0.48 MB
- * for cleanup).
+ * What an unresolved token (a table name, a state machine ARN) may take once deployed: a DynamoDB
+ * table name is at most 255 characters, a state machine ARN at most 256 (their API references).
  */
-export const BUNDLING = { minify: true, target: 'node24', mainFields: ['module', 'main'] } as const;
+const TOKEN_BYTES = 256;
+
+/** A function's environment size as Lambda counts it, tokens at their longest. */
+export function environmentBytes(environment: Record<string, string>): number {
+  return Object.entries(environment).reduce((n, [k, v]) => n + Buffer.byteLength(k) + (Token.isUnresolved(v) ? TOKEN_BYTES : Buffer.byteLength(v)), 0);
+}
 
 export interface StepFunctionProps {
-  readonly step: string;
+  readonly step: FunctionName;
+  /** Deploy-time tokens only: everything else is in `config`. */
   readonly environment: Record<string, string>;
+  /** Written beside the bundle as bluegreen.json (lambdas/shared/settings.ts reads it). */
+  readonly config: FunctionConfig;
   /** @default Duration.minutes(1) */
   readonly timeout?: Duration;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
 }
 
+/** Stands in for the bundle when the stack is synthesized with bundling skipped (`aws:cdk:bundling-stacks`). */
+const NOT_BUNDLED = "exports.handler = async () => { throw new Error('synthesized with bundling skipped (aws:cdk:bundling-stacks): deploy from a synth that bundles'); };\n";
+
 /**
- * A step's Lambda with the house defaults: latest Node.js LTS runtime on arm64, X-Ray
- * active, JSON logs to its own log group, bundled locally by esbuild (minified,
- * tree-shaken, SDK v3 included so the deployed versions are the tested ones).
+ * A function's code asset: its bundle as index.js and the configuration as bluegreen.json, staged
+ * in a directory named by their hash (the same content is staged once).
  */
-export class StepFunction extends nodejs.NodejsFunction {
+function functionCode(scope: Construct, fn: FunctionName, config: FunctionConfig): lambda.Code {
+  const bundle = Stack.of(scope).bundlingRequired ? join(functionBundlesDir(), `${fn}.js`) : undefined;
+  const document = `${JSON.stringify(config, null, 2)}\n`;
+  const hash = createHash('sha256');
+  hash.update(bundle ?? NOT_BUNDLED).update(fn).update(document);
+  const dir = join(tmpdir(), 'bluegreen-assets', hash.digest('hex').slice(0, 32));
+  if (!existsSync(join(dir, CONFIG_FILE))) {
+    mkdirSync(dir, { recursive: true });
+    if (bundle) copyFileSync(bundle, join(dir, 'index.js'));
+    else writeFileSync(join(dir, 'index.js'), NOT_BUNDLED);
+    writeFileSync(join(dir, CONFIG_FILE), document);
+  }
+  return lambda.Code.fromAsset(dir);
+}
+
+/**
+ * A step's Lambda with the house defaults: latest Node.js LTS runtime on arm64, X-Ray active,
+ * JSON logs to its own log group; its code is the function's bundle (lib/bundling.ts: all
+ * functions built by one esbuild call, or pre-built in the installed package) with the
+ * configuration beside it.
+ */
+export class StepFunction extends lambda.Function {
   constructor(scope: Construct, id: string, props: StepFunctionProps) {
+    const environment = {
+      POWERTOOLS_SERVICE_NAME: 'sagemaker-bluegreen',
+      POWERTOOLS_METRICS_NAMESPACE: 'SageMakerBlueGreen',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      [STEP_ENV]: props.step,
+      ...props.environment,
+    };
+    const bytes = environmentBytes(environment);
+    if (bytes > MAX_ENVIRONMENT_BYTES) {
+      throw new Error(`${id}: its environment takes ${bytes} bytes and Lambda allows ${MAX_ENVIRONMENT_BYTES} (4 KB, all keys and values); pass settings in the function's ${CONFIG_FILE} (StepFunctionProps.config), not its environment`);
+    }
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: props.logRetention, removalPolicy: props.removalPolicy });
     // Its own role, writing only to its own log group (instead of the managed AWSLambdaBasicExecutionRole).
     const role = new iam.Role(scope, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
     super(scope, id, {
       role,
-      entry: path.join(PROJECT_ROOT, 'lambdas', props.step, 'index.ts'),
-      handler: 'handler',
+      code: functionCode(scope, props.step, props.config),
+      handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
@@ -75,24 +98,7 @@ export class StepFunction extends nodejs.NodejsFunction {
       tracing: lambda.Tracing.ACTIVE,
       loggingFormat: lambda.LoggingFormat.JSON,
       logGroup,
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-      environment: {
-        POWERTOOLS_SERVICE_NAME: 'sagemaker-bluegreen',
-        POWERTOOLS_METRICS_NAMESPACE: 'SageMakerBlueGreen',
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-        [STEP_ENV]: props.step,
-        ...props.environment,
-      },
-      bundling: {
-        forceDockerBundling: false,
-        minify: BUNDLING.minify,
-        sourceMap: false,
-        target: BUNDLING.target,
-        mainFields: [...BUNDLING.mainFields],
-        externalModules: [],
-        metafile: false,
-      },
+      environment,
     });
   }
 }

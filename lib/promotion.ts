@@ -3,19 +3,20 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { SAGEMAKER_NAME_PATTERN } from '../lambdas/shared/input';
 import { OWN_PREFIX_LENGTH } from '../lambdas/shared/naming';
 import { acknowledgeWildcard } from './nag';
-import { ENV } from '../lambdas/shared/settings';
-import type { Routes } from '../lambdas/shared/triggers';
+import { ENV, type FunctionConfig } from '../lambdas/shared/settings';
+import { type ApprovalRoute, Strategy } from './props';
 import { IN_FLIGHT_INDEX } from '../lambdas/shared/locks';
 import { QUEUED_INDEX } from '../lambdas/shared/queue-decisions';
 import { executionProblems, MAX_BAKE_REASON, MAX_BAKE_SECONDS, SETTLED_ENDPOINT_STATUSES } from '../lambdas/shared/waits';
 import { PromotionDefinition } from './definition';
-import { STEPS, StepFunction, type StepName, type TriggerName } from './functions';
+import { STEPS, StepFunction, type StepName } from './functions';
 
 export interface GreenAlarmOptions {
   /** Create alarms on green's own variant metrics for the bake. @default true */
@@ -40,9 +41,9 @@ export interface BlueGreenPromotionProps {
    * `guardrails` (SageMaker's own blue/green: one fleet, variant name kept, validated first on a
    * short-lived validation endpoint) or `variant` (a zero-weight variant beside blue, weights flip).
    * See the README's strategies table for what each costs.
-   * @default 'guardrails'
+   * @default Strategy.GUARDRAILS
    */
-  readonly strategy?: 'guardrails' | 'variant';
+  readonly strategy?: Strategy;
   /** Default bake: how long guardrail alarms are watched after the shift, at most 18 hours. @default Duration.minutes(30) */
   readonly bakeDuration?: Duration;
   /**
@@ -80,7 +81,7 @@ export interface BlueGreenPromotionProps {
    * the latest other approved one.
    * @default - no approval trigger: promotions start from the console, the API or the CLI
    */
-  readonly approvalRoutes?: Routes;
+  readonly approvalRoutes?: { [modelPackageGroupName: string]: ApprovalRoute };
   /**
    * Roll back within seconds when a guardrail alarm goes to ALARM (EventBridge rule on
    * CloudWatch Alarm State Change), instead of at the bake's next poll.
@@ -113,9 +114,12 @@ const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/;
  */
 export class BlueGreenPromotion extends Construct {
   public readonly stateMachine: sfn.StateMachine;
-  public readonly functions: Record<StepName, StepFunction>;
+  /** The workflow's step functions, by step (the folder of its handler under lambdas/, e.g. `validate-input`). */
+  public readonly functions: { readonly [step: string]: lambda.IFunction };
   /** Functions behind the EventBridge rules (only those configured). */
-  public readonly triggers: Partial<Record<TriggerName, StepFunction>> = {};
+  public readonly triggers: { [trigger: string]: lambda.IFunction } = {};
+  /** The same step functions, typed by step for the grants below. */
+  private readonly steps: Record<StepName, StepFunction>;
   /** The rule starting promotions on Model Registry approvals, when `approvalRoutes` is set. */
   public readonly approvalRule?: events.Rule;
   /** The rule sending guardrail alarms to the promotions in flight, unless `alarmTrigger` is false. */
@@ -166,32 +170,40 @@ export class BlueGreenPromotion extends Construct {
       sortKey: { name: 'endpointName', type: dynamodb.AttributeType.STRING },
     });
 
-    const environment: Record<string, string> = {
-      [ENV.tableName]: this.table.tableName,
-      [ENV.pollSeconds]: String(pollInterval.toSeconds()),
-      [ENV.defaultBakeSeconds]: String((props.bakeDuration ?? Duration.minutes(30)).toSeconds()),
-      [ENV.defaultInServiceSeconds]: String((props.inServiceDeadline ?? Duration.minutes(60)).toSeconds()),
-      [ENV.defaultMaxLatencyMs]: String((props.maxValidationLatency ?? Duration.seconds(2)).toMilliseconds()),
-      [ENV.defaultAlarmNames]: JSON.stringify(props.guardrailAlarmNames ?? []),
-      [ENV.allowedEndpointNames]: JSON.stringify(props.endpointNames ?? []),
-      [ENV.allowedRoleArns]: JSON.stringify(props.modelExecutionRoleArns),
-      [ENV.allowedModelPackageGroups]: JSON.stringify(props.modelPackageGroupNames ?? []),
-      [ENV.validationPayloadBuckets]: JSON.stringify(props.validationPayloadBucketNames ?? []),
-      [ENV.greenAlarmDefaults]: JSON.stringify({
-        enabled: green.enabled ?? true,
-        max5xxErrors: green.max5xxErrors ?? 0,
-        maxModelLatencyMs: (green.maxModelLatency ?? Duration.seconds(1)).toMilliseconds(),
-      }),
-      ...(props.endpointNamePrefix ? { [ENV.allowedEndpointPrefix]: props.endpointNamePrefix } : {}),
-      [ENV.defaultStrategy]: props.strategy ?? 'guardrails',
-      [ENV.endpointEvents]: String(endpointEvents),
-      [ENV.executionTimeoutSeconds]: String((props.executionTimeout ?? Duration.hours(24)).toSeconds()),
+    const routes = props.approvalRoutes ?? {};
+    // What the functions need to know, as a document in each function's code asset (lib/functions.ts):
+    // no 4 KB environment cap. The environment carries only deploy-time tokens. The routes (which may hold
+    // inline validation samples) go to on-approval only, so a route change redeploys that function alone.
+    const config: FunctionConfig = {
+      settings: {
+        pollSeconds: pollInterval.toSeconds(),
+        defaultBakeSeconds: (props.bakeDuration ?? Duration.minutes(30)).toSeconds(),
+        defaultInServiceSeconds: (props.inServiceDeadline ?? Duration.minutes(60)).toSeconds(),
+        defaultMaxLatencyMs: (props.maxValidationLatency ?? Duration.seconds(2)).toMilliseconds(),
+        defaultAlarmNames: props.guardrailAlarmNames ?? [],
+        allowedEndpointNames: props.endpointNames ?? [],
+        allowedEndpointPrefix: props.endpointNamePrefix || undefined,
+        allowedRoleArns: props.modelExecutionRoleArns,
+        allowedModelPackageGroups: props.modelPackageGroupNames ?? [],
+        validationPayloadBuckets: props.validationPayloadBucketNames ?? [],
+        greenAlarmDefaults: {
+          enabled: green.enabled ?? true,
+          max5xxErrors: green.max5xxErrors ?? 0,
+          maxModelLatencyMs: (green.maxModelLatency ?? Duration.seconds(1)).toMilliseconds(),
+        },
+        defaultStrategy: props.strategy ?? 'guardrails',
+        endpointEvents,
+        executionTimeoutSeconds: (props.executionTimeout ?? Duration.hours(24)).toSeconds(),
+      },
+      approvalRoutes: {},
+      registryGroups: [],
     };
+    const environment: Record<string, string> = { [ENV.tableName]: this.table.tableName };
     const longer = new Set<StepName>(['validate-green', 'cleanup']);
-    this.functions = Object.fromEntries(
+    this.steps = Object.fromEntries(
       STEPS.map((step) => [
         step,
-        new StepFunction(this, pascal(step), {
+        new StepFunction(this, pascal(step), { config,
           step,
           environment,
           timeout: longer.has(step) ? Duration.minutes(5) : Duration.minutes(1),
@@ -200,6 +212,7 @@ export class BlueGreenPromotion extends Construct {
         }),
       ]),
     ) as Record<StepName, StepFunction>;
+    this.functions = this.steps;
 
     this.grantLeastPrivilege(props);
 
@@ -208,7 +221,7 @@ export class BlueGreenPromotion extends Construct {
       retention: logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    const definition = new PromotionDefinition(this, 'Definition', { functions: this.functions, pollInterval });
+    const definition = new PromotionDefinition(this, 'Definition', { functions: this.steps, pollInterval });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(definition.startState),
@@ -222,13 +235,13 @@ export class BlueGreenPromotion extends Construct {
     // Every step after the lock reads it first (lambdas/shared/abort.ts: the promotion still holds it, no other
     // execution finishes it), the waits for abort requests too; the waits park their task tokens on it (and read the flag back).
     const guarded = ['describe-blue', 'create-green', 'stand-up-green', 'wait-for-endpoint', 'validate-green', 'shift-traffic', 'check-guardrails', 'await-guardrails', 'finalize', 'cleanup', 'rollback', 'record-outcome'] as const;
-    for (const step of guarded) tableAccess(this.functions[step], ['dynamodb:GetItem']);
-    for (const step of ['await-guardrails', 'await-endpoint', 'start-bake', 'check-guardrails'] as const) tableAccess(this.functions[step], ['dynamodb:UpdateItem']);
+    for (const step of guarded) tableAccess(this.steps[step], ['dynamodb:GetItem']);
+    for (const step of ['await-guardrails', 'await-endpoint', 'start-bake', 'check-guardrails'] as const) tableAccess(this.steps[step], ['dynamodb:UpdateItem']);
     const inFlightIndex = new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${this.table.tableArn}/index/${IN_FLIGHT_INDEX}`] });
     const taskResponse = (...actions: string[]) => new iam.PolicyStatement({ actions: actions.map((a) => `states:${a}`), resources: [this.stateMachine.stateMachineArn] });
 
     if (props.alarmTrigger ?? true) {
-      const onAlarm = new StepFunction(this, 'OnAlarm', { step: 'on-alarm', environment, logRetention, removalPolicy: RemovalPolicy.DESTROY });
+      const onAlarm = new StepFunction(this, 'OnAlarm', { config, step: 'on-alarm', environment, logRetention, removalPolicy: RemovalPolicy.DESTROY });
       this.triggers['on-alarm'] = onAlarm;
       tableAccess(onAlarm, ['dynamodb:UpdateItem']);
       onAlarm.addToRolePolicy(inFlightIndex);
@@ -243,7 +256,7 @@ export class BlueGreenPromotion extends Construct {
     }
 
     if (endpointEvents) {
-      const onEndpointChange = new StepFunction(this, 'OnEndpointChange', { step: 'on-endpoint-change', environment, logRetention, removalPolicy: RemovalPolicy.DESTROY });
+      const onEndpointChange = new StepFunction(this, 'OnEndpointChange', { config, step: 'on-endpoint-change', environment, logRetention, removalPolicy: RemovalPolicy.DESTROY });
       this.triggers['on-endpoint-change'] = onEndpointChange;
       onEndpointChange.addToRolePolicy(inFlightIndex);
       onEndpointChange.addToRolePolicy(taskResponse('SendTaskSuccess'));
@@ -268,9 +281,9 @@ export class BlueGreenPromotion extends Construct {
     }
 
     // Outside the state machine (as on-execution-end): it may name the state machine without a dependency cycle.
-    const onBackstop = new StepFunction(this, 'OnBackstop', {
+    const onBackstop = new StepFunction(this, 'OnBackstop', { config,
       step: 'on-backstop',
-      environment: { ...environment, STATE_MACHINE_ARN: this.stateMachine.stateMachineArn },
+      environment: { ...environment, [ENV.stateMachineArn]: this.stateMachine.stateMachineArn },
       logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
@@ -298,18 +311,17 @@ export class BlueGreenPromotion extends Construct {
     // A policy of its own: the function depends on its role's default policy, and the state
     // machine (named here) depends on the function — the default policy would close a cycle.
     new iam.Policy(this, 'RecoverReadsExecutions', {
-      roles: [this.functions.recover.role!],
+      roles: [this.steps.recover.role!],
       statements: [new iam.PolicyStatement({ actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resources: [executions] })],
     });
     // The lock: read, then marked with the recovery execution that finishes the promotion.
-    tableAccess(this.functions.recover, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    tableAccess(this.steps.recover, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     acknowledgeWildcard(this, executions, "The recover step reads the history of the ended execution it recovers: any execution of this state machine.");
-    const routes = props.approvalRoutes ?? {};
     const routedGroups = Object.keys(routes);
     if (props.recoverEndedExecutions ?? true) {
-      const onEnd = new StepFunction(this, 'OnExecutionEnd', {
+      const onEnd = new StepFunction(this, 'OnExecutionEnd', { config: { ...config, registryGroups: routedGroups },
         step: 'on-execution-end',
-        environment: { ...environment, STATE_MACHINE_ARN: this.stateMachine.stateMachineArn, REGISTRY_GROUPS: JSON.stringify(routedGroups) },
+        environment: { ...environment, [ENV.stateMachineArn]: this.stateMachine.stateMachineArn },
         logRetention,
         removalPolicy: RemovalPolicy.DESTROY,
       });
@@ -340,9 +352,9 @@ export class BlueGreenPromotion extends Construct {
     }
 
     if (routedGroups.length > 0) {
-      const onApproval = new StepFunction(this, 'OnApproval', {
+      const onApproval = new StepFunction(this, 'OnApproval', { config: { ...config, approvalRoutes: routes },
         step: 'on-approval',
-        environment: { STATE_MACHINE_ARN: this.stateMachine.stateMachineArn, APPROVAL_ROUTES: JSON.stringify(routes), [ENV.tableName]: this.table.tableName },
+        environment: { ...environment, [ENV.stateMachineArn]: this.stateMachine.stateMachineArn },
         logRetention,
         removalPolicy: RemovalPolicy.DESTROY,
       });
@@ -395,7 +407,7 @@ export class BlueGreenPromotion extends Construct {
     const alarms = stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: 'bluegreen-*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 
     const allow = (step: StepName, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
-      this.functions[step].addToRolePolicy(new iam.PolicyStatement({ actions, resources, conditions }));
+      this.steps[step].addToRolePolicy(new iam.PolicyStatement({ actions, resources, conditions }));
     const describeEndpoint = (step: StepName) => allow(step, ['sagemaker:DescribeEndpoint'], endpoints);
     this.managedEndpoints = endpoints;
 
@@ -405,8 +417,8 @@ export class BlueGreenPromotion extends Construct {
     allow('validate-input', ['sagemaker:DescribeEndpointConfig'], [anyConfig]);
     const tableAccess = this.tableAccess;
     // validate-input reads the lock (a busy endpoint is refused first) and records the refused start.
-    tableAccess(this.functions['validate-input'], ['dynamodb:GetItem', 'dynamodb:PutItem']);
-    tableAccess(this.functions['acquire-lock'], ['dynamodb:PutItem', 'dynamodb:GetItem']);
+    tableAccess(this.steps['validate-input'], ['dynamodb:GetItem', 'dynamodb:PutItem']);
+    tableAccess(this.steps['acquire-lock'], ['dynamodb:PutItem', 'dynamodb:GetItem']);
 
     describeEndpoint('describe-blue');
     allow('describe-blue', ['sagemaker:DescribeEndpointConfig'], [anyConfig]);
@@ -460,7 +472,7 @@ export class BlueGreenPromotion extends Construct {
     allow('rollback', ['cloudwatch:SetAlarmState'], [alarms]);
     // The rollback returns to blue's config, which may predate this tool, hence any config.
     allow('rollback', ['sagemaker:UpdateEndpointWeightsAndCapacities', 'sagemaker:UpdateEndpoint', 'sagemaker:DeleteEndpoint'], [...endpoints, anyConfig]);
-    tableAccess(this.functions['record-outcome'], ['dynamodb:UpdateItem', 'dynamodb:DeleteItem']);
+    tableAccess(this.steps['record-outcome'], ['dynamodb:UpdateItem', 'dynamodb:DeleteItem']);
 
     // Application Auto Scaling: describe-blue reads blue's scaling; the shift copies it onto green, finalize
     // deregisters blue before the update that removes it, rollback swaps back (UpdateEndpoint refuses to drop a
@@ -555,7 +567,7 @@ export function validateProps(props: BlueGreenPromotionProps): void {
   if (deadline < poll) problems.push(`inServiceDeadline: ${deadline} s is shorter than pollInterval (${poll} s); the deadline must allow at least one poll`);
   const timeout = props.executionTimeout?.toSeconds() ?? 86_400;
   // The default strategy's worst case (guardrails also waits for its traffic routing, refused per input if it does not fit).
-  const plan = { strategy: props.strategy ?? 'guardrails', traffic: { type: 'ALL_AT_ONCE' as const }, bakeSeconds: bake, inServiceSeconds: deadline, pollSeconds: poll, eventDriven: props.endpointEventTrigger ?? true };
+  const plan = { strategy: props.strategy ?? Strategy.GUARDRAILS, traffic: { type: 'ALL_AT_ONCE' as const }, bakeSeconds: bake, inServiceSeconds: deadline, pollSeconds: poll, eventDriven: props.endpointEventTrigger ?? true };
   for (const problem of executionProblems(plan, timeout)) {
     problems.push(problem.limit === 'time' ? `executionTimeout: ${timeout} s cannot fit a bake: ${problem.message}` : `pollInterval, inServiceDeadline: ${problem.message}`);
   }

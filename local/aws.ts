@@ -3,11 +3,12 @@ import type { Server } from 'node:http';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AppConfig } from '../lib/config';
 import type { FunctionName } from '../lib/functions';
+import { CONFIG_FILE_ENV } from '../lambdas/shared/settings';
 import { startEmulator, type Emulator } from './emulator';
 import { loadHandler, loadHandlers } from './executor';
 import { matchesPattern, type EventPattern } from './event-pattern';
 import { LocalStepFunctions } from './stepfunctions';
-import { LOCAL_ACCOUNT, LOCAL_REGION, synthesizeTemplate, workflowFromTemplate, type SynthesizedWorkflow } from './template';
+import { LOCAL_ACCOUNT, LOCAL_REGION, synthesizeTemplate, workflowFromTemplate, writeFunctionConfig, type SynthesizedWorkflow } from './template';
 
 /** Seconds between two runs of an EventBridge `rate(n unit)` schedule. */
 function rateSeconds(expression: string): number | undefined {
@@ -125,6 +126,8 @@ async function wire(workflow: SynthesizedWorkflow, emulator: Emulator, dynamo: S
     AWS_ENDPOINT_URL_S3: emulator.url,
     AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl,
   };
+  // The functions' configuration, as deployed beside their code (a new file per local AWS: functions read a file once).
+  env[CONFIG_FILE_ENV] = writeFunctionConfig(workflow.config);
   // The functions' environment from the template (Powertools settings stay the caller's if set).
   for (const [key, value] of Object.entries(workflow.environment)) {
     if (!(key.startsWith('POWERTOOLS_') && process.env[key] !== undefined)) process.env[key] = value;
@@ -145,7 +148,7 @@ async function wire(workflow: SynthesizedWorkflow, emulator: Emulator, dynamo: S
   const stepFunctions = new LocalStepFunctions({ workflow, handlers: loadHandlers(), secondsToMs: ms });
   env.AWS_ENDPOINT_URL_SFN = await stepFunctions.listen();
   process.env.AWS_ENDPOINT_URL_SFN = env.AWS_ENDPOINT_URL_SFN;
-  // Trigger functions' own variables (STATE_MACHINE_ARN, APPROVAL_ROUTES): the template's, Refs resolved locally.
+  // Trigger functions' own variables (STATE_MACHINE_ARN): the template's, Refs resolved locally.
   for (const own of Object.values(workflow.functionEnvironments)) {
     for (const [key, value] of Object.entries(own ?? {})) if (!key.startsWith('POWERTOOLS_')) process.env[key] = value;
   }

@@ -1,17 +1,26 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { type AppConfig, parseAppConfig } from '../lib/config';
 import { STEP_ENV, type FunctionName, type StepName } from '../lib/functions';
 import { BlueGreenStack } from '../lib/stack';
+import { CONFIG_FILE, type FunctionConfig } from '../lambdas/shared/settings';
 
 export const LOCAL_ACCOUNT = '111122223333';
 export const LOCAL_REGION = 'us-east-1';
 
 type CfnValue = string | number | boolean | null | CfnValue[] | { [key: string]: CfnValue };
 export interface CfnTemplate {
-  Resources: Record<string, { Type: string; Properties?: Record<string, CfnValue> }>;
+  Resources: Record<string, { Type: string; Properties?: Record<string, CfnValue>; Metadata?: Record<string, unknown> }>;
 }
+
+/**
+ * Where synthesizeTemplate copies each function's bluegreen.json (read from its staged code asset)
+ * into the template it returns: the local runner hands the functions the very document deployed
+ * beside their code, and a cached template carries it along.
+ */
+export const LOCAL_CONFIG_METADATA = 'sagemaker-bluegreen:local-config';
 
 /**
  * The state machine as it would be deployed, read from a synthesized template, plus
@@ -29,6 +38,8 @@ export interface SynthesizedWorkflow {
   waitStates: string[];
   /** The environment the template gives the functions (Refs resolved to local names). */
   environment: Record<string, string>;
+  /** The configuration documents the construct wrote beside the functions' code (bluegreen.json), as one. */
+  config: FunctionConfig;
   /** The state machine's ARN as the template's Refs resolve locally (what trigger functions and rules name). */
   stateMachineArn: string;
   /** The history table's name (its logical ID; the local DynamoDB table is created under it). */
@@ -49,13 +60,28 @@ export function synthesizeTemplate(config?: AppConfig | unknown): CfnTemplate {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const parsed = parseAppConfig(config ?? defaultLocalConfig());
   const stack = new BlueGreenStack(app, 'SageMakerBlueGreen', { config: parsed, env: { account: LOCAL_ACCOUNT, region: LOCAL_REGION } });
-  return app.synth().getStackByName(stack.stackName).template as CfnTemplate;
+  const assembly = app.synth();
+  const template = assembly.getStackByName(stack.stackName).template as CfnTemplate;
+  for (const resource of Object.values(template.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const key = (resource.Properties?.Code as { S3Key?: string } | undefined)?.S3Key;
+    const asset = key ? join(assembly.directory, `asset.${key.replace(/\.zip$/, '')}`, CONFIG_FILE) : undefined;
+    if (asset && existsSync(asset)) resource.Metadata = { ...resource.Metadata, [LOCAL_CONFIG_METADATA]: JSON.parse(readFileSync(asset, 'utf8')) };
+  }
+  return template;
 }
 
 /** The app's own configuration, from cdk.json: locally the same stack runs as `cdk synth` builds. */
 export function defaultLocalConfig(): AppConfig {
   const cdkJson = JSON.parse(readFileSync(join(__dirname, '..', 'cdk.json'), 'utf8')) as { context?: { bluegreen?: unknown } };
   return parseAppConfig(cdkJson.context?.bluegreen);
+}
+
+/** Writes a configuration document where the functions will read it (a new file each call: functions read a file once). */
+export function writeFunctionConfig(config: FunctionConfig): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'bluegreen-config-')), CONFIG_FILE);
+  writeFileSync(file, JSON.stringify(config));
+  return file;
 }
 
 function resolve(value: CfnValue, names: (logicalId: string, attr?: string) => string): CfnValue {
@@ -117,8 +143,19 @@ export function workflowFromTemplate(template: CfnTemplate): SynthesizedWorkflow
   const functions: Record<string, FunctionName> = {};
   const functionEnvironments: SynthesizedWorkflow['functionEnvironments'] = {};
   let environment: Record<string, string> = {};
+  let config: FunctionConfig | undefined;
   for (const [id, r] of Object.entries(resources)) {
     if (r.Type !== 'AWS::Lambda::Function') continue;
+    // Every function has the same settings; the routes are on-approval's, the routed groups on-execution-end's.
+    const document = r.Metadata?.[LOCAL_CONFIG_METADATA] as FunctionConfig | undefined;
+    if (document && config && JSON.stringify(document.settings) !== JSON.stringify(config.settings)) throw new Error(`function ${id} has other settings in its ${CONFIG_FILE} than the others`);
+    if (document) {
+      config = {
+        settings: document.settings,
+        approvalRoutes: { ...config?.approvalRoutes, ...document.approvalRoutes },
+        registryGroups: [...new Set([...(config?.registryGroups ?? []), ...document.registryGroups])],
+      };
+    }
     const env = resolve((r.Properties?.Environment as { Variables?: CfnValue } | undefined)?.Variables ?? {}, names) as Record<string, string>;
     const name = env[STEP_ENV] as FunctionName | undefined;
     if (!name) continue;
@@ -142,6 +179,7 @@ export function workflowFromTemplate(template: CfnTemplate): SynthesizedWorkflow
     taskSteps[name] = step;
   }
 
+  if (!config) throw new Error(`no function of the template has its ${CONFIG_FILE} (synthesize with synthesizeTemplate)`);
   const tableId = Object.entries(resources).find(([, r]) => r.Type === 'AWS::DynamoDB::Table')?.[0];
   if (!tableId) throw new Error('no DynamoDB table in the template');
 
@@ -151,5 +189,5 @@ export function workflowFromTemplate(template: CfnTemplate): SynthesizedWorkflow
     const props = resolve(r.Properties ?? {}, names) as { EventPattern?: Record<string, unknown>; ScheduleExpression?: string; Targets?: Array<{ Arn?: string; Input?: string }> };
     rules[id] = { pattern: props.EventPattern ?? {}, schedule: props.ScheduleExpression, targetArn: props.Targets?.[0]?.Arn, input: props.Targets?.[0]?.Input };
   }
-  return { definition, taskSteps, functions, functionEnvironments, waitStates, environment, stateMachineArn: names(machineId), tableName: tableId, rules, template };
+  return { definition, taskSteps, functions, functionEnvironments, waitStates, environment, config, stateMachineArn: names(machineId), tableName: tableId, rules, template };
 }

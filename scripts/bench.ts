@@ -8,10 +8,12 @@
  *   alarm event path and with the bake's poll alone (the AlarmRule removed);
  * - P4: what a promotion costs in fleets, per strategy and outcome, from the emulator's meter
  *   (blue = 2 instances, 8-minute provisioning, 30-minute bake, simulated time);
+ * - P5: `cdk synth` wall time, one esbuild build of all functions, beside the per-function
+ *   NodejsFunction bundling the construct used before (its last commit, same run, same machine);
  * - P6: SageMaker Describe* calls of one promotion with 1 and with 200 endpoints in the account.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { build } from 'esbuild';
 import { join } from 'node:path';
@@ -307,6 +309,49 @@ async function runCase(kind: string): Promise<void> {
   }
 }
 
+/** The last commit whose construct bundled each function with its own NodejsFunction (19+ esbuild runs per synth). */
+const PER_FUNCTION_BUNDLING_COMMIT = '2a1a4bb';
+
+/** Seconds of one `cdk synth` (fresh output directory, functions bundled) in a project directory. */
+function synthSeconds(project: string): number {
+  const out = mkdtempSync(join(tmpdir(), 'bluegreen-synth-'));
+  const start = process.hrtime.bigint();
+  try {
+    // Output kept back (esbuild's and the CLI's notices); a failing synth throws with it.
+    execFileSync(join(root, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '-o', out], { cwd: project, stdio: 'pipe', env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' } });
+    return Number(process.hrtime.bigint() - start) / 1e9;
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+/** `P5 synthSeconds=…` (median of BENCH_SYNTH_RUNS), with the per-function bundling of before timed in the same run. */
+async function synthLines(): Promise<void> {
+  const runs = Number(process.env.BENCH_SYNTH_RUNS ?? 3);
+  console.log(`\ncdk synth, functions bundled (median of ${runs}, runs interleaved):`);
+  let before: string | undefined;
+  try {
+    before = mkdtempSync(join(tmpdir(), 'bluegreen-before-'));
+    execFileSync('sh', ['-c', `git archive ${PER_FUNCTION_BUNDLING_COMMIT} | tar -x -C ${before}`], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+    symlinkSync(join(root, 'node_modules'), join(before, 'node_modules'));
+  } catch {
+    console.log(`  (commit ${PER_FUNCTION_BUNDLING_COMMIT} is not in this checkout: per-function bundling not timed)`);
+    if (before) rmSync(before, { recursive: true, force: true });
+    before = undefined;
+  }
+  const now: number[] = [];
+  const then: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    now.push(synthSeconds(root));
+    if (before) then.push(synthSeconds(before));
+  }
+  console.log(`P5 synthSeconds=${median(now).toFixed(1)}`);
+  if (before) {
+    console.log(`  (per-function NodejsFunction bundling, commit ${PER_FUNCTION_BUNDLING_COMMIT}, same run: synthSeconds=${median(then).toFixed(1)})`);
+    rmSync(before, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
@@ -317,8 +362,10 @@ async function main(): Promise<void> {
   if (kind === 'alarm') return alarmLines();
   if (kind === 'p2') return transitionLines();
   if (kind === 'p6') return describeCallLines();
+  if (kind === 'p5') return synthLines();
   if (kind) return runCase(kind);
   await bundleLines();
+  await synthLines();
   await costLines();
   const happy = child('happy');
   console.log(`\nHappy-path promotion on the local AWS (30-min bake, 30 s polls, 600× clock): ${happy.status} in ${happy.wallMs} ms wall, ${happy.transitions} state transitions, peak RSS ${(Number(happy.rss) / 1048576).toFixed(0)} MiB`);

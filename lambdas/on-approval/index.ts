@@ -11,8 +11,8 @@ import { logger } from '../shared/powertools';
 import { admit, latestApprovedOtherThan, putApprovalRow, readQueued, removeQueued, type Admitted } from '../shared/queue';
 import { decideRejection, queuedRow, type Approval, type QueuePolicy } from '../shared/queue-decisions';
 import { describeEndpointIfExists } from '../shared/sagemaker';
-import { ENV } from '../shared/settings';
-import { jsonEnv, requiredEnv } from '../shared/env';
+import { ENV, functionConfig } from '../shared/settings';
+import { requiredEnv } from '../shared/env';
 import { approvalExecutionName, modelPackageEventSchema, routesSchema, type ModelPackageEvent, type Route } from '../shared/triggers';
 
 /** What happened on one endpoint: an approval admitted (Admitted's statuses), or what a rejection did. */
@@ -77,7 +77,7 @@ async function approved(endpointName: string, route: Route, event: ModelPackageE
   const approval: Approval = { executionName: approvalExecutionName(endpointName, event, 'approved'), modelPackageArn: d.ModelPackageArn, version: d.ModelPackageVersion, approvedAt: decidedAt(event), requestedBy };
   const input = promotionInput(endpointName, route, d.ModelPackageArn, requestedBy);
   const live = await liveVersion(endpointName);
-  const admitted = await admit(clients, requiredEnv(ENV.tableName), requiredEnv('STATE_MACHINE_ARN'), { endpointName, group: d.ModelPackageGroupName, approval, input, live, policy: policyOf(route) });
+  const admitted = await admit(clients, requiredEnv(ENV.tableName), requiredEnv(ENV.stateMachineArn), { endpointName, group: d.ModelPackageGroupName, approval, input, live, policy: policyOf(route) });
   logger.info('approval admitted', { endpointName, ...admitted });
   return { endpointName, status: admitted.status, executionName: admitted.executionName, modelPackageArn: d.ModelPackageArn, note: admitted.note };
 }
@@ -118,7 +118,7 @@ async function fallBack(endpointName: string, route: Route, event: ModelPackageE
   }
   const requestedBy = `model-registry:rejected:${d.ModelPackageGroupName}/${d.ModelPackageVersion}`;
   const approval: Approval = { executionName: approvalExecutionName(endpointName, event, 'rejected'), modelPackageArn: arn, version: versionOf(arn) ?? 0, approvedAt: decidedAt(event), requestedBy };
-  const admitted = await admit(clients, requiredEnv(ENV.tableName), requiredEnv('STATE_MACHINE_ARN'), {
+  const admitted = await admit(clients, requiredEnv(ENV.tableName), requiredEnv(ENV.stateMachineArn), {
     endpointName,
     group: d.ModelPackageGroupName,
     approval,
@@ -142,7 +142,7 @@ export const handler = step(
     if (!parsed.success) throw new InvalidPromotionInput(`not a SageMaker Model Package State Change event: ${describeIssues(parsed.error)}`);
     const event: ModelPackageEvent = parsed.data;
     const d = event.detail;
-    const route = routesSchema.parse(jsonEnv('APPROVAL_ROUTES', {}))[d.ModelPackageGroupName];
+    const route = routesSchema.parse(functionConfig().approvalRoutes)[d.ModelPackageGroupName];
     if (!route) return { action: 'ignored', executions: [], note: `group ${d.ModelPackageGroupName} is not configured` };
     if (d.ModelApprovalStatus === 'PendingManualApproval') return { action: 'ignored', executions: [], note: 'pending approval: nothing to do' };
 

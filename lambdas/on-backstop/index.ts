@@ -9,7 +9,7 @@ import { interruptionReason } from '../shared/outside';
 import { logger } from '../shared/powertools';
 import { markFoundFree, queuedApprovals, startQueued, type QueuedApproval } from '../shared/queue';
 import { decideStranded } from '../shared/queue-decisions';
-import { settings } from '../shared/settings';
+import { ENV, settings } from '../shared/settings';
 
 /**
  * What became of a queued approval: `waiting` (a promotion holds its endpoint), `cleared` (one
@@ -45,7 +45,7 @@ async function sweepQueued(item: QueuedApproval, held: Set<string>, tableName: s
   if (d.action === 'wait') return d.clear ? ((await markFoundFree(dynamo, tableName, item, undefined)) ? 'cleared' : 'changed') : 'waiting';
   if (d.action === 'mark') return (await markFoundFree(dynamo, tableName, item, new Date().toISOString())) ? 'marked' : 'changed';
   const note = `(by the bake's backstop: no promotion held the endpoint on two of its runs, the first at ${item.foundFreeAt}; the end event of ${item.behind} was lost or late)`;
-  const drained = await startQueued({ dynamo, sfn }, tableName, requiredEnv('STATE_MACHINE_ARN'), item.endpointDisplayName, undefined, { only: item.executionName, note });
+  const drained = await startQueued({ dynamo, sfn }, tableName, requiredEnv(ENV.stateMachineArn), item.endpointDisplayName, undefined, { only: item.executionName, note });
   if (drained.action === 'started') {
     logger.warn('bake backstop: queued approval started (the end event of the promotion it waited for was lost)', { endpointName: item.endpointName, executionName: item.executionName, behind: item.behind, duplicate: drained.duplicate });
     return drained.duplicate ? 'duplicate' : 'started';

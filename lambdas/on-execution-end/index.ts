@@ -1,9 +1,9 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { dynamo } from '../shared/clients/dynamo';
 import { sagemaker } from '../shared/clients/sagemaker';
 import { sfn } from '../shared/clients/sfn';
-import { jsonEnv, requiredEnv } from '../shared/env';
+import { requiredEnv } from '../shared/env';
 import { InvalidPromotionInput } from '../shared/errors';
 import { step } from '../shared/handler';
 import { describeIssues } from '../shared/issues';
@@ -13,7 +13,7 @@ import { afterExecutionEnd, type AfterEnd } from '../shared/queue';
 import { inputFields, type EndedExecution } from '../shared/queue-decisions';
 import { describeExecutionIfExists } from '../shared/executions';
 import { MAX_RECOVERIES, noRecoveryReason, recoveryName } from '../shared/recovery';
-import { settings } from '../shared/settings';
+import { ENV, functionConfig, settings } from '../shared/settings';
 
 /** The part of "Step Functions Execution Status Change" we read (sample in test/fixtures/events). */
 const statusEventSchema = z.object({
@@ -23,9 +23,9 @@ const statusEventSchema = z.object({
     executionArn: z.string(),
     name: z.string(),
     status: z.string(),
-    input: z.string().nullable().optional(),
-    error: z.string().nullable().optional(),
-    startDate: z.number().nullable().optional(),
+    input: z.optional(z.nullable(z.string())),
+    error: z.optional(z.nullable(z.string())),
+    startDate: z.optional(z.nullable(z.number())),
   }),
 });
 
@@ -38,7 +38,7 @@ export interface ExecutionEndResult {
 
 /** Whatever the outcome (SUCCEEDED included), an endpoint free again starts its queued approval. */
 const nextQueued = (ended: EndedExecution, endpointName?: string) =>
-  afterExecutionEnd({ dynamo, sfn, sagemaker }, settings().tableName, requiredEnv('STATE_MACHINE_ARN'), ended, { routedGroups: jsonEnv<string[]>('REGISTRY_GROUPS', []), endpointName });
+  afterExecutionEnd({ dynamo, sfn, sagemaker }, settings().tableName, requiredEnv(ENV.stateMachineArn), ended, { routedGroups: functionConfig().registryGroups, endpointName });
 
 /** The promotion an execution ran, or recovered: its id (the promotion's execution name), execution and endpoint. */
 interface PromotionRef {
@@ -76,7 +76,7 @@ async function startNextRecovery(promotion: PromotionRef, ended: { name: string;
   for (let attempt = 1; attempt <= MAX_RECOVERIES; attempt++) {
     const name = recoveryName(promotion.id, attempt);
     try {
-      await sfn.send(new StartExecutionCommand({ stateMachineArn: requiredEnv('STATE_MACHINE_ARN'), name, input: JSON.stringify({ recoverExecutionArn: promotion.executionArn }) }));
+      await sfn.send(new StartExecutionCommand({ stateMachineArn: requiredEnv(ENV.stateMachineArn), name, input: JSON.stringify({ recoverExecutionArn: promotion.executionArn }) }));
     } catch (error) {
       if (error instanceof Error && error.name === 'ExecutionAlreadyExists') continue;
       throw error;

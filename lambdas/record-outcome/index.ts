@@ -7,7 +7,8 @@ import { cleanupLeftovers, decideOutcome } from '../shared/decisions';
 import { causeMessage, PromotionEnded } from '../shared/errors';
 import { stateKeys, step } from '../shared/handler';
 import { interruptionOf } from '../shared/outside';
-import { logger, metrics } from '../shared/powertools';
+import { metrics } from '../shared/metrics';
+import { logger } from '../shared/powertools';
 import type { RecoverableState } from '../shared/recovery';
 import { settings } from '../shared/settings';
 
@@ -130,6 +131,7 @@ export const handler = step('record-outcome', stateKeys, async (state: Recoverab
   }
   metrics.addDimension('Outcome', outcome);
   metrics.addMetric('PromotionsEnded', MetricUnit.Count, 1);
+  metrics.publishStoredMetrics();
   logger.info('promotion ended', { outcome, reason });
   return {
     outcome,

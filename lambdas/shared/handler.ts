@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { logger, metrics } from './powertools';
+import { logger } from './powertools';
 
 /**
  * Wraps a step: every log line carries the step, the endpoint and the promotion; errors
@@ -27,8 +27,6 @@ export function step<E, R>(
     } catch (error) {
       logger.error(`${stepName} failed`, { errorName: error instanceof Error ? error.name : 'unknown', error: error as Error });
       throw error;
-    } finally {
-      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
   };
 }

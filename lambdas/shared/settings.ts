@@ -1,8 +1,9 @@
-import { jsonEnv, optionalEnv, requiredEnv } from './env';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { requiredEnv } from './env';
 import type { StrategyName } from './input';
-import { DEFAULT_EXECUTION_TIMEOUT_SECONDS } from './waits';
 
-/** What the BlueGreenPromotion construct configured, as the functions see it (env vars set in lib/functions.ts). */
+/** What the BlueGreenPromotion construct configured, as the functions see it. */
 export interface Settings {
   tableName: string;
   pollSeconds: number;
@@ -23,48 +24,58 @@ export interface Settings {
   executionTimeoutSeconds: number;
 }
 
-export const ENV = {
-  tableName: 'TABLE_NAME',
-  pollSeconds: 'POLL_SECONDS',
-  defaultBakeSeconds: 'DEFAULT_BAKE_SECONDS',
-  defaultInServiceSeconds: 'DEFAULT_IN_SERVICE_SECONDS',
-  defaultMaxLatencyMs: 'DEFAULT_MAX_LATENCY_MS',
-  defaultAlarmNames: 'DEFAULT_ALARM_NAMES',
-  allowedEndpointNames: 'ALLOWED_ENDPOINT_NAMES',
-  allowedEndpointPrefix: 'ALLOWED_ENDPOINT_PREFIX',
-  allowedRoleArns: 'ALLOWED_ROLE_ARNS',
-  allowedModelPackageGroups: 'ALLOWED_MODEL_PACKAGE_GROUPS',
-  validationPayloadBuckets: 'VALIDATION_PAYLOAD_BUCKETS',
-  greenAlarmDefaults: 'GREEN_ALARM_DEFAULTS',
-  defaultStrategy: 'DEFAULT_STRATEGY',
-  endpointEvents: 'ENDPOINT_EVENTS',
-  executionTimeoutSeconds: 'EXECUTION_TIMEOUT_SECONDS',
-} as const satisfies Record<keyof Settings, string>;
+/**
+ * The construct's configuration as one document, written at synth into every function's code
+ * asset beside its bundle (lib/functions.ts). A file has no size cap worth the name, where Lambda
+ * caps a function's environment variables at 4 KB in total (Lambda quotas), which a few inline
+ * validation samples in the approval routes used to exceed at deploy. Only deploy-time tokens
+ * (the table's name, the state machine's ARN) travel in the environment.
+ */
+export interface FunctionConfig {
+  settings: Omit<Settings, 'tableName'>;
+  /** Model package group → route (lambdas/shared/triggers.ts routeSchema); read by on-approval. */
+  approvalRoutes: Record<string, unknown>;
+  /** The groups approvals are routed from; read by on-execution-end's registry fallback. */
+  registryGroups: string[];
+}
 
-function numberEnv(name: string): number {
-  const value = Number(requiredEnv(name));
-  if (!Number.isFinite(value)) throw new Error(`Environment variable ${name} must be a number`);
-  return value;
+/** The document's name beside each function's bundle. */
+export const CONFIG_FILE = 'bluegreen.json';
+/** Reads the document from this path instead (the local AWS and the tests). */
+export const CONFIG_FILE_ENV = 'BLUEGREEN_CONFIG_FILE';
+/** Deploy-time tokens, the only settings still passed as environment variables. */
+export const ENV = { tableName: 'TABLE_NAME', stateMachineArn: 'STATE_MACHINE_ARN' } as const;
+
+/** Where this function's configuration is: the code's root on Lambda (LAMBDA_TASK_ROOT), beside the bundle otherwise. */
+export function configPath(): string {
+  return process.env[CONFIG_FILE_ENV] || join(process.env.LAMBDA_TASK_ROOT || __dirname, CONFIG_FILE);
+}
+
+const loaded = new Map<string, FunctionConfig>();
+
+/** The configuration document, read once per file (once per cold start on Lambda). */
+export function functionConfig(): FunctionConfig {
+  const path = configPath();
+  let config = loaded.get(path);
+  if (!config) {
+    let raw: string;
+    try {
+      raw = readFileSync(path, 'utf8');
+    } catch (cause) {
+      throw new Error(`${CONFIG_FILE} is missing at ${path}: the BlueGreenPromotion construct writes it beside every function's code (set ${CONFIG_FILE_ENV} to read it elsewhere)`, { cause });
+    }
+    try {
+      config = JSON.parse(raw) as FunctionConfig;
+    } catch (cause) {
+      throw new Error(`${path} is not valid JSON`, { cause });
+    }
+    loaded.set(path, config);
+  }
+  return config;
 }
 
 export function settings(): Settings {
-  return {
-    tableName: requiredEnv(ENV.tableName),
-    pollSeconds: numberEnv(ENV.pollSeconds),
-    defaultBakeSeconds: numberEnv(ENV.defaultBakeSeconds),
-    defaultInServiceSeconds: numberEnv(ENV.defaultInServiceSeconds),
-    defaultMaxLatencyMs: numberEnv(ENV.defaultMaxLatencyMs),
-    defaultAlarmNames: jsonEnv<string[]>(ENV.defaultAlarmNames, []),
-    allowedEndpointNames: jsonEnv<string[]>(ENV.allowedEndpointNames, []),
-    allowedEndpointPrefix: optionalEnv(ENV.allowedEndpointPrefix),
-    allowedRoleArns: jsonEnv<string[]>(ENV.allowedRoleArns, []),
-    allowedModelPackageGroups: jsonEnv<string[]>(ENV.allowedModelPackageGroups, []),
-    validationPayloadBuckets: jsonEnv<string[]>(ENV.validationPayloadBuckets, []),
-    greenAlarmDefaults: jsonEnv(ENV.greenAlarmDefaults, { enabled: true, max5xxErrors: 0, maxModelLatencyMs: 1000 }),
-    defaultStrategy: (optionalEnv(ENV.defaultStrategy) as StrategyName | undefined) ?? 'guardrails',
-    endpointEvents: optionalEnv(ENV.endpointEvents) === 'true',
-    executionTimeoutSeconds: Number(optionalEnv(ENV.executionTimeoutSeconds) ?? DEFAULT_EXECUTION_TIMEOUT_SECONDS),
-  };
+  return { tableName: requiredEnv(ENV.tableName), ...functionConfig().settings };
 }
 
 export function endpointAllowed(s: Pick<Settings, 'allowedEndpointNames' | 'allowedEndpointPrefix'>, endpointName: string): boolean {

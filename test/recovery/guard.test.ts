@@ -22,7 +22,7 @@ import { handler as standUpGreen } from '../../lambdas/stand-up-green';
 import { handler as startBake } from '../../lambdas/start-bake';
 import { handler as validateGreen } from '../../lambdas/validate-green';
 import { handler as waitForEndpoint } from '../../lambdas/wait-for-endpoint';
-import { conditionalCheckFailed, lockHeldBy, PROMOTION_ID, quietMetrics, setStepEnvironment, stateAt } from '../support/fixtures';
+import { conditionalCheckFailed, lockHeldBy, PROMOTION_ID, setStepEnvironment, stateAt } from '../support/fixtures';
 
 /**
  * The guard every step after AcquireLock runs first (lambdas/shared/abort.ts, and the lock's
@@ -39,7 +39,6 @@ const others = [
   mockClient(SFNClient),
 ];
 const dynamo = mockClient(DynamoDBDocumentClient);
-quietMetrics();
 
 const RECOVERY = 'arn:aws:states:us-east-1:111122223333:execution:bluegreen-promotion:promotion-1-recover';
 const baking = stateAt('baking');

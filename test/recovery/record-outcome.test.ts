@@ -2,7 +2,7 @@ import { DeleteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../lambdas/record-outcome';
 import type { RecoverableState } from '../../lambdas/shared/recovery';
-import { conditionalCheckFailed, ENDPOINT, lockHeldBy, PROMOTION_ID, quietMetrics, setStepEnvironment, stateAt } from '../support/fixtures';
+import { conditionalCheckFailed, ENDPOINT, lockHeldBy, PROMOTION_ID, setStepEnvironment, stateAt } from '../support/fixtures';
 
 /**
  * record-outcome is idempotent: it writes the history row only while its execution speaks for the
@@ -10,7 +10,6 @@ import { conditionalCheckFailed, ENDPOINT, lockHeldBy, PROMOTION_ID, quietMetric
  * finished record answers the same outcome without writing again.
  */
 const dynamo = mockClient(DynamoDBDocumentClient);
-quietMetrics();
 
 const RECOVERY = `arn:aws:states:us-east-1:111122223333:execution:bluegreen-promotion:${PROMOTION_ID}-recover`;
 const lockKey = { Key: { endpointName: ENDPOINT, sk: 'LOCK' } };

@@ -1,11 +1,13 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CloudWatchServiceException } from '@aws-sdk/client-cloudwatch';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { SageMakerServiceException, type DescribeEndpointOutput, type ProductionVariantSummary } from '@aws-sdk/client-sagemaker';
 import { ModelError } from '@aws-sdk/client-sagemaker-runtime';
 import type { BlueState, GreenState, Promotion, PromotionState } from '../../lambdas/shared/contracts';
 import { greenNames } from '../../lambdas/shared/naming';
-import { metrics } from '../../lambdas/shared/powertools';
-import { ENV } from '../../lambdas/shared/settings';
+import { CONFIG_FILE_ENV, ENV, type FunctionConfig } from '../../lambdas/shared/settings';
 
 /**
  * Builders of state documents and of the errors the services really return, for the unit
@@ -196,30 +198,45 @@ export function lockHeldBy(promotionId = PROMOTION_ID, extra: Record<string, unk
   };
 }
 
-/** The environment lib/functions.ts gives every step function. */
-export function setStepEnvironment(overrides: Record<string, string> = {}): void {
-  Object.assign(process.env, {
-    [ENV.tableName]: 'bluegreen-promotions',
-    [ENV.pollSeconds]: '30',
-    [ENV.defaultBakeSeconds]: '600',
-    [ENV.defaultInServiceSeconds]: '1800',
-    [ENV.defaultMaxLatencyMs]: '2000',
-    [ENV.defaultAlarmNames]: '[]',
-    [ENV.allowedEndpointNames]: JSON.stringify([ENDPOINT]),
-    [ENV.allowedEndpointPrefix]: '',
-    [ENV.allowedRoleArns]: JSON.stringify([ROLE]),
-    [ENV.allowedModelPackageGroups]: JSON.stringify(['churn-models']),
-    [ENV.greenAlarmDefaults]: JSON.stringify({ enabled: true, max5xxErrors: 0, maxModelLatencyMs: 1000 }),
-    ...overrides,
-  });
-}
+export type StepSettings = Partial<FunctionConfig['settings']> & Partial<Pick<FunctionConfig, 'approvalRoutes' | 'registryGroups'>>;
+
+/** The settings a test's configuration starts from (the construct's defaults, the fixtures' endpoint, role and group). */
+export const STEP_SETTINGS: FunctionConfig['settings'] = {
+  pollSeconds: 30,
+  defaultBakeSeconds: 600,
+  defaultInServiceSeconds: 1800,
+  defaultMaxLatencyMs: 2000,
+  defaultAlarmNames: [],
+  allowedEndpointNames: [ENDPOINT],
+  allowedRoleArns: [ROLE],
+  allowedModelPackageGroups: ['churn-models'],
+  validationPayloadBuckets: [],
+  greenAlarmDefaults: { enabled: true, max5xxErrors: 0, maxModelLatencyMs: 1000 },
+  defaultStrategy: 'guardrails',
+  endpointEvents: false,
+  executionTimeoutSeconds: 86_400,
+};
+
+let configFiles = 0;
+const configDir = mkdtempSync(join(tmpdir(), 'bluegreen-config-'));
 
 /**
- * Powertools Metrics warns on stderr at every step that publishes no metric; metrics are
- * disabled in tests (test/setup-env.ts), so skip only those empty publishes. Steps that do
- * add metrics still publish (and so clear them) as in Lambda.
+ * What lib/functions.ts gives every step function: the table in the environment, the rest in a
+ * bluegreen.json (written to a new file each call: lambdas/shared/settings.ts reads a file once).
  */
-export function quietMetrics(): void {
-  const publish = metrics.publishStoredMetrics.bind(metrics);
-  jest.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => (metrics.hasStoredMetrics() ? publish() : metrics));
+export function setStepEnvironment(overrides: StepSettings = {}): void {
+  const { approvalRoutes = {}, registryGroups = [], ...settings } = overrides;
+  const config: FunctionConfig = { settings: { ...STEP_SETTINGS, ...settings }, approvalRoutes, registryGroups };
+  const file = join(configDir, `bluegreen-${process.pid}-${++configFiles}.json`);
+  writeFileSync(file, JSON.stringify(config));
+  process.env[ENV.tableName] = 'bluegreen-promotions';
+  process.env[CONFIG_FILE_ENV] = file;
 }
+
+/** Changes some settings of the configuration the last setStepEnvironment wrote. */
+export function changeStepSettings(changes: StepSettings): void {
+  const current = JSON.parse(readFileSync(process.env[CONFIG_FILE_ENV]!, 'utf8')) as FunctionConfig;
+  const { approvalRoutes = current.approvalRoutes, registryGroups = current.registryGroups, ...settings } = changes;
+  setStepEnvironment({ ...current.settings, ...settings, approvalRoutes, registryGroups });
+}
+

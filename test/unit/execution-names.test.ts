@@ -7,7 +7,7 @@ import { handler as onExecutionEnd } from '../../lambdas/on-execution-end';
 import { requeuedName } from '../../lambdas/shared/queue-decisions';
 import { manualRecoveryName, MAX_RECOVERIES, recoveryName } from '../../lambdas/shared/recovery';
 import { approvalExecutionName, modelPackageEventSchema } from '../../lambdas/shared/triggers';
-import { packageArn, quietMetrics, setStepEnvironment } from '../support/fixtures';
+import { packageArn, setStepEnvironment } from '../support/fixtures';
 
 /**
  * Every execution name the triggers produce is one Step Functions accepts: StartExecution's `name`
@@ -18,7 +18,6 @@ import { packageArn, quietMetrics, setStepEnvironment } from '../support/fixture
  */
 const sfn = mockClient(SFNClient);
 const dynamo = mockClient(DynamoDBDocumentClient);
-quietMetrics();
 
 const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:111122223333:stateMachine:Promotion';
 // eslint-disable-next-line no-control-regex -- the API reference forbids control characters in names

@@ -2,10 +2,9 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dyn
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/acquire-lock';
-import { conditionalCheckFailed, ENDPOINT, packageArn, PROMOTION_ID, quietMetrics, setStepEnvironment, stateAt } from '../../support/fixtures';
+import { conditionalCheckFailed, ENDPOINT, packageArn, PROMOTION_ID, setStepEnvironment, stateAt } from '../../support/fixtures';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
-quietMetrics();
 
 const TABLE = 'bluegreen-promotions';
 const LOCK_CONDITION = 'attribute_not_exists(endpointName) OR promotionId = :me';

@@ -4,13 +4,12 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/check-guardrails';
 import type { PromotionState, WakeResult } from '../../../lambdas/shared/contracts';
-import { anEndpoint, BLUE_VARIANT, cloudWatchError, ENDPOINT, quietMetrics, setStepEnvironment, stateAt, lockHeldBy } from '../../support/fixtures';
+import { anEndpoint, BLUE_VARIANT, cloudWatchError, ENDPOINT, setStepEnvironment, stateAt, lockHeldBy } from '../../support/fixtures';
 
 const cloudwatch = mockClient(CloudWatchClient);
 const sagemaker = mockClient(SageMakerClient);
 /** The lock: every wait reads it for an abort request; the bake's end stops the backstop watching it. */
 const dynamo = mockClient(DynamoDBDocumentClient);
-quietMetrics();
 
 /** A 120 s bake (variant), its one wait ran to its timeout. */
 const TIMED_OUT: WakeResult = { Error: 'States.Timeout', Cause: 'the task timed out' };

@@ -21,7 +21,6 @@ import {
   cloudWatchError,
   ENDPOINT,
   notFound,
-  quietMetrics,
   sageMakerError,
   setStepEnvironment,
   stateAt,
@@ -33,7 +32,6 @@ const sagemaker = mockClient(SageMakerClient);
 const cloudwatch = mockClient(CloudWatchClient);
 /** The lock: every step reads it first, and acts only while its promotion holds it. */
 const dynamo = mockClient(DynamoDBDocumentClient);
-quietMetrics();
 
 /** Blue was itself put there by an earlier promotion, so its names are the tool's own and may be deleted. */
 const OWN_BLUE = 'churn-prediction-v1-abc123';

@@ -11,7 +11,6 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/create-green';
 import { ENVIRONMENT_TAG, MANAGED_TAG, PACKAGE_TAG, VERSION_TAG } from '../../../lambdas/shared/sagemaker';
-import { ENV } from '../../../lambdas/shared/settings';
 import {
   alreadyExists,
   anEndpoint,
@@ -22,10 +21,10 @@ import {
   notFound,
   packageArn,
   PROMOTION_ID,
-  quietMetrics,
   sageMakerError,
   ROLE,
   setStepEnvironment,
+  changeStepSettings,
   stateAt,
   throttled,
   lockHeldBy,
@@ -34,7 +33,6 @@ import {
 const sagemaker = mockClient(SageMakerClient);
 /** The lock: every step reads it first, and acts only while its promotion holds it. */
 const dynamo = mockClient(DynamoDBDocumentClient);
-quietMetrics();
 
 const state = stateAt('described');
 const { names } = state.promotion;
@@ -152,7 +150,7 @@ describe('create-green', () => {
 
   test('GIVEN an execution role in the input WHEN created THEN it is used rather than blue’s', async () => {
     const other = 'arn:aws:iam::111122223333:role/ChurnV2';
-    process.env[ENV.allowedRoleArns] = JSON.stringify([ROLE, other]);
+    changeStepSettings({ allowedRoleArns: [ROLE, other] });
 
     await handler(stateAt('described', { promotion: { executionRoleArn: other } }));
 
@@ -170,7 +168,7 @@ describe('create-green', () => {
   });
 
   test('GIVEN a first deployment and no role anywhere WHEN created THEN InvalidPromotionInput asks for executionRoleArn', async () => {
-    process.env[ENV.allowedRoleArns] = '[]';
+    changeStepSettings({ allowedRoleArns: [] });
 
     await expect(handler(stateAt('described', { firstDeployment: true }))).rejects.toMatchObject({ name: 'InvalidPromotionInput', message: expect.stringMatching(/^executionRoleArn: no model execution role known/) });
   });

@@ -11,7 +11,6 @@ import {
   ENDPOINT,
   notFound,
   packageArn,
-  quietMetrics,
   sageMakerError,
   ROLE,
   setStepEnvironment,
@@ -24,7 +23,6 @@ const sagemaker = mockClient(SageMakerClient);
 const autoscaling = mockClient(ApplicationAutoScalingClient);
 /** The lock: every step reads it first, and acts only while its promotion holds it. */
 const dynamo = mockClient(DynamoDBDocumentClient);
-quietMetrics();
 
 const state = stateAt('validated');
 const blueVariant = { VariantName: BLUE_VARIANT, ModelName: BLUE_MODEL, InstanceType: 'ml.m5.large' as const, InitialInstanceCount: 1, InitialVariantWeight: 1 };

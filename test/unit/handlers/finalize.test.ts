@@ -2,12 +2,11 @@ import { DescribeEndpointCommand, SageMakerClient, UpdateEndpointCommand } from 
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/finalize';
-import { anEndpoint, BLUE_VARIANT, ENDPOINT, inProgress, quietMetrics, setStepEnvironment, stateAt, throttled, lockHeldBy } from '../../support/fixtures';
+import { anEndpoint, BLUE_VARIANT, ENDPOINT, inProgress, setStepEnvironment, stateAt, throttled, lockHeldBy } from '../../support/fixtures';
 
 const sagemaker = mockClient(SageMakerClient);
 /** The lock: every step reads it first, and acts only while its promotion holds it. */
 const dynamo = mockClient(DynamoDBDocumentClient);
-quietMetrics();
 
 const state = stateAt('baking');
 const { names } = state.promotion;

@@ -6,7 +6,7 @@ import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCo
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as onApproval } from '../../../lambdas/on-approval';
 import { queueItem, type QueuedApproval } from '../../../lambdas/shared/queue-decisions';
-import { conditionalCheckFailed, ENDPOINT, notFound, packageArn, quietMetrics, setStepEnvironment } from '../../support/fixtures';
+import { conditionalCheckFailed, ENDPOINT, notFound, packageArn, setStepEnvironment, changeStepSettings } from '../../support/fixtures';
 
 /**
  * on-approval's decisions about a busy endpoint (lambdas/shared/queue.ts): queue, supersede,
@@ -16,7 +16,6 @@ import { conditionalCheckFailed, ENDPOINT, notFound, packageArn, quietMetrics, s
 const sagemaker = mockClient(SageMakerClient);
 const sfn = mockClient(SFNClient);
 const dynamo = mockClient(DynamoDBDocumentClient);
-quietMetrics();
 
 const TABLE = 'bluegreen-promotions';
 const STATE_MACHINE = 'arn:aws:states:us-east-1:111122223333:stateMachine:Promotion';
@@ -45,7 +44,7 @@ function serving(version: number) {
 }
 const puts = () => dynamo.commandCalls(PutCommand).map((c) => c.args[0].input);
 const rows = (outcome: string) => puts().filter((p) => (p.Item as { outcome?: string }).outcome === outcome).map((p) => p.Item as Record<string, unknown>);
-const routes = (extra: Record<string, unknown> = {}) => (process.env.APPROVAL_ROUTES = JSON.stringify({ 'churn-models': { endpoints: [ENDPOINT], bakeSeconds: 600, ...extra } }));
+const routes = (extra: Record<string, unknown> = {}) => changeStepSettings({ approvalRoutes: { 'churn-models': { endpoints: [ENDPOINT], bakeSeconds: 600, ...extra } } });
 
 beforeEach(() => {
   sagemaker.reset();

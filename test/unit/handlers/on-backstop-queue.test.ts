@@ -4,7 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { handler as onBackstop } from '../../../lambdas/on-backstop';
 import type { LockItem } from '../../../lambdas/shared/locks';
 import { queueItem, type QueuedApproval } from '../../../lambdas/shared/queue-decisions';
-import { conditionalCheckFailed, ENDPOINT, packageArn, quietMetrics, setStepEnvironment } from '../../support/fixtures';
+import { conditionalCheckFailed, ENDPOINT, packageArn, setStepEnvironment } from '../../support/fixtures';
 
 /**
  * The bake's backstop sweeps the approval queue (lambdas/on-backstop, sweepQueued): Step Functions
@@ -16,7 +16,6 @@ import { conditionalCheckFailed, ENDPOINT, packageArn, quietMetrics, setStepEnvi
  */
 const sfn = mockClient(SFNClient);
 const dynamo = mockClient(DynamoDBDocumentClient);
-quietMetrics();
 
 const STATE_MACHINE = 'arn:aws:states:us-east-1:111122223333:stateMachine:Promotion';
 const OTHER = 'fraud-scoring';

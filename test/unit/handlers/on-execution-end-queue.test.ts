@@ -6,7 +6,7 @@ import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as onExecutionEnd } from '../../../lambdas/on-execution-end';
 import { queueItem } from '../../../lambdas/shared/queue-decisions';
-import { conditionalCheckFailed, ENDPOINT, packageArn, quietMetrics, setStepEnvironment } from '../../support/fixtures';
+import { conditionalCheckFailed, ENDPOINT, packageArn, setStepEnvironment, changeStepSettings } from '../../support/fixtures';
 
 /**
  * on-execution-end's queue part (lambdas/shared/queue.ts afterExecutionEnd): once the ended
@@ -16,7 +16,6 @@ import { conditionalCheckFailed, ENDPOINT, packageArn, quietMetrics, setStepEnvi
 const sfn = mockClient(SFNClient);
 const dynamo = mockClient(DynamoDBDocumentClient);
 const sagemaker = mockClient(SageMakerClient);
-quietMetrics();
 
 const STATE_MACHINE = 'arn:aws:states:us-east-1:111122223333:stateMachine:Promotion';
 const EXECUTION = `${STATE_MACHINE.replace(':stateMachine:', ':execution:')}:running-v7`;
@@ -39,8 +38,7 @@ beforeEach(() => {
   sfn.reset();
   dynamo.reset();
   sagemaker.reset();
-  setStepEnvironment();
-  process.env.REGISTRY_GROUPS = JSON.stringify(['churn-models']);
+  setStepEnvironment({ registryGroups: ['churn-models'] });
   process.env.STATE_MACHINE_ARN = STATE_MACHINE;
   dynamo.on(GetCommand).resolves({});
   dynamo.on(GetCommand, queueKey).resolves({ Item: EIGHT });
@@ -137,7 +135,7 @@ describe('on-execution-end: a version rejected while it went live (after the pro
     dynamo.on(GetCommand, queueKey).resolves({});
     sagemaker.on(DescribeModelPackageCommand).resolves({ ModelApprovalStatus: 'Approved' });
     await expect(onExecutionEnd(statusEvent('SUCCEEDED', promoted))).resolves.toMatchObject({ queue: { fallback: undefined, drain: { action: 'empty' } } });
-    process.env.REGISTRY_GROUPS = '[]';
+    changeStepSettings({ registryGroups: [] });
     await onExecutionEnd(statusEvent('SUCCEEDED', promoted));
     expect(sagemaker).toHaveReceivedCommandTimes(DescribeModelPackageCommand, 1);
     expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);

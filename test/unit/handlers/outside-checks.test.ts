@@ -24,7 +24,7 @@ import { handler as standUpGreen } from '../../../lambdas/stand-up-green';
 import { handler as waitForEndpoint } from '../../../lambdas/wait-for-endpoint';
 import type { PromotionState, WaitResult } from '../../../lambdas/shared/contracts';
 import { footprintOf } from '../../../lambdas/shared/outside';
-import { aBlue, anEndpoint, BLUE_CONFIG, BLUE_VARIANT, ENDPOINT, notFound, quietMetrics, setStepEnvironment, stateAt } from '../../support/fixtures';
+import { aBlue, anEndpoint, BLUE_CONFIG, BLUE_VARIANT, ENDPOINT, notFound, setStepEnvironment, stateAt } from '../../support/fixtures';
 
 /**
  * Every look at the endpoint judges outside changes before the step acts (issue 11): the InService
@@ -37,7 +37,6 @@ const dynamo = mockClient(DynamoDBDocumentClient);
 const cloudwatch = mockClient(CloudWatchClient);
 const sfn = mockClient(SFNClient);
 const autoscaling = mockClient(ApplicationAutoScalingClient);
-quietMetrics();
 
 const baking = stateAt('baking');
 const { names } = baking.promotion;

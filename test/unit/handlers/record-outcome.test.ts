@@ -4,11 +4,10 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/record-outcome';
 import type { PromotionState } from '../../../lambdas/shared/contracts';
-import { metrics } from '../../../lambdas/shared/powertools';
-import { conditionalCheckFailed, ENDPOINT, lockHeldBy, PROMOTION_ID, quietMetrics, setStepEnvironment, stateAt } from '../../support/fixtures';
+import { metrics } from '../../../lambdas/shared/metrics';
+import { conditionalCheckFailed, ENDPOINT, lockHeldBy, PROMOTION_ID, setStepEnvironment, stateAt } from '../../support/fixtures';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
-quietMetrics();
 
 const TABLE = 'bluegreen-promotions';
 const throughputExceeded = () => new ProvisionedThroughputExceededException({ $metadata: {}, message: 'Rate of requests exceeds the allowed throughput' });

@@ -7,12 +7,11 @@ import { join } from 'node:path';
 import { handler as onExecutionEnd } from '../../../lambdas/on-execution-end';
 import { handler as recover } from '../../../lambdas/recover';
 import type { PromotionState } from '../../../lambdas/shared/contracts';
-import { anEndpoint, BLUE_CONFIG, BLUE_VARIANT, conditionalCheckFailed, ENDPOINT, notFound, quietMetrics, setStepEnvironment, stateAt } from '../../support/fixtures';
+import { anEndpoint, BLUE_CONFIG, BLUE_VARIANT, conditionalCheckFailed, ENDPOINT, notFound, setStepEnvironment, stateAt } from '../../support/fixtures';
 
 const sfn = mockClient(SFNClient);
 const dynamo = mockClient(DynamoDBDocumentClient);
 const sagemaker = mockClient(SageMakerClient);
-quietMetrics();
 
 const STATE_MACHINE = 'arn:aws:states:us-east-1:111122223333:stateMachine:Promotion';
 const arnOf = (name: string) => `${STATE_MACHINE.replace(':stateMachine:', ':execution:')}:${name}`;

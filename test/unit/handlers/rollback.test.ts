@@ -4,13 +4,12 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { PromotionState } from '../../../lambdas/shared/contracts';
 import { handler } from '../../../lambdas/rollback';
-import { anEndpoint, BLUE_CONFIG, BLUE_VARIANT, cloudWatchError, ENDPOINT, inProgress, notFound, quietMetrics, setStepEnvironment, stateAt, throttled, lockHeldBy } from '../../support/fixtures';
+import { anEndpoint, BLUE_CONFIG, BLUE_VARIANT, cloudWatchError, ENDPOINT, inProgress, notFound, setStepEnvironment, stateAt, throttled, lockHeldBy } from '../../support/fixtures';
 
 const sagemaker = mockClient(SageMakerClient);
 const cloudwatch = mockClient(CloudWatchClient);
 /** The lock: every step reads it first, and acts only while its promotion holds it. */
 const dynamo = mockClient(DynamoDBDocumentClient);
-quietMetrics();
 
 /** A guardrail alarm fired during the bake: all traffic is on green. inServicePolls = 4, so at most 10 rollback polls. */
 const failure = { Error: 'GuardrailAlarm', Cause: 'alarm in ALARM' };

@@ -2,12 +2,11 @@ import { DescribeEndpointCommand, SageMakerClient, UpdateEndpointWeightsAndCapac
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/shift-traffic';
-import { anEndpoint, BLUE_VARIANT, ENDPOINT, inProgress, quietMetrics, setStepEnvironment, stateAt, throttled, lockHeldBy } from '../../support/fixtures';
+import { anEndpoint, BLUE_VARIANT, ENDPOINT, inProgress, setStepEnvironment, stateAt, throttled, lockHeldBy } from '../../support/fixtures';
 
 const sagemaker = mockClient(SageMakerClient);
 /** The lock: every step reads it first, and acts only while its promotion holds it. */
 const dynamo = mockClient(DynamoDBDocumentClient);
-quietMetrics();
 
 /** Green stood up and validated, the guardrails armed: the shift always comes right after ArmGuardrails. */
 const state = { ...stateAt('stoodUp'), bake: stateAt('baking').bake };

@@ -3,12 +3,11 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { MANAGED_TAG } from '../../../lambdas/shared/sagemaker';
 import { handler } from '../../../lambdas/stand-up-green';
-import { anEndpoint, BLUE_CONFIG, BLUE_VARIANT, ENDPOINT, inProgress, notFound, PROMOTION_ID, quietMetrics, setStepEnvironment, stateAt, throttled, lockHeldBy } from '../../support/fixtures';
+import { anEndpoint, BLUE_CONFIG, BLUE_VARIANT, ENDPOINT, inProgress, notFound, PROMOTION_ID, setStepEnvironment, stateAt, throttled, lockHeldBy } from '../../support/fixtures';
 
 const sagemaker = mockClient(SageMakerClient);
 /** The lock: every step reads it first, and acts only while its promotion holds it. */
 const dynamo = mockClient(DynamoDBDocumentClient);
-quietMetrics();
 
 const state = stateAt('greenCreated');
 const { names } = state.promotion;

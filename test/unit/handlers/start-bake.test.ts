@@ -3,11 +3,10 @@ import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { MANAGED_TAG } from '../../../lambdas/shared/sagemaker';
 import { handler } from '../../../lambdas/start-bake';
-import { cloudWatchError, ENDPOINT, PROMOTION_ID, quietMetrics, setStepEnvironment, stateAt } from '../../support/fixtures';
+import { cloudWatchError, ENDPOINT, PROMOTION_ID, setStepEnvironment, stateAt } from '../../support/fixtures';
 
 const cloudwatch = mockClient(CloudWatchClient);
 const dynamo = mockClient(DynamoDBDocumentClient);
-quietMetrics();
 
 const state = stateAt('shifted', { promotion: { guardrailAlarmNames: ['churn-5xx'], greenAlarms: { enabled: true, max5xxErrors: 2, maxModelLatencyMs: 250 } } });
 const { names } = state.promotion;

@@ -14,12 +14,11 @@ import { handler as awaitGuardrails } from '../../../lambdas/await-guardrails';
 import { footprintOf } from '../../../lambdas/shared/outside';
 import { handler as onAlarm } from '../../../lambdas/on-alarm';
 import { handler as onApproval } from '../../../lambdas/on-approval';
-import { ENDPOINT, packageArn, quietMetrics, setStepEnvironment, stateAt, lockHeldBy } from '../../support/fixtures';
+import { ENDPOINT, packageArn, setStepEnvironment, stateAt, lockHeldBy } from '../../support/fixtures';
 
 const sagemaker = mockClient(SageMakerClient);
 const sfn = mockClient(SFNClient);
 const dynamo = mockClient(DynamoDBDocumentClient);
-quietMetrics();
 
 const sample = (name: string): unknown => JSON.parse(readFileSync(join(__dirname, '..', '..', 'fixtures', 'events', `${name}.json`), 'utf8'));
 /** The AWS documentation's sample event, re-pointed at our group/version. */
@@ -36,9 +35,8 @@ beforeEach(() => {
   sagemaker.reset();
   sfn.reset();
   dynamo.reset();
-  setStepEnvironment();
+  setStepEnvironment({ approvalRoutes: { 'churn-models': { endpoints: [ENDPOINT], bakeSeconds: 600 } } });
   process.env.STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:111122223333:stateMachine:Promotion';
-  process.env.APPROVAL_ROUTES = JSON.stringify({ 'churn-models': { endpoints: [ENDPOINT], bakeSeconds: 600 } });
   sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec' });
   sfn.on(DescribeExecutionCommand).rejects(Object.assign(new Error('Execution Does Not Exist'), { name: 'ExecutionDoesNotExist' }));
   // No lock, nothing queued: on-approval's busy-endpoint branches are in on-approval.test.ts.

@@ -6,7 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { ValidationSample } from '../../../lambdas/shared/input';
 import { logger } from '../../../lambdas/shared/powertools';
 import { handler } from '../../../lambdas/validate-green';
-import { anEndpoint, BLUE_CONFIG, BLUE_VARIANT, ENDPOINT, modelError, quietMetrics, sageMakerError, setStepEnvironment, stateAt, lockHeldBy } from '../../support/fixtures';
+import { anEndpoint, BLUE_CONFIG, BLUE_VARIANT, ENDPOINT, modelError, sageMakerError, setStepEnvironment, stateAt, lockHeldBy } from '../../support/fixtures';
 
 const runtime = mockClient(SageMakerRuntimeClient);
 const s3 = mockClient(S3Client);
@@ -14,7 +14,6 @@ const s3 = mockClient(S3Client);
 const sagemaker = mockClient(SageMakerClient);
 /** The lock: every step reads it first, and acts only while its promotion holds it. */
 const dynamo = mockClient(DynamoDBDocumentClient);
-quietMetrics();
 
 /** InvokeEndpoint's Body is a Uint8Array with helpers; the handler only decodes the bytes. */
 const body = (text: string) => new TextEncoder().encode(text) as InvokeEndpointCommandOutput['Body'];

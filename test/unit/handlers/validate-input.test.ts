@@ -5,14 +5,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { ValidateInputEvent } from '../../../lambdas/shared/contracts';
 import { inputBytes, MAX_INPUT_BYTES } from '../../../lambdas/shared/limits';
 import { greenNames } from '../../../lambdas/shared/naming';
-import { ENV } from '../../../lambdas/shared/settings';
 import { handler } from '../../../lambdas/validate-input';
-import { cloudWatchError, ENDPOINT, packageArn, quietMetrics, ROLE, sageMakerError, setStepEnvironment, throttled } from '../../support/fixtures';
+import { cloudWatchError, ENDPOINT, packageArn, ROLE, sageMakerError, setStepEnvironment, changeStepSettings, throttled } from '../../support/fixtures';
 
 const sagemaker = mockClient(SageMakerClient);
 const cloudwatch = mockClient(CloudWatchClient);
 const dynamo = mockClient(DynamoDBDocumentClient);
-quietMetrics();
 const TABLE = 'bluegreen-promotions';
 
 const event = (input: unknown): ValidateInputEvent => ({
@@ -88,29 +86,21 @@ describe('validate-input', () => {
   });
 
   test('GIVEN the stack\'s endpoint trigger WHEN validated THEN the promotion waits on endpoint events', async () => {
-    process.env[ENV.endpointEvents] = 'true';
-    try {
-      await expect(handler(event(minimal))).resolves.toMatchObject({ endpointEvents: true });
-    } finally {
-      delete process.env[ENV.endpointEvents];
-    }
+    changeStepSettings({ endpointEvents: true });
+    await expect(handler(event(minimal))).resolves.toMatchObject({ endpointEvents: true });
   });
 
   test('GIVEN a bake and deadlines that cannot fit the state machine\'s timeout WHEN validated THEN it is refused before anything is read, naming both fields', async () => {
-    process.env[ENV.executionTimeoutSeconds] = '7200';
-    try {
-      await expect(handler(event({ ...minimal, bakeSeconds: 3600, deadlines: { inServiceSeconds: 600 } }))).rejects.toMatchObject({
-        name: 'InvalidPromotionInput',
-        message: expect.stringMatching(/^bakeSeconds, deadlines\.inServiceSeconds: a bake of 3600 s with 600 s in-service deadlines needs up to 10200 s .*more than the execution timeout of 7200 s/),
-      });
-      expect(sagemaker).not.toHaveReceivedCommand(DescribeModelPackageCommand);
-    } finally {
-      delete process.env[ENV.executionTimeoutSeconds];
-    }
+    changeStepSettings({ executionTimeoutSeconds: 7200 });
+    await expect(handler(event({ ...minimal, bakeSeconds: 3600, deadlines: { inServiceSeconds: 600 } }))).rejects.toMatchObject({
+      name: 'InvalidPromotionInput',
+      message: expect.stringMatching(/^bakeSeconds, deadlines\.inServiceSeconds: a bake of 3600 s with 600 s in-service deadlines needs up to 10200 s .*more than the execution timeout of 7200 s/),
+    });
+    expect(sagemaker).not.toHaveReceivedCommand(DescribeModelPackageCommand);
   });
 
   test('GIVEN stack and input guardrail alarms that exist WHEN validated THEN they are checked once each and merged', async () => {
-    process.env[ENV.defaultAlarmNames] = JSON.stringify(['churn-5xx']);
+    changeStepSettings({ defaultAlarmNames: ['churn-5xx'] });
 
     const promotion = await handler(event({ ...minimal, guardrailAlarmNames: ['churn-latency', 'churn-5xx'] }));
 
@@ -158,8 +148,7 @@ describe('validate-input', () => {
   });
 
   test('GIVEN an endpoint allowed by prefix WHEN validated THEN it passes', async () => {
-    process.env[ENV.allowedEndpointNames] = '[]';
-    process.env[ENV.allowedEndpointPrefix] = 'churn-';
+    changeStepSettings({ allowedEndpointNames: [], allowedEndpointPrefix: 'churn-' });
 
     await expect(handler(event(minimal))).resolves.toMatchObject({ endpointName: ENDPOINT });
   });

@@ -3,12 +3,11 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { PromotionState, WakeResult } from '../../../lambdas/shared/contracts';
 import { handler } from '../../../lambdas/wait-for-endpoint';
-import { anEndpoint, BLUE_CONFIG, BLUE_VARIANT, ENDPOINT, notFound, quietMetrics, setStepEnvironment, stateAt, throttled, lockHeldBy } from '../../support/fixtures';
+import { anEndpoint, BLUE_CONFIG, BLUE_VARIANT, ENDPOINT, notFound, setStepEnvironment, stateAt, throttled, lockHeldBy } from '../../support/fixtures';
 
 const sagemaker = mockClient(SageMakerClient);
 /** The lock: every wait loop reads it for an abort request. */
 const dynamo = mockClient(DynamoDBDocumentClient);
-quietMetrics();
 
 /** Green was just asked to stand up; inServicePolls = 4 at a 30 s poll in the fixture: a 120 s deadline. */
 const state = stateAt('greenCreated');

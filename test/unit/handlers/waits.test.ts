@@ -9,13 +9,12 @@ import { handler as onEndpointChange } from '../../../lambdas/on-endpoint-change
 import { dynamo as dynamoClient } from '../../../lambdas/shared/clients/dynamo';
 import { sfn as sfnClient } from '../../../lambdas/shared/clients/sfn';
 import { requestAbort, type LockItem } from '../../../lambdas/shared/locks';
-import { anEndpoint, BLUE_VARIANT, ENDPOINT, quietMetrics, setStepEnvironment, stateAt } from '../../support/fixtures';
+import { anEndpoint, BLUE_VARIANT, ENDPOINT, setStepEnvironment, stateAt } from '../../support/fixtures';
 
 const sfn = mockClient(SFNClient);
 const dynamo = mockClient(DynamoDBDocumentClient);
 const cloudwatch = mockClient(CloudWatchClient);
 const sagemaker = mockClient(SageMakerClient);
-quietMetrics();
 
 const VALIDATION_ENDPOINT = `${ENDPOINT}-v2-abc123-val`;
 const lock: LockItem = { endpointName: ENDPOINT, sk: 'LOCK', promotionId: 'p-1', executionArn: 'arn:exec', modelPackageArn: 'arn:pkg', acquiredAt: 'then', inFlight: 'yes' };
