@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { dynamo } from '../shared/clients/dynamo';
 import { sfn } from '../shared/clients/sfn';
 import { InvalidPromotionInput } from '../shared/errors';
@@ -14,7 +14,7 @@ const alarmEventSchema = z.object({
   'detail-type': z.literal('CloudWatch Alarm State Change'),
   detail: z.object({
     alarmName: z.string(),
-    state: z.object({ value: z.string(), reason: z.string().optional(), timestamp: z.string().optional() }),
+    state: z.object({ value: z.string(), reason: z.optional(z.string()), timestamp: z.optional(z.string()) }),
   }),
 });
 

@@ -1,5 +1,5 @@
 import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { dynamo } from '../shared/clients/dynamo';
 import { sfn } from '../shared/clients/sfn';
 import { sameEndpoint } from '../shared/contracts';
@@ -17,7 +17,7 @@ import { settings } from '../shared/settings';
 const endpointEventSchema = z.object({
   source: z.literal('aws.sagemaker'),
   'detail-type': z.literal('SageMaker Endpoint State Change'),
-  detail: z.object({ EndpointName: z.string().min(1), EndpointStatus: z.string().min(1) }),
+  detail: z.object({ EndpointName: z.string().check(z.minLength(1)), EndpointStatus: z.string().check(z.minLength(1)) }),
 });
 
 export interface EndpointChangeResult {

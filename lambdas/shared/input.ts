@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { MAX_BAKE_REASON, MAX_BAKE_SECONDS } from './waits';
 export { modelPackageParts } from './arns';
 
@@ -13,37 +13,55 @@ export const MODEL_PACKAGE_ARN_PATTERN = /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]{9,
 export const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/;
 /** Inline validation bodies travel in the execution input, which Step Functions caps at 256 KiB. */
 export const MAX_INLINE_BODY = 32 * 1024;
+/** At most this many validation samples and guardrail alarm names per promotion (or route). */
+export const MAX_SAMPLES = 50;
+export const MAX_ALARM_NAMES = 50;
+/** s3://<bucket>/<key>: a bucket name is at most 63 characters, an object key at most 1024 (S3 naming rules). */
+export const MAX_S3_URI = 's3://'.length + 63 + 1 + 1024;
 /** PutMetricAlarm AlarmName: 1–255 characters. */
-const alarmName = z.string().min(1).max(255);
+const alarmName = z.string().check(z.minLength(1), z.maxLength(255));
+
+/** An optional field with its description (what the JSON Schema in schema/ shows users). */
+const optional = <T extends z.ZodMiniType>(schema: T, description: string) => z.optional(schema).check(z.describe(description));
 
 const sagemakerName = (what: string) =>
   z
     .string({ error: `${what} must be a string` })
-    .max(63, `${what} must be at most 63 characters (SageMaker name rule)`)
-    .regex(SAGEMAKER_NAME_PATTERN, `${what} must match ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62} (letters, digits and single hyphens, no leading hyphen)`);
+    .check(
+      z.maxLength(63, `${what} must be at most 63 characters (SageMaker name rule)`),
+      z.regex(SAGEMAKER_NAME_PATTERN, `${what} must match ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62} (letters, digits and single hyphens, no leading hyphen)`),
+    );
 
 export const validationSampleSchema = z
-  .object({
-    name: z.string().min(1).max(64).optional().describe('Label used in logs and in the rollback reason; defaults to "sample-<n>"'),
-    body: z
-      .string()
-      .max(MAX_INLINE_BODY, `an inline body holds at most ${MAX_INLINE_BODY / 1024} KiB (a Step Functions input is at most 256 KiB); put larger payloads in S3 and use s3Uri`)
-      .optional()
-      .describe('Request body sent as is; up to 32 KiB (use s3Uri for larger payloads)'),
-    s3Uri: z
-      .string()
-      .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+$/, 's3Uri must look like s3://bucket/key')
-      .optional()
-      .describe('Read the request body from S3 instead of `body`'),
-    contentType: z.string().min(1).max(1024).optional().describe('Overrides validation.contentType for this sample'),
-    expectedStatus: z.number().int().min(200).max(599).optional().describe('Defaults to 200'),
-    expectContains: z.string().min(1).optional().describe('The response body must contain this text'),
-    expectJson: z.record(z.string(), z.unknown()).optional().describe('Every key/value here must appear (deep-equal) in the JSON response'),
+  .strictObject({
+    name: optional(z.string().check(z.minLength(1), z.maxLength(64)), 'Label used in logs and in the rollback reason; defaults to "sample-<n>"'),
+    body: optional(
+      z
+        .string()
+        .check(z.maxLength(MAX_INLINE_BODY, `an inline body holds at most ${MAX_INLINE_BODY / 1024} KiB (a Step Functions input is at most 256 KiB); put larger payloads in S3 and use s3Uri`)),
+      'Request body sent as is; up to 32 KiB (use s3Uri for larger payloads)',
+    ),
+    s3Uri: optional(
+      z.string().check(
+        z.regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+$/, 's3Uri must look like s3://bucket/key'),
+        z.maxLength(MAX_S3_URI, `s3Uri is at most ${MAX_S3_URI} characters (S3: a bucket name ≤ 63, a key ≤ 1024)`),
+      ),
+      'Read the request body from S3 instead of `body`',
+    ),
+    contentType: optional(z.string().check(z.minLength(1), z.maxLength(1024)), 'Overrides validation.contentType for this sample'),
+    expectedStatus: optional(z.number().check(z.int(), z.gte(200), z.lte(599)), 'Defaults to 200'),
+    expectContains: optional(
+      z.string().check(z.minLength(1), z.maxLength(MAX_INLINE_BODY, `expectContains holds at most ${MAX_INLINE_BODY / 1024} KiB, as an inline body`)),
+      'The response body must contain this text',
+    ),
+    expectJson: optional(
+      z.record(z.string(), z.unknown()).check(
+        z.refine((json) => JSON.stringify(json).length <= MAX_INLINE_BODY, `expectJson holds at most ${MAX_INLINE_BODY / 1024} KiB of JSON, as an inline body; check fewer keys`),
+      ),
+      'Every key/value here must appear (deep-equal) in the JSON response',
+    ),
   })
-  .strict()
-  .refine((s) => (s.body === undefined) !== (s.s3Uri === undefined), {
-    message: 'each validation sample needs exactly one of body or s3Uri',
-  });
+  .check(z.refine((s) => (s.body === undefined) !== (s.s3Uri === undefined), { message: 'each validation sample needs exactly one of body or s3Uri' }));
 
 /** How green gets traffic: see README "Strategies". */
 export const STRATEGIES = ['guardrails', 'variant'] as const;
@@ -55,82 +73,69 @@ export type StrategyName = (typeof STRATEGIES)[number];
  * WaitIntervalInSeconds 0–3600; deployment-guardrails-blue-green-canary / -linear).
  */
 export const trafficSchema = z
-  .object({
-    type: z.enum(['ALL_AT_ONCE', 'CANARY', 'LINEAR']).describe('ALL_AT_ONCE (default): shift all traffic; CANARY: a share first, then the rest; LINEAR: equal steps'),
-    percent: z.number().int().min(1).max(50).optional().describe('CANARY: the canary\'s share of instances (≤ 50); LINEAR: each step (10–50); default 10 for CANARY, 25 for LINEAR'),
-    waitSeconds: z.number().int().min(0).max(3600).optional().describe('Baking time after the canary or each linear step (alarms watched by SageMaker); default 300'),
+  .strictObject({
+    type: z.enum(['ALL_AT_ONCE', 'CANARY', 'LINEAR']).check(z.describe('ALL_AT_ONCE (default): shift all traffic; CANARY: a share first, then the rest; LINEAR: equal steps')),
+    percent: optional(z.number().check(z.int(), z.gte(1), z.lte(50)), 'CANARY: the canary\'s share of instances (≤ 50); LINEAR: each step (10–50); default 10 for CANARY, 25 for LINEAR'),
+    waitSeconds: optional(z.number().check(z.int(), z.gte(0), z.lte(3600)), 'Baking time after the canary or each linear step (alarms watched by SageMaker); default 300'),
   })
-  .strict()
-  .refine((t) => t.type !== 'LINEAR' || t.percent === undefined || t.percent >= 10, { message: 'a LINEAR step is 10–50% of the instances', path: ['percent'] })
-  .refine((t) => t.type !== 'ALL_AT_ONCE' || (t.percent === undefined && t.waitSeconds === undefined), {
-    message: 'ALL_AT_ONCE takes neither percent nor waitSeconds (use CANARY or LINEAR)',
-    path: ['type'],
-  });
+  .check(
+    z.refine((t) => t.type !== 'LINEAR' || t.percent === undefined || t.percent >= 10, { message: 'a LINEAR step is 10–50% of the instances', path: ['percent'] }),
+    z.refine((t) => t.type !== 'ALL_AT_ONCE' || (t.percent === undefined && t.waitSeconds === undefined), {
+      message: 'ALL_AT_ONCE takes neither percent nor waitSeconds (use CANARY or LINEAR)',
+      path: ['type'],
+    }),
+  );
 
-export const promotionInputSchema = z
-  .object({
-    endpointName: sagemakerName('endpointName').describe('The SageMaker endpoint to promote onto; created if it does not exist yet'),
-    modelPackageArn: z
-      .string({ error: 'modelPackageArn must be a string' })
-      .regex(
-        MODEL_PACKAGE_ARN_PATTERN,
-        'modelPackageArn must be a versioned model package ARN: arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>',
-      )
-      .describe('The approved model package version that becomes green'),
-    strategy: z.enum(STRATEGIES).optional().describe('How green gets traffic: guardrails (SageMaker blue/green, one fleet, variant name kept) or variant (a zero-weight variant, weights flip); default from the stack'),
-    traffic: trafficSchema.optional().describe('guardrails only: how SageMaker moves traffic (default ALL_AT_ONCE)'),
-    bakeSeconds: z
-      .number()
-      .int()
-      .min(0)
-      .max(MAX_BAKE_SECONDS, `a bake is at most ${MAX_BAKE_SECONDS} s (${MAX_BAKE_SECONDS / 3600} h): ${MAX_BAKE_REASON}`)
-      .optional()
-      .describe(`How long to watch guardrail alarms after the shift, at most ${MAX_BAKE_SECONDS / 3600} h; default from the stack`),
-    executionRoleArn: z
-      .string()
-      .regex(ROLE_ARN_PATTERN, 'executionRoleArn must be an IAM role ARN')
-      .optional()
-      .describe("Role for green's model; defaults to blue's model role, then the stack's first allowed role"),
-    instanceType: z.string().regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'instanceType must look like ml.m5.large').optional().describe('First deployment only: instance type (default: the package\'s first supported realtime type)'),
-    initialInstanceCount: z.number().int().min(1).max(100).optional().describe('First deployment only: instance count (default 1)'),
-    validation: z
-      .object({
-        mode: z
-          .enum(['endpoint', 'off'])
-          .optional()
-          .describe('guardrails only: endpoint (default) validates green on a short-lived one-instance validation endpoint before any user request; off skips it'),
-        contentType: z.string().min(1).max(1024).optional().describe('Default application/json'),
-        accept: z.string().min(1).max(1024).optional(),
-        maxLatencyMs: z.number().int().min(1).max(60_000).optional().describe('Each request must answer within this many ms; default from the stack'),
-        samples: z.array(validationSampleSchema).min(1).max(50).optional().describe('Requests sent to green only (TargetVariant) before it gets traffic'),
-      })
-      .strict()
-      .optional(),
-    guardrailAlarmNames: z.array(alarmName).max(50).optional().describe('Existing CloudWatch alarms whose ALARM state means roll back; added to the stack defaults'),
-    greenAlarms: z
-      .object({
-        enabled: z.boolean().optional().describe('Create alarms on green\'s own variant metrics; default true'),
-        max5xxErrors: z.number().int().min(0).optional().describe('Invocation5XXErrors (Sum per minute) above this → ALARM; default 0'),
-        maxModelLatencyMs: z.number().positive().optional().describe('ModelLatency (Average per minute) above this → ALARM; default 1000 ms'),
-      })
-      .strict()
-      .optional(),
-    deadlines: z
-      .object({
-        inServiceSeconds: z.number().int().min(60).max(86_400).optional().describe('How long green (and a rollback) may take to reach InService'),
-      })
-      .strict()
-      .optional(),
-    requestedBy: z.string().min(1).max(256).optional().describe('Who or what started the promotion (recorded in history)'),
-  })
-  .strict();
+export const promotionInputSchema = z.strictObject({
+  endpointName: sagemakerName('endpointName').check(z.describe('The SageMaker endpoint to promote onto; created if it does not exist yet')),
+  modelPackageArn: z
+    .string({ error: 'modelPackageArn must be a string' })
+    .check(
+      z.regex(MODEL_PACKAGE_ARN_PATTERN, 'modelPackageArn must be a versioned model package ARN: arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>'),
+      z.describe('The approved model package version that becomes green'),
+    ),
+  strategy: optional(z.enum(STRATEGIES), 'How green gets traffic: guardrails (SageMaker blue/green, one fleet, variant name kept) or variant (a zero-weight variant, weights flip); default from the stack'),
+  traffic: optional(trafficSchema, 'guardrails only: how SageMaker moves traffic (default ALL_AT_ONCE)'),
+  bakeSeconds: optional(
+    z.number().check(z.int(), z.gte(0), z.lte(MAX_BAKE_SECONDS, `a bake is at most ${MAX_BAKE_SECONDS} s (${MAX_BAKE_SECONDS / 3600} h): ${MAX_BAKE_REASON}`)),
+    `How long to watch guardrail alarms after the shift, at most ${MAX_BAKE_SECONDS / 3600} h; default from the stack`,
+  ),
+  executionRoleArn: optional(z.string().check(z.regex(ROLE_ARN_PATTERN, 'executionRoleArn must be an IAM role ARN')), "Role for green's model; defaults to blue's model role, then the stack's first allowed role"),
+  instanceType: optional(z.string().check(z.regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'instanceType must look like ml.m5.large')), 'First deployment only: instance type (default: the package\'s first supported realtime type)'),
+  initialInstanceCount: optional(z.number().check(z.int(), z.gte(1), z.lte(100)), 'First deployment only: instance count (default 1)'),
+  validation: z.optional(
+    z.strictObject({
+      mode: optional(z.enum(['endpoint', 'off']), 'guardrails only: endpoint (default) validates green on a short-lived one-instance validation endpoint before any user request; off skips it'),
+      contentType: optional(z.string().check(z.minLength(1), z.maxLength(1024)), 'Default application/json'),
+      accept: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
+      maxLatencyMs: optional(z.number().check(z.int(), z.gte(1), z.lte(60_000)), 'Each request must answer within this many ms; default from the stack'),
+      samples: optional(z.array(validationSampleSchema).check(z.minLength(1), z.maxLength(MAX_SAMPLES)), 'Requests sent to green only (TargetVariant) before it gets traffic'),
+    }),
+  ),
+  guardrailAlarmNames: optional(z.array(alarmName).check(z.maxLength(MAX_ALARM_NAMES)), 'Existing CloudWatch alarms whose ALARM state means roll back; added to the stack defaults'),
+  greenAlarms: z.optional(
+    z.strictObject({
+      enabled: optional(z.boolean(), "Create alarms on green's own variant metrics; default true"),
+      max5xxErrors: optional(z.number().check(z.int(), z.gte(0)), 'Invocation5XXErrors (Sum per minute) above this → ALARM; default 0'),
+      maxModelLatencyMs: optional(z.number().check(z.positive()), 'ModelLatency (Average per minute) above this → ALARM; default 1000 ms'),
+    }),
+  ),
+  deadlines: z.optional(
+    z.strictObject({
+      inServiceSeconds: optional(z.number().check(z.int(), z.gte(60), z.lte(86_400)), 'How long green (and a rollback) may take to reach InService'),
+    }),
+  ),
+  requestedBy: optional(z.string().check(z.minLength(1), z.maxLength(256)), 'Who or what started the promotion (recorded in history)'),
+});
 
 export type PromotionInput = z.infer<typeof promotionInputSchema>;
 export type ValidationSample = z.infer<typeof validationSampleSchema>;
 
-/** One line per problem, each naming the field, e.g. `endpointName: must match ...`. */
+/**
+ * One line per problem, each naming the field, e.g. `endpointName: must match ...`. Its module also
+ * gives zod/mini its English messages, so every importer of these schemas gets them.
+ */
 export { describeIssues } from './issues';
-
 
 /** The JSON Schema shipped in schema/ for console and API users (draft 2020-12). */
 export function promotionInputJsonSchema(): Record<string, unknown> {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { createHash } from 'node:crypto';
 import { MODEL_PACKAGE_ARN_PATTERN, promotionInputSchema } from './input';
 import { modelPackageParts } from './arns';
@@ -12,31 +12,39 @@ export type OnNewerApproval = (typeof ON_NEWER_APPROVAL)[number];
  * settings: the app configuration's `modelPackageGroups`, handed to the trigger
  * functions as JSON (validated at synth time by lib/config.ts with the same schema).
  */
-export const routeSchema = z
-  .object({
-    endpoints: z.array(z.string()).min(1, 'map the group to at least one endpoint'),
-    strategy: promotionInputSchema.shape.strategy,
-    traffic: promotionInputSchema.shape.traffic,
-    bakeSeconds: promotionInputSchema.shape.bakeSeconds,
-    guardrailAlarmNames: promotionInputSchema.shape.guardrailAlarmNames,
-    validation: promotionInputSchema.shape.validation,
-    greenAlarms: promotionInputSchema.shape.greenAlarms,
-    /**
-     * An approval for an endpoint whose promotion is still running: `queue` (default) starts it when
-     * that promotion ends; `supersede` asks the running one to roll back first. Either way the latest
-     * approval per endpoint wins (lambdas/shared/queue.ts).
-     */
-    onNewerApproval: z
-      .enum(ON_NEWER_APPROVAL, { error: 'use "queue" (the default: start it when the running promotion ends) or "supersede" (roll the running promotion back, then start it)' })
-      .optional(),
-    /**
-     * Approvals of a version older than the one the endpoint serves are promoted (true) or refused
-     * and recorded (false, default). A rejection's move back to the latest other approved version
-     * is the registry's own decision, never refused.
-     */
-    allowDowngrade: z.boolean({ error: 'use true (promote approvals of older versions too) or false (the default: refuse and record them)' }).optional(),
-  })
-  .strict();
+/** SageMaker EndpointName: at most 63 characters (API_CreateEndpoint). */
+export const MAX_ENDPOINT_NAME = 63;
+/** Endpoints one model package group promotes onto: one approval starts a promotion on each. */
+export const MAX_ROUTE_ENDPOINTS = 50;
+
+export const routeSchema = z.strictObject({
+  endpoints: z
+    .array(z.string().check(z.maxLength(MAX_ENDPOINT_NAME, `an endpoint name is at most ${MAX_ENDPOINT_NAME} characters (SageMaker EndpointName)`)))
+    .check(
+      z.minLength(1, 'map the group to at least one endpoint'),
+      z.maxLength(MAX_ROUTE_ENDPOINTS, `map the group to at most ${MAX_ROUTE_ENDPOINTS} endpoints: each approval starts a promotion on every one`),
+    ),
+  strategy: promotionInputSchema.shape.strategy,
+  traffic: promotionInputSchema.shape.traffic,
+  bakeSeconds: promotionInputSchema.shape.bakeSeconds,
+  guardrailAlarmNames: promotionInputSchema.shape.guardrailAlarmNames,
+  validation: promotionInputSchema.shape.validation,
+  greenAlarms: promotionInputSchema.shape.greenAlarms,
+  /**
+   * An approval for an endpoint whose promotion is still running: `queue` (default) starts it when
+   * that promotion ends; `supersede` asks the running one to roll back first. Either way the latest
+   * approval per endpoint wins (lambdas/shared/queue.ts).
+   */
+  onNewerApproval: z.optional(
+    z.enum(ON_NEWER_APPROVAL, { error: 'use "queue" (the default: start it when the running promotion ends) or "supersede" (roll the running promotion back, then start it)' }),
+  ),
+  /**
+   * Approvals of a version older than the one the endpoint serves are promoted (true) or refused
+   * and recorded (false, default). A rejection's move back to the latest other approved version
+   * is the registry's own decision, never refused.
+   */
+  allowDowngrade: z.optional(z.boolean({ error: 'use true (promote approvals of older versions too) or false (the default: refuse and record them)' })),
+});
 export type Route = z.infer<typeof routeSchema>;
 export const routesSchema = z.record(z.string(), routeSchema);
 export type Routes = z.infer<typeof routesSchema>;
@@ -45,25 +53,28 @@ export type Routes = z.infer<typeof routesSchema>;
 export const modelPackageEventSchema = z.object({
   id: z.string(),
   /** When EventBridge received the event: the approval's time when the detail has no LastModifiedTime. */
-  time: z.string().optional(),
+  time: z.optional(z.string()),
   source: z.literal('aws.sagemaker'),
   'detail-type': z.literal('SageMaker Model Package State Change'),
-  detail: z.object({
-    ModelPackageGroupName: z.string(),
-    ModelPackageVersion: z.number().int().positive(),
-    ModelPackageArn: z.string().regex(MODEL_PACKAGE_ARN_PATTERN, 'must be a versioned model package ARN'),
-    ModelApprovalStatus: z.enum(['Approved', 'Rejected', 'PendingManualApproval']),
-    LastModifiedTime: z.string().optional(),
-  })
-  // The ARN is what gets deployed: it must be the very group and version the event is about.
-  .refine((d) => !MODEL_PACKAGE_ARN_PATTERN.test(d.ModelPackageArn) || modelPackageParts(d.ModelPackageArn).group === d.ModelPackageGroupName, {
-    message: 'ModelPackageArn belongs to another group than ModelPackageGroupName',
-    path: ['ModelPackageArn'],
-  })
-  .refine((d) => !MODEL_PACKAGE_ARN_PATTERN.test(d.ModelPackageArn) || modelPackageParts(d.ModelPackageArn).version === d.ModelPackageVersion, {
-    message: 'ModelPackageArn is another version than ModelPackageVersion',
-    path: ['ModelPackageArn'],
-  }),
+  detail: z
+    .object({
+      ModelPackageGroupName: z.string(),
+      ModelPackageVersion: z.number().check(z.int(), z.positive()),
+      ModelPackageArn: z.string().check(z.regex(MODEL_PACKAGE_ARN_PATTERN, 'must be a versioned model package ARN')),
+      ModelApprovalStatus: z.enum(['Approved', 'Rejected', 'PendingManualApproval']),
+      LastModifiedTime: z.optional(z.string()),
+    })
+    // The ARN is what gets deployed: it must be the very group and version the event is about.
+    .check(
+      z.refine((d) => !MODEL_PACKAGE_ARN_PATTERN.test(d.ModelPackageArn) || modelPackageParts(d.ModelPackageArn).group === d.ModelPackageGroupName, {
+        message: 'ModelPackageArn belongs to another group than ModelPackageGroupName',
+        path: ['ModelPackageArn'],
+      }),
+      z.refine((d) => !MODEL_PACKAGE_ARN_PATTERN.test(d.ModelPackageArn) || modelPackageParts(d.ModelPackageArn).version === d.ModelPackageVersion, {
+        message: 'ModelPackageArn is another version than ModelPackageVersion',
+        path: ['ModelPackageArn'],
+      }),
+    ),
 });
 export type ModelPackageEvent = z.infer<typeof modelPackageEventSchema>;
 

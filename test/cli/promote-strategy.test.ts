@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeStateMachineCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { promotionInputSchema } from '../../lambdas/shared/input';
+import { promotionInputJsonSchema } from '../../lambdas/shared/input';
 import { formatSeconds } from '../../cli/duration';
 import { bluegreen } from './helpers';
 
@@ -81,7 +81,8 @@ describe('bad values: exit 2 naming the option, nothing started', () => {
   });
 
   test('a bake longer than the workflow accepts names the limit, read from the input schema', async () => {
-    const max = promotionInputSchema.shape.bakeSeconds.unwrap().maxValue ?? 0;
+    const { bakeSeconds } = promotionInputJsonSchema().properties as Record<string, { maximum?: number }>;
+    const max = bakeSeconds?.maximum ?? 0;
     const run = await bluegreen(env, 'promote', 'demo-x', '--model-package', ARN, '--bake', `${max + 1}s`);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`--bake: longer than the workflow accepts: a bake is at most ${formatSeconds(max)} (${max} s)`);
