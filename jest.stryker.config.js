@@ -11,6 +11,8 @@ module.exports = {
   roots: ['bin', 'cli', 'lambdas', 'lib', 'local', 'scripts', 'test'].map((dir) => `<rootDir>/${dir}`),
   testPathIgnorePatterns: [
     '/node_modules/',
+    // The packed construct in a throwaway app (npm run test:package): it packs and installs, a minute a run.
+    '<rootDir>/test/package/consumer\\.test\\.ts$',
     // The local AWS's own tests (the emulator, its moto cross-check): they exercise local/, not the product.
     '<rootDir>/test/emulator/',
     // README and schema staleness: any change to the definition "fails" it, which says nothing about behaviour.
