@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { BuildOptions } from 'esbuild';
@@ -54,6 +54,20 @@ export const handlerSource = (fn: FunctionName, root = packageRoot()) => join(ro
 export const prebuiltDir = (root = packageRoot()) => join(root, 'assets', 'functions');
 
 let built: string | undefined;
+let staging: string | undefined;
+
+/**
+ * A directory for this process's scratch files (the build, the staged assets), removed when it
+ * exits: the CDK copies each asset into the cloud assembly when the construct is created.
+ */
+export function scratchDir(): string {
+  if (staging === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'bluegreen-synth-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    staging = dir;
+  }
+  return staging;
+}
 
 /**
  * The directory holding every function's bundle as `<name>.js`: built from lambdas/ in a checkout
@@ -72,7 +86,7 @@ export function functionBundlesDir(): string {
     // esbuild is a development dependency: required only here, in a checkout.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { buildSync } = require('esbuild') as typeof import('esbuild');
-    const outdir = mkdtempSync(join(tmpdir(), 'bluegreen-functions-'));
+    const outdir = join(scratchDir(), 'functions');
     buildSync({ ...ESBUILD_OPTIONS, absWorkingDir: root, outdir, entryPoints: Object.fromEntries(FUNCTION_NAMES.map((fn) => [fn, handlerSource(fn, root)])) });
     built = outdir;
   }

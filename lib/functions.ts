@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,7 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { CONFIG_FILE, type FunctionConfig } from '../lambdas/shared/settings';
-import { functionBundlesDir, packageRoot } from './bundling';
+import { functionBundlesDir, packageRoot, scratchDir } from './bundling';
 import type { FunctionName } from './function-names';
 
 export { FUNCTION_NAMES, STEPS, TRIGGERS, type FunctionName, type StepName, type TriggerName } from './function-names';
@@ -47,14 +46,14 @@ const NOT_BUNDLED = "exports.handler = async () => { throw new Error('synthesize
 
 /**
  * A function's code asset: its bundle as index.js and the configuration as bluegreen.json, staged
- * in a directory named by their hash (the same content is staged once).
+ * in a directory named by their hash (the same content is staged once a process).
  */
 function functionCode(scope: Construct, fn: FunctionName, config: FunctionConfig): lambda.Code {
   const bundle = Stack.of(scope).bundlingRequired ? join(functionBundlesDir(), `${fn}.js`) : undefined;
   const document = `${JSON.stringify(config, null, 2)}\n`;
   const hash = createHash('sha256');
   hash.update(bundle ?? NOT_BUNDLED).update(fn).update(document);
-  const dir = join(tmpdir(), 'bluegreen-assets', hash.digest('hex').slice(0, 32));
+  const dir = join(scratchDir(), 'assets', hash.digest('hex').slice(0, 32));
   if (!existsSync(join(dir, CONFIG_FILE))) {
     mkdirSync(dir, { recursive: true });
     if (bundle) copyFileSync(bundle, join(dir, 'index.js'));
