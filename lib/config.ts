@@ -1,12 +1,15 @@
 import { Duration } from 'aws-cdk-lib';
 import * as z from 'zod/mini';
 import { MAX_ROLLBACK_ALARMS } from '../lambdas/shared/decisions';
-import { MAX_ALARM_NAMES, STRATEGIES, type PromotionInput } from '../lambdas/shared/input';
+import { approvalSchema, MAX_ALARM_NAMES, STRATEGIES, type PromotionInput } from '../lambdas/shared/input';
 import { inputSizeProblem } from '../lambdas/shared/limits';
 import { MAX_ENDPOINT_NAME, routeSchema, type Route } from '../lambdas/shared/triggers';
 import { MAX_BAKE_REASON, MAX_BAKE_SECONDS } from '../lambdas/shared/waits';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import type { NotificationOptions } from './observability';
 import type { BlueGreenPromotionProps } from './promotion';
-import { approvalRoutesFromJson, strategyFromJson } from './props';
+import { approvalFromJson, approvalRoutesFromJson, strategyFromJson } from './props';
 
 /**
  * The most of each list the configuration takes: far above any real stack, but finite, so that the
@@ -72,6 +75,21 @@ export const appConfigSchema = z.strictObject({
   inServiceDeadlineMinutes: z.optional(z.number().check(z.int(), z.gte(1), z.lte(1440))),
   guardrailAlarmNames: z.optional(list(text(MAX_ALARM_NAME, 'an alarm name (CloudWatch AlarmName)'), CONFIG_LIMITS.guardrailAlarmNames, 'guardrail alarm names; combine them in a composite alarm')),
   validationPayloadBucketNames: z.optional(list(text(MAX_BUCKET_NAME, 'an S3 bucket name'), CONFIG_LIMITS.validationPayloadBucketNames, 'validation payload buckets')),
+  /** The manual approval gate of every promotion whose input or route names none (README "Approval gate"); default: none. */
+  approval: z.optional(approvalSchema),
+  /** The EventBridge bus of the lifecycle events (API_CreateEventBus Name); default: the account's default bus. */
+  eventBusName: z.optional(
+    z.string().check(z.regex(/^[/.\-_A-Za-z0-9]{1,256}$/, 'an event bus name is 1–256 letters, digits or . - _ / (the name, not the ARN); leave it out for the default bus')),
+  ),
+  /** Notices of the lifecycle events on an SNS topic (README "Notifications"): a new encrypted one, or `topicArn`'s; default: none. */
+  notifications: z.optional(
+    z.strictObject({
+      enabled: z.optional(z.boolean()),
+      topicArn: z.optional(z.string().check(z.regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/, 'an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>); leave it out for a new topic'))),
+    }),
+  ),
+  /** The stack's CloudWatch dashboard (README "Dashboard"); default: true. */
+  dashboard: z.optional(z.boolean()),
 });
 
 export type AppConfig = z.infer<typeof appConfigSchema>;
@@ -91,6 +109,8 @@ function largestApprovalInput(group: string, route: Route): PromotionInput {
     guardrailAlarmNames: route.guardrailAlarmNames,
     validation: route.validation,
     greenAlarms: route.greenAlarms,
+    bakeTraffic: route.bakeTraffic,
+    approval: route.approval,
     requestedBy: `model-registry:rejected:${group}/${version}`,
   };
 }
@@ -128,6 +148,13 @@ export function parseAppConfig(raw: unknown): AppConfig {
   return config;
 }
 
+/** cdk.json's notifications as the construct's: an existing topic is imported by its ARN into `scope`. */
+export function notificationsFromConfig(scope: Construct, config: AppConfig): NotificationOptions | undefined {
+  const n = config.notifications;
+  if (!n) return undefined;
+  return { enabled: n.enabled, topic: n.topicArn ? sns.Topic.fromTopicArn(scope, 'NotificationTopic', n.topicArn) : undefined };
+}
+
 export function promotionProps(config: AppConfig): BlueGreenPromotionProps {
   const groups = Object.keys(config.modelPackageGroups ?? {});
   return {
@@ -143,5 +170,8 @@ export function promotionProps(config: AppConfig): BlueGreenPromotionProps {
     inServiceDeadline: config.inServiceDeadlineMinutes !== undefined ? Duration.minutes(config.inServiceDeadlineMinutes) : undefined,
     guardrailAlarmNames: config.guardrailAlarmNames,
     validationPayloadBucketNames: config.validationPayloadBucketNames,
+    eventBusName: config.eventBusName,
+    dashboard: config.dashboard,
+    approval: config.approval && approvalFromJson(config.approval),
   };
 }

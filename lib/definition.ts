@@ -1,17 +1,23 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { STATE_KEYS, type PromotionState, type WaitPhase } from '../lambdas/shared/contracts';
+import { APPROVAL_REJECTED } from '../lambdas/shared/approval';
 import { RETRYABLE_ERRORS } from '../lambdas/shared/errors';
 import type { AbortError } from '../lambdas/shared/locks';
+import { DETAIL_TYPES } from '../lambdas/shared/lifecycle';
+import { commonDetail, outcomeDetail, putLifecycleEvent } from './events';
 import type { StepName } from './functions';
 
 export interface PromotionDefinitionProps {
   readonly functions: Record<StepName, lambda.IFunction>;
   /** Time between two polls of the rollback loop (InService waits and the bake time their own waits, see lambdas/shared/waits.ts). */
   readonly pollInterval: Duration;
+  /** Where the lifecycle events go (lib/events.ts). @default - the account's default event bus */
+  readonly eventBus?: events.IEventBus;
 }
 
 const path = (key: keyof PromotionState) => `$.${STATE_KEYS[key]}`;
@@ -42,6 +48,10 @@ export class PromotionDefinition extends Construct {
   constructor(scope: Construct, id: string, props: PromotionDefinitionProps) {
     super(scope, id);
     const { functions, pollInterval } = props;
+    // Lifecycle events (lib/events.ts): a PutEvents state on the way to `next`, never failing the promotion.
+    const region = Stack.of(this).region;
+    const publish = (stateName: string, detailType: (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES], detail: Record<string, unknown>, next: sfn.IChainable) =>
+      putLifecycleEvent(this, stateName, detailType, detail, next, props.eventBus);
 
     const task = (stateName: string, step: StepName, resultKey: keyof PromotionState | null, payload?: Record<string, unknown>) => {
       const t = new tasks.LambdaInvoke(this, stateName, {
@@ -79,7 +89,9 @@ export class PromotionDefinition extends Construct {
     // (validation endpoint, green's/pair/validation configs and model, its alarms: cleanup's green
     // side keeps and records what is in use), the outcome is recorded, and the execution ends.
     const recordInterrupted = afterLock(task('RecordInterrupted', 'record-outcome', 'outcome'));
-    recordInterrupted.next(new sfn.Fail(this, 'PromotionInterrupted', { stateName: 'PromotionInterrupted', error: 'PromotionInterrupted', causePath: '$.outcome.reason' }));
+    recordInterrupted.next(
+      publish('PublishInterrupted', DETAIL_TYPES.interrupted, outcomeDetail(region), new sfn.Fail(this, 'PromotionInterrupted', { stateName: 'PromotionInterrupted', error: 'PromotionInterrupted', causePath: '$.outcome.reason' })),
+    );
     const cleanupInterrupted = afterLock(task('CleanupInterrupted', 'cleanup', 'cleanup', withState({ target: 'green' })));
     cleanupInterrupted.addCatch(recordInterrupted, { resultPath: path('cleanupFailure') });
     cleanupInterrupted.next(recordInterrupted);
@@ -105,9 +117,9 @@ export class PromotionDefinition extends Construct {
       new sfn.Choice(this, 'RolledBackOrFailed?', { stateName: 'RolledBackOrFailed?' })
         .when(
           sfn.Condition.stringEquals('$.outcome.error', 'PromotionRolledBack'),
-          new sfn.Fail(this, 'PromotionRolledBack', { stateName: 'PromotionRolledBack', error: 'PromotionRolledBack', causePath: '$.outcome.reason' }),
+          publish('PublishRolledBack', DETAIL_TYPES.rolledBack, outcomeDetail(region), new sfn.Fail(this, 'PromotionRolledBack', { stateName: 'PromotionRolledBack', error: 'PromotionRolledBack', causePath: '$.outcome.reason' })),
         )
-        .otherwise(new sfn.Fail(this, 'PromotionFailed', { stateName: 'PromotionFailed', errorPath: '$.outcome.error', causePath: '$.outcome.reason' })),
+        .otherwise(publish('PublishFailed', DETAIL_TYPES.failed, outcomeDetail(region), new sfn.Fail(this, 'PromotionFailed', { stateName: 'PromotionFailed', errorPath: '$.outcome.error', causePath: '$.outcome.reason' }))),
     );
     const onFailure = <T extends tasks.LambdaInvoke>(t: T): T => {
       watching(t).addCatch(rollback, { resultPath: path('failure') });
@@ -170,7 +182,7 @@ export class PromotionDefinition extends Construct {
     acquireLock.addCatch(rejected);
 
     const recordPromotion = afterLock(task('RecordPromotion', 'record-outcome', 'outcome'));
-    recordPromotion.next(new sfn.Succeed(this, 'Promoted', { stateName: 'Promoted' }));
+    recordPromotion.next(publish('PublishSucceeded', DETAIL_TYPES.succeeded, outcomeDetail(region), new sfn.Succeed(this, 'Promoted', { stateName: 'Promoted' })));
     // Blue's resources go only while the endpoint runs what the promotion left (cleanup checks, OutsideChange otherwise).
     const cleanupBlue = watching(task('CleanupBlue', 'cleanup', 'cleanup', withState({ target: 'blue' })));
     cleanupBlue.addCatch(recordPromotion, { resultPath: path('cleanupFailure') });
@@ -194,16 +206,46 @@ export class PromotionDefinition extends Construct {
     checkGuardrails.next(bakeDone);
 
     const shift = onFailure(task('ShiftTraffic', 'shift-traffic', 'shift'));
-    shift.next(waitFor('shift', 'TrafficOnGreen', bakeDone));
+    const shifted = { ...commonDetail(region), 'shift.$': '$.shift' };
+    shift.next(waitFor('shift', 'TrafficOnGreen', publish('PublishTrafficShifted', DETAIL_TYPES.shifted, shifted, bakeDone)));
     // Guardrail alarms exist and are watched before green can get any user traffic.
     const armGuardrails = onFailure(task('ArmGuardrails', 'start-bake', 'bake'));
     armGuardrails.next(shift);
 
+    // The manual approval gate (lambdas/approval-gate; only when promotion.approval is set): green is
+    // validated and no user traffic is on it yet. One callback wait whose timeout is the gate's (the
+    // function publishes Approval Needed once it has parked the token: no PutEvents state, which
+    // could only run before the wait, when nobody can answer yet):
+    // `bluegreen approve` completes it, `bluegreen reject` (ApprovalRejected) or an abort fails it into
+    // the rollback; at its timeout CheckApproval applies onTimeout (promote, or ApprovalTimedOut → rollback).
+    const checkApproval = onFailure(task('CheckApproval', 'approval-gate', 'approval', withState({ action: 'decide' })));
+    checkApproval.next(armGuardrails);
+    const awaitApproval = new tasks.LambdaInvoke(this, 'AwaitApproval', {
+      stateName: 'AwaitApproval',
+      lambdaFunction: functions['approval-gate'],
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: sfn.TaskInput.fromObject({ action: 'park', token: sfn.JsonPath.taskToken, 'state.$': '$' }),
+      taskTimeout: sfn.Timeout.at('$.promotion.approval.timeoutSeconds'),
+      resultPath: path('approval'),
+    });
+    awaitApproval.addRetry({ errors: [...RETRYABLE_ERRORS], interval: Duration.seconds(2), maxAttempts: 6, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
+    watching(awaitApproval).addCatch(checkApproval, { errors: ['States.Timeout'], resultPath: path('approval') });
+    awaitApproval.addCatch(rollback, { errors: [APPROVAL_REJECTED, ...ABORT_ERRORS], resultPath: path('failure') });
+    // The parking step failed after its retries: nobody could answer, so back to blue rather than promote unseen.
+    awaitApproval.addCatch(rollback, { errors: ['States.ALL'], resultPath: path('failure') });
+    awaitApproval.next(checkApproval);
+    const approvalRequired = new sfn.Choice(this, 'ApprovalRequired?', { stateName: 'ApprovalRequired?' })
+      .when(sfn.Condition.isPresent('$.promotion.approval'), awaitApproval)
+      .otherwise(armGuardrails);
+
     const validateGreen = onFailure(task('ValidateGreen', 'validate-green', 'validation'));
+    const validated = { ...commonDetail(region), validation: { 'samples.$': '$.validation.samples' }, blue: { 'exists.$': '$.blue.exists' } };
     validateGreen.next(
-      new sfn.Choice(this, 'FirstDeployment?', { stateName: 'FirstDeployment?' })
-        .when(sfn.Condition.booleanEquals('$.blue.exists', false), recordPromotion)
-        .otherwise(armGuardrails),
+      publish('PublishGreenValidated', DETAIL_TYPES.validated, validated,
+        new sfn.Choice(this, 'FirstDeployment?', { stateName: 'FirstDeployment?' })
+          .when(sfn.Condition.booleanEquals('$.blue.exists', false), recordPromotion)
+          .otherwise(approvalRequired),
+      ),
     );
 
     const standUp = onFailure(task('StandUpGreen', 'stand-up-green', 'standUp'));
@@ -231,8 +273,10 @@ export class PromotionDefinition extends Construct {
 
     validateInput
       .next(keepPromotion)
-      .next(acquireLock)
-      .next(onFailure(task('DescribeBlue', 'describe-blue', 'blue')))
+      .next(acquireLock);
+    const describeBlue = onFailure(task('DescribeBlue', 'describe-blue', 'blue'));
+    acquireLock.next(publish('PublishStarted', DETAIL_TYPES.started, { ...commonDetail(region), 'bakeSeconds.$': '$.promotion.bakeSeconds' }, describeBlue));
+    describeBlue
       .next(onFailure(task('CreateGreen', 'create-green', 'green')))
       .next(standUp);
     this.startState = recovery;

@@ -9,6 +9,7 @@ export const STEPS = [
   'await-endpoint',
   'validate-green',
   'shift-traffic',
+  'approval-gate',
   'start-bake',
   'await-guardrails',
   'check-guardrails',

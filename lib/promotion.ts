@@ -7,23 +7,31 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { SAGEMAKER_NAME_PATTERN } from '../lambdas/shared/input';
+import { approvalSchema, bakeTrafficSchema, DEFAULT_EXTEND_SECONDS, SAGEMAKER_NAME_PATTERN } from '../lambdas/shared/input';
+import { longestBakeSeconds } from '../lambdas/shared/detection';
 import { OWN_PREFIX_LENGTH } from '../lambdas/shared/naming';
 import { acknowledgeWildcard } from './nag';
 import { ENV, type FunctionConfig } from '../lambdas/shared/settings';
-import { type ApprovalRoute, Strategy } from './props';
+import { type ApprovalGateOptions, type ApprovalRoute, type BakeTrafficOptions, Strategy } from './props';
+import { resolveApproval } from '../lambdas/shared/approval';
 import { IN_FLIGHT_INDEX } from '../lambdas/shared/locks';
 import { QUEUED_INDEX } from '../lambdas/shared/queue-decisions';
 import { executionProblems, MAX_BAKE_REASON, MAX_BAKE_SECONDS, SETTLED_ENDPOINT_STATUSES } from '../lambdas/shared/waits';
 import { PromotionDefinition } from './definition';
+import { type NotificationOptions, PromotionObservability } from './observability';
 import { STEPS, StepFunction, type StepName } from './functions';
 
 export interface GreenAlarmOptions {
   /** Create alarms on green's own variant metrics for the bake. @default true */
   readonly enabled?: boolean;
-  /** Invocation5XXErrors (Sum over a minute) above this means ALARM. @default 0 */
+  /**
+   * Invocation5XXErrors (Sum over a period) above this means ALARM. The period is the interval green's
+   * metrics are published at: 60 s, or 10/30 s when blue's endpoint config (copied to green) has enhanced
+   * metrics (`MetricsConfig`), which makes green's alarms high-resolution ones.
+   * @default 0
+   */
   readonly max5xxErrors?: number;
-  /** ModelLatency (Average over a minute) above this means ALARM. @default Duration.seconds(1) */
+  /** ModelLatency (Average over a period, as `max5xxErrors`) above this means ALARM. @default Duration.seconds(1) */
   readonly maxModelLatency?: Duration;
 }
 
@@ -67,6 +75,19 @@ export interface BlueGreenPromotionProps {
   readonly guardrailAlarmNames?: string[];
   /** Alarms on green's own variant metrics. @default - enabled, any 5xx or 1 s average model latency */
   readonly greenAlarms?: GreenAlarmOptions;
+  /**
+   * A guard against a bake that saw too little of green (a bake with no traffic otherwise passes):
+   * fewer than `minInvocations` requests to green during the bake → extend it or roll back.
+   * @default - none: any traffic, none included, passes
+   */
+  readonly bakeTraffic?: BakeTrafficOptions;
+  /**
+   * The manual approval gate of every promotion whose input or approval route names none: after green
+   * is validated, before any user traffic moves, wait for `bluegreen approve` / `bluegreen reject`
+   * (README "Approval gate"). `required` defaults to true here; an input or route can turn it off.
+   * @default - no gate: traffic moves once green is validated
+   */
+  readonly approval?: ApprovalGateOptions;
   /** Default latency ceiling of each validation request. @default Duration.seconds(2) */
   readonly maxValidationLatency?: Duration;
   /** Buckets validation payloads may be read from (`s3Uri` samples). @default - none: inline payloads only */
@@ -104,6 +125,20 @@ export interface BlueGreenPromotionProps {
   readonly logRetention?: logs.RetentionDays;
   /** Removal policy of the history table. @default RemovalPolicy.RETAIN */
   readonly tableRemovalPolicy?: RemovalPolicy;
+  /**
+   * The EventBridge bus (a name, in this account and region) the state machine publishes each
+   * promotion's lifecycle events to (source `sagemaker-bluegreen`, README "Events").
+   * @default - the account's default event bus
+   */
+  readonly eventBusName?: string;
+  /**
+   * A readable notice of every lifecycle event on an SNS topic (an Amazon Q Developer in chat
+   * applications custom notification: subscribe it to reach Slack or Teams; README "Notifications").
+   * @default - no notifications
+   */
+  readonly notifications?: NotificationOptions;
+  /** A CloudWatch dashboard of the promotions and of each managed endpoint's blue and green (README "Dashboard"). @default true */
+  readonly dashboard?: boolean;
 }
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/;
@@ -132,6 +167,10 @@ export class BlueGreenPromotion extends Construct {
   public readonly backstopRule: events.Rule;
   public readonly table: dynamodb.Table;
   public readonly logGroup: logs.LogGroup;
+  /** The bus the lifecycle events go to (`eventBusName`, else the default bus): attach rules on lifecycle events to it. */
+  public readonly eventBus: events.IEventBus;
+  /** The notification topic and rules, and the dashboard (lib/observability.ts). */
+  public readonly observability: PromotionObservability;
   private readonly tableAccess: (fn: iam.IGrantable, actions: string[]) => unknown;
   /** DescribeEndpoint resources of the managed endpoints (set by grantLeastPrivilege). */
   private managedEndpoints: string[] = [];
@@ -191,21 +230,30 @@ export class BlueGreenPromotion extends Construct {
           max5xxErrors: green.max5xxErrors ?? 0,
           maxModelLatencyMs: (green.maxModelLatency ?? Duration.seconds(1)).toMilliseconds(),
         },
+        defaultBakeTraffic: props.bakeTraffic && {
+          minInvocations: props.bakeTraffic.minInvocations,
+          onTooLittleTraffic: props.bakeTraffic.onTooLittleTraffic ?? 'rollback',
+          extendSeconds: props.bakeTraffic.extendSeconds ?? DEFAULT_EXTEND_SECONDS,
+        },
+        defaultApproval: props.approval && { required: props.approval.required ?? true, timeoutSeconds: props.approval.timeoutSeconds, onTimeout: props.approval.onTimeout },
         defaultStrategy: props.strategy ?? 'guardrails',
         endpointEvents,
         executionTimeoutSeconds: (props.executionTimeout ?? Duration.hours(24)).toSeconds(),
+        // The approval gate publishes Approval Needed itself (lambdas/approval-gate); a token goes in its environment instead.
+        eventBusName: props.eventBusName !== undefined && !Token.isUnresolved(props.eventBusName) ? props.eventBusName : undefined,
       },
       approvalRoutes: {},
       registryGroups: [],
     };
     const environment: Record<string, string> = { [ENV.tableName]: this.table.tableName };
+    const busToken: Record<string, string> = props.eventBusName !== undefined && Token.isUnresolved(props.eventBusName) ? { [ENV.eventBusName]: props.eventBusName } : {};
     const longer = new Set<StepName>(['validate-green', 'cleanup']);
     this.steps = Object.fromEntries(
       STEPS.map((step) => [
         step,
         new StepFunction(this, pascal(step), { config,
           step,
-          environment,
+          environment: step === 'approval-gate' ? { ...environment, ...busToken } : environment,
           timeout: longer.has(step) ? Duration.minutes(5) : Duration.minutes(1),
           logRetention,
           removalPolicy: RemovalPolicy.DESTROY,
@@ -221,7 +269,10 @@ export class BlueGreenPromotion extends Construct {
       retention: logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    const definition = new PromotionDefinition(this, 'Definition', { functions: this.steps, pollInterval });
+    this.eventBus = events.EventBus.fromEventBusName(this, 'LifecycleBus', props.eventBusName ?? 'default');
+    // Approval Needed comes from the gate once its token is parked (the state machine publishes the others).
+    this.eventBus.grantPutEventsTo(this.steps['approval-gate']);
+    const definition = new PromotionDefinition(this, 'Definition', { functions: this.steps, pollInterval, eventBus: props.eventBusName ? this.eventBus : undefined });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(definition.startState),
@@ -234,9 +285,10 @@ export class BlueGreenPromotion extends Construct {
 
     // Every step after the lock reads it first (lambdas/shared/abort.ts: the promotion still holds it, no other
     // execution finishes it), the waits for abort requests too; the waits park their task tokens on it (and read the flag back).
-    const guarded = ['describe-blue', 'create-green', 'stand-up-green', 'wait-for-endpoint', 'validate-green', 'shift-traffic', 'check-guardrails', 'await-guardrails', 'finalize', 'cleanup', 'rollback', 'record-outcome'] as const;
+    const guarded = ['describe-blue', 'create-green', 'stand-up-green', 'wait-for-endpoint', 'validate-green', 'shift-traffic', 'check-guardrails', 'await-guardrails', 'approval-gate', 'finalize', 'cleanup', 'rollback', 'record-outcome'] as const;
     for (const step of guarded) tableAccess(this.steps[step], ['dynamodb:GetItem']);
-    for (const step of ['await-guardrails', 'await-endpoint', 'start-bake', 'check-guardrails'] as const) tableAccess(this.steps[step], ['dynamodb:UpdateItem']);
+    // validate-green and check-guardrails also leave on the lock what they found before they throw (the failing samples, the alarm).
+    for (const step of ['await-guardrails', 'await-endpoint', 'start-bake', 'check-guardrails', 'approval-gate', 'validate-green'] as const) tableAccess(this.steps[step], ['dynamodb:UpdateItem']);
     const inFlightIndex = new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${this.table.tableArn}/index/${IN_FLIGHT_INDEX}`] });
     const taskResponse = (...actions: string[]) => new iam.PolicyStatement({ actions: actions.map((a) => `states:${a}`), resources: [this.stateMachine.stateMachineArn] });
 
@@ -381,6 +433,20 @@ export class BlueGreenPromotion extends Construct {
         targets: [new targets.LambdaFunction(onApproval, { retryAttempts: 8, maxEventAge: Duration.hours(2) })],
       });
     }
+    this.observability = this.observe(props);
+  }
+
+  private observe(props: BlueGreenPromotionProps): PromotionObservability {
+    return new PromotionObservability(this, 'Observability', {
+      stateMachine: this.stateMachine,
+      eventBus: this.eventBus,
+      endpointNames: props.endpointNames ?? [],
+      endpointNamePrefix: props.endpointNamePrefix,
+      notifications: props.notifications,
+      dashboard: props.dashboard,
+      // The functions that publish Powertools metrics (lambdas/shared/metrics.ts), hence their ColdStart.
+      coldStartFunctions: { 'record-outcome': this.steps['record-outcome'], ...(this.triggers['on-alarm'] ? { 'on-alarm': this.triggers['on-alarm'] } : {}) },
+    });
   }
 
   private grantLeastPrivilege(props: BlueGreenPromotionProps): void {
@@ -448,7 +514,8 @@ export class BlueGreenPromotion extends Construct {
     allow('shift-traffic', ['sagemaker:DescribeEndpoint', 'sagemaker:DeleteEndpoint'], validationEndpoints);
     allow('shift-traffic', ['sagemaker:UpdateEndpoint'], [...endpoints, ...ownConfigs]);
     allow('start-bake', ['cloudwatch:PutMetricAlarm', 'cloudwatch:TagResource'], [alarms]);
-    allow('check-guardrails', ['cloudwatch:DescribeAlarms'], ['*']);
+    // DescribeAlarms and GetMetricStatistics take no resource-level permissions (CloudWatch's service authorization reference).
+    allow('check-guardrails', ['cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricStatistics'], ['*']);
     describeEndpoint('check-guardrails');
     describeEndpoint('finalize');
     allow('finalize', ['sagemaker:UpdateEndpoint'], [...endpoints, ...ownConfigs]);
@@ -567,13 +634,25 @@ export function validateProps(props: BlueGreenPromotionProps): void {
   if (deadline < poll) problems.push(`inServiceDeadline: ${deadline} s is shorter than pollInterval (${poll} s); the deadline must allow at least one poll`);
   const timeout = props.executionTimeout?.toSeconds() ?? 86_400;
   // The default strategy's worst case (guardrails also waits for its traffic routing, refused per input if it does not fit).
-  const plan = { strategy: props.strategy ?? Strategy.GUARDRAILS, traffic: { type: 'ALL_AT_ONCE' as const }, bakeSeconds: bake, inServiceSeconds: deadline, pollSeconds: poll, eventDriven: props.endpointEventTrigger ?? true };
+  const guard = bakeTrafficSchema.safeParse(props.bakeTraffic ?? { minInvocations: 1 });
+  for (const issue of guard.success ? [] : guard.error.issues) problems.push(`bakeTraffic.${issue.path.join('.')}: ${issue.message}`);
+  const longest = longestBakeSeconds(bake, props.bakeTraffic && { onTooLittleTraffic: props.bakeTraffic.onTooLittleTraffic ?? 'rollback', extendSeconds: props.bakeTraffic.extendSeconds ?? DEFAULT_EXTEND_SECONDS });
+  const approval = approvalSchema.safeParse(props.approval ?? {});
+  for (const issue of approval.success ? [] : approval.error.issues) problems.push(`approval.${issue.path.join('.')}: ${issue.message}`);
+  // The stack's default gate waits as long as it says, before the bake (an input's own gate is checked per input).
+  const gate = props.approval && resolveApproval({ ...props.approval, required: props.approval.required ?? true }, undefined);
+  const plan = { strategy: props.strategy ?? Strategy.GUARDRAILS, traffic: { type: 'ALL_AT_ONCE' as const }, bakeSeconds: longest, inServiceSeconds: deadline, pollSeconds: poll, eventDriven: props.endpointEventTrigger ?? true, approvalSeconds: gate?.timeoutSeconds };
   for (const problem of executionProblems(plan, timeout)) {
     problems.push(problem.limit === 'time' ? `executionTimeout: ${timeout} s cannot fit a bake: ${problem.message}` : `pollInterval, inServiceDeadline: ${problem.message}`);
   }
   if (props.greenAlarms?.max5xxErrors !== undefined && props.greenAlarms.max5xxErrors < 0) problems.push('greenAlarms.max5xxErrors: must be 0 or more');
   if (props.recoverEndedExecutions === false && Object.keys(props.approvalRoutes ?? {}).length > 0) {
     problems.push('recoverEndedExecutions: false removes the rule that starts an approval queued behind a running promotion; keep it (the default) while approvalRoutes is set');
+  }
+  const bus = props.eventBusName;
+  // API_CreateEventBus Name: 1–256 of [/.\-_A-Za-z0-9] (a name, not an ARN).
+  if (bus !== undefined && !Token.isUnresolved(bus) && !/^[/.\-_A-Za-z0-9]{1,256}$/.test(bus)) {
+    problems.push(`eventBusName: "${bus}" is not an event bus name (1–256 letters, digits or . - _ /); give the bus's name, not its ARN, or leave it out for the default bus`);
   }
   if (problems.length > 0) throw new Error(`BlueGreenPromotion: invalid props:\n- ${problems.join('\n- ')}`);
 }

@@ -87,10 +87,49 @@ export interface ValidationOptions {
 export interface RouteGreenAlarms {
   /** Create them. @default - the construct's `greenAlarms.enabled` */
   readonly enabled?: boolean;
-  /** Invocation5XXErrors (Sum per minute) above this means ALARM. @default - the construct's `greenAlarms.max5xxErrors` */
+  /** Invocation5XXErrors (Sum per period: green's metrics' publish interval) above this means ALARM. @default - the construct's `greenAlarms.max5xxErrors` */
   readonly max5xxErrors?: number;
-  /** ModelLatency (Average per minute) above this many milliseconds means ALARM. @default - the construct's `greenAlarms.maxModelLatency` */
+  /** ModelLatency (Average per period) above this many milliseconds means ALARM. @default - the construct's `greenAlarms.maxModelLatency` */
   readonly maxModelLatencyMs?: number;
+}
+
+/** What too little traffic on green during the bake leads to. */
+export enum OnTooLittleTraffic {
+  /** Extend the bake by `extendSeconds` (at most twice), then roll back. */
+  EXTEND = 'extend',
+  /** Roll back. */
+  ROLLBACK = 'rollback',
+}
+
+/** A guard against a bake that saw too little of green: judged at the bake's end from green's Invocations metric. */
+export interface BakeTrafficOptions {
+  /** Green must get at least this many requests during the bake (1–1,000,000,000). */
+  readonly minInvocations: number;
+  /** What fewer requests lead to. @default OnTooLittleTraffic.ROLLBACK */
+  readonly onTooLittleTraffic?: OnTooLittleTraffic;
+  /** `extend`: seconds each extension adds to the bake (60 to the longest bake). @default 600 */
+  readonly extendSeconds?: number;
+}
+
+/** What a manual approval gate that nobody answers in time leads to. */
+export enum ApprovalTimeoutAction {
+  /** Back to blue (reason "approval timed out"). */
+  ROLLBACK = 'rollback',
+  /** Go on as if approved. */
+  PROMOTE = 'promote',
+}
+
+/**
+ * The manual approval gate (README "Approval gate"): after green is validated, before any user traffic
+ * moves, the promotion waits for `bluegreen approve` or `bluegreen reject`.
+ */
+export interface ApprovalGateOptions {
+  /** Wait for a person. @default true (false turns off a gate set as the construct's or cdk.json's default) */
+  readonly required?: boolean;
+  /** How long to wait for an answer, 60 s to 18 h; with the bake it must fit the execution timeout. @default 3600 */
+  readonly timeoutSeconds?: number;
+  /** What happens when nobody answers in time. @default ApprovalTimeoutAction.ROLLBACK */
+  readonly onTimeout?: ApprovalTimeoutAction;
 }
 
 /** The endpoints an approved version of a model package group is promoted onto, and how. */
@@ -109,6 +148,10 @@ export interface ApprovalRoute {
   readonly validation?: ValidationOptions;
   /** Alarms on green's own variant metrics. @default - the construct's `greenAlarms` */
   readonly greenAlarms?: RouteGreenAlarms;
+  /** Too little traffic on green during the bake → extend it or roll back. @default - the construct's `bakeTraffic` */
+  readonly bakeTraffic?: BakeTrafficOptions;
+  /** Wait for a person after green is validated, before traffic moves. @default - the construct's `approval` (none) */
+  readonly approval?: ApprovalGateOptions;
   /** An approval while a promotion of the endpoint runs. @default OnNewerApproval.QUEUE */
   readonly onNewerApproval?: OnNewerApproval;
   /** Promote approvals of versions older than the live one (true) or refuse and record them (false). @default false */
@@ -118,6 +161,11 @@ export interface ApprovalRoute {
 /** cdk.json's routes as construct props: the same shape (checked below), enum values spelled as in JSON. */
 export function approvalRoutesFromJson(routes: Routes): { [modelPackageGroupName: string]: ApprovalRoute } {
   return routes as { [modelPackageGroupName: string]: ApprovalRoute };
+}
+
+/** cdk.json's approval gate as the construct's props (the enum's values are the JSON spellings). */
+export function approvalFromJson(approval: NonNullable<Route['approval']>): ApprovalGateOptions {
+  return approval as ApprovalGateOptions;
 }
 
 /** cdk.json's strategy as the construct's enum (the enum's values are the JSON spellings, checked below). */

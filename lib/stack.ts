@@ -1,6 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { type AppConfig, promotionProps } from './config';
+import { type AppConfig, notificationsFromConfig, promotionProps } from './config';
 import { BlueGreenPromotion } from './promotion';
 
 export interface BlueGreenStackProps extends StackProps {
@@ -12,7 +12,7 @@ export class BlueGreenStack extends Stack {
 
   constructor(scope: Construct, id: string, props: BlueGreenStackProps) {
     super(scope, id, props);
-    this.promotion = new BlueGreenPromotion(this, 'Promotion', promotionProps(props.config));
+    this.promotion = new BlueGreenPromotion(this, 'Promotion', { ...promotionProps(props.config), notifications: notificationsFromConfig(this, props.config) });
     new CfnOutput(this, 'StateMachineArn', { value: this.promotion.stateMachine.stateMachineArn });
     new CfnOutput(this, 'HistoryTableName', { value: this.promotion.table.tableName });
   }

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -5,7 +6,9 @@ import type { AppConfig } from '../lib/config';
 import type { FunctionName } from '../lib/functions';
 import { CONFIG_FILE_ENV } from '../lambdas/shared/settings';
 import { startEmulator, type Emulator } from './emulator';
-import { loadHandler, loadHandlers } from './executor';
+import { putEvents, throwIfFailedEntries, type BusEvent, type PutEventsOutcome } from './eventbridge';
+import { startEventBridgeServer } from './eventbridge-server';
+import { loadHandler, loadHandlers, type PutEventsHandler } from './executor';
 import { matchesPattern, type EventPattern } from './event-pattern';
 import { LocalStepFunctions } from './stepfunctions';
 import { LOCAL_ACCOUNT, LOCAL_REGION, synthesizeTemplate, workflowFromTemplate, writeFunctionConfig, type SynthesizedWorkflow } from './template';
@@ -62,8 +65,12 @@ export interface LocalAws {
   env: Record<string, string>;
   /** Every event delivered to a rule target, in order. */
   deliveries: Delivery[];
-  /** Puts an event on the local bus (as EventBridge would deliver it). */
-  putEvent(event: unknown): Promise<Delivery[]>;
+  /** Puts an event on a local bus (default: the default bus) and delivers it to that bus's matching rules' targets. */
+  putEvent(event: unknown, eventBusName?: string): Promise<Delivery[]>;
+  /** The lifecycle events published (PutEvents states, and the approval gate's client), in order (as EventBridge delivers them). */
+  lifecycleEvents(): BusEvent[];
+  /** Emits 'lifecycle' with each lifecycle event (a BusEvent) as it is published. */
+  bus: EventEmitter;
   /**
    * Loses the next event `match` selects before any rule sees it (tests only). Step Functions and
    * SageMaker deliver their events to EventBridge best effort (EventBridge events reference): this
@@ -116,6 +123,8 @@ async function wire(workflow: SynthesizedWorkflow, emulator: Emulator, dynamo: S
 
   const env: Record<string, string> = {
     AWS_REGION: LOCAL_REGION,
+    // The AWS CLI v1 (botocore) reads only AWS_DEFAULT_REGION; the SDKs and CLI v2 read AWS_REGION first.
+    AWS_DEFAULT_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
     AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
     AWS_ENDPOINT_URL_SAGEMAKER: emulator.url,
@@ -145,7 +154,27 @@ async function wire(workflow: SynthesizedWorkflow, emulator: Emulator, dynamo: S
     }),
   );
 
-  const stepFunctions = new LocalStepFunctions({ workflow, handlers: loadHandlers(), secondsToMs: ms });
+  // The lifecycle events put on the local bus, by the state machine's PutEvents states or by a function's
+  // own client over HTTP (the approval gate's Approval Needed); targets run asynchronously, as in EventBridge.
+  const lifecycle: BusEvent[] = [];
+  const bus = new EventEmitter();
+  const published = (accepted: PutEventsOutcome['accepted']) => {
+    for (const { bus: busName, event } of accepted) {
+      lifecycle.push(event);
+      bus.emit('lifecycle', event);
+      deliverAsync(event, busName);
+    }
+  };
+  const putFromStateMachine: PutEventsHandler = async (parameters, context) => {
+    const { response, accepted } = putEvents(parameters, { ...context, account: LOCAL_ACCOUNT, region: LOCAL_REGION });
+    published(accepted);
+    throwIfFailedEntries(response);
+    return response;
+  };
+  const eventBridge = await startEventBridgeServer({ account: LOCAL_ACCOUNT, region: LOCAL_REGION, publish: published });
+  env.AWS_ENDPOINT_URL_EVENTBRIDGE = eventBridge.url;
+  process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = eventBridge.url;
+  const stepFunctions = new LocalStepFunctions({ workflow, handlers: loadHandlers(), secondsToMs: ms, putEvents: putFromStateMachine });
   env.AWS_ENDPOINT_URL_SFN = await stepFunctions.listen();
   process.env.AWS_ENDPOINT_URL_SFN = env.AWS_ENDPOINT_URL_SFN;
   // Trigger functions' own variables (STATE_MACHINE_ARN): the template's, Refs resolved locally.
@@ -156,7 +185,7 @@ async function wire(workflow: SynthesizedWorkflow, emulator: Emulator, dynamo: S
   const deliveries: Delivery[] = [];
   const drops: Array<(event: unknown) => boolean> = [];
   const dropped: unknown[] = [];
-  const putEvent = async (event: unknown): Promise<Delivery[]> => {
+  const putEvent = async (event: unknown, eventBusName = 'default'): Promise<Delivery[]> => {
     const delivered: Delivery[] = [];
     const drop = drops.findIndex((match) => match(event));
     if (drop >= 0) {
@@ -165,7 +194,7 @@ async function wire(workflow: SynthesizedWorkflow, emulator: Emulator, dynamo: S
       return delivered;
     }
     for (const [rule, r] of Object.entries(workflow.rules)) {
-      if (r.schedule || !matchesPattern(event, r.pattern as EventPattern)) continue;
+      if (r.schedule || r.eventBusName !== eventBusName || !matchesPattern(event, r.pattern as EventPattern)) continue;
       const target = r.targetArn ? workflow.functions[r.targetArn] : undefined;
       if (!target) continue;
       const delivery: Delivery = { rule, target, event, at: Date.now() };
@@ -180,8 +209,8 @@ async function wire(workflow: SynthesizedWorkflow, emulator: Emulator, dynamo: S
     return delivered;
   };
   const pending = new Set<Promise<unknown>>();
-  const deliverAsync = (event: unknown) => {
-    const p = putEvent(event).finally(() => pending.delete(p));
+  const deliverAsync = (event: unknown, eventBusName?: string) => {
+    const p = putEvent(event, eventBusName).finally(() => pending.delete(p));
     pending.add(p);
   };
   emulator.events.on('event', deliverAsync);
@@ -222,6 +251,8 @@ async function wire(workflow: SynthesizedWorkflow, emulator: Emulator, dynamo: S
     env,
     deliveries,
     putEvent,
+    lifecycleEvents: () => [...lifecycle],
+    bus,
     dropNextEvent: (match) => void drops.push(match),
     dropped,
     ms,
@@ -231,6 +262,7 @@ async function wire(workflow: SynthesizedWorkflow, emulator: Emulator, dynamo: S
       stepFunctions.events.off('event', deliverAsync);
       await Promise.allSettled([...pending]);
       await stepFunctions.close();
+      await eventBridge.close();
       await emulator.close();
       await new Promise<void>((resolve) => dynamo.close(() => resolve()));
     },

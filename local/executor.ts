@@ -22,6 +22,13 @@ if (!P.withResolvers) {
 export type StepHandler = (event: never) => Promise<unknown>;
 
 /**
+ * The optimized EventBridge PutEvents integration: the state's effective parameters, the
+ * execution's and state machine's ARNs (Step Functions appends them to each entry's Resources);
+ * resolves with PutEvents' response. Throws to fail the task.
+ */
+export type PutEventsHandler = (parameters: { Entries?: unknown[] }, context: { executionArn: string; stateMachineArn: string }) => Promise<unknown>;
+
+/**
  * Task tokens of `.waitForTaskToken` states waiting for SendTaskSuccess/SendTaskFailure
  * (aws-local-stepfunctions has no callback pattern; the local runner provides it).
  */
@@ -155,6 +162,8 @@ export interface StartOptions {
   /** Real milliseconds between retries (default 0). */
   retryMs?: number;
   onEvent?: (event: ExecutionEvent) => void;
+  /** Runs the `events:putEvents` task states (default: a task failure, as with no EventBridge to reach). */
+  putEvents?: PutEventsHandler;
   /**
    * Run from this state instead of the definition's StartAt, `input` being that state's input: a
    * redrive (API_RedriveExecution). The library then sees `input` as `$$.Execution.Input` and a new
@@ -223,8 +232,14 @@ export function startExecution(workflow: SynthesizedWorkflow, options: StartOpti
       ];
     }),
   );
+  for (const stateName of workflow.putEventsStates) {
+    taskHandlers[stateName] = async (parameters: unknown) => {
+      if (!options.putEvents) throw new TaskError('States.TaskFailed', `${stateName}: no local EventBridge to put events on`);
+      return (await options.putEvents(parameters as { Entries?: unknown[] }, { executionArn, stateMachineArn })) as never;
+    };
+  }
   const waits = Object.fromEntries(workflow.waitStates.map((s) => [s, clock(states[s]?.Seconds ?? 0)]));
-  const retries = Object.fromEntries(Object.keys(workflow.taskSteps).map((s) => [s, options.retryMs ?? 0]));
+  const retries = Object.fromEntries([...Object.keys(workflow.taskSteps), ...workflow.putEventsStates].map((s) => [s, options.retryMs ?? 0]));
   const startedAt = new Date();
   const machine = machineFor(workflow, options.startAt);
   const execution = machine.run(options.input as never, {
@@ -237,6 +252,12 @@ export function startExecution(workflow: SynthesizedWorkflow, options: StartOpti
         },
       },
       Execution: { Id: executionArn, Name: name, StartTime: startedAt.toISOString(), Input: options.input as never, RoleArn: 'arn:aws:iam::111122223333:role/local' },
+      // The library keeps no $$.State; the time a state reads it is the time it was entered (parameters are resolved on entry).
+      State: {
+        get EnteredTime() {
+          return new Date().toISOString();
+        },
+      },
       StateMachine: { Id: stateMachineArn, Name: stateMachineArn.split(':').pop() },
     } as never,
   });

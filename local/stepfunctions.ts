@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { executionArnOf } from '../lambdas/shared/arns';
-import { completeTask, startExecution, type ExecutionEvent, type ExecutionResult, type RunningExecution, type StepHandlers } from './executor';
+import { completeTask, startExecution, type ExecutionEvent, type ExecutionResult, type PutEventsHandler, type RunningExecution, type StepHandlers } from './executor';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type SynthesizedWorkflow } from './template';
 
 const stateMachineName = (arn: string) => arn.split(':').pop() ?? arn;
@@ -101,6 +101,8 @@ export interface LocalStepFunctionsOptions {
   handlers: StepHandlers;
   /** The compressed clock: real ms for simulated seconds. */
   secondsToMs: (seconds: number) => number;
+  /** The local EventBridge the `events:putEvents` states put on. */
+  putEvents?: PutEventsHandler;
 }
 
 export class LocalStepFunctions {
@@ -226,7 +228,7 @@ export class LocalStepFunctions {
       if (existing.status === 'RUNNING' && existing.input === raw) return { executionArn: arn, startDate: existing.startDate.getTime() / 1000 };
       throw new SfnError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
     }
-    const running = startExecution(this.options.workflow, { input: parsed, name, handlers: this.crashable(), secondsToMs: this.options.secondsToMs });
+    const running = startExecution(this.options.workflow, { input: parsed, name, handlers: this.crashable(), secondsToMs: this.options.secondsToMs, putEvents: this.options.putEvents });
     const execution: Execution = { arn, name, input: raw, status: 'RUNNING', startDate: new Date(), events: running.events, running, done: Promise.resolve(undefined), redriveCount: 0 };
     execution.done = this.settle(execution, running);
     this.executions.set(arn, execution);
@@ -280,6 +282,7 @@ export class LocalStepFunctions {
       startAt: from.state,
       handlers: this.crashable(),
       secondsToMs: this.options.secondsToMs,
+      putEvents: this.options.putEvents,
       // The runner's own ExecutionStarted is not part of a redrive's history (ExecutionRedriven is).
       onEvent: (event) => {
         if (event.type !== 'ExecutionStarted') e.events.push(event);

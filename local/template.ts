@@ -36,6 +36,8 @@ export interface SynthesizedWorkflow {
   /** Each function's own environment variables (Refs resolved), by handler folder. */
   functionEnvironments: Partial<Record<FunctionName, Record<string, string>>>;
   waitStates: string[];
+  /** Task states of the optimized EventBridge integration (`arn:aws:states:::events:putEvents`): the lifecycle events. */
+  putEventsStates: string[];
   /** The environment the template gives the functions (Refs resolved to local names). */
   environment: Record<string, string>;
   /** The configuration documents the construct wrote beside the functions' code (bluegreen.json), as one. */
@@ -45,7 +47,9 @@ export interface SynthesizedWorkflow {
   /** The history table's name (its logical ID; the local DynamoDB table is created under it). */
   tableName: string;
   /** EventBridge rules of the template: logical ID → pattern (or schedule expression) and target. */
-  rules: Record<string, { pattern: Record<string, unknown>; schedule?: string; targetArn?: string; input?: unknown }>;
+  rules: Record<string, { pattern: Record<string, unknown>; schedule?: string; targetArn?: string; input?: unknown; eventBusName: string }>;
+  /** CloudWatch dashboards of the template: name → DashboardBody (a JSON string, Refs resolved to local names). */
+  dashboards: Record<string, string>;
   template: CfnTemplate;
 }
 
@@ -109,6 +113,16 @@ function resolve(value: CfnValue, names: (logicalId: string, attr?: string) => s
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v, names)]));
 }
 
+/** The optimized EventBridge integration's resource (request-response). */
+export const PUT_EVENTS = 'arn:aws:states:::events:putEvents';
+
+/** A bus's name from a name or an ARN (…:event-bus/<name>); none is the default bus, as in EventBridge. */
+export function busName(nameOrArn: string | undefined): string {
+  if (!nameOrArn) return 'default';
+  const arn = /:event-bus\/(.+)$/.exec(nameOrArn);
+  return arn ? arn[1]! : nameOrArn;
+}
+
 export function workflowFromTemplate(template: CfnTemplate): SynthesizedWorkflow {
   const resources = template.Resources;
   const names = (logicalId: string, attr?: string): string => {
@@ -168,10 +182,15 @@ export function workflowFromTemplate(template: CfnTemplate): SynthesizedWorkflow
 
   const taskSteps: Record<string, StepName> = {};
   const waitStates: string[] = [];
+  const putEventsStates: string[] = [];
   const states = definition.States as Record<string, { Type: string; Resource?: string; Parameters?: { FunctionName?: string } }>;
   for (const [name, state] of Object.entries(states)) {
     if (state.Type === 'Wait') waitStates.push(name);
     if (state.Type !== 'Task') continue;
+    if (state.Resource === PUT_EVENTS) {
+      putEventsStates.push(name);
+      continue;
+    }
     const viaIntegration = state.Resource?.startsWith('arn:aws:states:::lambda:invoke');
     const arn = viaIntegration ? state.Parameters?.FunctionName : state.Resource;
     const step = arn ? stepByArn.get(arn) : undefined;
@@ -186,8 +205,14 @@ export function workflowFromTemplate(template: CfnTemplate): SynthesizedWorkflow
   const rules: SynthesizedWorkflow['rules'] = {};
   for (const [id, r] of Object.entries(resources)) {
     if (r.Type !== 'AWS::Events::Rule') continue;
-    const props = resolve(r.Properties ?? {}, names) as { EventPattern?: Record<string, unknown>; ScheduleExpression?: string; Targets?: Array<{ Arn?: string; Input?: string }> };
-    rules[id] = { pattern: props.EventPattern ?? {}, schedule: props.ScheduleExpression, targetArn: props.Targets?.[0]?.Arn, input: props.Targets?.[0]?.Input };
+    const props = resolve(r.Properties ?? {}, names) as { EventPattern?: Record<string, unknown>; ScheduleExpression?: string; Targets?: Array<{ Arn?: string; Input?: string }>; EventBusName?: string };
+    rules[id] = { pattern: props.EventPattern ?? {}, schedule: props.ScheduleExpression, targetArn: props.Targets?.[0]?.Arn, input: props.Targets?.[0]?.Input, eventBusName: busName(props.EventBusName) };
   }
-  return { definition, taskSteps, functions, functionEnvironments, waitStates, environment, config, stateMachineArn: names(machineId), tableName: tableId, rules, template };
+  const dashboards: SynthesizedWorkflow['dashboards'] = {};
+  for (const [id, r] of Object.entries(resources)) {
+    if (r.Type !== 'AWS::CloudWatch::Dashboard') continue;
+    const props = resolve(r.Properties ?? {}, names) as { DashboardName?: string; DashboardBody?: string };
+    dashboards[props.DashboardName ?? id] = props.DashboardBody ?? '{"widgets":[]}';
+  }
+  return { definition, taskSteps, functions, functionEnvironments, waitStates, putEventsStates, environment, config, stateMachineArn: names(machineId), tableName: tableId, rules, dashboards, template };
 }

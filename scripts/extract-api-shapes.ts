@@ -92,6 +92,12 @@ export const OPERATIONS: Record<string, { dir: string; key: string; operations: 
       'PutScalingPolicy', 'DescribeScalingPolicies', 'DeleteScalingPolicy',
     ],
   },
+  // The local EventBridge's HTTP front (local/eventbridge-server.ts): what a function's own client calls.
+  events: {
+    dir: 'events/2015-10-07',
+    key: 'events',
+    operations: ['PutEvents'],
+  },
 };
 
 function botocoreDataDir(): string {
@@ -132,14 +138,34 @@ function slimShape(s: BotoShape): Record<string, unknown> {
   return out;
 }
 
+/**
+ * Valid values the model states only in a member's documentation ("Valid values: <code>10</code>,
+ * <code>30</code>…", e.g. MetricsConfig.MetricPublishFrequencyInSeconds), for number shapes that
+ * carry no min/max/enum of their own: kept as the shape's `values`.
+ */
+function documentedValues(model: BotoModel): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const shape of Object.values(model.shapes)) {
+    for (const m of Object.values(shape.members ?? {})) {
+      const target = model.shapes[m.shape];
+      const doc = typeof m.documentation === 'string' ? m.documentation : '';
+      const list = /Valid values: ((?:<code>-?\d+<\/code>(?:, )?)+)/.exec(doc)?.[1];
+      if (!list || !target || target.type !== 'integer' || target.min !== undefined || target.max !== undefined) continue;
+      out.set(m.shape, [...list.matchAll(/<code>(-?\d+)<\/code>/g)].map((v) => Number(v[1])));
+    }
+  }
+  return out;
+}
+
 function collect(model: BotoModel, root: string, into: Record<string, unknown>): void {
+  const values = documentedValues(model);
   const stack = [root];
   while (stack.length > 0) {
     const name = stack.pop() as string;
     if (into[name] !== undefined) continue;
     const shape = model.shapes[name];
     if (!shape) throw new Error(`shape ${name} not in model`);
-    into[name] = slimShape(shape);
+    into[name] = { ...slimShape(shape), ...(values.has(name) ? { values: values.get(name) } : {}) };
     const refs = [
       ...Object.values(shape.members ?? {}),
       ...(shape.member ? [shape.member] : []),

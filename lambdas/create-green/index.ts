@@ -10,6 +10,7 @@ import {
 import { sagemaker } from '../shared/clients/sagemaker';
 import type { GreenState, PromotionState } from '../shared/contracts';
 import { FIRST_VARIANT, firstDeploymentConfig, greenConfigsFromBlue, guardrailsConfigsFromBlue, validatesOnEndpoint } from '../shared/decisions';
+import { invocationPublishSeconds } from '../shared/detection';
 import { InvalidPromotionInput, ModelPackageNotDeployable } from '../shared/errors';
 import { stateKeys, step } from '../shared/handler';
 import { throwIfAbortRequested } from '../shared/abort';
@@ -69,11 +70,14 @@ export const handler = step('create-green', stateKeys, async (state: PromotionSt
   );
 
   const configs: CreateEndpointConfigInput[] = [];
+  // Green's config copies blue's MetricsConfig: its alarms' period follows the interval its metrics are published at.
+  let metricPublishSeconds: number | undefined;
   if (blue?.exists) {
     const [blueConfig, blueEndpoint] = await Promise.all([
       sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: blue.endpointConfigName })),
       sagemaker.send(new DescribeEndpointCommand({ EndpointName: p.endpointName })),
     ]);
+    metricPublishSeconds = invocationPublishSeconds(blueConfig.MetricsConfig);
     if (p.strategy === 'guardrails') {
       const both = guardrailsConfigsFromBlue(blueConfig, blueEndpoint, names, tags);
       configs.push(both.green);
@@ -112,5 +116,6 @@ export const handler = step('create-green', stateKeys, async (state: PromotionSt
     validationConfigName: validation ? names.validationConfig : undefined,
     validationEndpointName: validation ? names.validationEndpoint : undefined,
     created,
+    metricPublishSeconds,
   };
 });

@@ -5,6 +5,7 @@ import { InvalidPromotionInput } from '../shared/errors';
 import { step } from '../shared/handler';
 import { describeIssues } from '../shared/issues';
 import { locksInFlight, requestAbort, type AbortResult } from '../shared/locks';
+import { captureColdStart } from '../shared/metrics';
 import { logger } from '../shared/powertools';
 import { settings } from '../shared/settings';
 
@@ -31,6 +32,8 @@ export const handler = step(
   'on-alarm',
   () => ({}),
   async (raw: unknown): Promise<AlarmResult> => {
+    // A cold start here delays the rollback (AlarmToBlue): the dashboard shows it beside that latency.
+    captureColdStart();
     const parsed = alarmEventSchema.safeParse(raw);
     if (!parsed.success) throw new InvalidPromotionInput(`not a CloudWatch Alarm State Change event: ${describeIssues(parsed.error)}`);
     const { alarmName, state } = parsed.data.detail;
@@ -43,6 +46,7 @@ export const handler = step(
         error: 'GuardrailAlarm',
         reason: `guardrail alarm ${alarmName} is in ALARM: ${state.reason ?? 'no reason given'}`,
         at: state.timestamp ?? new Date().toISOString(),
+        alarm: { name: alarmName, stateReason: state.reason ?? 'no reason given' },
       });
       logger.info('guardrail alarm: rollback requested', { endpointName: lock.endpointName, promotionId: lock.promotionId, alarmName, result });
       promotions.push({ endpointName: lock.endpointName, promotionId: lock.promotionId, result });

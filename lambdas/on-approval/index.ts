@@ -55,6 +55,8 @@ function promotionInput(endpointName: string, route: Route, modelPackageArn: str
     guardrailAlarmNames: route.guardrailAlarmNames,
     validation: route.validation,
     greenAlarms: route.greenAlarms,
+    bakeTraffic: route.bakeTraffic,
+    approval: route.approval,
     requestedBy,
   };
   return JSON.stringify(input);

@@ -3,6 +3,7 @@ import { dynamo } from '../shared/clients/dynamo';
 import { sfn } from '../shared/clients/sfn';
 import { tableKey } from '../shared/contracts';
 import { requiredEnv } from '../shared/env';
+import type { AlarmEvidence } from '../shared/evidence';
 import { step } from '../shared/handler';
 import { locksInFlight, requestAbort, type AbortError, type AbortResult, type LockItem } from '../shared/locks';
 import { interruptionReason } from '../shared/outside';
@@ -26,10 +27,12 @@ export interface BackstopResult {
 }
 
 /** The abort a baking promotion needs, if any (the same check as the bake's own, check-guardrails). */
-async function abortFor(lock: LockItem & { bakeWatch: NonNullable<LockItem['bakeWatch']> }): Promise<{ error: AbortError; reason: string } | undefined> {
+async function abortFor(lock: LockItem & { bakeWatch: NonNullable<LockItem['bakeWatch']> }): Promise<{ error: AbortError; reason: string; alarm?: AlarmEvidence } | undefined> {
   const problem = await bakeProblem(lock.watchedAlarms ?? [], lock.bakeWatch);
   if (problem?.kind === 'outside') return { error: 'OutsideChange', reason: interruptionReason(problem.change, 'on-backstop', new Date().toISOString()) };
-  if (problem?.kind === 'alarm') return { error: 'GuardrailAlarm', reason: `guardrail alarm ${problem.alarmName} is in ALARM: ${problem.reason} (found by the bake's backstop)` };
+  if (problem?.kind === 'alarm') {
+    return { error: 'GuardrailAlarm', reason: `guardrail alarm ${problem.alarmName} is in ALARM: ${problem.reason} (found by the bake's backstop)`, alarm: { name: problem.alarmName, stateReason: problem.reason } };
+  }
   if (problem?.kind === 'missing') return { error: 'GuardrailAlarm', reason: `guardrail alarm ${problem.alarmNames.join(', ')} no longer exists, so the bake cannot be watched` };
   if (problem?.kind === 'endpoint') return { error: 'UnexpectedEndpointState', reason: `${problem.error}: ${problem.message}` };
   return undefined;

@@ -1,13 +1,15 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { throwIfPromotionEnded } from '../shared/abort';
 import { dynamo } from '../shared/clients/dynamo';
-import { historySk, LOCK_SK, tableKey, type CleanupResult, type OutcomeResult, type Promotion, type PromotionState } from '../shared/contracts';
+import { historySk, LOCK_SK, tableKey, type CleanupResult, type Outcome, type OutcomeResult, type Promotion, type PromotionState } from '../shared/contracts';
+import { approvalRecord } from '../shared/approval';
 import { cleanupLeftovers, decideOutcome } from '../shared/decisions';
 import { causeMessage, PromotionEnded } from '../shared/errors';
+import { blueFacts, durationSeconds, evidenceOf, type Evidence } from '../shared/evidence';
 import { stateKeys, step } from '../shared/handler';
 import { interruptionOf } from '../shared/outside';
-import { metrics } from '../shared/metrics';
+import { captureColdStart, metrics } from '../shared/metrics';
+import { outcomeMetrics, outcomeProperties, type AbortRequest } from '../shared/outcome-metrics';
 import { logger } from '../shared/powertools';
 import type { RecoverableState } from '../shared/recovery';
 import { settings } from '../shared/settings';
@@ -48,6 +50,17 @@ async function ownFinalRow(tableName: string, p: Promotion, recordedBy: string):
   return row && row.outcome !== 'running' && row.recordedBy === recordedBy ? row : undefined;
 }
 
+/** One EMF document per dimension set (lambdas/shared/outcome-metrics.ts), each carrying the endpoint and promotion as properties. */
+function publishOutcomeMetrics(state: RecoverableState, outcome: Outcome, finishedAt: string, abort: AbortRequest | undefined): void {
+  for (const batch of outcomeMetrics(state, outcome, finishedAt, abort)) {
+    if (batch.at) metrics.setTimestamp(new Date(batch.at));
+    metrics.addDimensions(batch.dimensions);
+    for (const m of batch.metrics) metrics.addMetric(m.name, m.unit, m.value);
+    for (const [key, value] of Object.entries(outcomeProperties(state))) metrics.addMetadata(key, value);
+    metrics.publishStoredMetrics();
+  }
+}
+
 /**
  * Last step on every path after the lock: writes the history row, then releases the lock (only if
  * this promotion holds it). Only while this execution still acts for the promotion (the guard), and
@@ -59,12 +72,21 @@ export const handler = step('record-outcome', stateKeys, async (state: Recoverab
   const { outcome, reason, error } = decideOutcome(state, (caught) => causeMessage(caught.Cause));
   // Who writes the record: the promotion's own execution, or the recovery finishing it.
   const recordedBy = state.recovery?.executionArn ?? p.executionArn;
+  captureColdStart();
+  let abort: AbortRequest | undefined;
+  let evidence: Evidence;
   try {
-    await throwIfPromotionEnded(state);
+    const lock = await throwIfPromotionEnded(state);
+    abort = lock.abortRequested;
+    // The lock holds what the steps found before they threw (the failing samples, the alarm): read before it is released.
+    evidence = evidenceOf(state, lock);
   } catch (ended) {
     const mine = ended instanceof PromotionEnded ? await ownFinalRow(tableName, p, recordedBy) : undefined;
     if (!mine) throw ended;
-    return { outcome, reason, error, finishedAt: String(mine.finishedAt) };
+    const recorded = String(mine.finishedAt);
+    // The lock is gone: the evidence is the row's (rows recorded before it existed: what the state alone says).
+    const kept = (mine.evidence as Evidence | null | undefined) ?? evidenceOf(state);
+    return { outcome, reason, error, finishedAt: recorded, durationSeconds: durationSeconds(p.startedAt, recorded), blue: blueFacts(state), evidence: kept };
   }
   const finishedAt = new Date().toISOString();
   const item = {
@@ -74,7 +96,7 @@ export const handler = step('record-outcome', stateKeys, async (state: Recoverab
     /** Someone else changed the endpoint: what changed, which check saw it and when (lambdas/shared/outside.ts). */
     interruption: state.interruption ? interruptionOf(causeMessage(state.interruption.Cause), finishedAt) : undefined,
     finishedAt,
-    durationSeconds: Math.round((Date.parse(finishedAt) - Date.parse(p.startedAt)) / 1000),
+    durationSeconds: durationSeconds(p.startedAt, finishedAt),
     blueConfig: state.blue?.endpointConfigName,
     blueModelPackageVersion: state.blue?.modelPackageVersion,
     greenConfig: state.green?.greenConfigName,
@@ -95,6 +117,10 @@ export const handler = step('record-outcome', stateKeys, async (state: Recoverab
         : state.cleanup?.kept,
     )),
     validation: state.validation?.samples.map((s) => ({ name: s.name, ok: s.ok, latencyMs: s.latencyMs, status: s.status })),
+    /** What the lifecycle event of the end carries (lambdas/shared/evidence.ts), kept for a retry of this step after the lock is gone. */
+    evidence,
+    /** The approval gate's outcome: who approved or rejected and why, or its timeout (lambdas/shared/approval.ts). */
+    approval: approvalRecord(state, (caught) => causeMessage(caught.Cause)),
     recordedBy,
     /** Set when a recovery execution finished the promotion: how its execution ended and what the recovery decided. */
     recovery: state.recovery,
@@ -129,14 +155,15 @@ export const handler = step('record-outcome', stateKeys, async (state: Recoverab
     if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
     logger.warn('lock was not held by this promotion; left as it is');
   }
-  metrics.addDimension('Outcome', outcome);
-  metrics.addMetric('PromotionsEnded', MetricUnit.Count, 1);
-  metrics.publishStoredMetrics();
+  publishOutcomeMetrics(state, outcome, finishedAt, abort);
   logger.info('promotion ended', { outcome, reason });
   return {
     outcome,
     reason,
     error,
     finishedAt,
+    durationSeconds: item.durationSeconds,
+    blue: blueFacts(state),
+    evidence,
   };
 });

@@ -61,7 +61,7 @@ export const handler = step('rollback', stateKeys, async (state: PromotionState)
         if (!log.includes('autoscaling restored on blue')) log.push('autoscaling restored on blue');
       }
       log.push(action.note);
-      return { attempt, done: true, actions: log };
+      return { attempt, done: true, actions: log, blueAt: new Date().toISOString() };
     case 'wait':
       if (log.at(-1) !== `waiting: ${action.note}`) log.push(`waiting: ${action.note}`);
       return { attempt, done: false, actions: log };

@@ -1,3 +1,4 @@
+import type { BlueFacts, Evidence } from './evidence';
 import type { GreenNames } from './naming';
 import type { StrategyName, ValidationSample } from './input';
 
@@ -21,6 +22,8 @@ export interface PromotionState {
   revalidation?: ValidationResult;
   shift?: ShiftResult;
   bake?: BakeState;
+  /** The approval gate: what its wait left (the answer, or its timeout), then CheckApproval's result (lambdas/shared/approval.ts). */
+  approval?: import('./approval').ApprovalWake | import('./approval').ApprovalResult;
   finalize?: FinalizeResult;
   cleanup?: CleanupResult;
   failure?: CaughtError;
@@ -46,6 +49,7 @@ export const STATE_KEYS = {
   revalidation: 'revalidation',
   shift: 'shift',
   bake: 'bake',
+  approval: 'approval',
   finalize: 'finalize',
   cleanup: 'cleanup',
   failure: 'failure',
@@ -96,6 +100,10 @@ export interface Promotion {
   };
   guardrailAlarmNames: string[];
   greenAlarms: { enabled: boolean; max5xxErrors: number; maxModelLatencyMs: number };
+  /** The bake's traffic guard (input, route or stack default); absent: any traffic, none included, passes. */
+  bakeTraffic?: import('./detection').BakeTrafficGuard;
+  /** The manual approval gate (input, route or stack default); absent: no gate, traffic moves once green is validated. */
+  approval?: import('./approval').ApprovalGate;
   names: GreenNames;
 }
 
@@ -135,6 +143,8 @@ export interface GreenState {
   validationEndpointName?: string;
   /** The resources this step created (or found from an earlier try), for the record. */
   created: string[];
+  /** Seconds between two data points of green's invocation metrics (its config's MetricsConfig); absent: 60. */
+  metricPublishSeconds?: number;
 }
 
 export interface StandUpResult {
@@ -196,6 +206,8 @@ export interface SampleResult {
 export interface ValidationResult {
   passed: boolean;
   samples: SampleResult[];
+  /** When green passed the requests it was sent (absent when none were sent): the TimeToValidate metric. */
+  at?: string;
 }
 
 export interface ShiftResult {
@@ -223,6 +235,10 @@ export interface BakeState {
   done: boolean;
   /** When ArmGuardrails armed the alarms (before the shift). */
   startedAt: string;
+  /** The period of green's own alarms (its metrics' publish interval: 10 or 30 make them high-resolution). */
+  alarmPeriodSeconds?: number;
+  /** Times the traffic guard extended the bake (bakeTraffic.onTooLittleTraffic `extend`). */
+  extensions?: number;
 }
 
 export interface FinalizeResult {
@@ -251,6 +267,8 @@ export interface RollbackState {
   attempt: number;
   done: boolean;
   actions: string[];
+  /** When the rollback saw blue serving again (its last turn): the AlarmToBlue metric. */
+  blueAt?: string;
 }
 
 /** `interrupted`: someone else changed the endpoint during the promotion, and their change stands. */
@@ -270,6 +288,12 @@ export interface OutcomeResult {
   /** The Fail state's error name when the outcome is not `promoted`. */
   error: 'PromotionRolledBack' | 'PromotionFailed' | 'RollbackFailed' | 'PromotionInterrupted' | 'None';
   finishedAt: string;
+  /** From the promotion's start to finishedAt. */
+  durationSeconds: number;
+  /** What blue was, for the lifecycle events (lambdas/shared/evidence.ts: every field present, null when unknown). */
+  blue: BlueFacts;
+  /** Where to look first: the alarm that stopped the promotion, the failing validation samples, green's logs. */
+  evidence: Evidence;
 }
 
 /**

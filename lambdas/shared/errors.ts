@@ -29,6 +29,10 @@ export class UnexpectedEndpointState extends NamedError {}
 export class GreenValidationFailed extends NamedError {}
 /** A guardrail alarm went to ALARM during the bake. */
 export class GuardrailAlarm extends NamedError {}
+/** Green got fewer requests during the bake (and its extensions) than the traffic guard's minInvocations. */
+export class TooLittleTraffic extends NamedError {}
+/** Nobody answered the approval gate in time and its onTimeout is `rollback` (lambdas/shared/approval.ts). */
+export class ApprovalTimedOut extends NamedError {}
 /** An operator asked for the promotion to be aborted. */
 export class PromotionAborted extends NamedError {}
 /** A recovery was asked for an execution that does not need one (running, or its lock already released). */

@@ -1,5 +1,7 @@
 import * as z from 'zod/mini';
+import { MAX_BAKE_EXTENSIONS, TOO_LITTLE_TRAFFIC_ACTIONS } from './detection';
 import { MAX_BAKE_REASON, MAX_BAKE_SECONDS } from './waits';
+import { DEFAULT_APPROVAL_SECONDS, MIN_APPROVAL_SECONDS, ON_APPROVAL_TIMEOUT } from './approval';
 export { modelPackageParts } from './arns';
 
 /**
@@ -63,9 +65,8 @@ export const validationSampleSchema = z
   })
   .check(z.refine((s) => (s.body === undefined) !== (s.s3Uri === undefined), { message: 'each validation sample needs exactly one of body or s3Uri' }));
 
-/** How green gets traffic: see README "Strategies". */
-export const STRATEGIES = ['guardrails', 'variant'] as const;
-export type StrategyName = (typeof STRATEGIES)[number];
+import { STRATEGIES, type StrategyName } from './strategy-names';
+export { STRATEGIES, type StrategyName };
 
 /**
  * SageMaker's deployment-guardrails traffic routing for the `guardrails` strategy
@@ -85,6 +86,51 @@ export const trafficSchema = z
       path: ['type'],
     }),
   );
+
+/** Bounds of the bake's traffic guard: a count a real endpoint can reach in a bake; an extension of 1 min to the longest bake. */
+export const MAX_MIN_INVOCATIONS = 1_000_000_000;
+export const DEFAULT_EXTEND_SECONDS = 600;
+
+/** The bake's traffic guard (lambdas/shared/detection.ts judgeBakeTraffic). */
+export const bakeTrafficSchema = z.strictObject({
+  minInvocations: z
+    .number({ error: 'minInvocations must be a whole number of requests' })
+    .check(z.int(), z.gte(1, 'minInvocations must be at least 1 (omit bakeTraffic to watch no traffic)'), z.lte(MAX_MIN_INVOCATIONS, `minInvocations is at most ${MAX_MIN_INVOCATIONS}`), z.describe("Green must get at least this many requests (its Invocations metric) during the bake")),
+  onTooLittleTraffic: optional(
+    z.enum(TOO_LITTLE_TRAFFIC_ACTIONS, { error: 'onTooLittleTraffic must be "extend" (bake longer, then roll back) or "rollback"' }),
+    `What fewer requests lead to: rollback (default), or extend the bake by extendSeconds, at most ${MAX_BAKE_EXTENSIONS} times, then roll back`,
+  ),
+  extendSeconds: optional(
+    z.number().check(z.int(), z.gte(60, 'extendSeconds must be at least 60'), z.lte(MAX_BAKE_SECONDS, `extendSeconds is at most ${MAX_BAKE_SECONDS}`)),
+    `extend: seconds each extension adds to the bake; default ${DEFAULT_EXTEND_SECONDS}`,
+  ),
+});
+
+/**
+ * The manual approval gate (lambdas/shared/approval.ts): after green is validated, before any user
+ * traffic moves, wait for `bluegreen approve` / `bluegreen reject`. Its wait counts against the
+ * execution's timeout with the bake (ValidateInput refuses a gate and a bake that do not fit both).
+ */
+export const approvalSchema = z.strictObject({
+  required: optional(
+    z.boolean({ error: 'use true (wait for a person) or false (no gate, whatever the stack default)' }),
+    'Wait for a person before any traffic moves to green; default true when approval is given, else the stack default (off)',
+  ),
+  timeoutSeconds: optional(
+    z
+      .number({ error: 'must be a whole number of seconds' })
+      .check(
+        z.int('must be a whole number of seconds'),
+        z.gte(MIN_APPROVAL_SECONDS, `must be at least ${MIN_APPROVAL_SECONDS} (a person needs time to answer)`),
+        z.lte(MAX_BAKE_SECONDS, `at most ${MAX_BAKE_SECONDS} s (${MAX_BAKE_SECONDS / 3600} h), as a bake: ${MAX_BAKE_REASON}`),
+      ),
+    `How long to wait for an answer, ${MIN_APPROVAL_SECONDS} s to ${MAX_BAKE_SECONDS / 3600} h (with the bake, it must fit the execution timeout); default ${DEFAULT_APPROVAL_SECONDS}`,
+  ),
+  onTimeout: optional(
+    z.enum(ON_APPROVAL_TIMEOUT, { error: 'use "rollback" (the default: nobody answered, back to blue) or "promote" (go on as if approved)' }),
+    'What happens when nobody answers in time: rollback (default) or promote',
+  ),
+});
 
 export const promotionInputSchema = z.strictObject({
   endpointName: sagemakerName('endpointName').check(z.describe('The SageMaker endpoint to promote onto; created if it does not exist yet')),
@@ -116,10 +162,12 @@ export const promotionInputSchema = z.strictObject({
   greenAlarms: z.optional(
     z.strictObject({
       enabled: optional(z.boolean(), "Create alarms on green's own variant metrics; default true"),
-      max5xxErrors: optional(z.number().check(z.int(), z.gte(0)), 'Invocation5XXErrors (Sum per minute) above this → ALARM; default 0'),
-      maxModelLatencyMs: optional(z.number().check(z.positive()), 'ModelLatency (Average per minute) above this → ALARM; default 1000 ms'),
+      max5xxErrors: optional(z.number().check(z.int(), z.gte(0)), 'Invocation5XXErrors (Sum per period: the publish interval of green\'s metrics, 60 s unless its config has enhanced metrics) above this → ALARM; default 0'),
+      maxModelLatencyMs: optional(z.number().check(z.positive()), 'ModelLatency (Average per period, as max5xxErrors) above this → ALARM; default 1000 ms'),
     }),
   ),
+  bakeTraffic: optional(bakeTrafficSchema, 'Guard against a bake that saw too little of green: fewer than minInvocations requests to green during the bake → extend it or roll back; default from the stack (none)'),
+  approval: optional(approvalSchema, 'Wait for a person (bluegreen approve / reject) after green is validated, before any traffic moves; default from the stack (no gate)'),
   deadlines: z.optional(
     z.strictObject({
       inServiceSeconds: optional(z.number().check(z.int(), z.gte(60), z.lte(86_400)), 'How long green (and a rollback) may take to reach InService'),

@@ -85,8 +85,10 @@ export function packageLocationProblem(modelPackageArn: string, stack: StackLoca
 export interface FitFields {
   bake: string;
   deadline: string;
+  /** The approval gate's timeout, named when the plan has one. */
+  approval?: string;
 }
-export const INPUT_FIT_FIELDS: FitFields = { bake: 'bakeSeconds', deadline: 'deadlines.inServiceSeconds' };
+export const INPUT_FIT_FIELDS: FitFields = { bake: 'bakeSeconds', deadline: 'deadlines.inServiceSeconds', approval: 'approval.timeoutSeconds' };
 
 /**
  * The bake and the deadlines against the state machine's timeout and the history quota
@@ -95,6 +97,6 @@ export const INPUT_FIT_FIELDS: FitFields = { bake: 'bakeSeconds', deadline: 'dea
 export function executionFitProblems(plan: ExecutionPlan, executionTimeoutSeconds: number, fields: FitFields = INPUT_FIT_FIELDS): Array<{ limit: 'time' | 'history'; message: string }> {
   return executionProblems(plan, executionTimeoutSeconds).map((problem) => ({
     limit: problem.limit,
-    message: `${problem.limit === 'time' ? `${fields.bake}, ${fields.deadline}` : fields.deadline}: ${problem.message}`,
+    message: `${problem.limit === 'time' ? `${fields.bake}, ${plan.approvalSeconds && fields.approval ? `${fields.approval}, ` : ''}${fields.deadline}` : fields.deadline}: ${problem.message}`,
   }));
 }

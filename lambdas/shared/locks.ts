@@ -6,6 +6,7 @@ import { versionOf } from './arns';
 import { LOCK_SK, tableKey } from './contracts';
 import type { Footprint } from './outside';
 import { PromotionEnded } from './errors';
+import { abortCause, type AlarmEvidence, type ValidationEvidence } from './evidence';
 
 /**
  * Why a promotion is asked to stop: the error its wait fails with (the state machine catches it by
@@ -46,8 +47,20 @@ export interface LockItem {
   waitTaskToken?: string;
   /** The endpoints that InService wait watches: the promotion's, or guardrails' validation endpoint. */
   watchedEndpoints?: string[];
+  /** Set while the approval gate waits for a person: `bluegreen approve` / `reject` answer it, an abort fails it. */
+  approvalTaskToken?: string;
+  /** What the approval gate waits for, until when (lambdas/shared/approval.ts), for `bluegreen status`. */
+  approvalWait?: import('./approval').ApprovalWait;
   /** An operator, an alarm or the bake's backstop asked to abort; every wait checks it when it wakes. */
-  abortRequested?: { error: AbortError; reason: string; at: string };
+  /** `alarm`: the guardrail alarm that asked, for the rollback's evidence (lambdas/shared/evidence.ts). */
+  abortRequested?: { error: AbortError; reason: string; at: string; alarm?: AlarmEvidence };
+  /**
+   * The evidence a step found before it threw (a Lambda error carries only its name and message), for
+   * the rollback's notification (lambdas/shared/evidence.ts evidenceOf): the guardrail alarm in ALARM at
+   * the bake's check (check-guardrails), the failing samples (validate-green).
+   */
+  alarmEvidence?: AlarmEvidence;
+  validationEvidence?: ValidationEvidence;
   /**
    * The recovery execution finishing this promotion (lambdas/recover marks it): from then on only its
    * steps act; any other execution of the promotion (a redrive, an earlier recovery) ends `PromotionEnded`.
@@ -118,7 +131,7 @@ export function isStaleToken(error: unknown): boolean {
 
 /**
  * Asks the promotion holding `lock` to roll back: flags the lock (every wait checks it when it
- * wakes) and fails the task token of the wait in progress (the bake's, or an InService wait's),
+ * wakes) and fails the task token of the wait in progress (the bake's, an InService wait's, or the approval gate's),
  * so the rollback starts now. The flag is written first and the tokens read back in the same
  * call, and a wait parks its token the same way before reading the flag: one of the two always
  * sees the other. Idempotent: a second call finds the flag and the tokens already used.
@@ -150,10 +163,10 @@ export async function requestAbort(
   }
   const item = current ?? lock;
   let signalled = false;
-  for (const token of new Set([item.bakeTaskToken, item.waitTaskToken])) {
+  for (const token of new Set([item.bakeTaskToken, item.waitTaskToken, item.approvalTaskToken])) {
     if (!token) continue;
     try {
-      await clients.sfn.send(new SendTaskFailureCommand({ taskToken: token, error: abort.error, cause: abort.reason }));
+      await clients.sfn.send(new SendTaskFailureCommand({ taskToken: token, error: abort.error, cause: abortCause(abort.reason, abort.alarm) }));
       signalled = true;
     } catch (error) {
       // That wait is over (its timeout, or the execution ended): the flag does the rest.

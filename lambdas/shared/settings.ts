@@ -17,11 +17,17 @@ export interface Settings {
   allowedModelPackageGroups: string[];
   validationPayloadBuckets: string[];
   greenAlarmDefaults: { enabled: boolean; max5xxErrors: number; maxModelLatencyMs: number };
+  /** The bake's traffic guard of every promotion that names none (input or route); absent: none. */
+  defaultBakeTraffic?: import('./detection').BakeTrafficGuard;
+  /** The approval gate of every promotion whose input or route names none (lambdas/shared/approval.ts); absent: no gate. */
+  defaultApproval?: import('./approval').ApprovalOptions;
   defaultStrategy: StrategyName;
   /** The endpoint-event trigger is deployed: InService waits poll only as a backstop. */
   endpointEvents: boolean;
   /** The state machine's timeout: a promotion that cannot fit it is refused up front. */
   executionTimeoutSeconds: number;
+  /** The bus the lifecycle events go to (the construct's eventBusName); absent: the account's default bus. */
+  eventBusName?: string;
 }
 
 /**
@@ -44,7 +50,7 @@ export const CONFIG_FILE = 'bluegreen.json';
 /** Reads the document from this path instead (the local AWS and the tests). */
 export const CONFIG_FILE_ENV = 'BLUEGREEN_CONFIG_FILE';
 /** Deploy-time tokens, the only settings still passed as environment variables. */
-export const ENV = { tableName: 'TABLE_NAME', stateMachineArn: 'STATE_MACHINE_ARN' } as const;
+export const ENV = { tableName: 'TABLE_NAME', stateMachineArn: 'STATE_MACHINE_ARN', eventBusName: 'EVENT_BUS_NAME' } as const;
 
 /** Where this function's configuration is: the code's root on Lambda (LAMBDA_TASK_ROOT), beside the bundle otherwise. */
 export function configPath(): string {
@@ -75,7 +81,10 @@ export function functionConfig(): FunctionConfig {
 }
 
 export function settings(): Settings {
-  return { tableName: requiredEnv(ENV.tableName), ...functionConfig().settings };
+  const base = { tableName: requiredEnv(ENV.tableName), ...functionConfig().settings };
+  // A bus named by a deploy-time token (a bus created in the same app) comes in the environment instead.
+  const bus = process.env[ENV.eventBusName];
+  return bus ? { ...base, eventBusName: bus } : base;
 }
 
 export function endpointAllowed(s: Pick<Settings, 'allowedEndpointNames' | 'allowedEndpointPrefix'>, endpointName: string): boolean {

@@ -30,6 +30,8 @@ export const routeSchema = z.strictObject({
   guardrailAlarmNames: promotionInputSchema.shape.guardrailAlarmNames,
   validation: promotionInputSchema.shape.validation,
   greenAlarms: promotionInputSchema.shape.greenAlarms,
+  bakeTraffic: promotionInputSchema.shape.bakeTraffic,
+  approval: promotionInputSchema.shape.approval,
   /**
    * An approval for an endpoint whose promotion is still running: `queue` (default) starts it when
    * that promotion ends; `supersede` asks the running one to roll back first. Either way the latest

@@ -112,6 +112,8 @@ export interface ExecutionPlan {
   pollSeconds: number;
   /** InService waits are woken by endpoint events (their polls are backstops). */
   eventDriven: boolean;
+  /** The manual approval gate's wait (lambdas/shared/approval.ts), when the promotion has one. */
+  approvalSeconds?: number;
 }
 
 function planPromotion(plan: ExecutionPlan): Pick<Promotion, 'strategy' | 'traffic' | 'bakeSeconds' | 'inServicePolls' | 'pollSeconds'> {
@@ -142,7 +144,9 @@ export function historyEventsBound(plan: ExecutionPlan): number {
   // then CleanupGreen, RecordRollback, RolledBackOrFailed?, the Fail state and ExecutionFailed.
   const rollbackPolls = 2 * p.inServicePolls + 3;
   const rollback = rollbackPolls * (task + 2 * flow) + 2 * task + flow + 2;
-  return fixed + bake + waits + rollback + RETRIES_BUDGET * retry;
+  // The approval gate: AwaitApproval (a callback) and CheckApproval; ApprovalRequired? is entered by every promotion.
+  const approval = flow + (plan.approvalSeconds ? callback + task : 0);
+  return fixed + bake + waits + rollback + approval + RETRIES_BUDGET * retry;
 }
 
 /**
@@ -152,7 +156,7 @@ export function historyEventsBound(plan: ExecutionPlan): number {
  */
 export function executionSecondsBound(plan: ExecutionPlan): number {
   const routing = plan.strategy === 'guardrails' ? routingWaitSeconds(plan.traffic) : 0;
-  return plan.bakeSeconds + routing + 5 * plan.inServiceSeconds + STEPS_MARGIN_SECONDS;
+  return plan.bakeSeconds + (plan.approvalSeconds ?? 0) + routing + 5 * plan.inServiceSeconds + STEPS_MARGIN_SECONDS;
 }
 
 /** The longest bake the default stack (24-hour timeout, 60-minute deadline) accepts: 18 h. */
@@ -172,7 +176,7 @@ export function executionProblems(plan: ExecutionPlan, executionTimeoutSeconds: 
   if (seconds > executionTimeoutSeconds) {
     problems.push({
       limit: 'time',
-      message: `a bake of ${plan.bakeSeconds} s with ${plan.inServiceSeconds} s in-service deadlines needs up to ${seconds} s (bake${plan.strategy === 'guardrails' ? ' + traffic routing waits' : ''} + 3 InService waits + a rollback + ${STEPS_MARGIN_SECONDS} s for the other steps), more than the execution timeout of ${executionTimeoutSeconds} s; shorten the bake or the deadline`,
+      message: `a bake of ${plan.bakeSeconds} s${plan.approvalSeconds ? ` and an approval wait of ${plan.approvalSeconds} s` : ''} with ${plan.inServiceSeconds} s in-service deadlines needs up to ${seconds} s (bake${plan.approvalSeconds ? ' + approval' : ''}${plan.strategy === 'guardrails' ? ' + traffic routing waits' : ''} + 3 InService waits + a rollback + ${STEPS_MARGIN_SECONDS} s for the other steps), more than the execution timeout of ${executionTimeoutSeconds} s; shorten the bake${plan.approvalSeconds ? ', the approval timeout' : ''} or the deadline`,
     });
   }
   const events = historyEventsBound(plan);

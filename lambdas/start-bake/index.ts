@@ -4,6 +4,7 @@ import { cloudwatch } from '../shared/clients/cloudwatch';
 import type { BakeState, PromotionState } from '../shared/contracts';
 import { stateKeys, step } from '../shared/handler';
 import { abortAlarmName, greenAlarmNames, terminationWaitSeconds } from '../shared/decisions';
+import { greenAlarmPeriodSeconds, greenMetricDimensions } from '../shared/detection';
 import { throwIfFlagged } from '../shared/abort';
 import { updateOwnLock } from '../shared/locks';
 import { MANAGED_TAG } from '../shared/sagemaker';
@@ -19,16 +20,14 @@ import { workflowBakeSeconds } from '../shared/waits';
  * list: a metric nobody publishes, missing data ignored, so its state is only what the workflow
  * sets with SetAlarmState ("Configuring how CloudWatch alarms treat missing data": ignore keeps
  * the current state). PutMetricAlarm is an upsert, so a retry is harmless. ModelLatency is in µs.
+ * Green's alarms have one data point per period, the interval its metrics are published at
+ * (lambdas/shared/detection.ts): 60 s, or 10/30 s (high-resolution alarms) with enhanced metrics.
  */
 export const handler = step('start-bake', stateKeys, async (state: PromotionState): Promise<BakeState> => {
   const p = state.promotion;
   const green = state.green!;
   const guardrails = p.strategy === 'guardrails';
-  const dimensions = [
-    { Name: 'EndpointName', Value: p.endpointName },
-    ...(guardrails ? [{ Name: 'EndpointConfigName', Value: green.greenConfigName }] : []),
-    { Name: 'VariantName', Value: green.variantName },
-  ];
+  const dimensions = greenMetricDimensions(p.strategy, p.endpointName, green);
   const errorsAlarm = `${p.names.alarmPrefix}-5xx`;
   const latencyAlarm = `${p.names.alarmPrefix}-latency`;
   // Watched by the alarm trigger: not the abort alarm, which only the workflow sets, while it already rolls back.
@@ -39,11 +38,12 @@ export const handler = step('start-bake', stateKeys, async (state: PromotionStat
   // An abort asked for since the last wait (a rejection in the Model Registry, an operator): stop before the shift.
   throwIfFlagged(lock, p.id);
   const created: string[] = [];
+  const period = greenAlarmPeriodSeconds(green.metricPublishSeconds);
   if (p.greenAlarms.enabled) {
     const common = {
       Namespace: 'AWS/SageMaker',
       Dimensions: dimensions,
-      Period: 60,
+      Period: period,
       EvaluationPeriods: 1,
       ComparisonOperator: 'GreaterThanThreshold' as const,
       TreatMissingData: 'notBreaching',
@@ -93,6 +93,9 @@ export const handler = step('start-bake', stateKeys, async (state: PromotionStat
   // guardrails: SageMaker bakes the first hour itself (TerminationWaitInSeconds); the workflow bakes the rest,
   // from when the shift's wait ends: a duration, so it is measured from the bake's first wait, not from now.
   const seconds = workflowBakeSeconds(p);
+  // A traffic guard judges green at the bake's end, so a bake SageMaker watches whole (guardrails, at most an
+  // hour) still gets its one check: a wait of a second (a task's timeout is at least 1 s) after the shift.
+  const done = seconds === 0 && !p.bakeTraffic;
   return {
     alarmNames: [...p.guardrailAlarmNames, ...created],
     createdAlarms: abortAlarm ? [...created, abortAlarm] : created,
@@ -100,8 +103,10 @@ export const handler = step('start-bake', stateKeys, async (state: PromotionStat
     terminationWaitSeconds: guardrails ? terminationWaitSeconds(p) : undefined,
     seconds,
     elapsedSeconds: 0,
-    waitSeconds: seconds,
-    done: seconds === 0,
+    waitSeconds: Math.max(seconds, done ? 0 : 1),
+    done,
     startedAt: new Date().toISOString(),
+    alarmPeriodSeconds: period,
+    extensions: 0,
   };
 });

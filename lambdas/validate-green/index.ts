@@ -4,10 +4,14 @@ import { performance } from 'node:perf_hooks';
 import { s3 } from '../shared/clients/s3';
 import { sagemakerRuntime } from '../shared/clients/runtime';
 import type { PromotionState, SampleResult, ValidationResult } from '../shared/contracts';
-import { judgeSample, type SampleResponse } from '../shared/decisions';
+import { judgeSample } from '../shared/decisions';
 import { GreenValidationFailed, isRetryable, OutsideChange } from '../shared/errors';
 import { stateKeys, step } from '../shared/handler';
 import { throwIfAbortRequested } from '../shared/abort';
+import { dynamo } from '../shared/clients/dynamo';
+import { validationEvidence, type CheckedSample } from '../shared/evidence';
+import { updateOwnLock } from '../shared/locks';
+import { settings } from '../shared/settings';
 import { interruptionReason, outsideChange } from '../shared/outside';
 import { describeEndpointIfExists } from '../shared/sagemaker';
 import type { ValidationSample } from '../shared/input';
@@ -64,12 +68,12 @@ export const handler = step('validate-green', (e: ValidateGreenEvent) => stateKe
     logger.warn('validation.mode is off: green gets user traffic without a check before it; its serving fleet is checked afterwards');
     return { passed: true, samples: [] };
   }
-  const results: SampleResult[] = [];
+  const checked: CheckedSample[] = [];
   for (const [index, sample] of samples.entries()) {
     const name = sample.name ?? `sample-${index + 1}`;
     const body = await bodyOf(sample);
     const started = performance.now();
-    let response: SampleResponse;
+    let response: CheckedSample['response'];
     try {
       const out = await sagemakerRuntime.send(
         new InvokeEndpointCommand({
@@ -83,18 +87,22 @@ export const handler = step('validate-green', (e: ValidateGreenEvent) => stateKe
       response = { status: 200, latencyMs: latency(started, out.$metadata), body: new TextDecoder().decode(out.Body) };
     } catch (error) {
       if (isRetryable(error)) throw error;
-      const e = error as Error & { OriginalStatusCode?: number; $metadata?: { httpStatusCode?: number; totalRetryDelay?: number } };
+      // A ModelError (green's container answered 4xx/5xx) says what the container said and where it logged (InvokeEndpoint API reference).
+      const e = error as Error & { OriginalStatusCode?: number; OriginalMessage?: string; LogStreamArn?: string; $metadata?: { httpStatusCode?: number; totalRetryDelay?: number } };
       response = {
         status: e.OriginalStatusCode ?? e.$metadata?.httpStatusCode ?? 0,
         latencyMs: latency(started, e.$metadata),
         body: '',
         error: `${e.name}: ${e.message}`,
+        originalMessage: e.OriginalMessage,
+        logStreamArn: e.LogStreamArn,
       };
     }
     logger.debug('validation exchange', { sample: name, request: body, response: response.body });
     const problem = judgeSample(sample, response, maxLatencyMs);
-    results.push({ name, ok: problem === undefined, latencyMs: response.latencyMs, status: response.status, problem });
+    checked.push({ expected: sample, response, result: { name, ok: problem === undefined, latencyMs: response.latencyMs, status: response.status, problem } });
   }
+  const results: SampleResult[] = checked.map((c) => c.result);
   const failed = results.filter((r) => !r.ok);
   if (failed.length > 0) {
     // Green may fail only because someone else changed the promotion's endpoint (its variant gone, another
@@ -102,9 +110,12 @@ export const handler = step('validate-green', (e: ValidateGreenEvent) => stateKe
     // (An instance count is never why a sample fails: that judgement, which needs Application Auto Scaling, is left to the waits.)
     const found = target.endpointName === p.endpointName ? outsideChange(await describeEndpointIfExists(p.endpointName), state) : undefined;
     if (found && found.kind !== 'instances') throw new OutsideChange(interruptionReason(found.change, 'validate-green', new Date().toISOString()));
+    // The samples travel structured on the lock (a Lambda error carries only its name and message): record-outcome puts them in the rollback's event.
+    const evidence = validationEvidence(target.where, checked, maxLatencyMs, new Date().toISOString());
+    await updateOwnLock(dynamo, settings().tableName, p, 'SET validationEvidence = :evidence', { ':evidence': evidence });
     throw new GreenValidationFailed(
       `green (${target.where}) failed ${failed.length} of ${results.length} validation requests: ${failed.map((f) => `${f.name}: ${f.problem}`).join('; ')}`,
     );
   }
-  return { passed: true, samples: results };
+  return { passed: true, samples: results, at: new Date().toISOString() };
 });

@@ -8,7 +8,9 @@ import { MAX_ROLLBACK_ALARMS, unsupportedReasons } from '../shared/decisions';
 import { InvalidPromotionInput, ModelPackageNotDeployable, PromotionInProgress, UnsupportedEndpoint } from '../shared/errors';
 import { describeEndpointIfExists } from '../shared/sagemaker';
 import { step } from '../shared/handler';
-import { describeIssues, modelPackageParts, promotionInputSchema, type PromotionInput } from '../shared/input';
+import { DEFAULT_EXTEND_SECONDS, describeIssues, modelPackageParts, promotionInputSchema, type PromotionInput } from '../shared/input';
+import { longestBakeSeconds, type BakeTrafficGuard } from '../shared/detection';
+import { resolveApproval, type ApprovalGate } from '../shared/approval';
 import { executionFitProblems, inputSizeProblem, packageLocationProblem, stackLocationOf } from '../shared/limits';
 import { promotionInProgressMessage, readLock } from '../shared/locks';
 import { greenNames } from '../shared/naming';
@@ -22,6 +24,8 @@ interface Resolved {
   bakeSeconds: number;
   inServiceSeconds: number;
   alarmNames: string[];
+  bakeTraffic?: BakeTrafficGuard;
+  approval?: ApprovalGate;
 }
 
 function resolve(s: Settings, input: PromotionInput): Resolved {
@@ -31,6 +35,10 @@ function resolve(s: Settings, input: PromotionInput): Resolved {
     bakeSeconds: input.bakeSeconds ?? s.defaultBakeSeconds,
     inServiceSeconds: input.deadlines?.inServiceSeconds ?? s.defaultInServiceSeconds,
     alarmNames: [...new Set([...s.defaultAlarmNames, ...(input.guardrailAlarmNames ?? [])])],
+    bakeTraffic: input.bakeTraffic
+      ? { minInvocations: input.bakeTraffic.minInvocations, onTooLittleTraffic: input.bakeTraffic.onTooLittleTraffic ?? 'rollback', extendSeconds: input.bakeTraffic.extendSeconds ?? DEFAULT_EXTEND_SECONDS }
+      : s.defaultBakeTraffic,
+    approval: resolveApproval(s.defaultApproval, input.approval),
   };
 }
 
@@ -96,7 +104,8 @@ function inputProblems(s: Settings, input: PromotionInput, r: Resolved, executio
       `guardrailAlarmNames: SageMaker's auto-rollback takes at most ${MAX_ROLLBACK_ALARMS} alarms (API_AutoRollbackConfig) and the guardrails strategy adds ${ownAlarms} of its own; name at most ${MAX_ROLLBACK_ALARMS - ownAlarms} (stack defaults included), or combine them in a composite alarm`,
     );
   }
-  const plan = { strategy: r.strategy, traffic: r.traffic, bakeSeconds: r.bakeSeconds, inServiceSeconds: r.inServiceSeconds, pollSeconds: s.pollSeconds, eventDriven: s.endpointEvents };
+  // An extended bake must fit too: the longest it can run, every extension used.
+  const plan = { strategy: r.strategy, traffic: r.traffic, bakeSeconds: longestBakeSeconds(r.bakeSeconds, r.bakeTraffic), inServiceSeconds: r.inServiceSeconds, pollSeconds: s.pollSeconds, eventDriven: s.endpointEvents, approvalSeconds: r.approval?.timeoutSeconds };
   problems.push(...executionFitProblems(plan, s.executionTimeoutSeconds).map((p) => p.message));
   return problems;
 }
@@ -175,6 +184,8 @@ function promotionOf(s: Settings, input: PromotionInput, r: Resolved, event: Val
       max5xxErrors: greenAlarms.max5xxErrors ?? 0,
       maxModelLatencyMs: greenAlarms.maxModelLatencyMs ?? 1000,
     },
+    bakeTraffic: r.bakeTraffic,
+    approval: r.approval,
     names: greenNames(input.endpointName, pkg.version, event.executionName),
   };
 }

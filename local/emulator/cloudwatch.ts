@@ -95,6 +95,8 @@ interface AlarmRec {
   state: AlarmState;
   configUpdated: number;
   metricId: string;
+  /** The last evaluation tick (see evaluate). */
+  lastTick?: number;
 }
 interface MetricSpec {
   namespace: string;
@@ -368,12 +370,27 @@ export class CloudWatchService {
     };
   }
 
-  /** Evaluates every alarm on the AWS/SageMaker invocation metrics once. */
+  /**
+   * Evaluates the alarms on the AWS/SageMaker invocation metrics whose evaluation is due. CloudWatch
+   * evaluates a standard alarm once a minute and a high-resolution one (Period 10, 20 or 30) once a
+   * period, over the last EvaluationPeriods whole periods ("High-resolution alarms", AlarmThatSendsEmail):
+   * here at ticks of that length on the simulated clock, each missed tick caught up in order.
+   */
   evaluateAll(now: number = Date.now()): void {
-    for (const a of [...this.alarms.values()]) this.evaluate(a, now);
+    for (const a of [...this.alarms.values()]) this.evaluateDue(a, now);
   }
 
-  private evaluate(a: AlarmRec, now: number): void {
+  private evaluateDue(a: AlarmRec, now: number): void {
+    const period = this.metricSpec(a)?.period ?? 60;
+    const tickMs = ((period < 60 ? period : 60) * 1000) / this.o.timeScale;
+    const tick = Math.floor(now / tickMs);
+    const first = a.lastTick === undefined ? tick : Math.max(a.lastTick + 1, tick - 10);
+    for (let t = first; t <= tick; t++) this.evaluate(a, t * tickMs, now);
+    a.lastTick = tick;
+  }
+
+  /** One evaluation at the tick `at` (real ms), over the periods that ended by then, as published by `now`. */
+  private evaluate(a: AlarmRec, at: number, now: number): void {
     const spec = this.metricSpec(a);
     const cmp = COMPARATORS[str(a.config.ComparisonOperator) ?? ''];
     const threshold = num(a.config.Threshold);
@@ -382,9 +399,10 @@ export class CloudWatchService {
     const m = num(a.config.DatapointsToAlarm) ?? n;
     const periodReal = (spec.period * 1000) / this.o.timeScale;
     const points: Array<{ start: number; value?: number }> = [];
+    const view = { now: at, timeScale: this.o.timeScale };
     for (let i = n; i >= 1; i--) {
-      const start = now - i * periodReal;
-      const samples = this.o.metrics.samples(spec.namespace, spec.metricName, spec.dimensions, start, start + periodReal);
+      const start = at - i * periodReal;
+      const samples = this.o.metrics.samples(spec.namespace, spec.metricName, spec.dimensions, start, start + periodReal, view);
       points.push({ start, value: statistic(samples.map((s) => s.value), spec.stat) });
     }
     const treat = str(a.config.TreatMissingData) ?? 'missing';
@@ -451,6 +469,7 @@ export class CloudWatchService {
         arr(metric.Dimensions) as unknown as Dimension[],
         this.toReal(s, now),
         this.toReal(s + p, now),
+        { now, timeScale: this.o.timeScale },
       );
       if (samples.length > 0) out.push({ ts: s, values: samples.map((x) => x.value) });
     }

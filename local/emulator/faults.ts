@@ -259,3 +259,55 @@ export class Faults {
     };
   }
 }
+
+/** The faults served at `POST /_emulator/faults/<name>`: the Faults methods that take one JSON body, and `clear`. */
+export type FaultName = 'throttle' | 'failFleet' | 'slowFleet' | 'silentRollback' | 'failRollback' | 'variantErrors' | 'setAlarmState' | 'clear';
+
+export interface FaultDoc {
+  name: FaultName;
+  /** A body the fault API accepts (test/emulator/faults-docs.test.ts sends each one). */
+  body: Record<string, unknown>;
+  /** Other arguments or what a value means, after the body. */
+  also?: string;
+  effect: string;
+}
+
+/**
+ * Every fault, with an example body and its effect: the server's list of names and the README's
+ * table (`npm run docs`) both come from here, so neither can drift from the other or from the code.
+ */
+export const FAULT_DOCS: readonly FaultDoc[] = [
+  {
+    name: 'throttle',
+    body: { operation: 'UpdateEndpoint', times: 2, errorName: 'ThrottlingException' },
+    also: '`times: -1` = until cleared; `errorName` e.g. `InternalFailure` (HTTP 500), `ResourceLimitExceeded`, `ServiceUnavailable`',
+    effect: 'the next calls of the operation fail with that error',
+  },
+  {
+    name: 'failFleet',
+    body: { modelPackageVersion: 3, reason: 'CUDA out of memory' },
+    also: 'or `modelName`, `modelNamePrefix`; `times` (default 1, -1 = until cleared)',
+    effect: 'the next matching deployment fails (a create → `Failed`; an update → back on the old config with `FailureReason`)',
+  },
+  {
+    name: 'slowFleet',
+    body: { modelPackageVersion: 3, provisioningMs: 5000 },
+    also: 'or `modelName`, `modelNamePrefix`',
+    effect: 'matching deployments take that long (real ms) until cleared',
+  },
+  { name: 'silentRollback', body: { endpointName: 'churn-prediction' }, effect: 'the next update ends `InService` on the *old* config with no `FailureReason`' },
+  { name: 'failRollback', body: { endpointName: 'churn-prediction' }, also: '`reason`', effect: 'the next guardrails rollback fails: `UpdateRollbackFailed`' },
+  {
+    name: 'variantErrors',
+    body: { endpointName: 'churn-prediction', modelPackageVersion: 3, statusCode: 500, rate: 1 },
+    also: 'or `variantName`; `latencyMs` (recorded; real sleep capped at 50 ms unless `realDelay`), `message`',
+    effect: 'matching invocations answer that status and/or latency until cleared (drives metrics and alarms)',
+  },
+  {
+    name: 'setAlarmState',
+    body: { alarmName: 'bluegreen-churn-prediction-v3-b0e005-5xx', state: 'ALARM', reason: 'injected' },
+    also: '`state`: `OK`, `ALARM` or `INSUFFICIENT_DATA`',
+    effect: 'as CloudWatch `SetAlarmState`',
+  },
+  { name: 'clear', body: {}, effect: 'removes every fault (also `POST /_emulator/reset-faults`)' },
+];

@@ -33,6 +33,31 @@ export interface InvocationRecord {
   setupUs?: number;
   /** The inference component invoked (X-Amzn-SageMaker-Inference-Component), if any. */
   inferenceComponentName?: string;
+  /**
+   * Simulated seconds between two data points SageMaker publishes for the serving config (its
+   * MetricsConfig: MetricPublishFrequencyInSeconds with enhanced metrics on, else 60).
+   */
+  publishSeconds?: number;
+}
+
+/**
+ * How CloudWatch sees the records: as SageMaker publishes them. The invocations of one publish
+ * interval become one data point, timestamped at the interval's start and visible from its end
+ * (never sooner: SageMaker sends it then), so a 10-second alarm period on a metric published every
+ * 60 s finds data in one period out of six ("a period of 10, 20, or 30 for a metric that does not
+ * have sub-minute resolution … does not receive data", PutMetricAlarm Period).
+ */
+export interface PublishedView {
+  /** Real epoch ms of the query. */
+  now: number;
+  timeScale: number;
+}
+
+/** Real ms of a record's data point (its publish interval's start), and whether it is published by `now`. */
+export function publishedAt(r: Pick<InvocationRecord, 'at' | 'publishSeconds'>, view: PublishedView): { ts: number; visible: boolean } {
+  const intervalMs = ((r.publishSeconds ?? 60) * 1000) / view.timeScale;
+  const ts = Math.floor(r.at / intervalMs) * intervalMs;
+  return { ts, visible: ts + intervalMs <= view.now };
 }
 
 export const SAGEMAKER_NAMESPACE = 'AWS/SageMaker';
@@ -121,7 +146,13 @@ export class MetricsStore {
    * exactly, so only {EndpointName, VariantName} or {EndpointName, EndpointConfigName,
    * VariantName} selects data.
    */
-  samples(namespace: string, metric: string, dimensions: Dimension[], fromMs: number, toMs: number): Array<{ at: number; value: number }> {
+  samples(namespace: string, metric: string, dimensions: Dimension[], fromMs: number, toMs: number, view?: PublishedView): Array<{ at: number; value: number }> {
+    // Seen as published: a record counts in the window of its data point's timestamp, once published.
+    const inWindow = (r: InvocationRecord): boolean => {
+      if (!view) return r.at >= fromMs && r.at < toMs;
+      const p = publishedAt(r, view);
+      return p.visible && p.ts >= fromMs && p.ts < toMs;
+    };
     if (namespace === SAGEMAKER_NAMESPACE && [...ASYNC_ENDPOINT_METRICS, ...ASYNC_VARIANT_METRICS].includes(metric as AsyncMetric)) {
       return this.asyncSamples(metric, dimensions, fromMs, toMs);
     }
@@ -131,7 +162,7 @@ export class MetricsStore {
     if (component !== undefined && (namespace === SAGEMAKER_NAMESPACE || namespace === INFERENCE_COMPONENTS_NAMESPACE)) {
       if (!(INVOCATION_METRICS as readonly string[]).includes(metric)) return [];
       return this.records
-        .filter((r) => r.inferenceComponentName === component && r.at >= fromMs && r.at < toMs && (metric !== 'ModelSetupTime' || r.setupUs !== undefined))
+        .filter((r) => r.inferenceComponentName === component && inWindow(r) && (metric !== 'ModelSetupTime' || r.setupUs !== undefined))
         .map((r) => ({ at: r.at, value: sampleValue(metric as InvocationMetric, r) }));
     }
     if (namespace !== SAGEMAKER_NAMESPACE || !(INVOCATION_METRICS as readonly string[]).includes(metric)) return [];
@@ -141,7 +172,7 @@ export class MetricsStore {
     if (ep === undefined || variant === undefined || dimensions.length !== (config === undefined ? 2 : 3)) return [];
     const out: Array<{ at: number; value: number }> = [];
     for (const r of this.records) {
-      if (r.at < fromMs || r.at >= toMs || r.endpointName !== ep || r.variantName !== variant) continue;
+      if (!inWindow(r) || r.endpointName !== ep || r.variantName !== variant) continue;
       if (config !== undefined && r.configName !== config) continue;
       if (metric === 'ModelSetupTime' && r.setupUs === undefined) continue;
       out.push({ at: r.at, value: sampleValue(metric as InvocationMetric, r) });

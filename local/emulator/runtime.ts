@@ -70,7 +70,8 @@ export class RuntimeService {
     if (effect && effect.sleepMs > 0) await sleep(effect.sleepMs);
     const status = effect?.statusCode ?? 200;
     const latencyUs = effect?.latencyMs !== undefined ? Math.round(effect.latencyMs * 1000) : BASELINE_LATENCY_US;
-    this.o.metrics.record({ endpointName: ep.name, variantName: variant.VariantName, at: Date.now(), status, latencyUs, configName: fleet.configName, setupUs, inferenceComponentName });
+    const publishSeconds = this.o.sagemaker.configs.invocationPublishSeconds(fleet.configName);
+    this.o.metrics.record({ endpointName: ep.name, variantName: variant.VariantName, at: Date.now(), status, latencyUs, configName: fleet.configName, setupUs, inferenceComponentName, publishSeconds });
     if (status >= 400) {
       const kind = status >= 500 ? 'server' : 'client';
       const logGroup = `/aws/sagemaker/Endpoints/${ep.name}`;

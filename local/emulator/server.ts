@@ -14,16 +14,14 @@
  *   `POST /endpoints/{EndpointName}/async-invocations`, parameters in headers, HTTP 202.
  * - Amazon S3 (restXml, path-style, see s3.ts): every request that is not JSON-RPC
  *   (no X-Amz-Target), not under `/endpoints/` and not under `/_emulator/`.
- * - Emulator control: `POST /_emulator/faults/<name>`, `POST /_emulator/reset-faults`,
- *   `GET /_emulator/state`, `GET /_emulator/meter` (fleets, provisioning cycles, instance-seconds),
- *   `GET /_emulator/hazards` (deletions of configs and models an endpoint was using).
+ * - Emulator control: CONTROL_ROUTES below (the README's list is generated from it).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { gunzipSync, inflateSync } from 'node:zlib';
 import type { AutoScalingService } from './autoscaling';
 import { cloudWatchCode, cloudWatchErrorInfo, type CloudWatchService } from './cloudwatch';
 import { ServiceError } from './errors';
-import { FaultArgumentError, type Faults } from './faults';
+import { FAULT_DOCS, FaultArgumentError, type FaultName, type Faults } from './faults';
 import type { AsyncInference, AsyncInvokeRequest } from './async-inference';
 import type { RuntimeService } from './runtime';
 import { S3Error, s3ErrorResponse, type S3Service } from './s3';
@@ -264,8 +262,16 @@ async function s3Request(d: ServerDeps, s3: S3Service, req: IncomingMessage, res
   send(res, out.status, out.headers, out.body);
 }
 
-type FaultName = 'throttle' | 'failFleet' | 'slowFleet' | 'silentRollback' | 'failRollback' | 'variantErrors' | 'setAlarmState' | 'clear';
-const FAULTS: FaultName[] = ['throttle', 'failFleet', 'slowFleet', 'silentRollback', 'failRollback', 'variantErrors', 'setAlarmState', 'clear'];
+const FAULTS: FaultName[] = FAULT_DOCS.map((f) => f.name);
+
+/** The emulator's own routes, served by `control` below (test/emulator/faults-docs.test.ts requests each). */
+export const CONTROL_ROUTES: ReadonlyArray<{ method: 'GET' | 'POST'; path: string; what: string }> = [
+  { method: 'POST', path: '/_emulator/faults/<name>', what: 'injects a fault, the arguments as a JSON body (table below); 400 naming the bad argument' },
+  { method: 'POST', path: '/_emulator/reset-faults', what: 'removes every fault' },
+  { method: 'GET', path: '/_emulator/state', what: 'everything the emulator holds: SageMaker resources, alarms, invocation counts, faults, autoscaling, S3, async queues' },
+  { method: 'GET', path: '/_emulator/meter', what: 'per endpoint: provisioning cycles, instance-seconds per instance type, fleets with their traffic share and invocations' },
+  { method: 'GET', path: '/_emulator/hazards', what: 'deletions of configs and models an endpoint was using' },
+];
 
 function control(d: ServerDeps, method: string, path: string, body: Buffer, res: ServerResponse): void {
   const json = { 'content-type': 'application/json' };

@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export type ServiceKey = 'sagemaker' | 'runtime' | 'cloudwatch' | 'autoscaling';
+export type ServiceKey = 'sagemaker' | 'runtime' | 'cloudwatch' | 'autoscaling' | 'events';
 
 export interface ShapeRef {
   shape: string;
@@ -32,6 +32,8 @@ export interface Shape {
   max?: number;
   pattern?: string;
   enum?: string[];
+  /** Valid values the model states in the member's documentation only (scripts/extract-api-shapes.ts). */
+  values?: number[];
   payload?: string;
 }
 export interface OperationModel {
@@ -237,6 +239,7 @@ class Validator {
     } else if (typeof value === 'number' && ['integer', 'long', 'float', 'double'].includes(shape.type)) {
       if (shape.min !== undefined && value < shape.min) out.push(`Member must have value greater than or equal to ${fmtBound(shape.min, shape)}`);
       if (shape.max !== undefined && value > shape.max) out.push(`Member must have value less than or equal to ${fmtBound(shape.max, shape)}`);
+      if (shape.values && !shape.values.includes(value)) out.push(`Member must satisfy enum value set: [${shape.values.join(', ')}]`);
     }
     return out;
   }

@@ -180,6 +180,9 @@ export const executionCases: ExecutionCase[] = [
   { name: 'deadlines.inServiceSeconds a day (five of them do not fit the timeout)', input: withFields({ deadlines: { inServiceSeconds: 86_400 } }), error: REJECTION, message: /deadlines\.inServiceSeconds: a bake of 0 s with 86400 s in-service deadlines/ },
   { name: 'deadlines.inServiceSeconds a string', input: withFields({ deadlines: { inServiceSeconds: '1h' } }), error: REJECTION, message: /deadlines\.inServiceSeconds: .*expected number/ },
   // --- first-deployment settings, green alarms
+  { name: 'approval.timeoutSeconds under a minute', input: withFields({ approval: { timeoutSeconds: 30 } }), error: REJECTION, message: /approval\.timeoutSeconds: must be at least 60/ },
+  { name: 'approval.onTimeout unknown', input: withFields({ approval: { onTimeout: 'wait' } }), error: REJECTION, message: /approval\.onTimeout: use "rollback" .* or "promote"/ },
+  { name: 'approval with the longest bake (does not fit the timeout)', input: withFields({ bakeSeconds: 64_800, deadlines: { inServiceSeconds: 3600 }, approval: { timeoutSeconds: 3600 } }), error: REJECTION, message: /bakeSeconds, approval\.timeoutSeconds, deadlines\.inServiceSeconds: a bake of 64800 s and an approval wait of 3600 s/ },
   { name: 'instanceType without the ml. prefix', input: withFields({ instanceType: 'm5.large' }), error: REJECTION, message: /instanceType: instanceType must look like ml\.m5\.large/ },
   { name: 'initialInstanceCount 0', input: withFields({ initialInstanceCount: 0 }), error: REJECTION, message: /initialInstanceCount: .*>=1/ },
   { name: 'greenAlarms.maxModelLatencyMs negative', input: withFields({ greenAlarms: { maxModelLatencyMs: -5 } }), error: REJECTION, message: /greenAlarms\.maxModelLatencyMs: / },

@@ -193,7 +193,8 @@ describe('alarm evaluation on invocation metrics', () => {
 });
 
 describe('metric queries', () => {
-  beforeEach(() => start());
+  // 60×: SageMaker's 60-second publish interval is one real second.
+  beforeEach(() => start({ timeScale: 60 }));
 
   it('GIVEN 3 invocations (1 failing) WHEN GetMetricStatistics and GetMetricData THEN sums and latency come from them', async () => {
     await blueEndpoint(aws.sm);
@@ -201,6 +202,8 @@ describe('metric queries', () => {
     await invoke();
     aws.emu.faults.variantErrors({ endpointName: 'ep', latencyMs: 30, statusCode: 500 });
     await invoke();
+    // The data points are published at the end of their (simulated) minute: query once it has passed.
+    await new Promise((r) => setTimeout(r, 1100));
     const now = Date.now();
     const dims = [
       { Name: 'EndpointName', Value: 'ep' },

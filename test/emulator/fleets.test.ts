@@ -3,7 +3,7 @@
  * The meter's instance-seconds are simulated time (timeScale), so only cycles, fleets and
  * orderings are asserted exactly; amounts are checked against the real time that passed.
  */
-import { GetMetricStatisticsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
@@ -21,7 +21,7 @@ import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import type { ProductionVariantInstanceType } from '@aws-sdk/client-sagemaker';
 import { RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
 import type { BridgeEvent } from '../../local/emulator';
-import { createModel, errorOf, startTestAws, type TestAws, waitFor, waitForStatus } from './helpers';
+import { createModel, errorOf, publishedDatapoints, startTestAws, type TestAws, total, waitFor, waitForStatus } from './helpers';
 
 let aws: TestAws;
 const events: BridgeEvent[] = [];
@@ -205,27 +205,22 @@ describe('deployment guardrails (deployment-guardrails-blue-green-canary / -line
     await waitFor(() => meterOf().fleets[1]?.trafficShare === 0.5, 3000, 'canary traffic');
     const models: string[] = [];
     for (let i = 0; i < 6; i++) models.push(await servedBy());
-    const count = async (configName?: string) => {
-      const out = await aws.cw.send(
-        new GetMetricStatisticsCommand({
-          Namespace: 'AWS/SageMaker',
-          MetricName: 'Invocations',
-          Dimensions: [
-            { Name: 'EndpointName', Value: 'ep' },
-            ...(configName ? [{ Name: 'EndpointConfigName', Value: configName }] : []),
-            { Name: 'VariantName', Value: 'AllTraffic' },
-          ],
-          StartTime: new Date(Date.now() - 3_600_000),
-          EndTime: new Date(Date.now() + 60_000),
-          Period: 60,
-          Statistics: ['Sum'],
-        }),
-      );
-      return (out.Datapoints ?? []).reduce((a, d) => a + (d.Sum ?? 0), 0);
-    };
+    const invocations = (configName?: string) => ({
+      Namespace: 'AWS/SageMaker',
+      MetricName: 'Invocations',
+      Dimensions: [
+        { Name: 'EndpointName', Value: 'ep' },
+        ...(configName ? [{ Name: 'EndpointConfigName', Value: configName }] : []),
+        { Name: 'VariantName', Value: 'AllTraffic' },
+      ],
+      Period: 60,
+      Statistics: ['Sum' as const],
+    });
+    // Once all six are published (each interval's data point appears when the interval ends), split by fleet.
+    expect(total(await publishedDatapoints(aws.cw, invocations(), (points) => total(points, 'Sum') >= 6), 'Sum')).toBe(6);
+    const count = async (configName: string) => total(await publishedDatapoints(aws.cw, invocations(configName), () => true), 'Sum');
     expect(await count('green-config')).toBe(models.filter((m) => m === 'green-model').length);
     expect(await count('blue-config')).toBe(models.filter((m) => m === 'blue-model').length);
-    expect(await count()).toBe(6);
     expect(await count('green-config')).toBe(3);
   });
 

@@ -1,5 +1,5 @@
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, type Datapoint, GetMetricStatisticsCommand, type GetMetricStatisticsCommandInput } from '@aws-sdk/client-cloudwatch';
 import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
@@ -57,6 +57,34 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false> | T
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/**
+ * A metric's data points over the last simulated hour, polled until `ready` accepts them. SageMaker
+ * publishes an interval's invocations as one data point once the interval has ended (60 s, or the
+ * config's MetricsConfig frequency with enhanced metrics: local/emulator/metrics.ts), so a test runs
+ * the emulator on a compressed clock (timeScale 60: a minute is one real second) and waits here
+ * instead of querying right after invoking.
+ */
+export async function publishedDatapoints(
+  cw: CloudWatchClient,
+  query: Omit<GetMetricStatisticsCommandInput, 'StartTime' | 'EndTime'>,
+  ready: (datapoints: Datapoint[]) => boolean,
+  timeoutMs = 10_000,
+): Promise<Datapoint[]> {
+  return waitFor(
+    async () => {
+      const end = Date.now();
+      const out = await cw.send(new GetMetricStatisticsCommand({ ...query, StartTime: new Date(end - 3_600_000), EndTime: new Date(end) }));
+      const datapoints = out.Datapoints ?? [];
+      return ready(datapoints) && datapoints;
+    },
+    timeoutMs,
+    `published ${String(query.MetricName)} data points`,
+  );
+}
+
+/** A statistic added up over data points (an interval's invocations may land in two periods). */
+export const total = (datapoints: Datapoint[], stat: 'Sum' | 'SampleCount'): number => datapoints.reduce((a, d) => a + (d[stat] ?? 0), 0);
 
 export async function waitForStatus(sm: SageMakerClient, endpointName: string, status: string, timeoutMs = 3000): Promise<DescribeEndpointCommandOutput> {
   return waitFor(

@@ -1,4 +1,4 @@
-import { GetMetricStatisticsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
@@ -14,7 +14,7 @@ import {
   UpdateInferenceComponentRuntimeConfigCommand,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
-import { blueEndpoint, createModel, errorOf, startTestAws, type TestAws, waitFor, waitForStatus } from './helpers';
+import { blueEndpoint, createModel, errorOf, publishedDatapoints, startTestAws, type TestAws, total, waitFor, waitForStatus } from './helpers';
 
 let aws: TestAws;
 beforeEach(async () => {
@@ -130,20 +130,11 @@ describe('inference component lifecycle', () => {
     await component('ic', 'model-v1', 1);
     await waitForComponent('ic', 'InService');
     for (let i = 0; i < 3; i++) await invoke('ic');
-    const now = Date.now();
     for (const Namespace of ['/aws/sagemaker/InferenceComponents', 'AWS/SageMaker']) {
-      const stats = await aws.cw.send(
-        new GetMetricStatisticsCommand({
-          Namespace,
-          MetricName: 'Invocations',
-          Dimensions: [{ Name: 'InferenceComponentName', Value: 'ic' }],
-          StartTime: new Date(now - 600_000),
-          EndTime: new Date(now + 600_000),
-          Period: 60,
-          Statistics: ['Sum'],
-        }),
-      );
-      expect(stats.Datapoints?.reduce((a, d) => a + (d.Sum ?? 0), 0)).toBe(3);
+      const query = { Namespace, MetricName: 'Invocations', Dimensions: [{ Name: 'InferenceComponentName', Value: 'ic' }], Period: 60, Statistics: ['Sum' as const] };
+      // Published when their interval ends (timeScale 60: within a real second or two).
+      const datapoints = await publishedDatapoints(aws.cw, query, (points) => total(points, 'Sum') >= 3);
+      expect(total(datapoints, 'Sum')).toBe(3);
     }
   });
 

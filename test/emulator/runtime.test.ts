@@ -1,12 +1,12 @@
-import { GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateEndpointCommand, UpdateEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, type InvokeEndpointCommandOutput } from '@aws-sdk/client-sagemaker-runtime';
 import { BASELINE_LATENCY_US } from '../../local/emulator';
-import { createConfig, createModel, errorOf, startTestAws, type TestAws, waitForStatus } from './helpers';
+import { createConfig, createModel, errorOf, publishedDatapoints, startTestAws, type TestAws, total, waitForStatus } from './helpers';
 
 let aws: TestAws;
 beforeEach(async () => {
-  aws = await startTestAws();
+  // 60×: SageMaker's 60-second metric publish interval is one real second.
+  aws = await startTestAws({ timeScale: 60 });
 });
 afterEach(async () => {
   await aws.close();
@@ -91,22 +91,21 @@ describe('InvokeEndpoint', () => {
     expect((await invoke('{}')).InvokedProductionVariant).toBe('blue');
     aws.emu.faults.clear();
     await invoke('{}');
-    const now = Date.now();
-    const stats = await aws.cw.send(
-      new GetMetricStatisticsCommand({
+    const all = await publishedDatapoints(
+      aws.cw,
+      {
         Namespace: 'AWS/SageMaker',
         MetricName: 'ModelLatency',
         Dimensions: [
           { Name: 'EndpointName', Value: 'ep' },
           { Name: 'VariantName', Value: 'blue' },
         ],
-        StartTime: new Date(now - 600_000),
-        EndTime: new Date(now + 60_000),
-        Period: 600,
+        Period: 60,
         Statistics: ['Maximum', 'Minimum', 'SampleCount'],
-      }),
+      },
+      (points) => total(points, 'SampleCount') >= 2,
     );
-    const all = stats.Datapoints ?? [];
+    expect(total(all, 'SampleCount')).toBe(2);
     expect(Math.max(...all.map((d) => d.Maximum ?? 0))).toBe(5_000_000);
     expect(Math.min(...all.map((d) => d.Minimum ?? Infinity))).toBe(BASELINE_LATENCY_US);
     expect(all[0]?.Unit).toBe('Microseconds');

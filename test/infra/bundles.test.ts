@@ -50,12 +50,17 @@ describe('function bundles', () => {
     expect(runtimeSdk.stdout.trim()).toBe('AKIAFROMFILE');
   }, 30_000);
 
-  test('GIVEN metrics published by record-outcome alone THEN only its bundle holds Powertools Metrics', () => {
-    expect(holding(/node_modules\/@aws-lambda-powertools\/metrics\//)).toEqual(['record-outcome']);
+  test('GIVEN metrics published by record-outcome (the promotion metrics) and on-alarm (its cold starts delay a rollback) THEN only their bundles hold Powertools Metrics', () => {
+    expect(holding(/node_modules\/@aws-lambda-powertools\/metrics\//).sort()).toEqual(['on-alarm', 'record-outcome']);
   });
 
   test('GIVEN s3Uri samples are read by validate-green only THEN only its bundle holds the S3 client', () => {
     expect(holding(/node_modules\/@aws-sdk\/client-s3\//)).toEqual(['validate-green']);
+  });
+
+  test('GIVEN Approval Needed is published by the approval gate alone (the state machine publishes the other events) THEN only its bundle holds the EventBridge client (~22 KiB), and it stays under 300 KiB', () => {
+    expect(holding(/node_modules\/@aws-sdk\/client-eventbridge\//)).toEqual(['approval-gate']);
+    expect(bundles['approval-gate']!.contents.length / 1024).toBeLessThan(300);
   });
 
   test("GIVEN zod/mini with its English messages THEN only the bundles that parse with zod hold it, with no other locale and none of classic zod", () => {

@@ -34,7 +34,7 @@ describe('function configuration (bluegreen.json, not the environment)', () => {
   test("GIVEN the app's configuration THEN every function's environment holds only Powertools settings, its step and deploy-time tokens, and the routes are on-approval's alone", () => {
     const config = parseAppConfig(defaultLocalConfig());
     const functions = functionsOf(synthesizeTemplate(config));
-    expect(functions).toHaveLength(22);
+    expect(functions).toHaveLength(23);
     for (const fn of functions) {
       expect(Object.keys(fn.variables).filter((k) => !k.startsWith('POWERTOOLS_')).sort()).toEqual(
         ['BLUEGREEN_STEP', 'TABLE_NAME', ...(['on-backstop', 'on-execution-end', 'on-approval'].includes(fn.step) ? ['STATE_MACHINE_ARN'] : [])].sort(),
@@ -51,7 +51,7 @@ describe('function configuration (bluegreen.json, not the environment)', () => {
     const raw = largestAppConfig();
     const config = parseAppConfig(raw);
     const functions = functionsOf(synthesizeTemplate(raw));
-    expect(functions).toHaveLength(22);
+    expect(functions).toHaveLength(23);
     const over = functions.filter((fn) => environmentBytes(fn.variables) > MAX_ENVIRONMENT_BYTES).map((fn) => fn.step);
     expect(over).toEqual([]);
     const largest = Math.max(...functions.map((fn) => environmentBytes(fn.variables)));

@@ -55,9 +55,18 @@ test('GIVEN the row was already made final by another execution THEN PromotionEn
 
 test('GIVEN this step is retried after it recorded and released the lock THEN the same outcome, nothing written again', async () => {
   dynamo.on(GetCommand, rowKey).resolves({ Item: { outcome: 'rolled_back', recordedBy: RECOVERY, finishedAt: '2026-12-01T10:00:00.000Z' } });
-  await expect(handler(recovered)).resolves.toEqual({ outcome: 'rolled_back', reason: expect.stringMatching(/^ExecutionEnded: /), error: 'PromotionRolledBack', finishedAt: '2026-12-01T10:00:00.000Z' });
+  await expect(handler(recovered)).resolves.toMatchObject({ outcome: 'rolled_back', reason: expect.stringMatching(/^ExecutionEnded: /), error: 'PromotionRolledBack', finishedAt: '2026-12-01T10:00:00.000Z' });
+  // The recorded end, not this retry's clock: the duration is the first record's.
+  await expect(handler(recovered)).resolves.toMatchObject({ durationSeconds: Math.round((Date.parse('2026-12-01T10:00:00.000Z') - Date.parse(recovered.promotion.startedAt)) / 1000) });
   expect(dynamo).not.toHaveReceivedCommand(UpdateCommand);
   expect(dynamo).not.toHaveReceivedCommand(DeleteCommand);
+});
+
+test('GIVEN this step is retried after the lock (and the evidence the steps left on it) is gone THEN the evidence is the one the row recorded', async () => {
+  const evidence = { alarm: { name: 'churn-green-5xx', stateReason: 'Threshold Crossed' }, validation: null, greenLogs: { logGroup: `/aws/sagemaker/Endpoints/${ENDPOINT}`, validationLogGroup: null } };
+  dynamo.on(GetCommand, rowKey).resolves({ Item: { outcome: 'rolled_back', recordedBy: RECOVERY, finishedAt: '2026-12-01T10:00:00.000Z', evidence } });
+  await expect(handler(recovered)).resolves.toMatchObject({ evidence });
+  expect(dynamo).not.toHaveReceivedCommand(UpdateCommand);
 });
 
 test('GIVEN the lock is gone and another execution recorded the row THEN PromotionEnded, nothing written', async () => {

@@ -58,7 +58,7 @@ test('GIVEN guardrails stopped during CleanupBlue (green serves alone) WHEN reco
 
   const recovery = await recoveryOf(p);
   expect(recovery).toMatchObject({ status: 'SUCCEEDED' });
-  expect(recovery.statesEntered).toEqual(['Recovery?', 'Recover', 'RecoverHow?', 'RecordPromotion', 'Promoted']);
+  expect(recovery.statesEntered).toEqual(['Recovery?', 'Recover', 'RecoverHow?', 'RecordPromotion', 'PublishSucceeded', 'Promoted']);
   const endpoint = await describeEndpoint(world, endpointName);
   expect(endpoint).toMatchObject({ EndpointStatus: 'InService', EndpointConfigName: p.green.greenConfig });
   const row = await historyRow(world, p);

@@ -30,6 +30,7 @@ const workflow = {
   },
   taskSteps: { First: 'describe-blue', Second: 'create-green' },
   waitStates: [],
+  putEventsStates: [],
   stateMachineArn: STATE_MACHINE,
 } as unknown as SynthesizedWorkflow;
 

@@ -109,7 +109,7 @@ test('GIVEN a promotion that failed in RecordPromotion still holding its lock, n
   const redriven = await ended(world, p.executionArn);
 
   expect(redriven).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1 });
-  expect(redriven.statesEntered.slice(-3)).toEqual(['RecordPromotion', 'RecordPromotion', 'Promoted']);
+  expect(redriven.statesEntered.slice(-4)).toEqual(['RecordPromotion', 'RecordPromotion', 'PublishSucceeded', 'Promoted']);
   expect(await describeEndpoint(world, endpointName)).toMatchObject({ EndpointStatus: 'InService', EndpointConfigName: p.green.greenConfig });
   expect(await historyRow(world, p)).toMatchObject({ outcome: 'promoted', recordedBy: p.executionArn });
   expect(await lockItem(world, endpointName)).toBeUndefined();

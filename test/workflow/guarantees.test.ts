@@ -157,7 +157,7 @@ describe('guarantees (synthesized definition, mocked SDK)', () => {
     }));
 
     expect(result.status).toBe('SUCCEEDED');
-    expect(statesEntered(result).slice(-3)).toEqual(['CleanupBlue', 'RecordPromotion', 'Promoted']);
+    expect(statesEntered(result).slice(-4)).toEqual(['CleanupBlue', 'RecordPromotion', 'PublishSucceeded', 'Promoted']);
     expect(aws.endpoint).toMatchObject({ status: 'InService', config: green.greenConfig });
     expect(lockHeld(aws)).toBe(false);
     const row = history(aws)!;

@@ -16,6 +16,7 @@ const handlers = loadHandlers();
 
 interface AslState {
   Type: string;
+  Resource?: string;
   Next?: string;
   Default?: string;
   Choices?: Array<{ Next: string }>;
@@ -39,7 +40,9 @@ function reachable(from: string): Set<string> {
   return seen;
 }
 
-const afterLock = [...reachable(states.AcquireLock!.Next!)].filter((n) => states[n]!.Type === 'Task').sort();
+/** Lambda tasks only: the lifecycle PutEvents states act on nothing and catch everything into their next state (lib/events.ts). */
+const isPublish = (name: string) => states[name]!.Resource === 'arn:aws:states:::events:putEvents';
+const afterLock = [...reachable(states.AcquireLock!.Next!)].filter((n) => states[n]!.Type === 'Task' && !isPublish(n)).sort();
 /** The steps that look at the endpoint (or wait on it): each judges outside changes, or its wait can be failed with one. */
 const WATCHING = [
   'DescribeBlue', 'CreateGreen', 'StandUpGreen', 'CheckGreenInService', 'WaitForGreenInService', 'ValidateGreen', 'ArmGuardrails', 'ShiftTraffic',
@@ -67,10 +70,11 @@ describe('the synthesized definition', () => {
   });
 
   test('the interrupted path deletes the promotion’s own resources, records and fails PromotionInterrupted: no finalize, no rollback on the way', () => {
-    expect([...reachable('CleanupInterrupted')].sort()).toEqual(['CleanupInterrupted', 'PromotionEnded', 'PromotionInterrupted', 'RecordInterrupted']);
+    expect([...reachable('CleanupInterrupted')].sort()).toEqual(['CleanupInterrupted', 'PromotionEnded', 'PromotionInterrupted', 'PublishInterrupted', 'RecordInterrupted']);
     expect(states.CleanupInterrupted).toMatchObject({ Next: 'RecordInterrupted' });
     expect(states.CleanupInterrupted!.Catch).toContainEqual({ ErrorEquals: ['States.ALL'], Next: 'RecordInterrupted', ResultPath: '$.cleanupFailure' });
-    expect(states.RecordInterrupted).toMatchObject({ Next: 'PromotionInterrupted' });
+    expect(states.RecordInterrupted).toMatchObject({ Next: 'PublishInterrupted' });
+    expect(states.PublishInterrupted).toMatchObject({ Next: 'PromotionInterrupted' });
     expect(states.PromotionInterrupted).toEqual({ Type: 'Fail', Error: 'PromotionInterrupted', CausePath: '$.outcome.reason' });
   });
 });
@@ -117,7 +121,7 @@ describe('an outside change during a promotion (synthesized definition, mocked S
 
     expect(result).toMatchObject({ status: 'FAILED', error: 'PromotionInterrupted' });
     expect(result.cause).toMatch(new RegExp(`^OutsideChange: weights moved on ${green.pairConfig}: AllTraffic=1, ${green.variant}=0, expected AllTraffic=0, ${green.variant}=1 .*\\(detected by check-guardrails at \\S+\\); the endpoint is left as that change set it$`));
-    expect(statesAfter(result, 'CheckGuardrails')).toEqual(['CleanupInterrupted', 'RecordInterrupted', 'PromotionInterrupted']);
+    expect(statesAfter(result, 'CheckGuardrails')).toEqual(['CleanupInterrupted', 'RecordInterrupted', 'PublishInterrupted', 'PromotionInterrupted']);
     expect(entered(result)).not.toContain('Finalize');
     expect(entered(result)).not.toContain('RollBack');
     expect(aws.endpoint).toMatchObject({ config: green.pairConfig, variants: [expect.objectContaining({ VariantName: 'AllTraffic', CurrentWeight: 1 }), expect.objectContaining({ VariantName: green.variant, CurrentWeight: 0 })] });
@@ -154,7 +158,7 @@ describe('an outside change during a promotion (synthesized definition, mocked S
 
     expect(result).toMatchObject({ status: 'FAILED', error: 'PromotionInterrupted' });
     expect(result.cause).toMatch(/^OutsideChange: endpoint churn-prediction runs config churn-hotfix-config, which is neither blue's .*\(detected by rollback at \S+\); the promotion was rolling back after GuardrailAlarm: .*; the endpoint is left as that change set it$/);
-    expect(statesAfter(result, 'RollBack')).toEqual(['CleanupInterrupted', 'RecordInterrupted', 'PromotionInterrupted']);
+    expect(statesAfter(result, 'RollBack')).toEqual(['CleanupInterrupted', 'RecordInterrupted', 'PublishInterrupted', 'PromotionInterrupted']);
     expect(aws.endpoint).toMatchObject({ config: 'churn-hotfix-config' });
     // The rollback acted on nothing: no weights call but the shift's, no update but the stand-up's.
     expect(aws.sagemaker).toHaveReceivedCommandTimes(UpdateEndpointWeightsAndCapacitiesCommand, 1);

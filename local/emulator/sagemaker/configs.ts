@@ -104,6 +104,18 @@ export class EndpointConfigs {
     return { EndpointConfigArn: arn };
   }
 
+  /**
+   * Simulated seconds between two data points of the invocation metrics of a fleet on this config:
+   * MetricPublishFrequencyInSeconds when EnableEnhancedMetrics is on, else 60 ("When
+   * EnableEnhancedMetrics is set to False, … invocation metrics continue to be published at the
+   * default 60-second interval", API_MetricsConfig). A deleted config: 60.
+   */
+  invocationPublishSeconds(name: string): number {
+    const metrics = this.configs.get(lc(name))?.input.MetricsConfig as Obj | undefined;
+    if (metrics?.EnableEnhancedMetrics !== true) return 60;
+    return num(metrics.MetricPublishFrequencyInSeconds) ?? 60;
+  }
+
   getConfig(name: string): ConfigRec {
     const c = this.configs.get(lc(name));
     if (!c) throw validation(`Could not find endpoint configuration "${this.c.arn('endpoint-config', name)}".`);

@@ -86,6 +86,8 @@ describe('create-green', () => {
       greenConfigName: names.greenConfig,
       pairConfigName: names.pairConfig,
       created: [`model ${names.model}`, `endpoint config ${names.greenConfig}`, `endpoint config ${names.pairConfig}`],
+      // Blue's config has no MetricsConfig: SageMaker's standard 60 s invocation metrics, copied to green.
+      metricPublishSeconds: 60,
     });
     expect(sagemaker).toHaveReceivedCommandWith(CreateModelCommand, {
       ModelName: names.model,

@@ -1,10 +1,9 @@
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/record-outcome';
 import type { PromotionState } from '../../../lambdas/shared/contracts';
-import { metrics } from '../../../lambdas/shared/metrics';
+import { captureEmf, type EmfDocument } from '../../support/emf';
 import { conditionalCheckFailed, ENDPOINT, lockHeldBy, PROMOTION_ID, setStepEnvironment, stateAt } from '../../support/fixtures';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -39,7 +38,16 @@ describe('record-outcome', () => {
 
     const outcome = await handler(state);
 
-    expect(outcome).toEqual({ outcome: 'promoted', reason: 'version 2 promoted', error: 'None', finishedAt: expect.any(String) });
+    expect(outcome).toEqual({
+      outcome: 'promoted',
+      reason: 'version 2 promoted',
+      error: 'None',
+      finishedAt: expect.any(String),
+      durationSeconds: expect.any(Number),
+      // What the lifecycle events read (lambdas/shared/evidence.ts): every field present, null when unknown.
+      blue: { exists: true, modelPackageArn: state.blue?.modelPackageArn ?? null, version: state.blue?.modelPackageVersion ?? null, endpointConfigName: state.blue?.endpointConfigName },
+      evidence: { alarm: null, validation: null, greenLogs: { logGroup: `/aws/sagemaker/Endpoints/${state.promotion.endpointName}`, validationLogGroup: null } },
+    });
     expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, { TableName: TABLE, Key: HISTORY_KEY });
     expect(recordedAttributes()).toMatchObject({
       outcome: 'promoted',
@@ -72,14 +80,101 @@ describe('record-outcome', () => {
     expect(recordedAttributes()).toMatchObject({ outcome: 'rolled_back', failedWith: 'GuardrailAlarm', rollbackActions: state.rollback!.actions });
   });
 
-  test('GIVEN any outcome WHEN recorded THEN one PromotionsEnded metric is counted with the outcome as its dimension', async () => {
-    const addDimension = jest.spyOn(metrics, 'addDimension');
-    const addMetric = jest.spyOn(metrics, 'addMetric');
+  test('GIVEN a promotion rolled back on a guardrail alarm WHEN recorded THEN its metrics are published by outcome, strategy and cause, with the endpoint as a property only', async () => {
+    const documents = captureEmf();
+    // The alarm trigger flagged the lock with the alarm's time; the rollback saw blue serving 42.5 s later.
+    dynamo.on(GetCommand).resolves(lockHeldBy(PROMOTION_ID, { abortRequested: { error: 'GuardrailAlarm', reason: 'x', at: '2025-01-01T00:10:00.000Z' } }));
+    const state = stateAt('baking', {}, {
+      failure: { Error: 'GuardrailAlarm', Cause: lambdaCause('GuardrailAlarm', 'x') },
+      validation: { passed: true, samples: [{ name: 's', ok: true, latencyMs: 3, status: 200 }], at: '2025-01-01T00:04:00.000Z' },
+      rollback: { attempt: 2, done: true, actions: ['traffic back to blue (AllTraffic=1, v2=0)'], blueAt: '2025-01-01T00:10:42.500Z' },
+    });
 
-    await handler(stateAt('baking', {}, { failure: { Error: 'GuardrailAlarm', Cause: lambdaCause('GuardrailAlarm', 'x') } }));
+    await handler(state);
 
-    expect(addDimension).toHaveBeenCalledWith('Outcome', 'rolled_back');
-    expect(addMetric).toHaveBeenCalledWith('PromotionsEnded', MetricUnit.Count, 1);
+    const published = documents.filter((d) => d.namespace === 'SageMakerBlueGreen');
+    const find = (name: string) => published.find((d) => d.metricNames.includes(name));
+    expect(find('PromotionsEnded')).toMatchObject({ dimensionSets: [['service', 'Outcome', 'Strategy']], members: { Outcome: 'rolled_back', Strategy: 'variant', PromotionsEnded: 1 } });
+    expect(find('PromotionDuration')!.members.PromotionDuration).toBeGreaterThan(0);
+    expect(find('TimeToValidate')).toMatchObject({ dimensionSets: [['service', 'Strategy']], members: { TimeToValidate: 240, AlarmToBlue: 42.5 } });
+    expect(find('Rollbacks')).toMatchObject({ dimensionSets: [['service', 'Cause']], members: { Cause: 'GuardrailAlarm', Rollbacks: 1 } });
+    // The endpoint is an EMF property of the outcome metrics, never one of their dimensions…
+    expect(find('PromotionsEnded')!.members).toMatchObject({ endpointName: ENDPOINT, promotionId: PROMOTION_ID });
+    expect(published.filter((d) => d.metricNames.includes('PromotionsEnded')).flatMap((d) => d.dimensionSets.flat())).not.toContain('EndpointName');
+    // …but for the milestones that mark its promotions on its own graphs, each at its own time.
+    const milestones = published.filter((d) => d.metricNames.includes('PromotionMilestone'));
+    expect(milestones.map((d) => [d.members.Milestone, new Date(d.timestamp).toISOString()])).toEqual([
+      ['started', state.promotion.startedAt],
+      ['shifted', state.shift!.at],
+      ['blueBack', '2025-01-01T00:10:42.500Z'],
+      ['ended', expect.any(String)],
+    ]);
+    expect(milestones[0]).toMatchObject({ dimensionSets: [['service', 'EndpointName', 'Milestone']], members: { EndpointName: ENDPOINT } });
+  });
+
+  test('GIVEN green failed validation and left its failing samples on the lock WHEN recorded THEN the outcome (the event\'s evidence) and the history row carry them', async () => {
+    const samples = { target: 'variant green', failed: 1, total: 2, at: '2025-01-01T00:03:00.000Z', samples: [{ name: 'typical-customer', status: 500, latencyMs: 31, problem: 'status 500, expected 200', bodyExcerpt: 'model weights not found', logStreamArn: null, expected: { status: 200, maxLatencyMs: 1000, contains: null, json: null } }] };
+    dynamo.on(GetCommand).resolves(lockHeldBy(PROMOTION_ID, { validationEvidence: samples }));
+    const state = stateAt('stoodUp', {}, { failure: { Error: 'GreenValidationFailed', Cause: lambdaCause('GreenValidationFailed', 'green failed 1 of 2 validation requests') }, rollback: { attempt: 1, done: true, actions: [] } });
+
+    const outcome = await handler(state);
+
+    expect(outcome.evidence).toEqual({ alarm: null, validation: samples, greenLogs: { logGroup: `/aws/sagemaker/Endpoints/${ENDPOINT}`, validationLogGroup: null } });
+    expect(recordedAttributes()).toMatchObject({ evidence: outcome.evidence });
+  });
+
+  test('GIVEN the bake\'s own check found the alarm (its error a message only) WHEN recorded THEN the evidence names the alarm the check left on the lock', async () => {
+    const alarm = { name: 'churn-green-5xx', stateReason: 'Threshold Crossed: 1 datapoint [3.0] was greater than the threshold (0.0).' };
+    dynamo.on(GetCommand).resolves(lockHeldBy(PROMOTION_ID, { alarmEvidence: alarm }));
+    const state = stateAt('baking', {}, { failure: { Error: 'GuardrailAlarm', Cause: lambdaCause('GuardrailAlarm', `guardrail alarm ${alarm.name} is in ALARM: ${alarm.stateReason}`) }, rollback: { attempt: 1, done: true, actions: [] } });
+
+    await expect(handler(state)).resolves.toMatchObject({ evidence: { alarm, validation: null } });
+  });
+
+  test('GIVEN a fresh function instance WHEN it records twice THEN one ColdStart is counted, named by the function Lambda runs', async () => {
+    // What Lambda sets (Powertools counts a cold start only for on-demand initialization).
+    process.env.AWS_LAMBDA_FUNCTION_NAME = 'record-outcome-fn';
+    process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'on-demand';
+    let documents: EmfDocument[] = [];
+    await jest.isolateModulesAsync(async () => {
+      documents = captureEmf((await import('@aws-lambda-powertools/metrics')).Metrics);
+      // The isolated registry has its own SDK classes: mocked here as in beforeEach.
+      const isolated = await import('@aws-sdk/lib-dynamodb');
+      const freshDynamo = mockClient(isolated.DynamoDBDocumentClient);
+      freshDynamo.on(isolated.GetCommand).resolves(lockHeldBy());
+      freshDynamo.on(isolated.UpdateCommand).resolves({});
+      freshDynamo.on(isolated.DeleteCommand).resolves({});
+      const fresh = await import('../../../lambdas/record-outcome');
+      await fresh.handler(stateAt('finalized'));
+      await fresh.handler(stateAt('finalized'));
+    });
+    delete process.env.AWS_LAMBDA_FUNCTION_NAME;
+    delete process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
+
+    const coldStarts = documents.filter((d) => d.metricNames.includes('ColdStart'));
+    expect(coldStarts).toEqual([expect.objectContaining({ namespace: 'SageMakerBlueGreen', dimensionSets: [['service', 'function_name']], members: expect.objectContaining({ function_name: 'record-outcome-fn', ColdStart: 1 }) })]);
+  });
+
+  test('GIVEN a promotion rolled back on a bake check (no alarm time on the lock) WHEN recorded THEN no AlarmToBlue is invented', async () => {
+    const documents = captureEmf();
+    const state = stateAt('baking', {}, {
+      failure: { Error: 'GuardrailAlarm', Cause: lambdaCause('GuardrailAlarm', 'x') },
+      rollback: { attempt: 2, done: true, actions: [], blueAt: '2025-01-01T00:10:42.500Z' },
+    });
+
+    await handler(state);
+
+    expect(documents.flatMap((d) => d.metricNames)).not.toContain('AlarmToBlue');
+    expect(documents.flatMap((d) => d.metricNames)).toContain('Rollbacks');
+  });
+
+  test('GIVEN a promoted promotion WHEN recorded THEN no rollback is counted', async () => {
+    const documents = captureEmf();
+
+    await handler(stateAt('finalized'));
+
+    expect(documents.find((d) => d.metricNames.includes('PromotionsEnded'))?.members).toMatchObject({ Outcome: 'promoted' });
+    expect(documents.flatMap((d) => d.metricNames)).not.toContain('Rollbacks');
   });
 
   test('GIVEN a failure before green stood up WHEN recorded THEN the promotion failed', async () => {

@@ -74,10 +74,14 @@ describe('rollback', () => {
     expect(sagemaker).not.toHaveReceivedCommand(UpdateEndpointWeightsAndCapacitiesCommand);
   });
 
-  test('GIVEN the endpoint serves blue’s config again WHEN rolled back THEN it is done', async () => {
+  test('GIVEN the endpoint serves blue’s config again WHEN rolled back THEN it is done, with when it saw blue serving (the AlarmToBlue metric)', async () => {
     sagemaker.on(DescribeEndpointCommand).resolves(anEndpoint(BLUE_CONFIG, [{ name: BLUE_VARIANT, weight: 1 }]));
+    const before = Date.now();
 
-    await expect(handler(withRollback(4, ['x']))).resolves.toEqual({ attempt: 5, done: true, actions: ['x', `endpoint serves blue config ${BLUE_CONFIG}`] });
+    const result = await handler(withRollback(4, ['x']));
+
+    expect(result).toEqual({ attempt: 5, done: true, actions: ['x', `endpoint serves blue config ${BLUE_CONFIG}`], blueAt: expect.any(String) });
+    expect(Date.parse(result.blueAt!)).toBeGreaterThanOrEqual(before - 1);
   });
 
   test('GIVEN blue existed WHEN the endpoint no longer exists THEN someone else deleted it: the rollback stops with OutsideChange, acting on nothing', async () => {

@@ -57,7 +57,26 @@ describe('start-bake', () => {
       waitSeconds: 120,
       done: false,
       startedAt: expect.any(String),
+      alarmPeriodSeconds: 60,
+      extensions: 0,
     });
+  });
+
+  test.each([10, 30])('GIVEN green\'s metrics published every %i s (enhanced metrics) WHEN the bake starts THEN both alarms are high-resolution, one data point per period', async (seconds) => {
+    const enhanced = { ...state, green: { ...state.green!, metricPublishSeconds: seconds } };
+
+    await expect(handler(enhanced)).resolves.toMatchObject({ alarmPeriodSeconds: seconds });
+
+    for (const suffix of ['5xx', 'latency']) {
+      expect(cloudwatch).toHaveReceivedCommandWith(PutMetricAlarmCommand, { AlarmName: `${names.alarmPrefix}-${suffix}`, Period: seconds, EvaluationPeriods: 1 });
+    }
+  });
+
+  test('GIVEN green created before the publish interval was recorded WHEN the bake starts THEN the alarms keep SageMaker\'s standard 60 s', async () => {
+    const { metricPublishSeconds: _omitted, ...green } = state.green!;
+
+    await expect(handler({ ...state, green })).resolves.toMatchObject({ alarmPeriodSeconds: 60 });
+    expect(cloudwatch).toHaveReceivedCommandWith(PutMetricAlarmCommand, { AlarmName: `${names.alarmPrefix}-5xx`, Period: 60 });
   });
 
   test('GIVEN green alarms disabled WHEN the bake starts THEN no alarm is created and only the named ones are watched', async () => {
@@ -72,6 +91,12 @@ describe('start-bake', () => {
 
     await expect(handler(guardrails(1800))).resolves.toMatchObject({ terminationWaitSeconds: 1800, seconds: 0, done: true });
     await expect(handler(guardrails(14_400))).resolves.toMatchObject({ terminationWaitSeconds: 3600, seconds: 10_800, waitSeconds: 10_800, elapsedSeconds: 0, done: false });
+  });
+
+  test('GIVEN a traffic guard and a bake SageMaker watches whole (guardrails, ≤ 1 h) WHEN the bake starts THEN a one-second wait is left, so the guard still judges green once', async () => {
+    const guarded = stateAt('shifted', { promotion: { strategy: 'guardrails', bakeSeconds: 1800, bakeTraffic: { minInvocations: 10, onTooLittleTraffic: 'rollback', extendSeconds: 600 } } });
+
+    await expect(handler(guarded)).resolves.toMatchObject({ terminationWaitSeconds: 1800, seconds: 0, waitSeconds: 1, done: false });
   });
 
   test('GIVEN a zero-second bake WHEN the bake starts THEN it is done at once', async () => {

@@ -1,12 +1,12 @@
 import { GetObjectCommand, NoSuchKey, S3Client, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import { InvokeEndpointCommand, SageMakerRuntimeClient, ServiceUnavailable, ValidationError, type InvokeEndpointCommandOutput } from '@aws-sdk/client-sagemaker-runtime';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ValidationSample } from '../../../lambdas/shared/input';
 import { logger } from '../../../lambdas/shared/powertools';
 import { handler } from '../../../lambdas/validate-green';
-import { anEndpoint, BLUE_CONFIG, BLUE_VARIANT, ENDPOINT, modelError, sageMakerError, setStepEnvironment, stateAt, lockHeldBy } from '../../support/fixtures';
+import { anEndpoint, BLUE_CONFIG, conditionalCheckFailed, BLUE_VARIANT, ENDPOINT, modelError, sageMakerError, setStepEnvironment, stateAt, lockHeldBy } from '../../support/fixtures';
 
 const runtime = mockClient(SageMakerRuntimeClient);
 const s3 = mockClient(S3Client);
@@ -44,7 +44,7 @@ describe('validate-green', () => {
     expect(runtime).not.toHaveReceivedCommand(InvokeEndpointCommand);
   });
 
-  test('GIVEN good answers WHEN validated THEN each sample went to green only, with its content type, and passed', async () => {
+  test('GIVEN good answers WHEN validated THEN each sample went to green only, with its content type, and passed, with when', async () => {
     const state = withSamples(
       [
         { name: 'typical-customer', body: '{"tenure":12}', expectContains: 'churn', expectJson: { label: 'stay' } },
@@ -61,6 +61,8 @@ describe('validate-green', () => {
         { name: 'typical-customer', ok: true, status: 200, latencyMs: expect.any(Number), problem: undefined },
         { name: 'sample-2', ok: true, status: 200, latencyMs: expect.any(Number), problem: undefined },
       ],
+      // When green passed: the TimeToValidate metric (lambdas/shared/outcome-metrics.ts).
+      at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
     expect(runtime).toHaveReceivedNthCommandWith(1, InvokeEndpointCommand, {
       EndpointName: ENDPOINT,
@@ -81,6 +83,56 @@ describe('validate-green', () => {
     });
   });
 
+  test('GIVEN samples fail WHEN validated THEN before GreenValidationFailed the failing samples are left on the lock, structured and bounded, for the rollback\'s event', async () => {
+    runtime.on(InvokeEndpointCommand, { Body: new TextEncoder().encode('{"tenure":12}') }).rejects(modelError(500, 'model weights not found'));
+    runtime.on(InvokeEndpointCommand, { Body: new TextEncoder().encode('{"tenure":0}') }).resolves({ Body: body(`{"label":"leave","pad":"${'x'.repeat(5000)}"}`) });
+    const state = withSamples([
+      { name: 'typical-customer', body: '{"tenure":12}', expectContains: 'churn' },
+      { name: 'new-customer', body: '{"tenure":0}', expectJson: { label: 'stay' } },
+      { name: 'fine', body: '{"tenure":3}' },
+    ]);
+
+    await expect(handler(state)).rejects.toMatchObject({ name: 'GreenValidationFailed' });
+
+    expect(dynamo).toHaveReceivedCommandTimes(UpdateCommand, 1);
+    const update = dynamo.commandCalls(UpdateCommand)[0]!.args[0].input;
+    expect(update).toMatchObject({ UpdateExpression: 'SET validationEvidence = :evidence', ConditionExpression: 'promotionId = :me AND attribute_not_exists(recoveredBy)' });
+    expect(update.ExpressionAttributeValues?.[':evidence']).toEqual({
+      target: `variant ${GREEN}`,
+      failed: 2,
+      total: 3,
+      at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      samples: [
+        {
+          name: 'typical-customer',
+          status: 500,
+          latencyMs: expect.any(Number),
+          problem: expect.stringMatching(/^status 500, expected 200 \(ModelError/),
+          bodyExcerpt: 'model weights not found',
+          logStreamArn: expect.stringMatching(/^arn:aws:logs:.*:log-group:\/aws\/sagemaker\/Endpoints\//),
+          expected: { status: 200, maxLatencyMs: 1000, contains: 'churn', json: null },
+        },
+        {
+          name: 'new-customer',
+          status: 200,
+          latencyMs: expect.any(Number),
+          problem: 'response.label is "leave", expected "stay"',
+          bodyExcerpt: expect.stringMatching(/^\{"label":"leave","pad":"xxx.*…$/),
+          logStreamArn: null,
+          expected: { status: 200, maxLatencyMs: 1000, contains: null, json: '{"label":"stay"}' },
+        },
+      ],
+    });
+    expect((update.ExpressionAttributeValues?.[':evidence'] as { samples: Array<{ bodyExcerpt: string }> }).samples[1]!.bodyExcerpt).toHaveLength(256);
+  });
+
+  test('GIVEN the promotion no longer holds the lock WHEN its samples fail THEN PromotionEnded: nothing is written for a promotion that is over', async () => {
+    runtime.on(InvokeEndpointCommand).rejects(modelError(500));
+    dynamo.on(UpdateCommand).rejects(conditionalCheckFailed());
+
+    await expect(handler(withSamples([{ name: 'typical', body: '{}' }]))).rejects.toMatchObject({ name: 'PromotionEnded' });
+  });
+
   test('GIVEN an operator updated the endpoint back to blue\'s config after green stood up WHEN green\'s variant no longer answers THEN OutsideChange (the interrupted path), not GreenValidationFailed', async () => {
     runtime.on(InvokeEndpointCommand).rejects(new ValidationError({ message: `The variant ${GREEN} does not exist`, $metadata: { httpStatusCode: 400 } }));
     sagemaker.on(DescribeEndpointCommand).resolves(anEndpoint(BLUE_CONFIG, [{ name: BLUE_VARIANT, weight: 1 }]));
@@ -90,6 +142,8 @@ describe('validate-green', () => {
       name: 'OutsideChange',
       message: expect.stringMatching(/back on blue's config .* \(detected by validate-green at /),
     });
+    // Not green's fault: no failing samples are left for a rollback that will not happen.
+    expect(dynamo).not.toHaveReceivedCommand(UpdateCommand);
   });
 
   test('GIVEN the endpoint as green stood up WHEN a sample fails THEN GreenValidationFailed: green is at fault', async () => {
