@@ -9,18 +9,25 @@ import { NotFoundError, UsageError } from './errors';
 
 type Env = Record<string, string | undefined>;
 
+/** `--region` and `--profile`: as the AWS CLI, they win over the environment. */
+export interface ClientChoices {
+  region?: string;
+  profile?: string;
+}
+
 /**
- * Client settings from the command's environment, read the way the SDK reads
+ * Client settings from the command's flags and environment, read the way the SDK reads
  * process.env (region, static keys, AWS_ENDPOINT_URL[_<SERVICE>]) so that a test can run
  * `main` in-process against the local AWS; anything unset falls back to the SDK's own
- * chain (profiles, SSO, instance roles).
+ * chain (profiles, SSO, instance roles). `--profile` beats keys in the environment, as in
+ * the AWS CLI (the SDK's chain skips its environment step when a profile is named).
  */
-function clientConfig(env: Env, serviceEnvId: string) {
+export function clientConfig(env: Env, serviceEnvId: string, choices: ClientChoices = {}) {
   const ignoreEndpoints = env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === 'true';
   const endpoint = ignoreEndpoints ? undefined : (env[`AWS_ENDPOINT_URL_${serviceEnvId}`] ?? env.AWS_ENDPOINT_URL);
-  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const region = choices.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   const credentials =
-    env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+    !choices.profile && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
       ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN }
       : undefined;
   return {
@@ -28,39 +35,45 @@ function clientConfig(env: Env, serviceEnvId: string) {
     retryMode: 'standard',
     ...(endpoint ? { endpoint } : {}),
     ...(region ? { region } : {}),
+    ...(choices.profile ? { profile: choices.profile } : {}),
     ...(credentials ? { credentials } : {}),
   };
 }
 
-/** The SDK clients a command uses, created on first use. */
+/** The SDK clients a command uses, created on first use, every one from `clientConfig`. */
 export class AwsClients {
   private cache = new Map<string, unknown>();
-  constructor(private readonly env: Env) {}
+  constructor(
+    private readonly env: Env,
+    private readonly choices: ClientChoices = {},
+  ) {}
 
   private once<T>(key: string, make: () => T): T {
     if (!this.cache.has(key)) this.cache.set(key, make());
     return this.cache.get(key) as T;
   }
 
+  private config(serviceEnvId: string) {
+    return clientConfig(this.env, serviceEnvId, this.choices);
+  }
+
   get sagemaker(): SageMakerClient {
-    return this.once('sagemaker', () => new SageMakerClient(clientConfig(this.env, 'SAGEMAKER')));
+    return this.once('sagemaker', () => new SageMakerClient(this.config('SAGEMAKER')));
   }
   get sfn(): SFNClient {
-    return this.once('sfn', () => new SFNClient(clientConfig(this.env, 'SFN')));
+    return this.once('sfn', () => new SFNClient(this.config('SFN')));
   }
   get cloudwatch(): CloudWatchClient {
-    return this.once('cloudwatch', () => new CloudWatchClient(clientConfig(this.env, 'CLOUDWATCH')));
+    return this.once('cloudwatch', () => new CloudWatchClient(this.config('CLOUDWATCH')));
   }
   get autoscaling(): ApplicationAutoScalingClient {
-    return this.once('autoscaling', () => new ApplicationAutoScalingClient(clientConfig(this.env, 'APPLICATION_AUTO_SCALING')));
+    return this.once('autoscaling', () => new ApplicationAutoScalingClient(this.config('APPLICATION_AUTO_SCALING')));
   }
   get cloudformation(): CloudFormationClient {
-    return this.once('cloudformation', () => new CloudFormationClient(clientConfig(this.env, 'CLOUDFORMATION')));
+    return this.once('cloudformation', () => new CloudFormationClient(this.config('CLOUDFORMATION')));
   }
   get dynamo(): DynamoDBDocumentClient {
-    return this.once('dynamo', () =>
-      DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(this.env, 'DYNAMODB')), { marshallOptions: { removeUndefinedValues: true } }),
-    );
+    return this.once('dynamo', () => DynamoDBDocumentClient.from(new DynamoDBClient(this.config('DYNAMODB')), { marshallOptions: { removeUndefinedValues: true } }));
   }
 
   destroy(): void {

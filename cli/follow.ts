@@ -6,7 +6,8 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { AwsClients } from './aws';
 import { formatSeconds } from './duration';
-import { NotFoundError } from './errors';
+import { CliError, EXIT, NotFoundError } from './errors';
+import type { CurrentState } from './live';
 
 export interface EnteredState {
   name: string;
@@ -190,6 +191,10 @@ export interface FollowOptions {
   intervalMs: number;
   onLine: (line: StateLine) => void;
   sleep: (ms: number) => Promise<void>;
+  /** Between two polls of a running execution: the state it is in (for the live line). */
+  onWait?: (current: CurrentState) => Promise<void>;
+  /** Stop following (the execution goes on) when the clock passes this (epoch ms). */
+  deadline?: { at: number; now: () => number; label: string };
 }
 
 export interface FollowResult extends ExecutionOutcome {
@@ -200,6 +205,7 @@ export interface FollowResult extends ExecutionOutcome {
 export async function followExecution(clients: AwsClients, executionArn: string, options: FollowOptions): Promise<FollowResult> {
   let lastId = 0;
   let log: StateLog | undefined;
+  let current: CurrentState | undefined;
   const states: StateLine[] = [];
   const emit = (lines: StateLine[]) => {
     for (const line of lines) {
@@ -215,13 +221,19 @@ export async function followExecution(clients: AwsClients, executionArn: string,
       lastId = Math.max(lastId, event.id ?? 0);
       const name = event.stateEnteredEventDetails?.name;
       if (event.type?.endsWith('StateEntered') && name) {
-        emit(log.enter({ name, type: event.type.slice(0, -'StateEntered'.length), at: event.timestamp?.getTime() ?? Date.now() }));
+        const at = event.timestamp?.getTime() ?? Date.now();
+        emit(log.enter({ name, type: event.type.slice(0, -'StateEntered'.length), at }));
+        current = { name, enteredAt: at, input: parseJson(event.stateEnteredEventDetails?.input) };
       }
     }
     if (d.status !== 'RUNNING' && d.status !== 'PENDING_REDRIVE') {
       emit(log.end());
       return { ...executionOutcome(d), states };
     }
+    if (options.deadline && options.deadline.now() >= options.deadline.at) {
+      throw new CliError(`${executionArn} is still running after ${options.deadline.label} (--timeout); it goes on. Follow it again: bluegreen watch ${executionArn}`, EXIT.unexpected);
+    }
+    if (current && options.onWait) await options.onWait(current);
     await options.sleep(options.intervalMs);
   }
 }

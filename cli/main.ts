@@ -1,17 +1,20 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { history, type HistoryOptions } from './commands/history';
-import { plan, type PlanOptions } from './commands/plan';
-import { promote, type PromoteOptions } from './commands/promote';
-import { rollback, type RollbackOptions } from './commands/rollback';
-import { status, type StatusOptions } from './commands/status';
-import { watch, type WatchOptions } from './commands/watch';
+import type { HistoryOptions } from './commands/history';
+import type { ListOptions } from './commands/list';
+import type { PlanOptions } from './commands/plan';
+import type { PromoteOptions } from './commands/promote';
+import type { RollbackOptions } from './commands/rollback';
+import type { StatusOptions } from './commands/status';
+import type { WatchOptions } from './commands/watch';
 import type { StackOptions } from './aws';
-import { withContext, type Context } from './context';
+import type { Context, GlobalOptions } from './context';
 import { DURATION_HELP, parseDurationMs, parseDurationSeconds } from './duration';
 import { EXIT, toCliError } from './errors';
-import type { Io } from './io';
+import { OUTPUT_FORMATS, type Io } from './io';
 import { parseTraffic, TRAFFIC_HELP } from './traffic';
-import { STRATEGIES } from '../lambdas/shared/input';
+import { STRATEGIES } from '../lambdas/shared/strategy-names';
+import { packageVersion } from './version';
+import { addApprovalCommands } from './approval-commands';
 
 export type { Io } from './io';
 export { EXIT } from './errors';
@@ -43,7 +46,7 @@ Where the workflow is (flags win over the environment):
   --state-machine-arn / BLUEGREEN_STATE_MACHINE_ARN   the promotion state machine
   --table / BLUEGREEN_TABLE                           the history and lock table
   --stack / BLUEGREEN_STACK                           read both from the stack's outputs (StateMachineArn, HistoryTableName)
-AWS credentials and region come from the usual SDK chain (AWS_PROFILE, AWS_REGION, ...).
+AWS credentials and region come from --profile and --region, else the usual SDK chain (AWS_PROFILE, AWS_REGION, ...).
 AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> redirect the calls, e.g. to the local AWS
 ("npm run local-aws" prints the lines to paste).
 
@@ -57,9 +60,7 @@ Exit codes:
 function stackOptions(command: Command, uses: { stateMachine?: boolean; table?: boolean }): Command {
   if (uses.stateMachine) command.option('--state-machine-arn <arn>', 'the promotion state machine (default: $BLUEGREEN_STATE_MACHINE_ARN)');
   if (uses.table) command.option('--table <name>', 'the history/lock DynamoDB table (default: $BLUEGREEN_TABLE)');
-  return command
-    .option('--stack <name>', 'read the state machine and table from this CloudFormation stack (default: $BLUEGREEN_STACK)')
-    .option('--json', 'print one JSON document on stdout (and nothing else there)');
+  return command.option('--stack <name>', 'read the state machine and table from this CloudFormation stack (default: $BLUEGREEN_STACK)');
 }
 
 function promotionOptions(command: Command): Command {
@@ -76,7 +77,7 @@ function promotionOptions(command: Command): Command {
     .option('--bake <duration>', "how long guardrail alarms are watched after the shift, e.g. 30m, 1h, 0 (default: the stack's)", seconds('--bake'))
     .option('--validation-file <file>', 'JSON file with the validation requests: {"samples": [{"name", "body", "expectContains"...}], "maxLatencyMs"} or just the samples list')
     .option('--alarm <name>', 'a CloudWatch alarm whose ALARM state rolls back; repeat for several', collect)
-    .option('--name <execution-name>', 'execution name (default: <endpoint>-v<version>-<yyyymmddhhmmss>); the same name starts a promotion once')
+    .option('--name <execution-name>', 'execution name (default: <endpoint>-v<version>-<yyyymmddhhmmss>-<6 random hex>); the same name starts a promotion once')
     .option('--execution-role <arn>', "IAM role of green's model (default: blue's model role)")
     .option('--instance-type <type>', "first deployment only: instance type (default: the package's first realtime type)")
     .option('--instance-count <n>', 'first deployment only: instance count (default 1)', integer('--instance-count', 1, 100))
@@ -88,15 +89,61 @@ function intervalOption(command: Command): Command {
   return command.addOption(new Option('--interval <duration>', 'time between two polls').default(2000, '2s').argParser(millis('--interval')));
 }
 
+/** How `watch` and `promote --watch` follow an execution: polls, a live line, a deadline. */
+function followOptions(command: Command): Command {
+  return intervalOption(command)
+    .addOption(new Option('--timeout <duration>', 'stop following after this long, exit 1 (the promotion goes on) (default: until it ends)').argParser(millis('--timeout')))
+    .addOption(
+      new Option('--heartbeat <duration>', 'when stdout is not a terminal, print what the wait is doing this often (on a terminal a live line is rewritten at every poll)')
+        .default(30_000, '30s')
+        .argParser(millis('--heartbeat')),
+    );
+}
+
+/** `bluegreen/<version> node/<version> <platform>-<arch>`, as `aws --version` names its runtime. */
+export function versionLine(): string {
+  return `bluegreen/${packageVersion()} node/${process.version} ${process.platform}-${process.arch}`;
+}
+
+/**
+ * The program's own options: every command takes them, before or after its name (commander reads
+ * a program option wherever it stands), those registered after this function's too.
+ */
+function globalOptions(program: Command): Command {
+  return program
+    .version(versionLine(), '-V, --version', 'print the version and exit')
+    .option('--region <region>', 'the AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, then the profile\'s)')
+    .option('--profile <name>', 'a named profile of the AWS config and credentials files (default: AWS_PROFILE, else the default chain)')
+    .addOption(new Option('--output <format>', 'text for people, json for one JSON document on stdout (and only errors and warnings on stderr)').choices(OUTPUT_FORMATS))
+    .option('--json', 'the same as --output json')
+    .option('--no-color', 'no colours (also NO_COLOR=1; colours and status marks only ever go to a terminal)')
+    .configureHelp({ showGlobalOptions: true });
+}
+
+/** The program was given --output json (or --json): its errors go on stdout as a JSON document too. Last one wins, as commander reads them. */
+export function wantsJson(argv: string[]): boolean {
+  let json = false;
+  argv.forEach((arg, i) => {
+    if (arg === '--json') json = true;
+    else if (arg === '--output') json = argv[i + 1] === 'json';
+    else if (arg.startsWith('--output=')) json = arg === '--output=json';
+  });
+  return json;
+}
+
 /** The `bluegreen` program: one subcommand per operation, output and exit code through `io`. */
 export function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
-  const program = new Command('bluegreen')
-    .description('Operate sagemaker-bluegreen: promote a model package onto a SageMaker endpoint blue/green, watch it, roll it back, see what an endpoint serves.')
+  const program = globalOptions(new Command('bluegreen'))
+    .description('Operate sagemaker-bluegreen: promote a model package onto a SageMaker endpoint blue/green, watch it, roll it back, list and see what endpoints serve.')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(add --help for usage and examples)')
     .addHelpText('after', ENVIRONMENT_HELP);
-  const run = (options: StackOptions & { json?: boolean }, command: (ctx: Context) => Promise<number>) => withContext(io, options, command).then(setExitCode);
+  // The command modules (and the AWS SDK behind them) load only when a command runs: `--help` stays fast.
+  const run = async (options: StackOptions & GlobalOptions, command: (ctx: Context) => Promise<number>) => {
+    const { withContext } = await import('./context');
+    setExitCode(await withContext(io, { ...options, ...(program.opts<GlobalOptions>()) }, command));
+  };
 
   const promoteCommand = program
     .command('promote')
@@ -106,7 +153,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     )
     .argument('<endpoint>', 'the SageMaker endpoint (created if it does not exist yet)');
   promotionOptions(promoteCommand).option('--watch', 'follow the promotion until it ends (exit 3 if it rolls back or fails)');
-  intervalOption(promoteCommand);
+  followOptions(promoteCommand);
   stackOptions(promoteCommand, { stateMachine: true })
     .addHelpText(
       'after',
@@ -117,7 +164,7 @@ Examples:
   bluegreen promote churn-prediction --model-package <arn> --strategy guardrails --traffic canary:10%:5m --bake 30m
   ARN=$(bluegreen promote churn-prediction --model-package <arn>) && bluegreen watch "$ARN"`,
     )
-    .action((endpoint: string, options: PromoteOptions) => run(options, (ctx) => promote(ctx, endpoint, options)));
+    .action((endpoint: string, options: PromoteOptions) => run(options, async (ctx) => (await import('./commands/promote')).promote(ctx, endpoint, options)));
 
   const planCommand = program
     .command('plan')
@@ -136,7 +183,7 @@ Examples:
   bluegreen plan churn-prediction --model-package <arn> --strategy variant --bake 2h
   bluegreen plan churn-prediction --model-package <arn> --name release-42 --json | jq '{strategy, cycles, extraInstanceMinutes}'`,
     )
-    .action((endpoint: string, options: PlanOptions) => run(options, (ctx) => plan(ctx, endpoint, options)));
+    .action((endpoint: string, options: PlanOptions) => run(options, async (ctx) => (await import('./commands/plan')).plan(ctx, endpoint, options)));
 
   stackOptions(
     program
@@ -154,7 +201,7 @@ Examples:
   bluegreen status churn-prediction
   bluegreen status churn-prediction --minutes 60 --json | jq .activeEnvironment`,
     )
-    .action((endpoint: string, options: StatusOptions) => run(options, (ctx) => status(ctx, endpoint, options)));
+    .action((endpoint: string, options: StatusOptions) => run(options, async (ctx) => (await import('./commands/status')).status(ctx, endpoint, options)));
 
   const rollbackCommand = program
     .command('rollback')
@@ -175,7 +222,8 @@ Examples:
   bluegreen rollback churn-prediction --reason "p99 latency up on the dashboard"
   bluegreen rollback churn-prediction --no-wait --json`,
     )
-    .action((endpoint: string, options: RollbackOptions) => run(options, (ctx) => rollback(ctx, endpoint, options)));
+    .action((endpoint: string, options: RollbackOptions) => run(options, async (ctx) => (await import('./commands/rollback')).rollback(ctx, endpoint, options)));
+  addApprovalCommands(program, run, stackOptions);
 
   stackOptions(
     program
@@ -193,32 +241,51 @@ Examples:
   bluegreen history churn-prediction
   bluegreen history churn-prediction --limit 5 --json`,
     )
-    .action((endpoint: string, options: HistoryOptions) => run(options, (ctx) => history(ctx, endpoint, options)));
+    .action((endpoint: string, options: HistoryOptions) => run(options, async (ctx) => (await import('./commands/history')).history(ctx, endpoint, options)));
+
+  stackOptions(
+    program
+      .command('list')
+      .summary('promotions in flight and approvals queued, all endpoints')
+      .description(
+        "Every promotion in flight (endpoint, phase as its lock tells: running, waiting, baking, rolling-back, interrupted, recovering; version, age, promotion id) and every approval queued behind one, all endpoints. Reads only the table's two sparse indexes (InFlight, Queued).",
+      ),
+    { table: true },
+  )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  bluegreen list
+  bluegreen list --output json | jq '.entries[] | select(.promotion.phase == "baking") | .endpointName'`,
+    )
+    .action((options: ListOptions) => run(options, async (ctx) => (await import('./commands/list')).list(ctx, options)));
 
   const watchCommand = program
     .command('watch')
     .summary('follow a promotion until it ends')
     .description(
-      'Follow a promotion: each state as it is entered, with the time since the start (poll loops collapsed, e.g. "CheckGuardrails ×12"), then the outcome. Exit 0 when it promoted, 3 when it rolled back, failed or was interrupted (someone else changed the endpoint).',
+      'Follow a promotion: each state as it is entered, with the time since the start (poll loops collapsed, e.g. "CheckGuardrails ×12"), then the outcome. During every wait a live line says what it waits for (e.g. "Bake 6m/30m, alarms OK, green 412 req/min"): rewritten in place on a terminal, a heartbeat line every --heartbeat elsewhere. Exit 0 when it promoted, 3 when it rolled back, failed or was interrupted (someone else changed the endpoint), 1 at --timeout (the promotion goes on).',
     )
     .argument('<execution>', 'the execution ARN, or its name (completed with the state machine ARN)');
-  intervalOption(watchCommand);
+  followOptions(watchCommand);
   stackOptions(watchCommand, { stateMachine: true })
     .addHelpText(
       'after',
       `
 Examples:
-  bluegreen watch arn:aws:states:us-east-1:111122223333:execution:Promotion:churn-prediction-v7-20250101120000
-  bluegreen watch churn-prediction-v7-20250101120000 --stack SageMakerBlueGreen`,
+  bluegreen watch arn:aws:states:us-east-1:111122223333:execution:Promotion:churn-prediction-v7-20250101120000-3f9a1c
+  bluegreen watch churn-prediction-v7-20250101120000-3f9a1c --stack SageMakerBlueGreen
+  bluegreen watch <name> --timeout 45m --heartbeat 1m        # in CI: a line a minute, give up after 45 minutes`,
     )
-    .action((execution: string, options: WatchOptions) => run(options, (ctx) => watch(ctx, execution, options)));
+    .action((execution: string, options: WatchOptions) => run(options, async (ctx) => (await import('./commands/watch')).watch(ctx, execution, options)));
 
   return program;
 }
 
 /** Runs `bluegreen <argv>`; resolves to the exit code (never calls process.exit, so tests run it in-process). */
 export async function main(argv: string[], io: Io): Promise<number> {
-  const json = argv.includes('--json');
+  const json = wantsJson(argv);
   let exitCode: number = EXIT.ok;
   const program = buildProgram(io, (code) => {
     exitCode = code;

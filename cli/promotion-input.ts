@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DescribeStateMachineCommand } from '@aws-sdk/client-sfn';
 import { modelPackageParts, promotionInputSchema, type PromotionInput, type StrategyName } from '../lambdas/shared/input';
@@ -36,6 +37,8 @@ const FIELD_OPTION: Record<keyof PromotionInput, string> = {
   validation: '--validation-file',
   guardrailAlarmNames: '--alarm',
   greenAlarms: '(greenAlarms)',
+  bakeTraffic: '(bakeTraffic)',
+  approval: '(approval)',
   deadlines: '--in-service-deadline',
   executionRoleArn: '--execution-role',
   instanceType: '--instance-type',
@@ -129,10 +132,15 @@ export function checkExecutionName(name: string): void {
   }
 }
 
-/** `<endpoint>-v<version>-<yyyymmddhhmmss>` (UTC), the endpoint trimmed so the whole fits 80 characters. */
-export function defaultExecutionName(endpointName: string, version: number, now: Date): string {
+/**
+ * `<endpoint>-v<version>-<yyyymmddhhmmss>-<6 hex>` (UTC), the endpoint trimmed so the whole fits 80
+ * characters. The random part keeps two promotes in the same second apart: Step Functions answers a
+ * second StartExecution of the same name and input with the first execution, and of another input
+ * with ExecutionAlreadyExists (API_StartExecution), so a clock-only name would merge or refuse them.
+ */
+export function defaultExecutionName(endpointName: string, version: number, now: Date, unique: string = randomBytes(3).toString('hex')): string {
   const stamp = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
-  const tail = `-v${version}-${stamp}`;
+  const tail = `-v${version}-${stamp}-${unique}`;
   return `${endpointName.slice(0, MAX_EXECUTION_NAME - tail.length).replace(/-+$/, '')}${tail}`;
 }
 

@@ -44,6 +44,10 @@ export interface HistoryRow {
   rollbackActions?: string[] | null;
   cleanedUp?: string[] | null;
   leftovers?: Array<{ resource: string; reason: string }> | null;
+  /** The approval gate's outcome: who approved or rejected and why, or its timeout (lambdas/shared/approval.ts). */
+  approval?: import('../lambdas/shared/approval').ApprovalResult | null;
+  /** Every `bluegreen rollback` asked of this promotion (who, why, when), the ones after the first included (cli/commands/rollback.ts). */
+  rollbackRequests?: Array<{ by: string; reason: string; at: string }> | null;
   /** `interrupted`: what someone else changed on the endpoint, which check saw it and when. */
   interruption?: { change: string; detectedBy: string; detectedAt: string } | null;
 }

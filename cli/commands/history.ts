@@ -4,9 +4,9 @@ import { formatSeconds } from '../duration';
 import { EXIT } from '../errors';
 import { queryHistory, type HistoryRow } from '../promotions';
 import { table } from '../table';
+import { describeApproval } from '../../lambdas/shared/approval';
 
 export interface HistoryOptions extends StackOptions {
-  json?: boolean;
   limit: number;
 }
 
@@ -41,6 +41,8 @@ export function historyDocument(endpointName: string, rows: HistoryRow[]) {
       cleanedUp: r.cleanedUp ?? null,
       leftovers: r.leftovers ?? null,
       interruption: r.interruption ?? null,
+      rollbackRequests: r.rollbackRequests ?? null,
+      approval: r.approval ?? null,
     })),
   };
 }
@@ -62,7 +64,7 @@ export async function history(ctx: Context, endpointName: string, options: Histo
       versions(r),
       r.outcome,
       typeof r.durationSeconds === 'number' ? formatSeconds(r.durationSeconds) : '-',
-      r.reason ?? (r.outcome === 'running' ? `in flight (bluegreen watch ${r.executionArn})` : '-'),
+      `${r.reason ?? (r.outcome === 'running' ? `in flight (bluegreen watch ${r.executionArn})` : '-')}${r.approval ? ` (${describeApproval(r.approval)})` : ''}`,
     ]),
   );
   ctx.out.line(`Promotions of ${endpointName}, newest first (${rows.length}${rows.length === options.limit ? `, more with --limit ${options.limit * 2}` : ''}):`);

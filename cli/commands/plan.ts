@@ -31,9 +31,7 @@ import { ASSUMED_PROVISIONING_MINUTES, strategyPlan, type Provision } from '../s
 import { describeTraffic } from '../traffic';
 
 
-export interface PlanOptions extends StackOptions, PromotionOptions {
-  json?: boolean;
-}
+export type PlanOptions = StackOptions & PromotionOptions;
 
 export interface PlanStep {
   action: string;
@@ -116,7 +114,10 @@ function describeValidation(input: PromotionInput): string {
 }
 
 function bakeText(input: PromotionInput): string {
-  return input.bakeSeconds === undefined ? "the stack's default bake" : `a bake of ${formatSeconds(input.bakeSeconds)}`;
+  // The stack's default lives in its functions' configuration, which the CLI does not read: say the value plan assumes.
+  return input.bakeSeconds === undefined
+    ? `the stack's default bake (${formatSeconds(ASSUMED_DEFAULT_BAKE_SECONDS)} unless the stack's bakeDuration says otherwise; pass --bake to be sure)`
+    : `a bake of ${formatSeconds(input.bakeSeconds)}`;
 }
 
 /** Blue → green for an endpoint that exists: the steps of the strategy, what it provisions, and cleanup. */

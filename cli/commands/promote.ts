@@ -4,12 +4,10 @@ import type { StackOptions } from '../aws';
 import type { Context } from '../context';
 import { EXIT, UsageError } from '../errors';
 import { buildPromotionInput, executionNameFor, readStackLimits, stackLimitChecks, stateMachineNotFound, type PromotionOptions } from '../promotion-input';
-import { followAndReport } from './watch';
+import { followAndReport, type FollowFlags } from './watch';
 
-export interface PromoteOptions extends StackOptions, PromotionOptions {
-  json?: boolean;
+export interface PromoteOptions extends StackOptions, PromotionOptions, FollowFlags {
   watch?: boolean;
-  interval: number;
 }
 
 export async function promote(ctx: Context, endpointName: string, options: PromoteOptions): Promise<number> {
@@ -42,9 +40,9 @@ export async function promote(ctx: Context, endpointName: string, options: Promo
   if (!options.watch) {
     ctx.out.document(started);
     if (!ctx.out.json) ctx.io.stdout.write(`${executionArn}\n`);
-    ctx.out.note(`Started the promotion of ${endpointName} to version ${version}. Follow it: bluegreen watch ${name}   Abort it: bluegreen rollback ${endpointName}`);
+    ctx.out.hint(`Started the promotion of ${endpointName} to version ${version}. Follow it: bluegreen watch ${name}   Abort it: bluegreen rollback ${endpointName}`);
     return EXIT.ok;
   }
   if (!ctx.out.json) ctx.io.stdout.write(`${executionArn}\n`);
-  return followAndReport(ctx, executionArn, options.interval, started);
+  return followAndReport(ctx, executionArn, options, started);
 }

@@ -1,6 +1,7 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { executionArnOf } from '../../lambdas/shared/arns';
-import { requestAbort, type AbortResult } from '../../lambdas/shared/locks';
+import { readLock, requestAbort, type AbortResult, type LockItem } from '../../lambdas/shared/locks';
 import { manualRecoveryName, MAX_RECOVERIES, recoveryName } from '../../lambdas/shared/recovery';
 import type { StackOptions } from '../aws';
 import type { Context } from '../context';
@@ -13,7 +14,6 @@ import { historyRowOf, inFlightPromotion, type HistoryRow, type InFlight } from 
 import { gatherStatus, statusDocument, type StatusReport } from './status';
 
 export interface RollbackOptions extends StackOptions {
-  json?: boolean;
   reason?: string;
   wait: boolean;
   interval: number;
@@ -53,6 +53,37 @@ function advice(endpointName: string, executionArn: string, status: string, row:
     return `The execution ended ${status} without recording an outcome and the lock stays: run "bluegreen rollback ${endpointName}" again (it starts a recovery execution that finishes the promotion), then check the endpoint ("bluegreen status ${endpointName}").`;
   }
   return `The rollback did not complete: check the endpoint ("bluegreen status ${endpointName}") and the execution ("bluegreen watch ${executionArn}").`;
+}
+
+/**
+ * What an operator was told when the abort is requested. An abort requested earlier (another
+ * `rollback`, an alarm) is already being acted on: the rollback runs, this request only adds its reason.
+ */
+export function abortEffect(result: AbortResult, earlier: LockItem['abortRequested']): string {
+  if (earlier && result !== 'not-running') {
+    const who = earlier.error === 'PromotionAborted' ? 'an operator' : earlier.error === 'GuardrailAlarm' ? 'a guardrail alarm' : earlier.error;
+    return `a rollback is already under way, asked at ${earlier.at} by ${who}: ${earlier.reason}; your reason is recorded beside it in the history`;
+  }
+  return ABORT_EFFECT[result];
+}
+
+/**
+ * Every rollback request's reason on the promotion's history row (rollbackRequests), the ones
+ * after the first included: the lock keeps only the first (the one the workflow acts on).
+ * record-outcome SETs other attributes only, so the list survives the outcome.
+ */
+async function recordRequest(ctx: Context, tableName: string, endpointName: string, promotionId: string, request: { by: string; reason: string; at: string }): Promise<void> {
+  const row = await historyRowOf(ctx.clients, tableName, endpointName, promotionId);
+  if (!row) return;
+  await ctx.clients.dynamo.send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: { endpointName: row.endpointName, sk: row.sk },
+      UpdateExpression: 'SET rollbackRequests = list_append(if_not_exists(rollbackRequests, :none), :request)',
+      ConditionExpression: 'attribute_exists(sk)',
+      ExpressionAttributeValues: { ':none': [], ':request': [request] },
+    }),
+  );
 }
 
 /** The state machine of an execution (its ARN names it: arn:…:execution:<state machine>:<name>). */
@@ -98,6 +129,13 @@ async function recoveryOf(ctx: Context, endpointName: string, promotion: InFligh
   return { executionArn: out.executionArn ?? executionArnOf(stateMachineOf(promotion.executionArn), name), started: true };
 }
 
+/** Someone else's abort flag that won the race to the lock (if_not_exists kept theirs), if any. */
+async function laterFlag(ctx: Context, tableName: string, endpointName: string, promotionId: string, ours: { at: string; reason: string }): Promise<LockItem['abortRequested']> {
+  const lock = await readLock(ctx.clients.dynamo, tableName, endpointName);
+  const flag = lock?.promotionId === promotionId ? lock.abortRequested : undefined;
+  return flag && (flag.at !== ours.at || flag.reason !== ours.reason) ? flag : undefined;
+}
+
 export async function rollback(ctx: Context, endpointName: string, options: RollbackOptions): Promise<number> {
   const tableName = await ctx.targets.tableName();
   const promotion = await inFlightPromotion(ctx.clients, tableName, endpointName);
@@ -123,10 +161,12 @@ export async function rollback(ctx: Context, endpointName: string, options: Roll
     const reason = `${options.reason ?? 'operator requested a rollback'} (bluegreen rollback by ${ctx.user})`;
     const abort = { error: 'PromotionAborted' as const, reason, at: ctx.now().toISOString() };
     const result = await requestAbort({ dynamo: ctx.clients.dynamo, sfn: ctx.clients.sfn }, tableName, promotion.lock, abort);
-    const already = promotion.abortRequested ? ` (an abort was already requested at ${promotion.abortRequested.at}: ${promotion.abortRequested.reason})` : '';
-    ctx.out.line(`Abort requested for promotion ${promotion.promotionId} of ${endpointName} to version ${promotion.modelPackageVersion ?? '?'}${already}: ${ABORT_EFFECT[result]}.`);
+    // Read back: another rollback may have flagged the lock between our read and our write.
+    const earlier = promotion.abortRequested ?? (result === 'not-running' ? undefined : await laterFlag(ctx, tableName, endpointName, promotion.promotionId, abort));
+    if (result !== 'not-running') await recordRequest(ctx, tableName, endpointName, promotion.promotionId, { by: ctx.user, reason, at: abort.at });
+    ctx.out.line(`Abort requested for promotion ${promotion.promotionId} of ${endpointName} to version ${promotion.modelPackageVersion ?? '?'}: ${abortEffect(result, earlier)}.`);
     followed = promotion.executionArn;
-    requested = { endpointName, promotionId: promotion.promotionId, executionArn: promotion.executionArn, abort: result, reason };
+    requested = { endpointName, promotionId: promotion.promotionId, executionArn: promotion.executionArn, abort: result, reason, alreadyRequested: earlier ?? null };
   }
 
   if (!options.wait) {

@@ -9,9 +9,9 @@ import { EXIT } from '../errors';
 import { inFlightPromotion, queryHistory, queuedApproval, type HistoryRow, type InFlight } from '../promotions';
 import type { QueuedApproval } from '../../lambdas/shared/queue-decisions';
 import { table } from '../table';
+import { approvalCommands, describeApproval } from '../../lambdas/shared/approval';
 
 export interface StatusOptions extends StackOptions {
-  json?: boolean;
   minutes: number;
 }
 
@@ -99,6 +99,23 @@ export async function gatherStatus(ctx: Context, endpointName: string, options: 
   return report;
 }
 
+const ANSWERING = new Set(['rolled_back', 'failed']);
+
+/**
+ * The promotion whose rollback answered the endpoint's FailureReason, if any. DescribeEndpoint keeps
+ * FailureReason once the endpoint is back InService on its old config (API_DescribeEndpoint), so
+ * after a rollback it is history, not news: it is answered when the endpoint is InService and a
+ * promotion recorded rolled_back or failed at or after the endpoint's last change. Pure.
+ */
+export function failureAnsweredBy(endpoint: { status: string; failureReason?: string; lastModified?: Date }, last: HistoryRow | undefined): HistoryRow | undefined {
+  if (!endpoint.failureReason || endpoint.status !== 'InService' || !last || !ANSWERING.has(last.outcome) || !last.finishedAt || !endpoint.lastModified) return undefined;
+  return new Date(last.finishedAt).getTime() >= endpoint.lastModified.getTime() ? last : undefined;
+}
+
+function answeredBy(r: StatusReport): HistoryRow | undefined {
+  return failureAnsweredBy({ status: r.endpoint.status, failureReason: r.endpoint.failureReason, lastModified: r.endpoint.raw.LastModifiedTime }, r.lastPromotion);
+}
+
 export function statusDocument(r: StatusReport) {
   return {
     endpointName: r.endpointName,
@@ -109,6 +126,8 @@ export function statusDocument(r: StatusReport) {
     endpointConfigName: r.endpoint.configName ?? null,
     pendingEndpointConfigName: r.endpoint.pendingConfigName ?? null,
     failureReason: r.endpoint.failureReason ?? null,
+    /** The promotion whose rollback answered failureReason (it no longer describes the endpoint). */
+    failureReasonAnsweredBy: answeredBy(r)?.promotionId ?? null,
     variants: r.endpoint.variants.map((v) => ({
       variantName: v.variantName,
       currentWeight: v.currentWeight,
@@ -135,6 +154,8 @@ export function statusDocument(r: StatusReport) {
           greenModel: r.promotion.greenModel ?? null,
           since: r.promotion.since,
           abortRequested: r.promotion.abortRequested ?? null,
+          /** The approval gate waiting for an answer: since when, until when, and what happens then. */
+          approvalWait: r.promotion.lock.approvalWait ?? null,
         }
       : null,
     lastPromotion: r.lastPromotion
@@ -142,6 +163,7 @@ export function statusDocument(r: StatusReport) {
           promotionId: r.lastPromotion.promotionId ?? null,
           outcome: r.lastPromotion.outcome,
           reason: r.lastPromotion.reason ?? null,
+          approval: r.lastPromotion.approval ?? null,
           finishedAt: r.lastPromotion.finishedAt ?? null,
           interruption: r.lastPromotion.interruption ?? null,
         }
@@ -186,7 +208,7 @@ export function lastPromotionLine(row: HistoryRow): string {
   const head = `Last promotion ${row.promotionId ?? '-'}: ${row.outcome}${row.finishedAt ? ` at ${row.finishedAt}` : ''}`;
   const i = row.interruption;
   if (row.outcome === 'interrupted' && i) return `${head}: someone else changed the endpoint (seen by ${i.detectedBy} at ${i.detectedAt}): ${i.change}`;
-  return `${head}: ${row.reason ?? '-'}`;
+  return `${head}: ${row.reason ?? '-'}${row.approval ? ` (${describeApproval(row.approval)})` : ''}`;
 }
 
 export function renderStatus(r: StatusReport, now: Date = new Date()): string[] {
@@ -195,7 +217,7 @@ export function renderStatus(r: StatusReport, now: Date = new Date()): string[] 
   lines.push(
     `Endpoint ${e.endpointName}: ${e.status}, config ${e.configName ?? '-'}${e.pendingConfigName ? ` (updating to ${e.pendingConfigName})` : ''}`,
   );
-  if (e.failureReason) lines.push(`  failure reason: ${e.failureReason}`);
+  if (e.failureReason && !answeredBy(r)) lines.push(`  failure reason: ${e.failureReason}`);
   const minutes = r.invocations?.minutes;
   const headers = ['VARIANT', 'WEIGHT', 'DESIRED', 'INSTANCES', 'MODEL', 'VERSION', ...(minutes === undefined ? [] : [`INVOCATIONS (${minutes}m)`])];
   const rows = e.variants.map((v) => [
@@ -221,6 +243,11 @@ export function renderStatus(r: StatusReport, now: Date = new Date()): string[] 
     lines.push(`  execution ${p.executionArn}: ${p.executionStatus}`);
     if (p.abortRequested?.error === 'OutsideChange') lines.push(`  interrupted: someone else changed the endpoint; the promotion stops and leaves it as it is: ${p.abortRequested.reason}`);
     else if (p.abortRequested) lines.push(`  abort requested at ${p.abortRequested.at}: ${p.abortRequested.reason}`);
+    const gate = p.lock.approvalWait;
+    if (gate && !p.abortRequested) {
+      const commands = approvalCommands(r.endpointName);
+      lines.push(`  waiting for approval since ${gate.requestedAt}, until ${gate.deadline} (then ${gate.onTimeout}): ${commands.approve}   or   ${commands.reject}`);
+    }
     if (p.executionStatus !== 'RUNNING') {
       lines.push('  the execution is not running but still holds the lock; it is released when the workflow records the outcome');
     }

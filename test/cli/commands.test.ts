@@ -87,9 +87,15 @@ describe('promote, watch, status, history', () => {
   test('status after the promotion: green serves version 2, with invocations per variant', async () => {
     const runtime = new SageMakerRuntimeClient({});
     for (let i = 0; i < 3; i++) await runtime.send(new InvokeEndpointCommand({ EndpointName: PROMOTE, Body: '{"tenure": 3}', ContentType: 'application/json' }));
-    const run = await bluegreen(env, 'status', PROMOTE, '--minutes', '60', '--json');
+    type Status = { activeEnvironment: string; modelVersion: string; variants: Array<{ variantName: string; currentWeight: number; invocations: number; modelPackageVersion: string }>; promotion: unknown };
+    // SageMaker publishes a minute's invocations once the minute ends (100 ms at this local AWS's 600× clock): ask until they are in.
+    let run = await bluegreen(env, 'status', PROMOTE, '--minutes', '60', '--json');
+    for (let tries = 0; tries < 50 && (parseJson<Status>(run).variants[0]?.invocations ?? 0) < 3; tries++) {
+      await new Promise((r) => setTimeout(r, 100));
+      run = await bluegreen(env, 'status', PROMOTE, '--minutes', '60', '--json');
+    }
     expect(run.code).toBe(0);
-    const doc = parseJson<{ activeEnvironment: string; modelVersion: string; variants: Array<{ variantName: string; currentWeight: number; invocations: number; modelPackageVersion: string }>; promotion: unknown }>(run);
+    const doc = parseJson<Status>(run);
     expect(doc).toMatchObject({ activeEnvironment: 'green', modelVersion: '2', promotion: null });
     expect(doc.variants).toHaveLength(1);
     expect(doc.variants[0]).toMatchObject({ currentWeight: 1, modelPackageVersion: '2' });
@@ -112,7 +118,7 @@ describe('promote, watch, status, history', () => {
     const started = await bluegreen(env, 'promote', PROMOTE, '--model-package', v3, '--bake', '0', '--json');
     expect(started.code).toBe(0);
     const doc = parseJson<{ executionArn: string; executionName: string }>(started);
-    expect(doc.executionName).toMatch(new RegExp(`^${PROMOTE}-v3-\\d{14}$`));
+    expect(doc.executionName).toMatch(new RegExp(`^${PROMOTE}-v3-\\d{14}-[0-9a-f]{6}$`));
     const human = await bluegreen(env, 'watch', doc.executionName, ...FAST);
     expect(human.code).toBe(3);
     expect(human.stdout).toContain('Rejected');

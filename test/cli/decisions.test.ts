@@ -26,14 +26,15 @@ describe('durations', () => {
 });
 
 describe('default execution name', () => {
-  test('is <endpoint>-v<version>-<yyyymmddhhmmss> in UTC', () => {
-    expect(defaultExecutionName('churn-prediction', 7, new Date('2025-03-04T05:06:07.890Z'))).toBe('churn-prediction-v7-20250304050607');
+  test('is <endpoint>-v<version>-<yyyymmddhhmmss>-<6 hex> in UTC', () => {
+    expect(defaultExecutionName('churn-prediction', 7, new Date('2025-03-04T05:06:07.890Z'), '3f9a1c')).toBe('churn-prediction-v7-20250304050607-3f9a1c');
+    expect(defaultExecutionName('churn-prediction', 7, new Date('2025-03-04T05:06:07.890Z'))).toMatch(/^churn-prediction-v7-20250304050607-[0-9a-f]{6}$/);
   });
 
   test('trims a long endpoint name to fit 80 characters', () => {
     const name = defaultExecutionName(`${'a'.repeat(62)}-b`, 12345, new Date('2025-03-04T05:06:07Z'));
     expect(name.length).toBeLessThanOrEqual(80);
-    expect(name).toMatch(/^a+-v12345-20250304050607$/);
+    expect(name).toMatch(/^a+-v12345-20250304050607-[0-9a-f]{6}$/);
   });
 });
 
