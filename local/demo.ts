@@ -2,24 +2,46 @@
  * `npm run demo`: a real promotion and a real rollback on the local AWS, offline, in under
  * a minute. The Model Registry approvals go through the synthesized EventBridge rule to
  * the approval trigger, the synthesized state machine runs the real handlers, and what
- * you read is the `bluegreen` CLI itself (watch, status, history).
+ * you read is the `bluegreen` CLI itself (watch, status, history), with each lifecycle event the
+ * state machine publishes printed as it happens. `--approval`: the group's route asks for a person's
+ * go-ahead, and the demo answers `bluegreen approve` as a named engineer. The functions' logs go to a
+ * file named at start, as a Lambda function's go to its log group (`--verbose` prints them).
  */
 import './quiet';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { main as bluegreen } from '../cli/main';
+import { parseAppConfig, type AppConfig } from '../lib/config';
+import { DETAIL_TYPES } from '../lambdas/shared/lifecycle';
 import { startLocalAws, type LocalAws } from './aws';
+import type { BusEvent } from './eventbridge';
+import { defaultLogFile, routeFunctionLogs, type FunctionLogs } from './function-logs';
+import { lifecycleLine } from './lifecycle-line';
 import { Seed } from './seed';
+
+const USAGE = `Usage: npm run demo [-- --approval] [-- --verbose | --log-file <path>]
+  --approval        churn-models' route asks for a person's go-ahead before traffic moves; the demo approves as alice@example.com
+  --log-file <path> where the functions' logs go (default: a new file under the temporary directory, printed at start)
+  --verbose         print the functions' logs here instead of into the file`;
 
 const ENDPOINT = 'churn-prediction';
 const GROUP = 'churn-models';
+/** Who answers the approval gate in `--approval` (BLUEGREEN_USER, as an engineer's shell would set it or the OS user name gives it). */
+const APPROVER = 'alice@example.com';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const say = (text: string) => process.stdout.write(`\n\x1b[1m== ${text}\x1b[0m\n`);
 
 /** Captures a CLI command's stdout while echoing it, to check the story the demo tells. */
 async function cli(aws: LocalAws, ...args: string[]): Promise<{ code: number; out: string }> {
+  return cliAs(aws, 'demo', ...args);
+}
+
+async function cliAs(aws: LocalAws, user: string, ...args: string[]): Promise<{ code: number; out: string }> {
   let out = '';
-  const env = { ...process.env, ...aws.env, BLUEGREEN_STATE_MACHINE_ARN: aws.stateMachineArn, BLUEGREEN_TABLE: aws.tableName, BLUEGREEN_USER: 'demo' };
-  process.stdout.write(`\x1b[2m$ bluegreen ${args.join(' ')}\x1b[0m\n`);
+  const env = { ...process.env, ...aws.env, BLUEGREEN_STATE_MACHINE_ARN: aws.stateMachineArn, BLUEGREEN_TABLE: aws.tableName, BLUEGREEN_USER: user };
+  process.stdout.write(`\x1b[2m${user === 'demo' ? '' : `${user}`}$ bluegreen ${args.map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(' ')}\x1b[0m\n`);
   const code = await bluegreen(args, {
     stdout: { write: (chunk: string) => ((out += chunk), process.stdout.write(chunk)) },
     stderr: process.stderr,
@@ -42,11 +64,69 @@ function expectLine(out: string, line: string): void {
   if (!out.split('\n').includes(line)) throw new Error(`the demo expected the line "${line}" and got:\n${out}`);
 }
 
-async function run(): Promise<void> {
+/** The history's record of who approved each gated promotion (`bluegreen history --json`, read without echo), printed as one line. */
+async function expectApprover(aws: LocalAws): Promise<void> {
+  let out = '';
+  const env = { ...process.env, ...aws.env, BLUEGREEN_STATE_MACHINE_ARN: aws.stateMachineArn, BLUEGREEN_TABLE: aws.tableName };
+  await bluegreen(['history', ENDPOINT, '--json'], { stdout: { write: (chunk: string) => void (out += chunk) }, stderr: process.stderr, env });
+  const rows = JSON.stringify(JSON.parse(out));
+  const approvals = (rows.match(new RegExp(`"by":"${APPROVER.replace(/\./g, '\\.')}"`, 'g')) ?? []).length;
+  if (approvals < 2) throw new Error(`the history was expected to record ${APPROVER}'s two approvals and has:\n${out}`);
+  process.stdout.write(`   (the history records both go-aheads: approved by ${APPROVER}, for versions 2 and 3)\n`);
+}
+
+/** cdk.json's configuration, with churn-models' route asking for a person before traffic moves (README "Approval gate"). */
+function withApprovalGate(): AppConfig {
+  const cdkJson = JSON.parse(readFileSync(join(__dirname, '..', 'cdk.json'), 'utf8')) as { context: { bluegreen: { modelPackageGroups: Record<string, object> } } };
+  const config = cdkJson.context.bluegreen;
+  config.modelPackageGroups[GROUP] = { ...config.modelPackageGroups[GROUP], approval: { timeoutSeconds: 3600, onTimeout: 'rollback' } };
+  return parseAppConfig(config);
+}
+
+/**
+ * Follows a promotion with `bluegreen watch`; with the approval gate on, answers it as APPROVER as
+ * soon as its Approval Needed event arrives (what a person reads in the notification): the gate
+ * publishes it once its token is parked, so there is always something to approve.
+ */
+async function watchPromotion(aws: LocalAws, executionArn: string, gate: boolean): Promise<{ code: number; out: string }> {
+  let asked = false;
+  let answered: Promise<void> = Promise.resolve();
+  const listener = (event: BusEvent) => {
+    const detail = event.detail as { executionArn?: string };
+    if (!gate || asked || event['detail-type'] !== DETAIL_TYPES.approvalNeeded || detail.executionArn !== executionArn) return;
+    asked = true;
+    answered = approve(aws);
+    answered.catch(() => undefined); // awaited below, after the watch
+  };
+  aws.bus.on('lifecycle', listener);
+  try {
+    const watched = await cli(aws, 'watch', executionArn, '--interval', '20ms');
+    await answered;
+    if (gate && !asked) throw new Error(`promotion ${executionArn} was expected to wait for approval and never published ${DETAIL_TYPES.approvalNeeded}`);
+    return watched;
+  } finally {
+    aws.bus.off('lifecycle', listener);
+  }
+}
+
+/** `bluegreen approve` as APPROVER, once: no status check first, no second try. */
+async function approve(aws: LocalAws): Promise<void> {
+  const { code } = await cliAs(aws, APPROVER, 'approve', ENDPOINT, '--reason', 'validation samples look right');
+  if (code !== 0) throw new Error(`bluegreen approve exited ${code}`);
+}
+
+async function run(logs: FunctionLogs, gate: boolean): Promise<void> {
   const started = Date.now();
+  process.stdout.write(logs.file ? `Function logs: ${logs.file} (--verbose prints them here)\n` : 'Function logs: printed here (--verbose)\n');
   process.stdout.write('Starting the local AWS (synthesizing the stack, SageMaker/CloudWatch emulator, dynalite, local Step Functions)…\n');
-  const aws = await startLocalAws();
+  const aws = await startLocalAws({ config: gate ? withApprovalGate() : undefined });
   process.stdout.write(`Local AWS up in ${((Date.now() - started) / 1000).toFixed(1)} s; its clock runs ${aws.timeScale}× (a 30-minute bake takes 3 s).\n`);
+  if (gate) process.stdout.write(`The route of ${GROUP} asks for a person's go-ahead (approval gate: 60 min, then rollback); ${APPROVER} answers.\n`);
+  // The lifecycle events, as a subscriber to the bus (a notification, a chat channel) sees them.
+  aws.bus.on('lifecycle', (event: BusEvent) => {
+    const line = lifecycleLine(event);
+    if (line) process.stdout.write(`   \x1b[36m◆ ${line}\x1b[0m\n`);
+  });
   const seed = new Seed();
   const runtime = new SageMakerRuntimeClient({});
   let traffic = false;
@@ -80,13 +160,13 @@ async function run(): Promise<void> {
     startTraffic();
     process.stdout.write('   (client traffic starts: one request every 15 ms, routed by SageMaker weights, until the end)\n');
 
-    say('2. Version 2 is approved → blue/green promotion: green beside blue at weight 0, validated, shifted, baked, blue deleted');
+    say(`2. Version 2 is approved → blue/green promotion: green beside blue, validated, ${gate ? `approved by ${APPROVER}, ` : ''}shifted, baked, blue deleted`);
     const v2 = await seed.register(GROUP);
     await seed.setApproval(v2, 'Approved');
-    await cli(aws, 'watch', await startedPromotion(aws, 2), '--interval', '20ms');
+    await watchPromotion(aws, await startedPromotion(aws, 2), gate);
     expectLine((await cli(aws, 'status', ENDPOINT, '--minutes', '1')).out, 'Active environment: green, Model version: 2');
 
-    say("3. Version 3 is approved; once it carries the traffic, its green variant starts answering 500 → guardrail alarm → rollback");
+    say(`3. Version 3 is approved${gate ? ` (and let through by ${APPROVER} at the gate)` : ''}; once it carries the traffic, it starts answering 500 → guardrail alarm → rollback`);
     const v3 = await seed.register(GROUP);
     await seed.setApproval(v3, 'Approved');
     const third = await startedPromotion(aws, 3);
@@ -99,13 +179,18 @@ async function run(): Promise<void> {
       aws.emulator.faults.variantErrors({ endpointName: ENDPOINT, modelPackageVersion: 3, statusCode: 500 });
       process.stdout.write('   ⚡ fault injected: version 3 now answers HTTP 500\n');
     })();
-    const watched = await cli(aws, 'watch', third, '--interval', '20ms');
+    const watched = await watchPromotion(aws, third, gate);
     await inject;
     if (watched.code !== 3 || !/PromotionRolledBack/.test(watched.out)) throw new Error('version 3 was expected to roll back');
     expectLine((await cli(aws, 'status', ENDPOINT, '--minutes', '1')).out, 'Active environment: green, Model version: 2');
 
     say('4. What happened');
     await cli(aws, 'history', ENDPOINT);
+    if (gate) await expectApprover(aws);
+    const seen = aws.lifecycleEvents().map((e) => e['detail-type']);
+    for (const type of [DETAIL_TYPES.started, DETAIL_TYPES.succeeded, DETAIL_TYPES.rolledBack, ...(gate ? [DETAIL_TYPES.approvalNeeded] : [])]) {
+      if (!seen.includes(type)) throw new Error(`the demo expected a ${type} event and saw: ${seen.join(', ')}`);
+    }
     traffic = false;
     await trafficLoop;
     process.stdout.write(
@@ -120,7 +205,36 @@ async function run(): Promise<void> {
   }
 }
 
-run().catch((error: unknown) => {
-  process.stderr.write(`\ndemo failed: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+function options(): { verbose: boolean; logFile?: string; approval: boolean } {
+  try {
+    const { values } = parseArgs({
+      options: {
+        approval: { type: 'boolean', default: false },
+        verbose: { type: 'boolean', short: 'v', default: false },
+        'log-file': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    if (values.help) {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    }
+    return { verbose: values.verbose, logFile: values['log-file'], approval: values.approval };
+  } catch (error) {
+    process.stderr.write(`demo: ${(error as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+}
+
+const chosen = options();
+const logs = routeFunctionLogs({ verbose: chosen.verbose, file: chosen.logFile ?? defaultLogFile('demo') });
+run(logs, chosen.approval)
+  .then(() => logs.close())
+  .catch((error: unknown) => {
+    // Unexpected: said plainly, with the functions' errors of this run and where their full logs are.
+    process.stderr.write(`\ndemo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (logs.errors.length > 0) process.stderr.write(`Errors the functions logged:\n${logs.errors.map((e) => `  ${e}`).join('\n')}\n`);
+    if (logs.file) process.stderr.write(`Function logs (with stacks): ${logs.file}\n`);
+    logs.close();
+    process.exit(1);
+  });

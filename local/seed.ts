@@ -2,6 +2,7 @@ import { ApplicationAutoScalingClient, PutScalingPolicyCommand, RegisterScalable
 import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
+  type CreateEndpointConfigCommandInput,
   CreateModelCommand,
   CreateModelPackageCommand,
   CreateModelPackageGroupCommand,
@@ -54,8 +55,14 @@ export class Seed {
   /**
    * Blue, deployed by hand: a model from the package, a one-variant config (AllTraffic), an endpoint;
    * waits for InService. `autoscaling`: AllTraffic is then registered with Application Auto Scaling (`autoscale`).
+   * `metricsConfig`: the config's MetricsConfig (e.g. enhanced metrics published every 10 s).
    */
-  async blueEndpoint(endpointName: string, modelPackageArn: string, instanceCount = 2, options: { autoscaling?: boolean } = {}): Promise<void> {
+  async blueEndpoint(
+    endpointName: string,
+    modelPackageArn: string,
+    instanceCount = 2,
+    options: { autoscaling?: boolean; metricsConfig?: CreateEndpointConfigCommandInput['MetricsConfig'] } = {},
+  ): Promise<void> {
     const model = `${endpointName}-handmade-model`;
     await this.sagemaker.send(new CreateModelCommand({ ModelName: model, ExecutionRoleArn: MODEL_ROLE, PrimaryContainer: { ModelPackageName: modelPackageArn } }));
     await this.sagemaker.send(
@@ -63,6 +70,7 @@ export class Seed {
         EndpointConfigName: `${endpointName}-handmade-config`,
         ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: model, InstanceType: 'ml.m5.large', InitialInstanceCount: instanceCount, InitialVariantWeight: 1 }],
         DataCaptureConfig: { EnableCapture: true, InitialSamplingPercentage: 20, DestinationS3Uri: 's3://capture/churn', CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }] },
+        MetricsConfig: options.metricsConfig,
       }),
     );
     await this.sagemaker.send(new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: `${endpointName}-handmade-config` }));
@@ -98,4 +106,48 @@ export class Seed {
     await waitUntilEndpointInService({ client: this.sagemaker, maxWaitTime: 120, minDelay: 0.05, maxDelay: 0.2 } as never, { EndpointName: endpointName });
     return variantName;
   }
+}
+
+/** What `npm run local-aws -- --seed` makes: the README's walk-through (section "Try the CLI on the local AWS") runs against it. */
+export const WALKTHROUGH = { group: 'churn-models', endpoint: 'demo-churn' } as const;
+
+/** The walk-through's commands, in the README's order: what the seed prints, and what the README shows. */
+export function walkThroughCommands(v2: string, v3: string): string[] {
+  const e = WALKTHROUGH.endpoint;
+  return [
+    `npx bluegreen status ${e}`,
+    `npx bluegreen plan ${e} --model-package ${v2}`,
+    `npx bluegreen promote ${e} --model-package ${v2} --bake 30m --watch`,
+    `npx bluegreen status ${e}`,
+    `npx bluegreen history ${e}`,
+    // Version 3, left for after the walk-through: its fleet made to fail first, so it rolls back.
+    `curl -s -X POST "$AWS_ENDPOINT_URL_SAGEMAKER/_emulator/faults/failFleet" -d '{"modelPackageVersion": 3}'`,
+    `npx bluegreen promote ${e} --model-package ${v3} --watch`,
+  ];
+}
+
+/**
+ * The walk-through's world: group churn-models with v1 (pending) and v2 and v3 (Approved), and
+ * demo-churn, a hand-made endpoint serving v1 (blue). churn-models is routed to churn-prediction in
+ * cdk.json, so, as on AWS, the approvals also promote churn-prediction (v2, then v3 queued behind it);
+ * demo-churn is the walk-through's alone. Returns the lines to print: what was made, then the commands.
+ */
+export async function seedWalkThrough(seed = new Seed()): Promise<string[]> {
+  const { group, endpoint } = WALKTHROUGH;
+  await seed.group(group);
+  const v1 = await seed.register(group);
+  await seed.blueEndpoint(endpoint, v1);
+  const v2 = await seed.register(group);
+  const v3 = await seed.register(group);
+  await seed.setApproval(v2, 'Approved');
+  await seed.setApproval(v3, 'Approved');
+  const commands = walkThroughCommands(v2, v3);
+  return [
+    `Seeded: model package group ${group} (v1 pending, v2 and v3 Approved), endpoint ${endpoint} serving v1.`,
+    `The approvals also promote churn-prediction (${group} is routed there in cdk.json), as they would on AWS.`,
+    'Walk-through (README, "Try the CLI on the local AWS"), in the shell where you pasted the exports:',
+    ...commands.slice(0, 5).map((c) => `  ${c}`),
+    `Then version 3 is yours: make its fleet fail and watch the promotion roll back (or promote it as it is):`,
+    ...commands.slice(5).map((c) => `  ${c}`),
+  ];
 }

@@ -1,7 +1,8 @@
 import './quiet';
 import { parseArgs } from 'node:util';
 import { startLocalAws } from './aws';
-import { Seed } from './seed';
+import { defaultLogFile, routeFunctionLogs } from './function-logs';
+import { seedWalkThrough } from './seed';
 
 /**
  * `npm run local-aws`: the local AWS as a long-running process for the `bluegreen` CLI
@@ -9,36 +10,26 @@ import { Seed } from './seed';
  * then runs until Ctrl-C. `--seed` adds a model package group with two versions and a
  * hand-made endpoint to promote onto.
  */
-const USAGE = `Usage: npm run local-aws [-- --seed] [-- --time-scale 600]
-  --seed            create model package group churn-models (v1, v2 Approved) and endpoint demo-churn serving v1
-  --time-scale <n>  simulated seconds per real second (default 600: a 30-minute bake takes 3 s)`;
+const USAGE = `Usage: npm run local-aws [-- --seed] [-- --time-scale 600] [-- --verbose | --log-file <path>]
+  --seed            create model package group churn-models (v1; v2, v3 Approved) and endpoint demo-churn serving v1,
+                    and print the README's walk-through commands
+  --time-scale <n>  simulated seconds per real second (default 600: a 30-minute bake takes 3 s)
+  --log-file <path> where the functions' logs go (default: a new file under the temporary directory, printed at start)
+  --verbose         print the functions' logs here instead of into the file`;
 
 function shellQuote(value: string): string {
   return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-async function seed(): Promise<string[]> {
-  const s = new Seed();
-  await s.group('churn-models');
-  const v1 = await s.register('churn-models');
-  await s.blueEndpoint('demo-churn', v1);
-  const v2 = await s.register('churn-models');
-  // churn-models is routed to churn-prediction: this approval also starts its first deployment, as in AWS.
-  await s.setApproval(v2, 'Approved');
-  return [
-    `Seeded: model package group churn-models (v1 ${v1}, v2 ${v2} Approved), endpoint demo-churn serving v1.`,
-    'The approval of v2 also started a promotion of churn-prediction (the group is routed there in cdk.json).',
-    'Try:',
-    '  node bin/bluegreen.js plan demo-churn --model-package ' + v2,
-    '  node bin/bluegreen.js promote demo-churn --model-package ' + v2 + ' --bake 30m --watch',
-    '  node bin/bluegreen.js status demo-churn',
-    '  node bin/bluegreen.js history demo-churn',
-  ];
-}
-
 async function run(): Promise<void> {
   const { values } = parseArgs({
-    options: { seed: { type: 'boolean', default: false }, 'time-scale': { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+    options: {
+      seed: { type: 'boolean', default: false },
+      'time-scale': { type: 'string' },
+      'log-file': { type: 'string' },
+      verbose: { type: 'boolean', short: 'v', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
   });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
@@ -52,17 +43,23 @@ async function run(): Promise<void> {
   process.env.AWS_SECRET_ACCESS_KEY = 'local';
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
-  // The step handlers run in this process: keep their logs to warnings and their metrics/traces off.
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  // The step handlers run in this process: their logs go to the file (below), their metrics/traces off.
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+  // As a Lambda function's errors reach its log group and not the caller's terminal: one line here, the rest in the file.
+  const logs = routeFunctionLogs({
+    verbose: values.verbose,
+    file: values['log-file'] ?? defaultLogFile('local-aws'),
+    onError: (summary) => process.stderr.write(`function error: ${summary}\n`),
+  });
+  process.stderr.write(logs.file ? `Function logs: ${logs.file} (--verbose prints them here)\n` : 'Function logs: printed here (--verbose)\n');
   const aws = await startLocalAws({ timeScale });
   const env = { ...aws.env, BLUEGREEN_STATE_MACHINE_ARN: aws.stateMachineArn, BLUEGREEN_TABLE: aws.tableName };
   process.stderr.write(`Local AWS running (clock ×${aws.timeScale}). Paste these lines into another shell:\n\n`);
   process.stdout.write(`${Object.entries(env).map(([k, v]) => `export ${k}=${shellQuote(v)}`).join('\n')}\n\n`);
-  if (values.seed) process.stderr.write(`${(await seed()).join('\n')}\n\n`);
+  if (values.seed) process.stderr.write(`${(await seedWalkThrough()).join('\n')}\n\n`);
   process.stderr.write('Ctrl-C to stop.\n');
 
   await new Promise<void>((resolve) => {
@@ -71,6 +68,7 @@ async function run(): Promise<void> {
   });
   process.stderr.write('\nStopping the local AWS...\n');
   await aws.close();
+  logs.close();
 }
 
 run().catch((error: unknown) => {

@@ -6,11 +6,14 @@
  * - a happy-path promotion on the local AWS: wall time and Step Functions state transitions;
  * - the time from a guardrail alarm's state change to all traffic back on blue, with the
  *   alarm event path and with the bake's poll alone (the AlarmRule removed);
+ * - P1 `breach`: the time from green's first failing request to all traffic back on blue, with blue's
+ *   (and so green's) metrics at SageMaker's standard 60 s and at 10 s enhanced (MetricsConfig);
  * - P4: what a promotion costs in fleets, per strategy and outcome, from the emulator's meter
  *   (blue = 2 instances, 8-minute provisioning, 30-minute bake, simulated time);
  * - P5: `cdk synth` wall time, one esbuild build of all functions, beside the per-function
  *   NodejsFunction bundling the construct used before (its last commit, same run, same machine);
- * - P6: SageMaker Describe* calls of one promotion with 1 and with 200 endpoints in the account.
+ * - P6: SageMaker Describe* calls of one promotion with 1 and with 200 endpoints in the account;
+ * - P7: `bluegreen --help` wall time (the checkout's bundle, build/bluegreen.js) beside a bare `node -e 0`.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -83,13 +86,13 @@ async function promote(aws: LocalAws, endpointName: string, modelPackageArn: str
 }
 
 /** A hand-made blue (2 instances) serving v1 of churn-models, and v2 approved: what every measurement starts from. */
-async function seededBlue(endpoint: string): Promise<{ v1: string; v2: string }> {
+async function seededBlue(endpoint: string, metricsConfig?: { EnableEnhancedMetrics: boolean; MetricPublishFrequencyInSeconds: 10 }): Promise<{ v1: string; v2: string }> {
   const seed = new Seed();
   await seed.group('churn-models').catch(() => undefined);
   const v1 = await seed.register('churn-models');
   const v2 = await seed.register('churn-models');
   await seed.setApproval(v2, 'Approved');
-  await seed.blueEndpoint(endpoint, v1, 2);
+  await seed.blueEndpoint(endpoint, v1, 2, { metricsConfig });
   return { v1, v2 };
 }
 
@@ -145,6 +148,55 @@ async function alarmToBlue(strategy: string, withEvent: boolean, run: number): P
     const weightsCall = aws.emulator.callLog.find((c) => c.operation === 'UpdateEndpointWeightsAndCapacities' && c.at >= alarmAt! && JSON.stringify(c.input).includes('"DesiredWeight":1') && JSON.stringify(c.input).includes('AllTraffic'));
     const sim = (ms: number) => (ms * aws.timeScale) / 1000;
     return { reactionRealMs: (weightsCall?.at ?? blueAt) - alarmAt, reactionSeconds: sim((weightsCall?.at ?? blueAt) - alarmAt), simulatedSeconds: sim(blueAt - alarmAt) };
+  } finally {
+    await aws.close();
+  }
+}
+
+/**
+ * P1 (issue 12): simulated seconds from green's first failing request (the emulator answers 5xx for v2 from
+ * then on, under steady traffic, so SageMaker's metrics for green breach) until blue carries all traffic:
+ * the metric's publish interval, the alarm's period and evaluation, the alarm event, the rollback.
+ * `enhanced`: blue's config (so green's, a copy) publishes enhanced metrics every 10 s; else the standard 60 s.
+ */
+async function breachToBlue(strategy: string, enhanced: boolean): Promise<{ simulatedSeconds: number; breachToAlarmSeconds: number; alarmPeriodSeconds: number }> {
+  const aws = await startLocalAws({ timeScale: 60, provisioningSeconds: 60 });
+  try {
+    const endpoint = 'demo-breach';
+    const { v2 } = await seededBlue(endpoint, enhanced ? { EnableEnhancedMetrics: true, MetricPublishFrequencyInSeconds: 10 } : undefined);
+    const arn = await promote(aws, endpoint, v2, 3600, strategy);
+    const runtime = new SageMakerRuntimeClient({});
+    const sagemaker = new SageMakerClient({});
+    const execution = aws.stepFunctions.list().find((e) => e.arn === arn)!;
+    const invoke = () => runtime.send(new InvokeEndpointCommand({ EndpointName: endpoint, ContentType: 'application/json', Body: new TextEncoder().encode('{}') })).catch(() => undefined);
+    const greenLive = (): boolean => (strategy === 'guardrails' ? greenShare(aws, endpoint) > 0.99 : execution.events.some((e) => e.state === 'BakeDone?'));
+    while (!greenLive() && execution.status === 'RUNNING') await sleep(5);
+    // Green serves well for a while (its alarms OK on data), then starts failing.
+    const healthyUntil = Date.now() + aws.ms(120);
+    while (Date.now() < healthyUntil && execution.status === 'RUNNING') await Promise.all([invoke(), sleep(2)]);
+    const bake = execution.events.filter((e) => e.type === 'StateExited' && e.state === 'ArmGuardrails').map((e) => (e.output as { bake?: { alarmPeriodSeconds?: number } }).bake)[0];
+    let alarmAt: number | undefined;
+    aws.emulator.events.on('event', (e: { 'detail-type'?: string; detail?: { state?: { value?: string } } }) => {
+      if (e['detail-type'] === 'CloudWatch Alarm State Change' && e.detail?.state?.value === 'ALARM') alarmAt ??= Date.now();
+    });
+    aws.emulator.faults.variantErrors({ endpointName: endpoint, modelPackageVersion: 2, statusCode: 500 });
+    const breachAt = Date.now();
+    const blueCarriesAll = async (): Promise<boolean> => {
+      if (strategy === 'guardrails') return greenShare(aws, endpoint) === 0;
+      const ep = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
+      return ep.ProductionVariants?.find((v) => v.VariantName === 'AllTraffic')?.CurrentWeight === 1;
+    };
+    let blueAt: number | undefined;
+    while (blueAt === undefined && execution.status === 'RUNNING') {
+      await invoke();
+      if (await blueCarriesAll()) blueAt = Date.now();
+      await sleep(2);
+    }
+    await aws.stepFunctions.waitFor(arn);
+    if (blueAt === undefined) throw new Error(`no return to blue (${execution.status} ${execution.cause})`);
+    const sim = (ms: number) => (ms * aws.timeScale) / 1000;
+    // breach → ALARM alone, for a reader who wants to split the figure (not printed on the P1 line).
+    return { simulatedSeconds: sim(blueAt - breachAt), breachToAlarmSeconds: alarmAt === undefined ? NaN : sim(alarmAt - breachAt), alarmPeriodSeconds: bake?.alarmPeriodSeconds ?? NaN };
   } finally {
     await aws.close();
   }
@@ -302,6 +354,9 @@ async function runCase(kind: string): Promise<void> {
   } else if (kind.startsWith('p2:')) {
     const [, strategy, minutes] = kind.split(':');
     console.log(JSON.stringify(await transitionsAt(strategy!, Number(minutes))));
+  } else if (kind.startsWith('breach:')) {
+    const [, strategy, metrics] = kind.split(':');
+    console.log(JSON.stringify(await breachToBlue(strategy!, metrics === 'enhanced')));
   } else if (kind.startsWith('alarm:')) {
     const [, strategy, path] = kind.split(':');
     const r = await alarmToBlue(strategy!, path === 'event', 0);
@@ -360,9 +415,11 @@ async function main(): Promise<void> {
   if (kind === 'bundles') return bundleLines();
   if (kind === 'cost') return costLines();
   if (kind === 'alarm') return alarmLines();
+  if (kind === 'breach') return breachLines();
   if (kind === 'p2') return transitionLines();
   if (kind === 'p6') return describeCallLines();
   if (kind === 'p5') return synthLines();
+  if (kind === 'p7') return cliLines();
   if (kind) return runCase(kind);
   await bundleLines();
   await synthLines();
@@ -371,7 +428,31 @@ async function main(): Promise<void> {
   console.log(`\nHappy-path promotion on the local AWS (30-min bake, 30 s polls, 600× clock): ${happy.status} in ${happy.wallMs} ms wall, ${happy.transitions} state transitions, peak RSS ${(Number(happy.rss) / 1048576).toFixed(0)} MiB`);
   await transitionLines();
   await alarmLines();
+  await breachLines();
   await describeCallLines();
+  await cliLines();
+}
+
+/** Wall ms of one run of a command in a fresh process. */
+function wallMs(args: string[]): number {
+  const t = process.hrtime.bigint();
+  execFileSync(process.execPath, args, { cwd: root, stdio: 'ignore' });
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+/** `P7 command=--help ms=… nodeStartMs=…`: the CLI as an operator runs it, median of BENCH_LOAD_RUNS, interleaved with node's own start-up. */
+async function cliLines(): Promise<void> {
+  const runs = Number(process.env.BENCH_LOAD_RUNS ?? 9);
+  execFileSync('npm', ['run', '--silent', 'build:cli'], { cwd: root, stdio: 'inherit' });
+  const help: number[] = [];
+  const bare: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    help.push(wallMs(['bin/bluegreen.js', '--help']));
+    bare.push(wallMs(['-e', '0']));
+  }
+  console.log(`
+The CLI (compiled bundle, no TypeScript loader; median of ${runs}, wall time of a fresh process):`);
+  console.log(`P7 command=--help ms=${median(help).toFixed(0)} nodeStartMs=${median(bare).toFixed(0)}`);
 }
 
 /** `P1 strategy=… path=<event|poll> alarmToBlueSeconds=…`: guardrail alarm → blue carries all traffic (median of BENCH_RUNS). */
@@ -384,6 +465,29 @@ async function alarmLines(): Promise<void> {
       const median = (key: string) => rows.map((r) => Number(r[key])).sort((a, b) => a - b)[Math.floor(runs / 2)]!;
       console.log(`P1 strategy=${strategy} path=${path} alarmToBlueSeconds=${median('simulatedSeconds').toFixed(1)}`);
     }
+  }
+}
+
+/**
+ * `P1 strategy=… metricBreachToBlueSeconds=…`: green's metrics breach → all traffic on blue (median of BENCH_RUNS, default 5),
+ * blue (and so green) with enhanced metrics every 10 s; the standard 60 s figure in the note under it.
+ */
+async function breachLines(): Promise<void> {
+  // Where the breach falls in a publish interval is chance (any point of 10 or 60 s): more runs than the other P1 lines.
+  const runs = Number(process.env.BENCH_RUNS ?? 5);
+  console.log(`\nGreen's metrics breach (it answers 5xx under steady traffic) → all traffic on blue (local AWS at 60×, green's alarms at its metrics' publish interval; median of ${runs} runs, simulated time):`);
+  for (const strategy of ['guardrails', 'variant']) {
+    const medians = (metrics: string) => {
+      const rows = Array.from({ length: runs }, () => child(`breach:${strategy}:${metrics}`));
+      const period = metrics === 'enhanced' ? 10 : 60;
+      if (rows.some((r) => r.alarmPeriodSeconds !== period)) throw new Error(`P1 breach ${strategy} ${metrics}: green's alarms did not have ${period}-second periods`);
+      const median = (key: string) => rows.map((r) => Number(r[key])).sort((a, b) => a - b)[Math.floor(runs / 2)]!.toFixed(1);
+      return { toBlue: median('simulatedSeconds'), toAlarm: median('breachToAlarmSeconds') };
+    };
+    const enhanced = medians('enhanced');
+    const standard = medians('standard');
+    console.log(`P1 strategy=${strategy} metricBreachToBlueSeconds=${enhanced.toBlue}`);
+    console.log(`  (blue with standard 60 s metrics: metricBreachToBlueSeconds=${standard.toBlue}; breach → ALARM ${enhanced.toAlarm} s with 10 s enhanced metrics, ${standard.toAlarm} s standard)`);
   }
 }
 
