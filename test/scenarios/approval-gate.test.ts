@@ -1,3 +1,4 @@
+import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DETAIL_TYPES } from '../../lambdas/shared/lifecycle';
 import type { BusEvent } from '../../local/eventbridge';
@@ -28,7 +29,7 @@ import {
 let world: World;
 let env: Record<string, string>;
 const EAGER = ['demo-eager-1', 'demo-eager-2', 'demo-eager-3', 'demo-eager-4', 'demo-eager-5'];
-const ENDPOINTS = ['demo-approve', 'demo-reject', 'demo-gate-timeout', 'demo-gate-promote', 'demo-gate-abort', 'demo-no-gate', ...EAGER];
+const ENDPOINTS = ['demo-approve', 'demo-reject', 'demo-gate-timeout', 'demo-gate-promote', 'demo-gate-abort', 'demo-gate-stopped', 'demo-no-gate', ...EAGER];
 
 beforeAll(async () => {
   world = await startWorld(ENDPOINTS);
@@ -39,6 +40,14 @@ afterAll(async () => world?.aws.close());
 
 /** 7200 simulated seconds: 12 s at the local clock's 600×, plenty for the CLI to answer. */
 const gate = (extra: Record<string, unknown> = {}) => ({ approval: { timeoutSeconds: 7200, ...extra } });
+/** The lifecycle events one promotion published, in order, each checked against schema/events.schema.json. */
+function eventsOf(promotionId: string): string[] {
+  const events = world.aws.lifecycleEvents().filter((e) => (e.detail as { promotionId?: string }).promotionId === promotionId);
+  for (const e of events) expect({ type: e['detail-type'], errors: schemaErrors(e) }).toEqual({ type: e['detail-type'], errors: [] });
+  return events.map((e) => e['detail-type']);
+}
+const { started, validated, approvalNeeded, shifted, succeeded, rolledBack } = DETAIL_TYPES;
+
 const parked = (endpointName: string) => eventually(async () => (await lockItem(world, endpointName))?.approvalTaskToken !== undefined, `${endpointName}'s approval gate to park its token`);
 
 test('GIVEN a promotion with an approval gate WHEN green is validated THEN it waits with no traffic on green, Approval Needed tells the approver what to run, and `bluegreen approve` lets it promote, recording who', async () => {
@@ -72,6 +81,7 @@ test('GIVEN a promotion with an approval gate WHEN green is validated THEN it wa
   expect(execution.statesEntered).not.toContain('PublishApprovalNeeded');
   expect(execution.statesEntered.indexOf('CheckApproval')).toBeLessThan(execution.statesEntered.indexOf('ShiftTraffic'));
   expect(await historyRow(world, promotion)).toMatchObject({ outcome: 'promoted', approval: { decision: 'approved', by: 'tester', reason: 'offline eval signed off' } });
+  expect(eventsOf(promotion.id)).toEqual([started, validated, approvalNeeded, shifted, succeeded]);
   const history = await bluegreen(env, 'history', endpointName, '--limit', '1');
   expect(history.stdout).toMatch(/version 2 promoted \(approved by tester: offline eval signed off\)/);
 }, 30000);
@@ -91,6 +101,7 @@ test('GIVEN a promotion waiting for approval WHEN `bluegreen reject --reason` TH
 
   expect(execution).toMatchObject({ status: 'FAILED', error: 'PromotionRolledBack' });
   expect(execution.cause).toMatch(/^ApprovalRejected: rejected by tester at \S+Z: latency regression in the shadow test$/);
+  expect(eventsOf(promotion.id)).toEqual([started, validated, approvalNeeded, rolledBack]);
   expect(execution.statesEntered).not.toContain('ShiftTraffic');
   await expectBackOnBlue(world, promotion);
   expect(await historyRow(world, promotion)).toMatchObject({
@@ -111,6 +122,7 @@ test('GIVEN nobody answers WHEN the gate times out with onTimeout rollback (the 
   expect(execution.statesEntered).not.toContain('ShiftTraffic');
   await expectBackOnBlue(world, promotion);
   expect(await historyRow(world, promotion)).toMatchObject({ outcome: 'rolled_back', approval: { decision: 'timed-out', onTimeout: 'rollback' } });
+  expect(eventsOf(promotion.id)).toEqual([started, validated, approvalNeeded, rolledBack]);
   // The gate is over: nothing left to answer.
   const late = await bluegreen(env, 'approve', endpointName);
   expect(late.code).toBe(4);
@@ -125,6 +137,7 @@ test('GIVEN nobody answers WHEN the gate times out with onTimeout promote THEN i
   expect(execution.status).toBe('SUCCEEDED');
   expect(execution.statesEntered).toEqual(expect.arrayContaining(['AwaitApproval', 'CheckApproval', 'ShiftTraffic', 'Finalize']));
   expect(await historyRow(world, promotion)).toMatchObject({ outcome: 'promoted', approval: { decision: 'timed-out', onTimeout: 'promote' } });
+  expect(eventsOf(promotion.id)).toEqual([started, validated, approvalNeeded, shifted, succeeded]);
 }, 30000);
 
 test('GIVEN a promotion waiting for approval WHEN `bluegreen rollback` aborts it THEN it rolls back at once, like during the bake, and the gate cannot be answered any more', async () => {
@@ -203,3 +216,17 @@ test('GIVEN five gated promotions at once WHEN an approver answers `bluegreen ap
     world.aws.bus.off('lifecycle', onEvent);
   }
 }, 60000);
+
+test('GIVEN a promotion waiting for approval WHEN its execution is stopped from the console THEN the recovery puts blue back alone, records rolled_back and frees the lock; the gate cannot be answered any more', async () => {
+  const endpointName = 'demo-gate-stopped';
+  const promotion = await startPromotion(world, 'gate-stopped-1', { ...promotionInput(endpointName, world.v2), ...gate() });
+  await parked(endpointName);
+  await new SFNClient({}).send(new StopExecutionCommand({ executionArn: promotion.executionArn, error: 'OperatorStop', cause: 'stopped from the console while waiting for approval' }));
+
+  expect(await ended(world, promotion.executionArn)).toMatchObject({ status: 'ABORTED' });
+  await eventually(async () => (await historyRow(world, promotion))?.outcome === 'rolled_back', 'the recovery to record the rollback');
+  await expectBackOnBlue(world, promotion);
+  expect(await lockItem(world, endpointName)).toBeUndefined();
+  const late = await bluegreen(env, 'approve', endpointName);
+  expect(late.code).toBe(4);
+}, 30000);
