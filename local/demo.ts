@@ -10,6 +10,7 @@
 import './quiet';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createColors } from 'picocolors';
 import { parseArgs } from 'node:util';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { main as bluegreen } from '../cli/main';
@@ -31,7 +32,9 @@ const GROUP = 'churn-models';
 /** Who answers the approval gate in `--approval` (BLUEGREEN_USER, as an engineer's shell would set it or the OS user name gives it). */
 const APPROVER = 'alice@example.com';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const say = (text: string) => process.stdout.write(`\n\x1b[1m== ${text}\x1b[0m\n`);
+// Colours only on a terminal, and never with NO_COLOR (as the CLI): a demo piped to a file or CI log stays plain text.
+const pc = createColors(process.stdout.isTTY === true && !process.env.NO_COLOR);
+const say = (text: string) => process.stdout.write(`\n${pc.bold(`== ${text}`)}\n`);
 
 /** Captures a CLI command's stdout while echoing it, to check the story the demo tells. */
 async function cli(aws: LocalAws, ...args: string[]): Promise<{ code: number; out: string }> {
@@ -41,7 +44,7 @@ async function cli(aws: LocalAws, ...args: string[]): Promise<{ code: number; ou
 async function cliAs(aws: LocalAws, user: string, ...args: string[]): Promise<{ code: number; out: string }> {
   let out = '';
   const env = { ...process.env, ...aws.env, BLUEGREEN_STATE_MACHINE_ARN: aws.stateMachineArn, BLUEGREEN_TABLE: aws.tableName, BLUEGREEN_USER: user };
-  process.stdout.write(`\x1b[2m${user === 'demo' ? '' : `${user}`}$ bluegreen ${args.map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(' ')}\x1b[0m\n`);
+  process.stdout.write(`${pc.dim(`${user === 'demo' ? '' : `${user}`}$ bluegreen ${args.map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(' ')}`)}\n`);
   const code = await bluegreen(args, {
     stdout: { write: (chunk: string) => ((out += chunk), process.stdout.write(chunk)) },
     stderr: process.stderr,
@@ -125,7 +128,7 @@ async function run(logs: FunctionLogs, gate: boolean): Promise<void> {
   // The lifecycle events, as a subscriber to the bus (a notification, a chat channel) sees them.
   aws.bus.on('lifecycle', (event: BusEvent) => {
     const line = lifecycleLine(event);
-    if (line) process.stdout.write(`   \x1b[36m◆ ${line}\x1b[0m\n`);
+    if (line) process.stdout.write(`   ${pc.cyan(`◆ ${line}`)}\n`);
   });
   const seed = new Seed();
   const runtime = new SageMakerRuntimeClient({});
