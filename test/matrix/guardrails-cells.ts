@@ -31,8 +31,11 @@ import {
  * DescribeEndpoint (every cleanup describes every endpoint of the account).
  */
 const GUARDRAILS: Partial<PromotionInput> = { strategy: 'guardrails' };
-/** A canary step long enough (1200 s: 2 s at 600×) for a cell to act while SageMaker deploys. */
-const CANARY: Partial<PromotionInput> = { ...GUARDRAILS, traffic: { type: 'CANARY', percent: 50, waitSeconds: 1200 } };
+/**
+ * A canary step long enough for a cell to act while SageMaker deploys: 3600 s, the longest SageMaker
+ * takes (API_TrafficRoutingConfig WaitIntervalInSeconds, 0–3600), 6 s at 600× (2 s was missed on a loaded CI machine).
+ */
+const CANARY: Partial<PromotionInput> = { ...GUARDRAILS, traffic: { type: 'CANARY', percent: 50, waitSeconds: 3600 } };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Green answers 500 on its validation endpoint: the promotion fails before blue is touched. */
@@ -41,7 +44,7 @@ function failValidationEndpoint(ctx: CellContext): void {
 }
 
 /** Resolves once green's fleet on the promoted endpoint has part of the traffic (the canary step). */
-async function untilCanary(ctx: CellContext, timeoutMs = 20_000): Promise<void> {
+async function untilCanary(ctx: CellContext, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const fleets = ctx.aws.emulator.meter().endpoints[ctx.endpointName]?.fleets ?? [];

@@ -237,7 +237,8 @@ const strategyInput = (s: OutsideStrategy) => (s === 'guardrails' ? GUARDRAILS_I
 /** A bake long enough for the actor to act while it waits (1800 s: 3 s at 600×); guardrails bakes the first 3600 s in SageMaker's termination wait. */
 export const BAKE_WAIT_SECONDS = 1800;
 /** guardrails: a canary step long enough (1200 s: 2 s at 600×) for green's alarm to fire while SageMaker deploys. */
-const CANARY: Partial<PromotionInput> = { traffic: { type: 'CANARY', percent: 50, waitSeconds: 1200 } };
+// 3600 s (SageMaker's longest wait interval), 6 s at 600×: a loaded machine still acts inside the canary step.
+const CANARY: Partial<PromotionInput> = { traffic: { type: 'CANARY', percent: 50, waitSeconds: 3600 } };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Green answers its validation requests with 500 (variant: on the pair's zero-weight variant). */
@@ -246,7 +247,7 @@ function failGreenValidation(ctx: OutsideContext): void {
 }
 
 /** guardrails: once green's fleet has its canary share, green's 5xx alarm fires: the promotion rolls back while SageMaker deploys. */
-async function alarmInTheCanaryStep(ctx: OutsideContext, timeoutMs = 30_000): Promise<void> {
+async function alarmInTheCanaryStep(ctx: OutsideContext, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const fleets = ctx.aws.emulator.meter().endpoints[ctx.endpointName]?.fleets ?? [];
