@@ -6,7 +6,7 @@ import { isStaleToken, readLock, type LockItem } from '../../lambdas/shared/lock
 import { versionOf } from '../../lambdas/shared/arns';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
-import { isNotFound } from '../../lambdas/shared/errors';
+import { isConditionFailure, isNotFound } from '../../lambdas/shared/errors';
 import type { StackOptions } from '../aws';
 import type { Context } from '../context';
 import { endpointNotFound } from '../endpoint';
@@ -58,7 +58,7 @@ async function clearGate(dynamo: DynamoDBDocumentClient, tableName: string, lock
       }),
     );
   } catch (error) {
-    if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+    if (!isConditionFailure(error)) throw error;
   }
 }
 

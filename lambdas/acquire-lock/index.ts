@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../shared/clients/dynamo';
 import { historySk, LOCK_SK, tableKey, type LockResult, type PromotionState } from '../shared/contracts';
-import { PromotionInProgress } from '../shared/errors';
+import { isConditionFailure, PromotionInProgress } from '../shared/errors';
 import { stateKeys, step } from '../shared/handler';
 import { promotionInProgressMessage, type LockItem } from '../shared/locks';
 import { recordRefusal, refusedRow } from '../shared/refusal';
@@ -37,7 +37,7 @@ export const handler = step('acquire-lock', stateKeys, async (state: PromotionSt
       }),
     );
   } catch (error) {
-    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') {
+    if (isConditionFailure(error)) {
       const holder = await dynamo.send(new GetCommand({ TableName: tableName, Key: { endpointName: tableKey(p.endpointName), sk: LOCK_SK }, ConsistentRead: true }));
       const h = holder.Item as LockItem | undefined;
       if (!h) {

@@ -4,7 +4,7 @@ import { dynamo } from '../shared/clients/dynamo';
 import { historySk, LOCK_SK, tableKey, type CleanupResult, type Outcome, type OutcomeResult, type Promotion, type PromotionState } from '../shared/contracts';
 import { approvalRecord } from '../shared/approval';
 import { cleanupLeftovers, decideOutcome } from '../shared/decisions';
-import { causeMessage, PromotionEnded } from '../shared/errors';
+import { causeMessage, isConditionFailure, PromotionEnded } from '../shared/errors';
 import { blueFacts, durationSeconds, evidenceOf, type Evidence } from '../shared/evidence';
 import { stateKeys, step } from '../shared/handler';
 import { interruptionOf } from '../shared/outside';
@@ -139,7 +139,7 @@ export const handler = step('record-outcome', stateKeys, async (state: Recoverab
       }),
     );
   } catch (failed) {
-    if (!(failed instanceof Error && failed.name === 'ConditionalCheckFailedException')) throw failed;
+    if (!isConditionFailure(failed)) throw failed;
     throw new PromotionEnded(`the history row of promotion ${p.id} was already made final by another execution: not overwritten`, { cause: failed });
   }
   try {
@@ -152,7 +152,7 @@ export const handler = step('record-outcome', stateKeys, async (state: Recoverab
       }),
     );
   } catch (error) {
-    if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+    if (!isConditionFailure(error)) throw error;
     logger.warn('lock was not held by this promotion; left as it is');
   }
   publishOutcomeMetrics(state, outcome, finishedAt, abort);

@@ -4,7 +4,7 @@ import { dynamo } from '../shared/clients/dynamo';
 import { sfn } from '../shared/clients/sfn';
 import { describeExecutionIfExists } from '../shared/executions';
 import { LOCK_SK, tableKey, type PromotionState } from '../shared/contracts';
-import { InvalidPromotionInput, NothingToRecover } from '../shared/errors';
+import { InvalidPromotionInput, isConditionFailure, NothingToRecover } from '../shared/errors';
 import { step } from '../shared/handler';
 import { readLock, type LockItem } from '../shared/locks';
 import { blueLeftoversAfterRecovery, recoveryDecision, type RecoverableState, type RecoveryMarks } from '../shared/recovery';
@@ -81,7 +81,7 @@ async function takeOver(lock: LockItem, me: string): Promise<string | undefined>
       }),
     );
   } catch (error) {
-    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') {
+    if (isConditionFailure(error)) {
       throw new NothingToRecover(`the lock of promotion ${lock.promotionId} changed while this recovery took it over (released, or taken by another recovery)`);
     }
     throw error;

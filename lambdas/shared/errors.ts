@@ -83,6 +83,11 @@ export function isRetryable(error: unknown): boolean {
 }
 
 /** DescribeEndpoint/DescribeEndpointConfig/DescribeModel of something missing: SageMaker answers ValidationException "Could not find ...". */
+/** DynamoDB refused a conditional write because its condition did not hold (someone else got there first). */
+export function isConditionFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
 export function isNotFound(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (error.name === 'ResourceNotFound' || error.name === 'ResourceNotFoundException') return true;

@@ -5,7 +5,7 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import { versionOf } from './arns';
 import { LOCK_SK, tableKey } from './contracts';
 import type { Footprint } from './outside';
-import { PromotionEnded } from './errors';
+import { isConditionFailure, PromotionEnded } from './errors';
 import { abortCause, type AlarmEvidence, type ValidationEvidence } from './evidence';
 
 /**
@@ -114,7 +114,7 @@ export async function updateOwnLock(
       }),
     );
   } catch (error) {
-    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') {
+    if (isConditionFailure(error)) {
       throw new PromotionEnded(`promotion ${owner.id} no longer holds the lock of ${owner.endpointName} (its outcome is recorded, or a recovery finishes it): nothing done`, { cause: error });
     }
     throw error;
@@ -158,7 +158,7 @@ export async function requestAbort(
     );
     current = out?.Attributes as Partial<LockItem> | undefined;
   } catch (error) {
-    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return 'not-running';
+    if (isConditionFailure(error)) return 'not-running';
     throw error;
   }
   const item = current ?? lock;

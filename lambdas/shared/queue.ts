@@ -3,6 +3,7 @@ import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { executionArnOf, modelPackageParts } from './arns';
 import { tableKey } from './contracts';
+import { isConditionFailure } from './errors';
 import { describeExecutionIfExists } from './executions';
 import { readLock, requestAbort, type AbortResult } from './locks';
 import {
@@ -41,7 +42,6 @@ export interface QueueClients {
   sfn: SFNClient;
 }
 
-const isConditionFailure = (error: unknown) => error instanceof Error && error.name === 'ConditionalCheckFailedException';
 
 export async function readQueued(dynamo: DynamoDBDocumentClient, tableName: string, endpointName: string): Promise<QueuedApproval | undefined> {
   const out = await dynamo.send(new GetCommand({ TableName: tableName, Key: { endpointName: tableKey(endpointName), sk: QUEUE_SK }, ConsistentRead: true }));
