@@ -3,7 +3,7 @@ import * as z from 'zod/mini';
 import { MAX_ROLLBACK_ALARMS } from '../lambdas/shared/decisions';
 import { approvalSchema, MAX_ALARM_NAMES, STRATEGIES, type PromotionInput } from '../lambdas/shared/input';
 import { inputSizeProblem } from '../lambdas/shared/limits';
-import { MAX_ENDPOINT_NAME, routeSchema, type Route } from '../lambdas/shared/triggers';
+import { MAX_ENDPOINT_NAME, routeInput, routeSchema, type Route } from '../lambdas/shared/triggers';
 import { MAX_BAKE_REASON, MAX_BAKE_SECONDS } from '../lambdas/shared/waits';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
@@ -100,19 +100,8 @@ export type AppConfig = z.infer<typeof appConfigSchema>;
  */
 function largestApprovalInput(group: string, route: Route): PromotionInput {
   const version = Number.MAX_SAFE_INTEGER;
-  return {
-    endpointName: route.endpoints.reduce((longest, e) => (e.length > longest.length ? e : longest), ''),
-    modelPackageArn: `arn:aws-iso-b:sagemaker:ap-southeast-5:123456789012:model-package/${group}/${version}`,
-    strategy: route.strategy,
-    traffic: route.traffic,
-    bakeSeconds: route.bakeSeconds,
-    guardrailAlarmNames: route.guardrailAlarmNames,
-    validation: route.validation,
-    greenAlarms: route.greenAlarms,
-    bakeTraffic: route.bakeTraffic,
-    approval: route.approval,
-    requestedBy: `model-registry:rejected:${group}/${version}`,
-  };
+  const endpointName = route.endpoints.reduce((longest, e) => (e.length > longest.length ? e : longest), '');
+  return routeInput(route, endpointName, `arn:aws-iso-b:sagemaker:ap-southeast-5:123456789012:model-package/${group}/${version}`, `model-registry:rejected:${group}/${version}`);
 }
 
 export function parseAppConfig(raw: unknown): AppConfig {

@@ -5,7 +5,7 @@ import { sfn } from '../shared/clients/sfn';
 import { InvalidPromotionInput } from '../shared/errors';
 import { step } from '../shared/handler';
 import { packageArnOf, versionOf } from '../shared/arns';
-import { describeIssues, type PromotionInput } from '../shared/input';
+import { describeIssues } from '../shared/input';
 import { readLock, requestAbort } from '../shared/locks';
 import { logger } from '../shared/powertools';
 import { admit, latestApprovedOtherThan, putApprovalRow, readQueued, removeQueued, type Admitted } from '../shared/queue';
@@ -13,7 +13,7 @@ import { decideRejection, queuedRow, type Approval, type QueuePolicy } from '../
 import { describeEndpointIfExists } from '../shared/sagemaker';
 import { ENV, functionConfig } from '../shared/settings';
 import { requiredEnv } from '../shared/env';
-import { approvalExecutionName, modelPackageEventSchema, routesSchema, type ModelPackageEvent, type Route } from '../shared/triggers';
+import { approvalExecutionName, modelPackageEventSchema, routeInput, routesSchema, type ModelPackageEvent, type Route } from '../shared/triggers';
 
 /** What happened on one endpoint: an approval admitted (Admitted's statuses), or what a rejection did. */
 export interface EndpointResult {
@@ -46,20 +46,7 @@ async function liveVersion(endpointName: string): Promise<number | undefined> {
 }
 
 function promotionInput(endpointName: string, route: Route, modelPackageArn: string, requestedBy: string): string {
-  const input: PromotionInput = {
-    endpointName,
-    modelPackageArn,
-    strategy: route.strategy,
-    traffic: route.traffic,
-    bakeSeconds: route.bakeSeconds,
-    guardrailAlarmNames: route.guardrailAlarmNames,
-    validation: route.validation,
-    greenAlarms: route.greenAlarms,
-    bakeTraffic: route.bakeTraffic,
-    approval: route.approval,
-    requestedBy,
-  };
-  return JSON.stringify(input);
+  return JSON.stringify(routeInput(route, endpointName, modelPackageArn, requestedBy));
 }
 
 const policyOf = (route: Route): QueuePolicy => ({ onNewerApproval: route.onNewerApproval ?? 'queue', allowDowngrade: route.allowDowngrade ?? false });

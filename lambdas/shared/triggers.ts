@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { createHash } from 'node:crypto';
-import { MODEL_PACKAGE_ARN_PATTERN, promotionInputSchema } from './input';
+import { MODEL_PACKAGE_ARN_PATTERN, promotionInputSchema, type PromotionInput } from './input';
 import { modelPackageParts } from './arns';
 
 /** What an approval does to a promotion in flight on the same endpoint (a route's `onNewerApproval`). */
@@ -48,6 +48,25 @@ export const routeSchema = z.strictObject({
   allowDowngrade: z.optional(z.boolean({ error: 'use true (promote approvals of older versions too) or false (the default: refuse and record them)' })),
 });
 export type Route = z.infer<typeof routeSchema>;
+/**
+ * The promotion an approval on `route` starts on one of its endpoints: the route's per-endpoint
+ * settings (the same for on-approval and for lib/config.ts's synth-time size check), the version, who asked.
+ */
+export function routeInput(route: Route, endpointName: string, modelPackageArn: string, requestedBy: string): PromotionInput {
+  return {
+    endpointName,
+    modelPackageArn,
+    strategy: route.strategy,
+    traffic: route.traffic,
+    bakeSeconds: route.bakeSeconds,
+    guardrailAlarmNames: route.guardrailAlarmNames,
+    validation: route.validation,
+    greenAlarms: route.greenAlarms,
+    bakeTraffic: route.bakeTraffic,
+    approval: route.approval,
+    requestedBy,
+  };
+}
 export const routesSchema = z.record(z.string(), routeSchema);
 export type Routes = z.infer<typeof routesSchema>;
 
