@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { BridgeEvent } from './emulator/events';
 import { busName } from './template';
 
 /**
@@ -23,18 +24,8 @@ export interface PutEventsEntry {
   Time?: string | number;
 }
 
-/** An event as EventBridge delivers it to targets. */
-export interface BusEvent {
-  version: '0';
-  id: string;
-  'detail-type': string;
-  source: string;
-  account: string;
-  time: string;
-  region: string;
-  resources: string[];
-  detail: unknown;
-}
+/** An event as EventBridge delivers it to targets (the emulators' events have the same shape). */
+export type BusEvent = BridgeEvent<unknown>;
 
 export interface PutEventsOutcome {
   response: { Entries: Array<{ EventId?: string; ErrorCode?: string; ErrorMessage?: string }>; FailedEntryCount: number };
