@@ -109,6 +109,34 @@ function greenShare(aws: LocalAws, endpoint: string): number {
   return fleets.filter((f) => f.variants.some((v) => v.modelPackageVersion === 2)).reduce((a, f) => a + f.trafficShare, 0);
 }
 
+type Execution = ReturnType<LocalAws['stepFunctions']['list']>[number];
+
+/** What the P1 runs send to and read from a promotion of v2 onto `endpoint` (clients made once the local AWS is up). */
+function p1Probe(aws: LocalAws, endpoint: string, strategy: string, execution: Execution) {
+  const runtime = new SageMakerRuntimeClient({});
+  const sagemaker = new SageMakerClient({});
+  return {
+    /** One request to the endpoint; its failure (the injected 5xx) is the point. */
+    invoke: () => runtime.send(new InvokeEndpointCommand({ EndpointName: endpoint, ContentType: 'application/json', Body: new TextEncoder().encode('{}') })).catch(() => undefined),
+    /** Green carries the traffic: SageMaker moved it (guardrails), or the bake began after the weights flipped (variant). */
+    greenLive: (): boolean => (strategy === 'guardrails' ? greenShare(aws, endpoint) > 0.99 : execution.events.some((e) => e.state === 'BakeDone?')),
+    /** Blue carries all traffic again. */
+    blueCarriesAll: async (): Promise<boolean> => {
+      if (strategy === 'guardrails') return greenShare(aws, endpoint) === 0;
+      const ep = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
+      return ep.ProductionVariants?.find((v) => v.VariantName === 'AllTraffic')?.CurrentWeight === 1;
+    },
+    /** From now on, when an alarm first goes to ALARM (read through the returned function). */
+    watchAlarms: (): (() => number | undefined) => {
+      let alarmAt: number | undefined;
+      aws.emulator.events.on('event', (e: { 'detail-type'?: string; detail?: { state?: { value?: string } } }) => {
+        if (e['detail-type'] === 'CloudWatch Alarm State Change' && e.detail?.state?.value === 'ALARM') alarmAt ??= Date.now();
+      });
+      return () => alarmAt;
+    },
+  };
+}
+
 /** Seconds of simulated time from the alarm's transition to ALARM until blue carries all traffic again. */
 async function alarmToBlue(strategy: string, withEvent: boolean, run: number): Promise<{ simulatedSeconds: number; reactionSeconds: number; reactionRealMs: number }> {
   const aws = await startLocalAws({ timeScale: 60, provisioningSeconds: 60 });
@@ -117,35 +145,23 @@ async function alarmToBlue(strategy: string, withEvent: boolean, run: number): P
     const endpoint = `demo-bench-${run}`;
     const { v2 } = await seededBlue(endpoint);
     const arn = await promote(aws, endpoint, v2, 3600, strategy);
-    const runtime = new SageMakerRuntimeClient({});
-    const sagemaker = new SageMakerClient({});
     const execution = aws.stepFunctions.list().find((e) => e.arn === arn)!;
+    const probe = p1Probe(aws, endpoint, strategy, execution);
     // Once green carries the traffic, it starts failing; steady traffic drives its 5xx metric.
-    const greenLive = async (): Promise<boolean> => {
-      if (strategy === 'guardrails') return greenShare(aws, endpoint) > 0.99;
-      return execution.events.some((e) => e.state === 'BakeDone?');
-    };
-    while (!(await greenLive()) && execution.status === 'RUNNING') await sleep(5);
+    while (!probe.greenLive() && execution.status === 'RUNNING') await sleep(5);
     aws.emulator.faults.variantErrors({ endpointName: endpoint, modelPackageVersion: 2, statusCode: 500 });
-    let alarmAt: number | undefined;
-    aws.emulator.events.on('event', (e: { 'detail-type'?: string; detail?: { state?: { value?: string } } }) => {
-      if (e['detail-type'] === 'CloudWatch Alarm State Change' && e.detail?.state?.value === 'ALARM') alarmAt ??= Date.now();
-    });
-    const blueCarriesAll = async (): Promise<boolean> => {
-      if (strategy === 'guardrails') return greenShare(aws, endpoint) === 0;
-      const ep = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
-      return ep.ProductionVariants?.find((v) => v.VariantName === 'AllTraffic')?.CurrentWeight === 1;
-    };
+    const alarmed = probe.watchAlarms();
     let blueAt: number | undefined;
     while (blueAt === undefined && execution.status === 'RUNNING') {
-      await runtime.send(new InvokeEndpointCommand({ EndpointName: endpoint, ContentType: 'application/json', Body: new TextEncoder().encode('{}') })).catch(() => undefined);
-      if (alarmAt !== undefined && (await blueCarriesAll())) blueAt = Date.now();
+      await probe.invoke();
+      if (alarmed() !== undefined && (await probe.blueCarriesAll())) blueAt = Date.now();
       await sleep(2);
     }
     await aws.stepFunctions.waitFor(arn);
+    const alarmAt = alarmed();
     if (alarmAt === undefined || blueAt === undefined) throw new Error(`run ${run}: no alarm or no return to blue (${execution.status} ${execution.cause})`);
     // What acts on the alarm: the rollback's weights call (variant), or SageMaker's own auto-rollback (guardrails: no call).
-    const weightsCall = aws.emulator.callLog.find((c) => c.operation === 'UpdateEndpointWeightsAndCapacities' && c.at >= alarmAt! && JSON.stringify(c.input).includes('"DesiredWeight":1') && JSON.stringify(c.input).includes('AllTraffic'));
+    const weightsCall = aws.emulator.callLog.find((c) => c.operation === 'UpdateEndpointWeightsAndCapacities' && c.at >= alarmAt && JSON.stringify(c.input).includes('"DesiredWeight":1') && JSON.stringify(c.input).includes('AllTraffic'));
     const sim = (ms: number) => (ms * aws.timeScale) / 1000;
     return { reactionRealMs: (weightsCall?.at ?? blueAt) - alarmAt, reactionSeconds: sim((weightsCall?.at ?? blueAt) - alarmAt), simulatedSeconds: sim(blueAt - alarmAt) };
   } finally {
@@ -165,34 +181,25 @@ async function breachToBlue(strategy: string, enhanced: boolean): Promise<{ simu
     const endpoint = 'demo-breach';
     const { v2 } = await seededBlue(endpoint, enhanced ? { EnableEnhancedMetrics: true, MetricPublishFrequencyInSeconds: 10 } : undefined);
     const arn = await promote(aws, endpoint, v2, 3600, strategy);
-    const runtime = new SageMakerRuntimeClient({});
-    const sagemaker = new SageMakerClient({});
     const execution = aws.stepFunctions.list().find((e) => e.arn === arn)!;
-    const invoke = () => runtime.send(new InvokeEndpointCommand({ EndpointName: endpoint, ContentType: 'application/json', Body: new TextEncoder().encode('{}') })).catch(() => undefined);
-    const greenLive = (): boolean => (strategy === 'guardrails' ? greenShare(aws, endpoint) > 0.99 : execution.events.some((e) => e.state === 'BakeDone?'));
-    while (!greenLive() && execution.status === 'RUNNING') await sleep(5);
+    const probe = p1Probe(aws, endpoint, strategy, execution);
+    const invoke = probe.invoke;
+    while (!probe.greenLive() && execution.status === 'RUNNING') await sleep(5);
     // Green serves well for a while (its alarms OK on data), then starts failing.
     const healthyUntil = Date.now() + aws.ms(120);
     while (Date.now() < healthyUntil && execution.status === 'RUNNING') await Promise.all([invoke(), sleep(2)]);
     const bake = execution.events.filter((e) => e.type === 'StateExited' && e.state === 'ArmGuardrails').map((e) => (e.output as { bake?: { alarmPeriodSeconds?: number } }).bake)[0];
-    let alarmAt: number | undefined;
-    aws.emulator.events.on('event', (e: { 'detail-type'?: string; detail?: { state?: { value?: string } } }) => {
-      if (e['detail-type'] === 'CloudWatch Alarm State Change' && e.detail?.state?.value === 'ALARM') alarmAt ??= Date.now();
-    });
+    const alarmed = probe.watchAlarms();
     aws.emulator.faults.variantErrors({ endpointName: endpoint, modelPackageVersion: 2, statusCode: 500 });
     const breachAt = Date.now();
-    const blueCarriesAll = async (): Promise<boolean> => {
-      if (strategy === 'guardrails') return greenShare(aws, endpoint) === 0;
-      const ep = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
-      return ep.ProductionVariants?.find((v) => v.VariantName === 'AllTraffic')?.CurrentWeight === 1;
-    };
     let blueAt: number | undefined;
     while (blueAt === undefined && execution.status === 'RUNNING') {
       await invoke();
-      if (await blueCarriesAll()) blueAt = Date.now();
+      if (await probe.blueCarriesAll()) blueAt = Date.now();
       await sleep(2);
     }
     await aws.stepFunctions.waitFor(arn);
+    const alarmAt = alarmed();
     if (blueAt === undefined) throw new Error(`no return to blue (${execution.status} ${execution.cause})`);
     const sim = (ms: number) => (ms * aws.timeScale) / 1000;
     // breach → ALARM alone, for a reader who wants to split the figure (not printed on the P1 line).
