@@ -46,7 +46,8 @@ const NOT_BUNDLED = "exports.handler = async () => { throw new Error('synthesize
 
 /**
  * A function's code asset: its bundle as index.js and the configuration as bluegreen.json, staged
- * in a directory named by their hash (the same content is staged once a process).
+ * in a directory named by a hash of the bundle's path, the function and the document (the same asset
+ * is staged once a process; the CDK hashes the staged contents for the asset itself).
  */
 function functionCode(scope: Construct, fn: FunctionName, config: FunctionConfig): lambda.Code {
   const bundle = Stack.of(scope).bundlingRequired ? join(functionBundlesDir(), `${fn}.js`) : undefined;

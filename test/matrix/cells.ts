@@ -411,3 +411,21 @@ export const NOT_APPLICABLE: NotApplicable[] = [
 ];
 
 export const cellsOf = (group: Group): Cell[] => CELLS.filter((c) => c.group === group);
+
+/**
+ * A canary step long enough for a cell to act while SageMaker deploys: 3600 s, the longest wait
+ * interval SageMaker takes (API_TrafficRoutingConfig WaitIntervalInSeconds, 0–3600), 6 s at 600×
+ * (a 2 s step was missed on a loaded CI machine).
+ */
+export const CANARY_TRAFFIC = { type: 'CANARY', percent: 50, waitSeconds: 3600 } as const;
+
+/** Resolves once green's fleet (running `greenModel`) on the endpoint has part of the traffic: SageMaker's canary step. */
+export async function untilGreenCanary(aws: LocalAws, endpointName: string, greenModel: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const fleets = aws.emulator.meter().endpoints[endpointName]?.fleets ?? [];
+    if (fleets.some((f) => f.status === 'InService' && f.trafficShare > 0 && f.variants.some((v) => v.modelName === greenModel))) return;
+    if (Date.now() > deadline) throw new Error("green never got traffic from SageMaker's deployment");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

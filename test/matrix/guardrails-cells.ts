@@ -1,6 +1,7 @@
 import type { Outcome } from '../../lambdas/shared/contracts';
 import type { PromotionInput } from '../../lambdas/shared/input';
 import {
+  CANARY_TRAFFIC,
   CRASHES,
   DEADLINE_INPUT,
   ERROR_NAMES,
@@ -11,6 +12,7 @@ import {
   crashed,
   failedWith,
   greenModel,
+  untilGreenCanary,
   type Cell,
   type CellContext,
   type CrashSpec,
@@ -31,12 +33,7 @@ import {
  * DescribeEndpoint (every cleanup describes every endpoint of the account).
  */
 const GUARDRAILS: Partial<PromotionInput> = { strategy: 'guardrails' };
-/**
- * A canary step long enough for a cell to act while SageMaker deploys: 3600 s, the longest SageMaker
- * takes (API_TrafficRoutingConfig WaitIntervalInSeconds, 0–3600), 6 s at 600× (2 s was missed on a loaded CI machine).
- */
-const CANARY: Partial<PromotionInput> = { ...GUARDRAILS, traffic: { type: 'CANARY', percent: 50, waitSeconds: 3600 } };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const CANARY: Partial<PromotionInput> = { ...GUARDRAILS, traffic: CANARY_TRAFFIC };
 
 /** Green answers 500 on its validation endpoint: the promotion fails before blue is touched. */
 function failValidationEndpoint(ctx: CellContext): void {
@@ -44,15 +41,7 @@ function failValidationEndpoint(ctx: CellContext): void {
 }
 
 /** Resolves once green's fleet on the promoted endpoint has part of the traffic (the canary step). */
-async function untilCanary(ctx: CellContext, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const fleets = ctx.aws.emulator.meter().endpoints[ctx.endpointName]?.fleets ?? [];
-    if (fleets.some((f) => f.status === 'InService' && f.trafficShare > 0 && f.variants.some((v) => v.modelName === ctx.green.model))) return;
-    if (Date.now() > deadline) throw new Error('green never got traffic from SageMaker\'s deployment');
-    await sleep(10);
-  }
-}
+const untilCanary = (ctx: CellContext) => untilGreenCanary(ctx.aws, ctx.endpointName, ctx.green.model);
 
 /** An operator's `bluegreen rollback` during the canary step: the rollback must trip the abort alarm. */
 async function abortDuringCanary(ctx: CellContext): Promise<void> {
@@ -198,7 +187,7 @@ const recovered = (e: Evidence) => e.events.some((ev) => ev.state === 'Recover' 
  * recovery looks, however slowly a loaded machine delivers the stop's event (with a 1200 s canary and
  * a 30 s bake, SageMaker sometimes finished first and the recovery rightly recorded `promoted`).
  */
-const LONG_DEPLOYMENT: Partial<PromotionInput> = { ...GUARDRAILS, traffic: { type: 'CANARY', percent: 50, waitSeconds: 3600 }, bakeSeconds: 3600 };
+const LONG_DEPLOYMENT: Partial<PromotionInput> = { ...GUARDRAILS, traffic: CANARY_TRAFFIC, bakeSeconds: 3600 };
 
 const STOP_CELLS: Cell[] = [
   {

@@ -11,7 +11,7 @@ import type { PromotionInput, StrategyName } from '../../lambdas/shared/input';
 import type { GreenNames } from '../../lambdas/shared/naming';
 import type { StepName } from '../../lib/functions';
 import type { LocalAws } from '../../local/aws';
-import { VALIDATION, type Group, type NotApplicable, type StepEvent } from './cells';
+import { CANARY_TRAFFIC, untilGreenCanary, VALIDATION, type Group, type NotApplicable, type StepEvent } from './cells';
 
 /**
  * The fault matrix's outside-actors dimension (issue 11): no fault, but someone or something
@@ -237,9 +237,7 @@ const strategyInput = (s: OutsideStrategy) => (s === 'guardrails' ? GUARDRAILS_I
 /** A bake long enough for the actor to act while it waits (1800 s: 3 s at 600×); guardrails bakes the first 3600 s in SageMaker's termination wait. */
 export const BAKE_WAIT_SECONDS = 1800;
 /** guardrails: a canary step long enough (1200 s: 2 s at 600×) for green's alarm to fire while SageMaker deploys. */
-// 3600 s (SageMaker's longest wait interval), 6 s at 600×: a loaded machine still acts inside the canary step.
-const CANARY: Partial<PromotionInput> = { traffic: { type: 'CANARY', percent: 50, waitSeconds: 3600 } };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const CANARY: Partial<PromotionInput> = { traffic: CANARY_TRAFFIC };
 
 /** Green answers its validation requests with 500 (variant: on the pair's zero-weight variant). */
 function failGreenValidation(ctx: OutsideContext): void {
@@ -247,14 +245,8 @@ function failGreenValidation(ctx: OutsideContext): void {
 }
 
 /** guardrails: once green's fleet has its canary share, green's 5xx alarm fires: the promotion rolls back while SageMaker deploys. */
-async function alarmInTheCanaryStep(ctx: OutsideContext, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const fleets = ctx.aws.emulator.meter().endpoints[ctx.endpointName]?.fleets ?? [];
-    if (fleets.some((f) => f.status === 'InService' && f.trafficShare > 0 && f.variants.some((v) => v.modelName === ctx.green.model))) break;
-    if (Date.now() > deadline) throw new Error("green never got traffic from SageMaker's deployment");
-    await sleep(10);
-  }
+async function alarmInTheCanaryStep(ctx: OutsideContext): Promise<void> {
+  await untilGreenCanary(ctx.aws, ctx.endpointName, ctx.green.model);
   ctx.aws.emulator.faults.setAlarmState({ alarmName: `${ctx.green.alarmPrefix}-5xx`, state: 'ALARM', reason: 'matrix: green breached its 5xx guardrail in the canary step' });
 }
 
