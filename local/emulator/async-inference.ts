@@ -31,13 +31,15 @@
  *   fail too (their instances are gone).
  * - Metrics (async-inference-monitor.html): see metrics.ts. InvocationsProcessed counts requests
  *   whose output was written, InvocationFailures any other processed or dropped request except
- *   expired ones. No Invocations/ModelLatency records: those are InvokeEndpoint's.
+ *   expired ones. A request the model answered also records the page's "Common Endpoint Metrics"
+ *   (ModelLatency, Invocation4XXErrors, Invocation5XXErrors, per fleet like InvokeEndpoint's), but
+ *   never Invocations ("not published if the endpoint is enabled for asynchronous inference").
  */
 import { randomUUID } from 'node:crypto';
 import { ServiceError } from './errors';
 import type { Faults } from './faults';
 import type { AsyncMetric, MetricsStore } from './metrics';
-import { modelAnswer } from './runtime';
+import { BASELINE_LATENCY_US, modelAnswer } from './runtime';
 import { parseS3Uri, type S3Service } from './s3';
 import type { EndpointRec, SageMakerService, VariantState } from './sagemaker';
 import type { Timers } from './timers';
@@ -217,7 +219,7 @@ export class AsyncInference {
     if (this.o.sagemaker.findServingEndpoint(q.ep.name) === q.ep) {
       const { slots } = this.capacity(q.ep);
       while (q.waiting.length > 0 && q.inFlight < slots) {
-        let routed: { variant: VariantState };
+        let routed: { fleet: { configName: string }; variant: VariantState };
         try {
           routed = this.o.sagemaker.endpoints.route(q.ep);
         } catch {
@@ -225,13 +227,13 @@ export class AsyncInference {
         }
         const r = q.waiting.shift() as AsyncRequest;
         q.inFlight += 1;
-        void this.process(q, r, routed.variant);
+        void this.process(q, r, routed.variant, routed.fleet.configName);
       }
     }
     this.gauges(q);
   }
 
-  private async process(q: Queue, r: AsyncRequest, variant: VariantState): Promise<void> {
+  private async process(q: Queue, r: AsyncRequest, variant: VariantState, configName: string): Promise<void> {
     const started = Date.now();
     this.metric(q, variant, 'TimeInBacklog', (started - r.enqueuedAt) * this.o.timeScale);
     try {
@@ -253,6 +255,10 @@ export class AsyncInference {
         return;
       }
       const status = effect?.statusCode ?? 200;
+      // The "Common Endpoint Metrics" async endpoints publish too (async-inference-monitor): ModelLatency, Invocation4XX/5XXErrors, never Invocations.
+      const latencyUs = effect?.latencyMs !== undefined ? Math.round(effect.latencyMs * 1000) : BASELINE_LATENCY_US;
+      const publishSeconds = this.o.sagemaker.configs.invocationPublishSeconds(configName);
+      this.o.metrics.record({ endpointName: q.ep.name, variantName: variant.VariantName, at: Date.now(), status, latencyUs, configName, publishSeconds, asynchronous: true });
       if (status >= 400) {
         const kind = status >= 500 ? 'server' : 'client';
         this.fail(q, r, variant, undefined, `Received ${kind} error (${status}) from ${variant.VariantName} with message "${effect?.message ?? ''}".`, status);

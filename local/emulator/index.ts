@@ -152,6 +152,8 @@ export interface EndpointMeterView {
   provisioningCycles: number;
   /** Simulated instance-seconds per instance type. */
   instanceSeconds: Record<string, number>;
+  /** Serverless provisioned concurrency: simulated unit-seconds per memory size (`3072MB`), from each fleet's launch to its termination. */
+  provisionedConcurrencySeconds: Record<string, number>;
   fleets: FleetMeterView[];
 }
 export interface EmulatorMeter {

@@ -38,6 +38,8 @@ export interface InvocationRecord {
    * MetricsConfig: MetricPublishFrequencyInSeconds with enhanced metrics on, else 60).
    */
   publishSeconds?: number;
+  /** An InvokeEndpointAsync request: it counts in ModelLatency and the error metrics, never in Invocations (async-inference-monitor). */
+  asynchronous?: boolean;
 }
 
 /**
@@ -175,6 +177,7 @@ export class MetricsStore {
       if (!inWindow(r) || r.endpointName !== ep || r.variantName !== variant) continue;
       if (config !== undefined && r.configName !== config) continue;
       if (metric === 'ModelSetupTime' && r.setupUs === undefined) continue;
+      if (metric === 'Invocations' && r.asynchronous) continue;
       out.push({ at: r.at, value: sampleValue(metric as InvocationMetric, r) });
     }
     return out;

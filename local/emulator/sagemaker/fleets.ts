@@ -22,6 +22,11 @@
  * guardrails fallbacks, ALL_AT_ONCE with TerminationWaitInSeconds 0) the new fleet is billed only
  * from the switch, and the old one only up to it (deployments.ts `billsOneFleet`); canary, linear,
  * rolling and baked updates bill both fleets while both are up.
+ * Serverless variants launch no instances; their provisioned concurrency is metered instead, in
+ * simulated unit-seconds per memory size: "You also pay for Provisioned Concurrency usage, based on
+ * the memory configured, duration provisioned, and the amount of concurrency enabled"
+ * (https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html). As for instances
+ * (nothing says otherwise), a fleet's provisioned concurrency counts from its launch to its termination.
  */
 import { clone, epochSeconds } from '../util';
 import type { Obj, SageMakerContext } from './context';
@@ -45,6 +50,8 @@ export interface VariantState {
   cold?: boolean;
   /** Instances launched and billed now (≥ CurrentInstanceCount while new ones provision). */
   billed: number;
+  /** A serverless variant's provisioned concurrency units, billed now (0 once its fleet is terminated). */
+  provisioned?: number;
   meteredSince: number;
 }
 
@@ -75,6 +82,8 @@ export interface Fleet {
 export interface EndpointMeter {
   provisioningCycles: number;
   instanceSeconds: Record<string, number>;
+  /** Serverless provisioned concurrency, simulated unit-seconds per memory size (`3072MB`). */
+  provisionedConcurrencySeconds: Record<string, number>;
   fleets: Fleet[];
 }
 
@@ -88,7 +97,7 @@ export class FleetMeter {
     const key = endpointName.toLowerCase();
     let m = this.meters.get(key);
     if (!m) {
-      m = { provisioningCycles: 0, instanceSeconds: {}, fleets: [] };
+      m = { provisioningCycles: 0, instanceSeconds: {}, provisionedConcurrencySeconds: {}, fleets: [] };
       this.meters.set(key, m);
     }
     return m;
@@ -99,6 +108,7 @@ export class FleetMeter {
     const now = Date.now();
     for (const v of variants) {
       v.billed = v.serverless ? 0 : (v.DesiredInstanceCount ?? 0);
+      v.provisioned = Number(v.serverless?.ProvisionedConcurrency ?? 0);
       v.meteredSince = now;
     }
     const fleet: Fleet = {
@@ -134,6 +144,10 @@ export class FleetMeter {
         const type = v.instanceType ?? 'unknown';
         m.instanceSeconds[type] = (m.instanceSeconds[type] ?? 0) + v.billed * this.c.simSeconds(now - v.meteredSince);
       }
+      if (v.provisioned) {
+        const memory = `${String(v.serverless?.MemorySizeInMB)}MB`;
+        m.provisionedConcurrencySeconds[memory] = (m.provisionedConcurrencySeconds[memory] ?? 0) + v.provisioned * this.c.simSeconds(now - v.meteredSince);
+      }
       v.meteredSince = now;
     }
   }
@@ -147,7 +161,10 @@ export class FleetMeter {
   terminate(fleet: Fleet): void {
     if (fleet.status === 'Terminated') return;
     this.accrue(fleet);
-    for (const v of fleet.variants) v.billed = 0;
+    for (const v of fleet.variants) {
+      v.billed = 0;
+      v.provisioned = 0;
+    }
     fleet.status = fleet.status === 'Failed' ? 'Failed' : 'Terminated';
     fleet.share = 0;
     fleet.terminatedAt = Date.now();
@@ -162,6 +179,7 @@ export class FleetMeter {
       endpoints[name] = {
         provisioningCycles: m.provisioningCycles,
         instanceSeconds: Object.fromEntries(Object.entries(m.instanceSeconds).map(([k, v]) => [k, Math.round(v * 1000) / 1000])),
+        provisionedConcurrencySeconds: Object.fromEntries(Object.entries(m.provisionedConcurrencySeconds).map(([k, v]) => [k, Math.round(v * 1000) / 1000])),
         fleets: m.fleets.map((f) => ({
           id: f.id,
           endpointConfigName: f.configName,
