@@ -1,7 +1,8 @@
+import { REALTIME_STRATEGIES } from '../lambdas/shared/strategy-names';
 import { Duration } from 'aws-cdk-lib';
 import * as z from 'zod/mini';
 import { MAX_ROLLBACK_ALARMS } from '../lambdas/shared/decisions';
-import { approvalSchema, MAX_ALARM_NAMES, STRATEGIES, type PromotionInput } from '../lambdas/shared/input';
+import { approvalSchema, MAX_ALARM_NAMES, type PromotionInput } from '../lambdas/shared/input';
 import { inputSizeProblem } from '../lambdas/shared/limits';
 import { MAX_ENDPOINT_NAME, routeInput, routeSchema, type Route } from '../lambdas/shared/triggers';
 import { MAX_BAKE_REASON, MAX_BAKE_SECONDS } from '../lambdas/shared/waits';
@@ -21,6 +22,7 @@ export const CONFIG_LIMITS = {
   modelPackageGroups: 50,
   guardrailAlarmNames: MAX_ALARM_NAMES,
   validationPayloadBucketNames: 50,
+  asyncOutputBucketNames: 50,
 } as const;
 /** The construct's own rule for endpointNamePrefix (validateProps in lib/promotion.ts): green's names must fit after it. */
 const MAX_ENDPOINT_PREFIX = 41;
@@ -67,7 +69,7 @@ export const appConfigSchema = z.strictObject({
    */
   modelPackageGroups: z.optional(modelPackageGroupsSchema),
   /** The strategy of every promotion that names none (input or route). */
-  strategy: z.optional(z.enum(STRATEGIES)),
+  strategy: z.optional(z.enum(REALTIME_STRATEGIES)),
   bakeMinutes: z.optional(z.number().check(z.int(), z.gte(0), z.lte(MAX_BAKE_SECONDS / 60, `a bake is at most ${MAX_BAKE_SECONDS / 60} minutes: ${MAX_BAKE_REASON}`))),
   /** How often the bake's backstop checks the alarms and the endpoint of the promotions baking. */
   bakeBackstopMinutes: z.optional(z.number().check(z.int(), z.gte(1), z.lte(1440))),
@@ -75,6 +77,8 @@ export const appConfigSchema = z.strictObject({
   inServiceDeadlineMinutes: z.optional(z.number().check(z.int(), z.gte(1), z.lte(1440))),
   guardrailAlarmNames: z.optional(list(text(MAX_ALARM_NAME, 'an alarm name (CloudWatch AlarmName)'), CONFIG_LIMITS.guardrailAlarmNames, 'guardrail alarm names; combine them in a composite alarm')),
   validationPayloadBucketNames: z.optional(list(text(MAX_BUCKET_NAME, 'an S3 bucket name'), CONFIG_LIMITS.validationPayloadBucketNames, 'validation payload buckets')),
+  /** Buckets of the asynchronous endpoints' outputs: validate-green writes its samples and reads green's answers there, under `bluegreen-validation/` keys only. */
+  asyncOutputBucketNames: z.optional(list(text(MAX_BUCKET_NAME, 'an S3 bucket name'), CONFIG_LIMITS.asyncOutputBucketNames, 'asynchronous output buckets')),
   /** The manual approval gate of every promotion whose input or route names none (README "Approval gate"); default: none. */
   approval: z.optional(approvalSchema),
   /** The EventBridge bus of the lifecycle events (API_CreateEventBus Name); default: the account's default bus. */
@@ -159,6 +163,7 @@ export function promotionProps(config: AppConfig): BlueGreenPromotionProps {
     inServiceDeadline: config.inServiceDeadlineMinutes !== undefined ? Duration.minutes(config.inServiceDeadlineMinutes) : undefined,
     guardrailAlarmNames: config.guardrailAlarmNames,
     validationPayloadBucketNames: config.validationPayloadBucketNames,
+    asyncOutputBucketNames: config.asyncOutputBucketNames,
     eventBusName: config.eventBusName,
     dashboard: config.dashboard,
     approval: config.approval && approvalFromJson(config.approval),

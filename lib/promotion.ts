@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { approvalSchema, bakeTrafficSchema, DEFAULT_EXTEND_SECONDS, SAGEMAKER_NAME_PATTERN } from '../lambdas/shared/input';
 import { longestBakeSeconds } from '../lambdas/shared/detection';
 import { OWN_PREFIX_LENGTH } from '../lambdas/shared/naming';
+import { ASYNC_VALIDATION_PREFIX } from '../lambdas/shared/async-validation';
 import { acknowledgeWildcard } from './nag';
 import { ENV, type FunctionConfig } from '../lambdas/shared/settings';
 import { type ApprovalGateOptions, type ApprovalRoute, type BakeTrafficOptions, Strategy } from './props';
@@ -92,6 +93,12 @@ export interface BlueGreenPromotionProps {
   readonly maxValidationLatency?: Duration;
   /** Buckets validation payloads may be read from (`s3Uri` samples). @default - none: inline payloads only */
   readonly validationPayloadBucketNames?: string[];
+  /**
+   * Buckets the S3OutputPath/S3FailurePath of the asynchronous endpoints are in: validate-green uploads inline
+   * samples there and reads (then deletes) green's answers, only under keys containing `bluegreen-validation/`.
+   * @default - none: asynchronous endpoints cannot be validated with samples
+   */
+  readonly asyncOutputBucketNames?: string[];
   /** Longest an execution may run. @default Duration.hours(24) */
   readonly executionTimeout?: Duration;
   /**
@@ -225,6 +232,7 @@ export class BlueGreenPromotion extends Construct {
         allowedRoleArns: props.modelExecutionRoleArns,
         allowedModelPackageGroups: props.modelPackageGroupNames ?? [],
         validationPayloadBuckets: props.validationPayloadBucketNames ?? [],
+        asyncOutputBuckets: props.asyncOutputBucketNames ?? [],
         greenAlarmDefaults: {
           enabled: green.enabled ?? true,
           max5xxErrors: green.max5xxErrors ?? 0,
@@ -247,14 +255,15 @@ export class BlueGreenPromotion extends Construct {
     };
     const environment: Record<string, string> = { [ENV.tableName]: this.table.tableName };
     const busToken: Record<string, string> = props.eventBusName !== undefined && Token.isUnresolved(props.eventBusName) ? { [ENV.eventBusName]: props.eventBusName } : {};
-    const longer = new Set<StepName>(['validate-green', 'cleanup']);
+    const longer = new Set<StepName>(['cleanup']);
     this.steps = Object.fromEntries(
       STEPS.map((step) => [
         step,
         new StepFunction(this, pascal(step), { config,
           step,
           environment: step === 'approval-gate' ? { ...environment, ...busToken } : environment,
-          timeout: longer.has(step) ? Duration.minutes(5) : Duration.minutes(1),
+          // validate-green: an asynchronous validation waits up to validation.asyncOutputSeconds (≤ 600 s) for green's answers.
+          timeout: step === 'validate-green' ? Duration.minutes(15) : longer.has(step) ? Duration.minutes(5) : Duration.minutes(1),
           logRetention,
           removalPolicy: RemovalPolicy.DESTROY,
         }),
@@ -502,7 +511,14 @@ export class BlueGreenPromotion extends Construct {
     allow('stand-up-green', ['sagemaker:DescribeEndpoint', 'sagemaker:CreateEndpoint', 'sagemaker:AddTags'], validationEndpoints);
     describeEndpoint('wait-for-endpoint');
     allow('wait-for-endpoint', ['sagemaker:DescribeEndpoint'], validationEndpoints);
-    allow('validate-green', ['sagemaker:InvokeEndpoint'], [...endpoints, ...validationEndpoints]);
+    allow('validate-green', ['sagemaker:InvokeEndpoint', 'sagemaker:InvokeEndpointAsync'], [...endpoints, ...validationEndpoints]);
+    // Asynchronous endpoints: where green's config says its answers go (its own configs only), and the workflow's objects there.
+    allow('validate-green', ['sagemaker:DescribeEndpointConfig'], ownConfigs);
+    for (const bucket of props.asyncOutputBucketNames ?? []) {
+      const own = stack.formatArn({ service: 's3', region: '', account: '', resource: bucket, resourceName: `*${ASYNC_VALIDATION_PREFIX}/*` });
+      allow('validate-green', ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], [own]);
+      acknowledgeWildcard(this, own, "Async validation's own objects: keys under an asynchronous endpoint's output prefix whose path holds bluegreen-validation/ (the validation endpoint's output path, the serving endpoint's S3OutputPathExtension).");
+    }
     // A failed sample on the promotion's endpoint: was it someone else's change (lambdas/shared/outside-check.ts)?
     describeEndpoint('validate-green');
     for (const bucket of props.validationPayloadBucketNames ?? []) {
@@ -570,12 +586,34 @@ export class BlueGreenPromotion extends Construct {
     // RegisterScalableTarget checks the caller's own DescribeEndpoint and UpdateEndpointWeightsAndCapacities on the endpoint.
     allow('finalize', ['sagemaker:UpdateEndpointWeightsAndCapacities'], endpoints);
 
+    // Inference components (the component strategy, lambdas/shared/component-actions.ts). The promoted component's
+    // name is the user's, unrelated to the endpoint's, so reading, updating and invoking it take any component;
+    // creating and deleting only the promotion's validation components (<endpoint>-v<version>-<hash>-val).
+    const anyComponent = arn('inference-component', '*');
+    const validationComponents = [
+      ...names.map((n) => arn('inference-component', `${n.slice(0, OWN_PREFIX_LENGTH)}*-val`)),
+      ...(prefix ? [arn('inference-component', `${prefix.slice(0, OWN_PREFIX_LENGTH)}*-val`)] : []),
+    ];
+    const describeComponent = ['sagemaker:DescribeInferenceComponent'];
+    for (const step of ['validate-input', 'describe-blue', 'stand-up-green', 'wait-for-endpoint', 'shift-traffic', 'check-guardrails', 'rollback', 'cleanup', 'recover'] as const) allow(step, describeComponent, [anyComponent]);
+    // ListInferenceComponents has no resource-level permission.
+    for (const step of ['validate-input', 'cleanup'] as const) allow(step, ['sagemaker:ListInferenceComponents'], ['*']);
+    allow('stand-up-green', ['sagemaker:CreateInferenceComponent', 'sagemaker:AddTags'], [...validationComponents, ...endpoints, ...ownModels]);
+    allow('validate-green', ['sagemaker:InvokeEndpoint'], [anyComponent]);
+    allow('shift-traffic', ['sagemaker:DeleteInferenceComponent'], validationComponents);
+    allow('cleanup', ['sagemaker:DeleteInferenceComponent'], validationComponents);
+    allow('shift-traffic', ['sagemaker:UpdateInferenceComponent'], [anyComponent, ...ownModels]);
+    // The rollback restores blue's specification, whose model may predate this tool, hence any model.
+    allow('rollback', ['sagemaker:UpdateInferenceComponent'], [anyComponent, anyModel]);
+
     // Every wildcard above, acknowledged one by one with the reason it cannot be narrower.
     acknowledgeWildcard(
       this,
       '*',
-      'Only for actions without resource-level permissions: xray:PutTraceSegments/PutTelemetryRecords, cloudwatch:DescribeAlarms, sagemaker:ListEndpoints, sagemaker:ListModelPackages, application-autoscaling:DescribeScalableTargets/DescribeScalingPolicies (service authorization reference).',
+      'Only for actions without resource-level permissions: xray:PutTraceSegments/PutTelemetryRecords, cloudwatch:DescribeAlarms, sagemaker:ListEndpoints, sagemaker:ListModelPackages, sagemaker:ListInferenceComponents, application-autoscaling:DescribeScalableTargets/DescribeScalingPolicies (service authorization reference).',
     );
+    acknowledgeWildcard(this, anyComponent, "The promoted inference component's name is the user's and arbitrary (not derived from the endpoint's): describe, invoke, update (shift, rollback) only; create and delete are limited to the promotion's own -val components.");
+    for (const r of validationComponents) acknowledgeWildcard(this, r, "The component strategy's short-lived validation components (<endpoint>-v<version>-<hash>-val): create and delete only those.");
     acknowledgeWildcard(this, scalableTargets, "Scalable-target ARNs end in an id Application Auto Scaling assigns at registration, unknown at synth time: register, put policies on and deregister the managed endpoints' variants.");
     acknowledgeWildcard(this, trackingAlarms, 'The target-tracking alarms Application Auto Scaling creates for SageMaker variants (TargetTracking-endpoint/…), which it checks the caller could manage.');
     if (prefix) acknowledgeWildcard(this, arn('endpoint', `${prefix}*`), 'The configured endpointNamePrefix: the operator chose to manage every endpoint with this prefix.');

@@ -79,6 +79,8 @@ export interface ValidationOptions {
   readonly accept?: string;
   /** Latency ceiling of each request in milliseconds (1–60000). @default - the construct's `maxValidationLatency` */
   readonly maxLatencyMs?: number;
+  /** Asynchronous endpoints: seconds each sample's output (or failure) may take to appear in S3 (1–600). @default 120 */
+  readonly asyncOutputSeconds?: number;
   /** Requests sent to green only (1–50). @default - none: green is not validated with requests */
   readonly samples?: ValidationSample[];
 }
@@ -91,6 +93,8 @@ export interface RouteGreenAlarms {
   readonly max5xxErrors?: number;
   /** ModelLatency (Average per period) above this many milliseconds means ALARM. @default - the construct's `greenAlarms.maxModelLatency` */
   readonly maxModelLatencyMs?: number;
+  /** Serverless endpoints only: ModelSetupTime (a cold start's launch, Maximum per period) above this many milliseconds means ALARM. @default - no cold-start alarm */
+  readonly maxModelSetupTimeMs?: number;
 }
 
 /** What too little traffic on green during the bake leads to. */

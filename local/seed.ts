@@ -6,11 +6,14 @@ import {
   CreateModelCommand,
   CreateModelPackageCommand,
   CreateModelPackageGroupCommand,
+  CreateInferenceComponentCommand,
+  DescribeInferenceComponentCommand,
   DescribeEndpointCommand,
   SageMakerClient,
   UpdateModelPackageCommand,
   waitUntilEndpointInService,
 } from '@aws-sdk/client-sagemaker';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { LOCAL_ACCOUNT } from './template';
 
 /**
@@ -20,12 +23,16 @@ import { LOCAL_ACCOUNT } from './template';
  */
 export const MODEL_ROLE = `arn:aws:iam::${LOCAL_ACCOUNT}:role/SageMakerModelExecution`;
 
+/** The bucket of the asynchronous blues `Seed.asyncBlueEndpoint` makes (their outputs under `<endpoint>/`); the stack's asyncOutputBucketNames names it. */
+export const ASYNC_SEED = { bucket: 'async-inference' } as const;
+
 /** The scaling `Seed.autoscale` gives a variant: 2–4 instances, target tracking on invocations per instance. */
 export const SEED_SCALING = { minCapacity: 2, maxCapacity: 4, policyName: 'invocations-per-instance', invocationsPerInstance: 1000 } as const;
 
 export class Seed {
   readonly sagemaker = new SageMakerClient({});
   readonly autoscaling = new ApplicationAutoScalingClient({});
+  readonly s3 = new S3Client({});
 
   async group(name: string): Promise<void> {
     await this.sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: name, ModelPackageGroupDescription: 'churn model versions' }));
@@ -76,6 +83,125 @@ export class Seed {
     await this.sagemaker.send(new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: `${endpointName}-handmade-config` }));
     await waitUntilEndpointInService({ client: this.sagemaker, maxWaitTime: 120, minDelay: 0.05, maxDelay: 0.2 } as never, { EndpointName: endpointName });
     if (options.autoscaling) await this.autoscale(endpointName, 'AllTraffic');
+  }
+
+  /**
+   * A serverless blue, deployed by hand: a model from the package, a config whose one variant (AllTraffic) has a
+   * ServerlessConfig (no instances, no data capture: serverless-endpoints.html, feature exclusions), an endpoint;
+   * waits for InService. Same names as `blueEndpoint`.
+   */
+  async serverlessBlueEndpoint(
+    endpointName: string,
+    modelPackageArn: string,
+    serverless: { memorySizeInMB: number; maxConcurrency: number; provisionedConcurrency?: number } = { memorySizeInMB: 2048, maxConcurrency: 5 },
+  ): Promise<void> {
+    const model = `${endpointName}-handmade-model`;
+    await this.sagemaker.send(new CreateModelCommand({ ModelName: model, ExecutionRoleArn: MODEL_ROLE, PrimaryContainer: { ModelPackageName: modelPackageArn } }));
+    const ServerlessConfig = { MemorySizeInMB: serverless.memorySizeInMB, MaxConcurrency: serverless.maxConcurrency, ProvisionedConcurrency: serverless.provisionedConcurrency };
+    await this.sagemaker.send(
+      new CreateEndpointConfigCommand({ EndpointConfigName: `${endpointName}-handmade-config`, ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: model, ServerlessConfig }] }),
+    );
+    await this.sagemaker.send(new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: `${endpointName}-handmade-config` }));
+    await waitUntilEndpointInService({ client: this.sagemaker, maxWaitTime: 120, minDelay: 0.05, maxDelay: 0.2 } as never, { EndpointName: endpointName });
+  }
+
+  /**
+   * An A/B test, deployed by hand: one model per variant (all from `modelPackageArn`), a config with the
+   * variants at their weights and instance counts, the endpoint; waits for InService.
+   */
+  async multiVariantEndpoint(endpointName: string, modelPackageArn: string, variants: Array<{ name: string; weight: number; instances: number }>): Promise<void> {
+    for (const v of variants) {
+      await this.sagemaker.send(new CreateModelCommand({ ModelName: `${endpointName}-${v.name}-model`, ExecutionRoleArn: MODEL_ROLE, PrimaryContainer: { ModelPackageName: modelPackageArn } }));
+    }
+    await this.sagemaker.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: `${endpointName}-handmade-config`,
+        ProductionVariants: variants.map((v) => ({ VariantName: v.name, ModelName: `${endpointName}-${v.name}-model`, InstanceType: 'ml.m5.large', InitialInstanceCount: v.instances, InitialVariantWeight: v.weight })),
+      }),
+    );
+    await this.sagemaker.send(new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: `${endpointName}-handmade-config` }));
+    await waitUntilEndpointInService({ client: this.sagemaker, maxWaitTime: 120, minDelay: 0.05, maxDelay: 0.2 } as never, { EndpointName: endpointName });
+  }
+
+  /**
+   * An asynchronous blue, deployed by hand: the bucket (local S3), a model from the package, a one-variant config
+   * (AllTraffic) with AsyncInferenceConfig writing outputs to `s3://<bucket>/<endpoint>/out` and failures to
+   * `s3://<bucket>/<endpoint>/failures` (ASYNC_SEED), an endpoint; waits for InService. Returns the locations.
+   */
+  async asyncBlueEndpoint(endpointName: string, modelPackageArn: string, instanceCount = 1): Promise<{ bucket: string; outputPath: string; failurePath: string }> {
+    const bucket = ASYNC_SEED.bucket;
+    try {
+      await this.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    } catch (error) {
+      // Several async blues share the bucket.
+      if ((error as Error).name !== 'BucketAlreadyOwnedByYou') throw error;
+    }
+    const outputPath = `s3://${bucket}/${endpointName}/out`;
+    const failurePath = `s3://${bucket}/${endpointName}/failures`;
+    const model = `${endpointName}-handmade-model`;
+    await this.sagemaker.send(new CreateModelCommand({ ModelName: model, ExecutionRoleArn: MODEL_ROLE, PrimaryContainer: { ModelPackageName: modelPackageArn } }));
+    await this.sagemaker.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: `${endpointName}-handmade-config`,
+        ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: model, InstanceType: 'ml.m5.large', InitialInstanceCount: instanceCount, InitialVariantWeight: 1 }],
+        AsyncInferenceConfig: { OutputConfig: { S3OutputPath: outputPath, S3FailurePath: failurePath }, ClientConfig: { MaxConcurrentInvocationsPerInstance: 4 } },
+      }),
+    );
+    await this.sagemaker.send(new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: `${endpointName}-handmade-config` }));
+    await waitUntilEndpointInService({ client: this.sagemaker, maxWaitTime: 120, minDelay: 0.05, maxDelay: 0.2 } as never, { EndpointName: endpointName });
+    return { bucket, outputPath, failurePath };
+  }
+
+  /**
+   * An inference component endpoint deployed by hand: a config whose variant (AllTraffic) names no
+   * model (instance type and count only), the endpoint, a model from the package, and a component
+   * `<endpoint>-handmade-ic` running `copies` copies of it; waits for both InService. Returns the
+   * component's name. (A model's Container with an image is summarised by Describe as DeployedImage.)
+   */
+  async componentEndpoint(endpointName: string, modelPackageArn: string, copies = 4, options: { instanceCount?: number; componentName?: string } = {}): Promise<string> {
+    const model = `${endpointName}-handmade-model`;
+    const component = options.componentName ?? `${endpointName}-handmade-ic`;
+    await this.sagemaker.send(new CreateModelCommand({ ModelName: model, ExecutionRoleArn: MODEL_ROLE, PrimaryContainer: { ModelPackageName: modelPackageArn } }));
+    await this.sagemaker.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: `${endpointName}-handmade-config`,
+        ExecutionRoleArn: MODEL_ROLE,
+        ProductionVariants: [{ VariantName: 'AllTraffic', InstanceType: 'ml.g5.xlarge', InitialInstanceCount: options.instanceCount ?? 2, RoutingConfig: { RoutingStrategy: 'LEAST_OUTSTANDING_REQUESTS' } }],
+      }),
+    );
+    await this.sagemaker.send(new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: `${endpointName}-handmade-config` }));
+    await waitUntilEndpointInService({ client: this.sagemaker, maxWaitTime: 120, minDelay: 0.05, maxDelay: 0.2 } as never, { EndpointName: endpointName });
+    await this.component(endpointName, component, model, copies);
+    return component;
+  }
+
+  /** One inference component on an inference component endpoint's AllTraffic, `copies` copies of `model`; waits for InService. */
+  async component(endpointName: string, name: string, model: string, copies: number): Promise<void> {
+    await this.sagemaker.send(
+      new CreateInferenceComponentCommand({
+        InferenceComponentName: name,
+        EndpointName: endpointName,
+        VariantName: 'AllTraffic',
+        Specification: {
+          ModelName: model,
+          Container: { Environment: { MAX_BATCH: '8' } },
+          ComputeResourceRequirements: { NumberOfAcceleratorDevicesRequired: 1, MinMemoryRequiredInMb: 1024 },
+        },
+        RuntimeConfig: { CopyCount: copies },
+      }),
+    );
+    await this.componentInService(name);
+  }
+
+  /** Waits until an inference component is InService (the SDK has no waiter for components). */
+  async componentInService(name: string, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const c = await this.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: name }));
+      if (c.InferenceComponentStatus === 'InService') return;
+      if (c.InferenceComponentStatus === 'Failed' || Date.now() > deadline) throw new Error(`inference component ${name} is ${c.InferenceComponentStatus}${c.FailureReason ? `: ${c.FailureReason}` : ''}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   /**

@@ -62,6 +62,12 @@ export const handler = step('acquire-lock', stateKeys, async (state: PromotionSt
         modelPackageVersion: p.modelPackageVersion,
         requestedBy: p.requestedBy,
         startedAt: p.startedAt,
+        // How this endpoint's kind is promoted (lambdas/shared/kinds.ts), for history and `bluegreen status`.
+        strategy: p.strategy,
+        kind: p.kind ?? 'real-time',
+        ...(p.strategyReason ? { strategyReason: p.strategyReason } : {}),
+        ...(p.variantName ? { targetVariant: p.variantName } : {}),
+        ...(p.inferenceComponentName ? { inferenceComponentName: p.inferenceComponentName } : {}),
         outcome: 'running',
       },
     }),

@@ -1,11 +1,13 @@
 import { dynamo } from '../shared/clients/dynamo';
 import type { BakeState, PromotionState } from '../shared/contracts';
 import { bakeProblem } from '../shared/bake';
+import { componentBakeProblem } from '../shared/component-actions';
 import { expectationFor } from '../shared/decisions';
 import { GreenNotInService, GuardrailAlarm, OutsideChange, TooLittleTraffic, UnexpectedEndpointState } from '../shared/errors';
 import { metricSumOverLast } from '../shared/alarms';
 import { cloudwatch } from '../shared/clients/cloudwatch';
-import { greenMetricDimensions, judgeBakeTraffic, type BakeTrafficVerdict } from '../shared/detection';
+import { judgeBakeTraffic, type BakeTrafficVerdict } from '../shared/detection';
+import { bakeTrafficMetric, greenMetricsTarget } from '../shared/green-metrics';
 import { logger } from '../shared/powertools';
 import { throwIfAbortRequested } from '../shared/abort';
 import { stateKeys, step } from '../shared/handler';
@@ -27,7 +29,8 @@ export const handler = step('check-guardrails', stateKeys, async (state: Promoti
   const p = state.promotion;
   await throwIfAbortRequested(state);
   const expected = expectationFor('shift', state);
-  const problem = await bakeProblem(bake.alarmNames, { ...expected, endpointName: expected.endpointName ?? p.endpointName, outside: footprintOf(state) });
+  // component: the component itself too (component-actions.ts).
+  const problem = (await bakeProblem(bake.alarmNames, { ...expected, endpointName: expected.endpointName ?? p.endpointName, outside: footprintOf(state) })) ?? (await componentBakeProblem(state));
   // An alarm in ALARM is also left on the lock, with its state reason: the rollback's event names it (a Lambda error carries only a message).
   const alarm = problem?.kind === 'alarm' ? { name: problem.alarmName, stateReason: problem.reason } : undefined;
   if (alarm) await updateOwnLock(dynamo, settings().tableName, p, 'REMOVE bakeWatch SET alarmEvidence = :alarm', { ':alarm': alarm });
@@ -53,7 +56,7 @@ export const handler = step('check-guardrails', stateKeys, async (state: Promoti
 });
 
 /**
- * The traffic guard at the bake's end: green's Invocations over the whole bake (guardrails: SageMaker's
+ * The traffic guard at the bake's end: green's requests (Invocations; async: InvocationsProcessed) over the whole bake (guardrails: SageMaker's
  * termination wait too, counted back from now so that a compressed local clock reads the same window).
  */
 async function judgeTraffic(state: PromotionState, elapsedSeconds: number): Promise<BakeTrafficVerdict> {
@@ -61,10 +64,7 @@ async function judgeTraffic(state: PromotionState, elapsedSeconds: number): Prom
   const bake = state.bake!;
   if (!p.bakeTraffic) return { kind: 'enough' };
   const window = elapsedSeconds + (bake.terminationWaitSeconds ?? 0);
-  const invocations = await metricSumOverLast(
-    cloudwatch,
-    { Namespace: 'AWS/SageMaker', MetricName: 'Invocations', Dimensions: greenMetricDimensions(p.strategy, p.endpointName, state.green!) },
-    window,
-  );
+  // Invocations, or InvocationsProcessed on an asynchronous endpoint, which publishes no Invocations (green-metrics.ts).
+  const invocations = await metricSumOverLast(cloudwatch, bakeTrafficMetric(greenMetricsTarget(state)), window);
   return judgeBakeTraffic(p.bakeTraffic, invocations, bake.extensions ?? 0);
 }

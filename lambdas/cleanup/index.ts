@@ -9,8 +9,10 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { cloudwatch } from '../shared/clients/cloudwatch';
 import { sagemaker } from '../shared/clients/sagemaker';
+import { deleteComponentIfPresent, modelsRunByComponents } from '../shared/component-actions';
 import type { CleanupEvent, CleanupResult } from '../shared/contracts';
 import { cleanupPlan, configsOf, otherEndpointsToCheck, usageWindowStart } from '../shared/decisions';
+import { switchesConfig } from '../shared/kinds';
 import { isNotFound, isRetryable } from '../shared/errors';
 import { step } from '../shared/handler';
 import { throwIfPromotionEnded } from '../shared/abort';
@@ -83,7 +85,8 @@ async function resourcesInUse(endpointName: string, endpoint: DescribeEndpointOu
  * failing the promotion (the endpoint already serves one side fully). Blue's side goes
  * only while the endpoint still runs what the promotion left: someone else's change stops
  * the promotion first (OutsideChange), and nothing of blue's is deleted. Green's side (after
- * a rollback or an interruption) is the promotion's own: deleted where nothing uses it.
+ * a rollback or an interruption) is the promotion's own: deleted where nothing uses it. component:
+ * the validation component goes too, and a model any inference component runs is kept.
  */
 export const handler = step(
   'cleanup',
@@ -93,12 +96,19 @@ export const handler = step(
     const endpoint = await describeEndpointIfExists(state.promotion.endpointName);
     if (target === 'blue') await throwIfOutsideChange(endpoint, state, 'cleanup');
     const deleted: string[] = [];
-    // guardrails: the validation endpoint is short-lived on every path (normally gone at the shift).
-    const validationEndpoint = state.promotion.strategy === 'guardrails' && state.blue?.exists ? (state.green?.validationEndpointName ?? state.promotion.names.validationEndpoint) : undefined;
+    // guardrails and replace: the validation endpoint is short-lived on every path (normally gone at the shift).
+    const validationEndpoint = switchesConfig(state.promotion.strategy) && state.blue?.exists ? (state.green?.validationEndpointName ?? state.promotion.names.validationEndpoint) : undefined;
     if (validationEndpoint && (await deleteEndpointIfPresent(validationEndpoint)) === 'deleted') deleted.push(`endpoint ${validationEndpoint}`);
     // What would go if nothing used it; then what uses those.
     const candidates = cleanupPlan(target, state, { configs: new Set(), models: new Set() });
-    const plan = cleanupPlan(target, state, await resourcesInUse(state.promotion.endpointName, endpoint, candidates));
+    const inUse = await resourcesInUse(state.promotion.endpointName, endpoint, candidates);
+    // component: the validation component goes on every path, and models are referenced by inference components, not configs.
+    if (state.promotion.strategy === 'component' && state.blue?.exists) {
+      const validationComponent = state.green?.validationComponentName ?? state.promotion.names.validationComponent;
+      if ((await deleteComponentIfPresent(validationComponent)) === 'deleted') deleted.push(`inference component ${validationComponent}`);
+      for (const model of await modelsRunByComponents(state.promotion.endpointName, candidates.models)) inUse.models.add(model);
+    }
+    const plan = cleanupPlan(target, state, inUse);
     const kept = [...plan.kept];
     const attempt = async (resource: string, remove: () => Promise<unknown>) => {
       try {

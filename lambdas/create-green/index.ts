@@ -8,9 +8,12 @@ import {
   type CreateEndpointConfigInput,
 } from '@aws-sdk/client-sagemaker';
 import { sagemaker } from '../shared/clients/sagemaker';
+import { componentGreenState } from '../shared/component-decisions';
 import type { GreenState, PromotionState } from '../shared/contracts';
 import { FIRST_VARIANT, firstDeploymentConfig, greenConfigsFromBlue, guardrailsConfigsFromBlue, validatesOnEndpoint } from '../shared/decisions';
 import { invocationPublishSeconds } from '../shared/detection';
+import { validationAsyncConfig } from '../shared/async-validation';
+import { switchesConfig } from '../shared/kinds';
 import { InvalidPromotionInput, ModelPackageNotDeployable } from '../shared/errors';
 import { stateKeys, step } from '../shared/handler';
 import { throwIfAbortRequested } from '../shared/abort';
@@ -69,6 +72,11 @@ export const handler = step('create-green', stateKeys, async (state: PromotionSt
     ),
   );
 
+  // component: no endpoint config; green is the component's specification with green's model (component-decisions.ts).
+  if (p.strategy === 'component' && blue?.component && blue.endpointConfigName) {
+    const blueConfig = await sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: blue.endpointConfigName }));
+    return componentGreenState(p, blue.component, blue.endpointConfigName, created, invocationPublishSeconds(blueConfig.MetricsConfig));
+  }
   const configs: CreateEndpointConfigInput[] = [];
   // Green's config copies blue's MetricsConfig: its alarms' period follows the interval its metrics are published at.
   let metricPublishSeconds: number | undefined;
@@ -78,10 +86,12 @@ export const handler = step('create-green', stateKeys, async (state: PromotionSt
       sagemaker.send(new DescribeEndpointCommand({ EndpointName: p.endpointName })),
     ]);
     metricPublishSeconds = invocationPublishSeconds(blueConfig.MetricsConfig);
-    if (p.strategy === 'guardrails') {
-      const both = guardrailsConfigsFromBlue(blueConfig, blueEndpoint, names, tags);
+    // guardrails and replace (serverless): green's config is blue's with the target's model changed, and a validation config.
+    if (switchesConfig(p.strategy)) {
+      const both = guardrailsConfigsFromBlue(blueConfig, blueEndpoint, names, tags, p.variantName);
       configs.push(both.green);
-      if (validatesOnEndpoint(p)) configs.push(both.validation);
+      // An async validation endpoint writes its answers under a prefix of its own (lambdas/shared/async-validation.ts).
+      if (validatesOnEndpoint(p)) configs.push({ ...both.validation, AsyncInferenceConfig: validationAsyncConfig(blueConfig.AsyncInferenceConfig, names.validationConfig) });
     } else {
       const both = greenConfigsFromBlue(blueConfig, blueEndpoint, names, tags);
       configs.push(both.green, both.pair);
@@ -104,13 +114,13 @@ export const handler = step('create-green', stateKeys, async (state: PromotionSt
       ),
     );
   }
-  const guardrails = p.strategy === 'guardrails' && blue?.exists === true;
+  const guardrails = switchesConfig(p.strategy) && blue?.exists === true;
   const validation = guardrails && validatesOnEndpoint(p);
   return {
     modelName: names.model,
-    // guardrails: SageMaker's deployment keeps the variant name, so green's is blue's; a first
+    // guardrails (SageMaker's deployment requires it) and replace keep the variant name, so green's is blue's; a first
     // deployment uses SageMaker's conventional name, which later guardrails promotions keep.
-    variantName: !blue?.exists ? FIRST_VARIANT : guardrails ? (blue.variants[0]?.variantName ?? names.variant) : names.variant,
+    variantName: !blue?.exists ? FIRST_VARIANT : guardrails ? (p.variantName ?? blue.variants[0]?.variantName ?? names.variant) : names.variant,
     greenConfigName: names.greenConfig,
     pairConfigName: blue?.exists && !guardrails ? names.pairConfig : undefined,
     validationConfigName: validation ? names.validationConfig : undefined,

@@ -1,4 +1,5 @@
 import { DescribeEndpointConfigCommand, DescribeModelCommand } from '@aws-sdk/client-sagemaker';
+import { describeBlueComponent } from '../shared/components';
 import { sagemaker } from '../shared/clients/sagemaker';
 import type { BlueState, PromotionState } from '../shared/contracts';
 import { unsupportedReasons } from '../shared/decisions';
@@ -31,12 +32,14 @@ export const handler = step('describe-blue', stateKeys, async (state: PromotionS
       currentInstanceCount: running?.CurrentInstanceCount,
     };
   });
-  const modelNames = [...new Set(variants.map((v) => v.modelName))];
+  const component = state.promotion.inferenceComponentName ? await describeBlueComponent(state.promotion.inferenceComponentName) : undefined;
+  // The target's model first: green's model takes its role and network settings.
+  const target = variants.find((v) => v.variantName === state.promotion.variantName) ?? variants[0];
+  const modelNames = component ? [component.modelName] : [...new Set([target?.modelName ?? '', ...variants.map((v) => v.modelName)].filter((m) => m !== ''))];
   const model = modelNames[0] ? await sagemaker.send(new DescribeModelCommand({ ModelName: modelNames[0] })) : undefined;
   const packageArn = packageArnOf(model);
-  // Green takes blue's scaling over: UpdateEndpoint refuses to remove a variant that is still a scalable target.
-  const only = variants.length === 1 ? variants[0] : undefined;
-  const scaling = only ? await readScaling(endpointName, only.variantName) : undefined;
+  // Green takes the target variant's scaling over: UpdateEndpoint refuses to remove a variant that is still a scalable target.
+  const scaling = target && !component ? await readScaling(endpointName, target.variantName) : undefined;
   return {
     exists: true,
     endpointConfigName: endpoint.EndpointConfigName,
@@ -45,6 +48,7 @@ export const handler = step('describe-blue', stateKeys, async (state: PromotionS
     executionRoleArn: model?.ExecutionRoleArn,
     modelPackageArn: packageArn,
     modelPackageVersion: versionOf(packageArn),
+    ...(component ? { component } : {}),
     ...(scaling ? { scaling } : {}),
   };
 });

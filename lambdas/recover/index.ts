@@ -9,6 +9,7 @@ import { step } from '../shared/handler';
 import { readLock, type LockItem } from '../shared/locks';
 import { blueLeftoversAfterRecovery, recoveryDecision, type RecoverableState, type RecoveryMarks } from '../shared/recovery';
 import { findOutsideChange } from '../shared/outside-check';
+import { findComponentChange } from '../shared/component-outside';
 import { footprintOf, interruptionReason } from '../shared/outside';
 import { describeEndpointIfExists } from '../shared/sagemaker';
 import { settings } from '../shared/settings';
@@ -118,8 +119,9 @@ export const handler = step(
     // After an earlier recovery (or this one, retried) the endpoint may be on its way back to blue by
     // the promotion's own rollback, which this document does not show: judge it as rolling back.
     const judged: PromotionState = lock.recoveredBy ? { ...doc, failure: doc.failure ?? { Error: 'ExecutionEnded' } } : doc;
-    const found = await findOutsideChange(endpoint, footprintOf(judged));
-    const outsideNow = found ? interruptionReason(found.change, 'recover', new Date().toISOString()) : undefined;
+    // component: the endpoint never changes; someone else's change to the component counts the same (component-outside.ts).
+    const change = (await findOutsideChange(endpoint, footprintOf(judged)))?.change ?? (await findComponentChange(judged));
+    const outsideNow = change ? interruptionReason(change, 'recover', new Date().toISOString()) : undefined;
     const decision = recoveryDecision(endpoint, doc, lock.abortRequested, outsideNow);
     const { wait: _wait, rollback: _rollback, rollbackFailure: _rf, outcome: _outcome, recover: _recover, ...kept } = doc;
     const ended = `${endedText(execution)} outside its own error handling${previous ? `; ${previous}` : ''}`;

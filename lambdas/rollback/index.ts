@@ -2,6 +2,7 @@ import { DeleteEndpointCommand, UpdateEndpointCommand, UpdateEndpointWeightsAndC
 import { SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { cloudwatch } from '../shared/clients/cloudwatch';
 import { sagemaker } from '../shared/clients/sagemaker';
+import { componentRollbackTurn } from '../shared/component-actions';
 import type { PromotionState, RollbackState } from '../shared/contracts';
 import { nextRollbackAction } from '../shared/decisions';
 import { RollbackFailed } from '../shared/errors';
@@ -17,7 +18,8 @@ import { describeEndpointIfExists } from '../shared/sagemaker';
  * loop converges from any point of failure and is bounded by the in-service deadline.
  * Each turn first compares the endpoint with what the promotion itself did: someone else's change
  * (an operator who moved traffic or updated the endpoint meanwhile) stops the rollback with
- * OutsideChange, so it never undoes an operator.
+ * OutsideChange, so it never undoes an operator. component: the component, not the endpoint, goes back
+ * (abort alarm while SageMaker rolls out, else UpdateInferenceComponent to blue's specification).
  */
 export const handler = step('rollback', stateKeys, async (state: PromotionState): Promise<RollbackState> => {
   await throwIfPromotionEnded(state);
@@ -29,6 +31,11 @@ export const handler = step('rollback', stateKeys, async (state: PromotionState)
   }
   const endpoint = await describeEndpointIfExists(p.endpointName);
   await throwIfOutsideChange(endpoint, state, 'rollback');
+  // component: the component back to blue's specification (component-actions.ts); the endpoint itself never changed.
+  if (p.strategy === 'component' && state.blue?.component) {
+    const turn = await componentRollbackTurn(state, previous.actions);
+    return { attempt, done: turn.done, actions: turn.log, ...(turn.done ? { blueAt: new Date().toISOString() } : {}) };
+  }
   const abortAlarm = state.bake?.abortAlarm;
   const log = [...previous.actions];
   const tripped = log.some((a) => a.startsWith('abort alarm'));

@@ -79,6 +79,16 @@ export interface Promotion {
   startedAt: string;
   requestedBy: string;
   strategy: StrategyName;
+  /** What the endpoint is (lambdas/shared/kinds.ts): it decided the strategy. Absent: real-time (a first deployment, or an execution started before kinds existed). */
+  kind?: import('./kinds').EndpointKind;
+  /** Why this strategy (the input's, the stack default's or the kind's), for the record. */
+  strategyReason?: string;
+  /** The production variant green replaces (blue's only one, or the input's variantName on a multi-variant endpoint); absent at a first deployment and for components. */
+  variantName?: string;
+  /** component: the inference component green replaces (the input's, or the endpoint's only one). */
+  inferenceComponentName?: string;
+  /** component: the input's rolling update (copies per batch, baking wait, rollback batch). */
+  rollingUpdate?: import('./input').PromotionInput['rollingUpdate'];
   /** guardrails: SageMaker's traffic routing; variant: unused. */
   traffic: { type: 'ALL_AT_ONCE' | 'CANARY' | 'LINEAR'; percent?: number; waitSeconds?: number };
   bakeSeconds: number;
@@ -96,10 +106,13 @@ export interface Promotion {
     contentType: string;
     accept?: string;
     maxLatencyMs: number;
+    /** Asynchronous endpoints: seconds each sample's output (or failure) may take to appear. */
+    asyncOutputSeconds?: number;
     samples: ValidationSample[];
   };
   guardrailAlarmNames: string[];
-  greenAlarms: { enabled: boolean; max5xxErrors: number; maxModelLatencyMs: number };
+  /** maxModelSetupTimeMs: serverless only (validate-input refuses it elsewhere): green's cold-start alarm. */
+  greenAlarms: { enabled: boolean; max5xxErrors: number; maxModelLatencyMs: number; maxModelSetupTimeMs?: number };
   /** The bake's traffic guard (input, route or stack default); absent: any traffic, none included, passes. */
   bakeTraffic?: import('./detection').BakeTrafficGuard;
   /** The manual approval gate (input, route or stack default); absent: no gate, traffic moves once green is validated. */
@@ -119,6 +132,16 @@ export interface BlueVariant {
   currentInstanceCount?: number;
 }
 
+export interface BlueComponent {
+  name: string;
+  /** The variant of the endpoint it runs on. */
+  variantName: string;
+  modelName: string;
+  /** DescribeInferenceComponent's Specification, as given back to UpdateInferenceComponent (ModelName included). */
+  specification: Record<string, unknown>;
+  copyCount: number;
+}
+
 export interface BlueState {
   /** false: the endpoint does not exist yet, so this promotion is its first deployment. */
   exists: boolean;
@@ -128,6 +151,8 @@ export interface BlueState {
   executionRoleArn?: string;
   modelPackageArn?: string;
   modelPackageVersion?: number;
+  /** component: blue's inference component as it runs (its specification is what a rollback restores). */
+  component?: BlueComponent;
   /** Blue's variant's Application Auto Scaling (target and policies); absent when it does not autoscale. */
   scaling?: import('./scaling-decisions').VariantScaling;
 }
@@ -141,6 +166,10 @@ export interface GreenState {
   /** guardrails: green's config at one instance, and the endpoint validated on it before any user traffic. */
   validationConfigName?: string;
   validationEndpointName?: string;
+  /** component: the short-lived inference component validated before any user traffic (absent: validation off). */
+  validationComponentName?: string;
+  /** component: green's specification (blue's with green's model), what UpdateInferenceComponent switches to. */
+  componentSpecification?: Record<string, unknown>;
   /** The resources this step created (or found from an earlier try), for the record. */
   created: string[];
   /** Seconds between two data points of green's invocation metrics (its config's MetricsConfig); absent: 60. */
@@ -148,7 +177,7 @@ export interface GreenState {
 }
 
 export interface StandUpResult {
-  action: 'CreateEndpoint' | 'UpdateEndpoint' | 'CreateValidationEndpoint' | 'None';
+  action: 'CreateEndpoint' | 'UpdateEndpoint' | 'CreateValidationEndpoint' | 'CreateValidationComponent' | 'None';
   configName: string;
   at: string;
 }

@@ -12,24 +12,17 @@ import type {
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { isDeepStrictEqual } from 'node:util';
 import type { BlueState, GreenState, Outcome, OutcomeResult, Promotion, PromotionState, WaitPhase } from './contracts';
-import type { StrategyName } from './input';
 import { isOwnName } from './naming';
+import { switchesConfig } from './kinds';
+import { validationServerlessConfig, watchesColdStarts } from './serverless';
 
-/** Why this workflow cannot promote onto an endpoint config (empty: it can). */
-export function unsupportedReasons(config: DescribeEndpointConfigOutput, strategy: StrategyName = 'variant'): string[] {
+/**
+ * Why this workflow cannot promote onto an endpoint config (empty: it can). Every kind of endpoint
+ * has a strategy (kinds.ts); a shadow test is someone else's experiment in progress.
+ */
+export function unsupportedReasons(config: DescribeEndpointConfigOutput): string[] {
   const reasons: string[] = [];
-  const variants = config.ProductionVariants ?? [];
-  if (variants.length !== 1) {
-    reasons.push(
-      `blue config ${config.EndpointConfigName} has ${variants.length} production variants; the ${strategy} strategy promotes endpoints that serve one production variant`,
-    );
-  }
-  if (variants.some((v) => v.ServerlessConfig)) {
-    reasons.push('blue is a serverless endpoint, which cannot hold a second production variant; the replace strategy that serverless needs is not implemented yet');
-  }
-  if (config.AsyncInferenceConfig) {
-    reasons.push('blue is an asynchronous inference endpoint, which supports a single production variant; the replace strategy it needs is not implemented yet');
-  }
+  if ((config.ProductionVariants ?? []).length === 0) reasons.push(`blue config ${config.EndpointConfigName} has no production variant`);
   if ((config.ShadowProductionVariants ?? []).length > 0) {
     reasons.push('blue has shadow variants; stop the shadow test before promoting');
   }
@@ -110,34 +103,44 @@ export function greenConfigsFromBlue(
 }
 
 /**
- * guardrails: green's config is blue's with only the model changed: same variant name (SageMaker's
- * deployment guardrails require it, and a scalable target registered on that name keeps working:
- * endpoint-auto-scaling-delete allows a model-only update), sized as blue runs now. The validation
- * config is the same at one instance, for the short-lived validation endpoint.
+ * guardrails: green's config is blue's with only the target variant's model changed: same variant
+ * names (SageMaker's deployment guardrails require them, and a scalable target registered on a
+ * name keeps working: endpoint-auto-scaling-delete allows a model-only update), every variant sized
+ * and weighted as it runs now, so the other variants of a multi-variant endpoint keep their models
+ * and weights. The validation config is the target variant alone at one instance, for the
+ * short-lived validation endpoint (a serverless variant keeps its ServerlessConfig: it has no count).
  */
 export function guardrailsConfigsFromBlue(
   blueConfig: DescribeEndpointConfigOutput,
   blueEndpoint: DescribeEndpointOutput,
   names: { greenConfig: string; validationConfig: string; model: string },
   tags: Array<{ Key: string; Value: string }>,
+  target: string | undefined = blueConfig.ProductionVariants?.[0]?.VariantName,
 ): { green: CreateEndpointConfigInput; validation: CreateEndpointConfigInput } {
-  const template = blueConfig.ProductionVariants?.[0];
-  if (!template) throw new Error(`blue config ${blueConfig.EndpointConfigName} has no production variant`);
-  const running = blueEndpoint.ProductionVariants?.find((v) => v.VariantName === template.VariantName);
-  const variant: ProductionVariant = {
-    ...template,
-    ModelName: names.model,
-    InitialInstanceCount: running?.CurrentInstanceCount ?? template.InitialInstanceCount,
-  };
+  const blueVariants = blueConfig.ProductionVariants ?? [];
+  const variants: ProductionVariant[] = blueVariants.map((v) => {
+    const running = blueEndpoint.ProductionVariants?.find((r) => r.VariantName === v.VariantName);
+    return {
+      ...v,
+      ...(v.VariantName === target ? { ModelName: names.model } : {}),
+      ...(v.ServerlessConfig ? {} : { InitialInstanceCount: running?.CurrentInstanceCount ?? v.InitialInstanceCount }),
+      ...(blueVariants.length > 1 ? { InitialVariantWeight: running?.CurrentWeight ?? v.InitialVariantWeight } : {}),
+    };
+  });
+  const greenVariant = variants.find((v) => v.VariantName === target);
+  if (!greenVariant) throw new Error(`blue config ${blueConfig.EndpointConfigName} has no production variant ${target}`);
   const settings = configSettings(blueConfig);
   return {
-    green: { ...settings, EndpointConfigName: names.greenConfig, ProductionVariants: [variant], Tags: tags },
+    green: { ...settings, EndpointConfigName: names.greenConfig, ProductionVariants: variants, Tags: tags },
     validation: {
       ...settings,
       // No data capture on the validation endpoint: its requests are the workflow's samples, not customers'.
       DataCaptureConfig: undefined,
       EndpointConfigName: names.validationConfig,
-      ProductionVariants: [{ ...variant, InitialInstanceCount: 1, InitialVariantWeight: 1, ManagedInstanceScaling: undefined }],
+      // Serverless (replace): blue's memory, one container, warm when blue's are (lambdas/shared/serverless.ts says why).
+      ProductionVariants: [
+        { ...greenVariant, ...(greenVariant.ServerlessConfig ? { ServerlessConfig: validationServerlessConfig(greenVariant.ServerlessConfig) } : { InitialInstanceCount: 1 }), InitialVariantWeight: 1, ManagedInstanceScaling: undefined },
+      ],
       Tags: tags,
     },
   };
@@ -240,13 +243,17 @@ export function expectationFor(phase: WaitPhase, state: PromotionState): Expecta
   const { blue, green } = state;
   if (!green) throw new Error(`wait phase ${phase} needs $.green`);
   const blueVariants = blue?.variants ?? [];
-  if (state.promotion.strategy === 'guardrails' && blue?.exists) {
-    // Green keeps blue's variant name and gets all traffic through SageMaker's own deployment.
+  // component: the endpoint keeps blue's config and weights throughout; the component is judged on its own (component-actions.ts).
+  if (state.promotion.strategy === 'component' && blue?.exists) return { configName: green.greenConfigName, weights: {} };
+  if (switchesConfig(state.promotion.strategy) && blue?.exists) {
+    // Green keeps blue's variant name and gets all traffic through one UpdateEndpoint (guardrails: SageMaker's own deployment).
     if (phase === 'standUp') {
       if (!green.validationEndpointName) return { none: true, configName: green.greenConfigName, weights: {} };
       return { endpointName: green.validationEndpointName, configName: green.validationConfigName ?? green.greenConfigName, weights: {} };
     }
-    return { configName: green.greenConfigName, weights: { [green.variantName]: 1 } };
+    // Several variants: each keeps the weight it had (an A/B test goes on, green in the target's place).
+    const weights = blueVariants.length > 1 ? Object.fromEntries(blueVariants.map((v) => [v.variantName, v.currentWeight])) : { [green.variantName]: 1 };
+    return { configName: green.greenConfigName, weights };
   }
   switch (phase) {
     case 'standUp':
@@ -485,7 +492,7 @@ export function decideOutcome(
   }
   // Blue stays untouched until green is stood up beside it; after that a failure is a rollback.
   // (A crash right after UpdateEndpoint stores no standUp; the rollback's own actions tell.)
-  const rollbackActed = (state.rollback?.actions ?? []).some((a) => /^(traffic back to blue|endpoint back to blue config|first deployment: deleted|abort alarm)/.test(a));
+  const rollbackActed = (state.rollback?.actions ?? []).some((a) => /^(traffic back to blue|endpoint back to blue config|inference component \S+ back to blue|first deployment: deleted|abort alarm)/.test(a));
   // guardrails stands green up on a validation endpoint of its own: blue is touched from the shift on.
   const standUpTouchedBlue = state.standUp !== undefined && (state.standUp.action === 'UpdateEndpoint' || state.standUp.action === 'CreateEndpoint');
   const touched = standUpTouchedBlue || state.shift !== undefined || rollbackActed;
@@ -511,16 +518,21 @@ export function cleanupPlan(target: 'blue' | 'green', state: PromotionState, inU
   // A step can fail after creating something but before its result is stored (a crash, retries
   // exhausted half-way): the promotion's deterministic names cover what it may have created.
   const names = state.promotion.names;
-  const guardrails = state.promotion.strategy === 'guardrails';
-  const pair = guardrails ? undefined : green ? green.pairConfigName : blue?.exists ? names.pairConfig : undefined;
+  // guardrails and replace: no pair, a validation config instead.
+  const switches = switchesConfig(state.promotion.strategy);
+  // component: no config of its own (the endpoint keeps blue's); only models, which components reference.
+  const component = state.promotion.strategy === 'component';
+  const pair = switches || component ? undefined : green ? green.pairConfigName : blue?.exists ? names.pairConfig : undefined;
   const configs: string[] = pair ? [pair] : [];
-  if (guardrails && blue?.exists) configs.push(green?.validationConfigName ?? names.validationConfig);
+  if (switches && blue?.exists) configs.push(green?.validationConfigName ?? names.validationConfig);
   const models: string[] = [];
   if (target === 'blue') {
-    if (blue?.endpointConfigName) configs.push(blue.endpointConfigName);
-    models.push(...(blue?.modelNames ?? []));
+    if (blue?.endpointConfigName && !component) configs.push(blue.endpointConfigName);
+    // A multi-variant endpoint: only the promoted variant's model was replaced; the others' still serve.
+    const target = (blue?.variants.length ?? 0) > 1 ? blue?.variants.find((v) => v.variantName === state.promotion.variantName) : undefined;
+    models.push(...(target ? [target.modelName] : (blue?.modelNames ?? [])));
   } else {
-    configs.push(green?.greenConfigName ?? names.greenConfig);
+    if (!component) configs.push(green?.greenConfigName ?? names.greenConfig);
     models.push(green?.modelName ?? names.model);
   }
   const kept: CleanupPlan['kept'] = [];
@@ -540,7 +552,7 @@ export function cleanupPlan(target: 'blue' | 'green', state: PromotionState, inU
     configs: keepIfUsed('config', [...new Set(configs)], inUse.configs),
     models: keepIfUsed('model', [...new Set(models)], inUse.models),
     // A first deployment never bakes, so it never creates alarms.
-    alarms: bake?.createdAlarms ?? (blue?.exists ? [...greenAlarmNames(state), ...(state.promotion.strategy === 'guardrails' ? [abortAlarmName(state.promotion)] : [])] : []),
+    alarms: bake?.createdAlarms ?? (blue?.exists ? [...greenAlarmNames(state), ...(state.promotion.strategy === 'guardrails' || component ? [abortAlarmName(state.promotion)] : [])] : []),
     kept,
   };
 }
@@ -572,7 +584,8 @@ export function otherEndpointsToCheck(summaries: Array<{ EndpointName?: string; 
 /** The alarms a promotion creates on green's own metrics (named by ArmGuardrails), whether or not its result was stored. */
 export function greenAlarmNames(state: PromotionState): string[] {
   const prefix = state.promotion.names.alarmPrefix;
-  return state.promotion.greenAlarms.enabled ? [`${prefix}-5xx`, `${prefix}-latency`] : [];
+  const coldStarts = watchesColdStarts(state.promotion.kind, state.promotion.greenAlarms) ? [`${prefix}-setup`] : [];
+  return state.promotion.greenAlarms.enabled ? [`${prefix}-5xx`, `${prefix}-latency`, ...coldStarts] : [];
 }
 
 /** guardrails: the alarm the workflow sets to ALARM to make SageMaker roll its deployment back. */
@@ -584,8 +597,10 @@ export function abortAlarmName(p: Pick<Promotion, 'names'>): string {
 export function cleanupLeftovers(target: 'blue' | 'green', state: PromotionState, failure: string): Array<{ resource: string; reason: string }> {
   const plan = cleanupPlan(target, state, { configs: new Set(), models: new Set() });
   const reason = `cleanup failed (${failure}); may remain: delete it once nothing uses it`;
-  // guardrails: the cleanup deletes the validation endpoint first (normally already gone at the shift).
-  const validationEndpoint = state.promotion.strategy === 'guardrails' && state.blue?.exists ? [`endpoint ${state.green?.validationEndpointName ?? state.promotion.names.validationEndpoint}`] : [];
-  const toDelete = [...validationEndpoint, ...plan.configs.map((c) => `config ${c}`), ...plan.models.map((m) => `model ${m}`), ...plan.alarms.map((a) => `alarm ${a}`)];
+  // guardrails and replace: the cleanup deletes the validation endpoint first (normally already gone at the shift).
+  const validationEndpoint = switchesConfig(state.promotion.strategy) && state.blue?.exists ? [`endpoint ${state.green?.validationEndpointName ?? state.promotion.names.validationEndpoint}`] : [];
+  // component: the validation component likewise.
+  const validationComponent = state.promotion.strategy === 'component' && state.blue?.exists ? [`inference component ${state.green?.validationComponentName ?? state.promotion.names.validationComponent}`] : [];
+  const toDelete = [...validationEndpoint, ...validationComponent, ...plan.configs.map((c) => `config ${c}`), ...plan.models.map((m) => `model ${m}`), ...plan.alarms.map((a) => `alarm ${a}`)];
   return [...plan.kept, ...toDelete.map((resource) => ({ resource, reason }))];
 }

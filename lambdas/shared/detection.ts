@@ -10,6 +10,7 @@
  * metric's resolution finds no data in most periods, so green's alarms use the publish interval.
  */
 
+import type { StrategyName } from './strategy-names';
 /** MetricsConfig.MetricPublishFrequencyInSeconds: the valid values (API_MetricsConfig). */
 export const METRIC_PUBLISH_SECONDS = [10, 30, 60, 120, 180, 240, 300] as const;
 /** SageMaker's standard publish interval of invocation metrics. */
@@ -78,12 +79,13 @@ export function longestBakeSeconds(bakeSeconds: number, guard: Pick<BakeTrafficG
  * EndpointConfigName too (as the deployment-guardrails guide recommends).
  */
 export function greenMetricDimensions(
-  strategy: 'guardrails' | 'variant',
+  strategy: StrategyName,
   endpointName: string,
   green: { greenConfigName: string; variantName: string },
 ): Array<{ Name: string; Value: string }> {
   return [
     { Name: 'EndpointName', Value: endpointName },
+    // replace (serverless): no page documents EndpointConfigName on serverless metrics, and green alone serves through its bake.
     ...(strategy === 'guardrails' ? [{ Name: 'EndpointConfigName', Value: green.greenConfigName }] : []),
     { Name: 'VariantName', Value: green.variantName },
   ];

@@ -87,6 +87,26 @@ export const trafficSchema = z
     }),
   );
 
+/** Asynchronous validation: each sample's output must appear within this many seconds (one Lambda invocation, ≤ 15 min, checks them all). */
+export const DEFAULT_ASYNC_OUTPUT_SECONDS = 120;
+export const MAX_ASYNC_OUTPUT_SECONDS = 600;
+
+/**
+ * The `component` strategy's rolling update (API_InferenceComponentRollingUpdatePolicy): copies replaced
+ * per batch (SageMaker: 5–50% of the copy count), baked waitSeconds each, restored per rollback batch.
+ */
+export const rollingUpdateSchema = z.strictObject({
+  maximumBatchCopies: optional(
+    z.number({ error: 'maximumBatchCopies must be a whole number of copies' }).check(z.int(), z.gte(1, 'maximumBatchCopies must be at least 1')),
+    "Copies replaced per batch; SageMaker requires 5–50% of the component's copy count; default: as many as fit in 50%",
+  ),
+  waitSeconds: optional(z.number().check(z.int(), z.gte(0), z.lte(3600)), 'Baking time after each batch (alarms watched by SageMaker), 0–3600; default 300'),
+  rollbackMaximumBatchCopies: optional(
+    z.number({ error: 'rollbackMaximumBatchCopies must be a whole number of copies' }).check(z.int(), z.gte(1)),
+    'Copies restored per batch on a rollback; default: all at once',
+  ),
+});
+
 /** Bounds of the bake's traffic guard: a count a real endpoint can reach in a bake; an extension of 1 min to the longest bake. */
 export const MAX_MIN_INVOCATIONS = 1_000_000_000;
 export const DEFAULT_EXTEND_SECONDS = 600;
@@ -140,8 +160,17 @@ export const promotionInputSchema = z.strictObject({
       z.regex(MODEL_PACKAGE_ARN_PATTERN, 'modelPackageArn must be a versioned model package ARN: arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>'),
       z.describe('The approved model package version that becomes green'),
     ),
-  strategy: optional(z.enum(STRATEGIES), 'How green gets traffic: guardrails (SageMaker blue/green, one fleet, variant name kept) or variant (a zero-weight variant, weights flip); default from the stack'),
+  strategy: optional(z.enum(STRATEGIES), 'How green gets traffic: guardrails (SageMaker blue/green, one fleet, variant name kept), variant (a zero-weight variant, weights flip), replace (serverless: one UpdateEndpoint) or component (inference components: a rolling update); default: chosen from the endpoint\'s kind (the stack default for real-time endpoints)'),
   traffic: optional(trafficSchema, 'guardrails only: how SageMaker moves traffic (default ALL_AT_ONCE)'),
+  variantName: optional(
+    sagemakerName('variantName'),
+    "Endpoints with several production variants: the one to promote (the others keep their models and weights); default: the endpoint's only variant",
+  ),
+  inferenceComponentName: optional(
+    sagemakerName('inferenceComponentName'),
+    "Inference component endpoints: the component to promote; default: the endpoint's only component",
+  ),
+  rollingUpdate: optional(rollingUpdateSchema, 'component only: how SageMaker replaces the inference component\'s copies (UpdateInferenceComponent RollingUpdatePolicy)'),
   bakeSeconds: optional(
     z.number().check(z.int(), z.gte(0), z.lte(MAX_BAKE_SECONDS, `a bake is at most ${MAX_BAKE_SECONDS} s (${MAX_BAKE_SECONDS / 3600} h): ${MAX_BAKE_REASON}`)),
     `How long to watch guardrail alarms after the shift, at most ${MAX_BAKE_SECONDS / 3600} h; default from the stack`,
@@ -154,7 +183,11 @@ export const promotionInputSchema = z.strictObject({
       mode: optional(z.enum(['endpoint', 'off']), 'guardrails only: endpoint (default) validates green on a short-lived one-instance validation endpoint before any user request; off skips it'),
       contentType: optional(z.string().check(z.minLength(1), z.maxLength(1024)), 'Default application/json'),
       accept: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
-      maxLatencyMs: optional(z.number().check(z.int(), z.gte(1), z.lte(60_000)), 'Each request must answer within this many ms; default from the stack'),
+      maxLatencyMs: optional(z.number().check(z.int(), z.gte(1), z.lte(60_000)), 'Each request must answer within this many ms (not judged on asynchronous endpoints, whose answers wait in a queue: their ModelLatency alarm watches the bake); default from the stack'),
+      asyncOutputSeconds: optional(
+        z.number().check(z.int(), z.gte(1), z.lte(MAX_ASYNC_OUTPUT_SECONDS, `asyncOutputSeconds is at most ${MAX_ASYNC_OUTPUT_SECONDS} (a validation step is one Lambda invocation, 15 minutes at most)`)),
+        `Asynchronous endpoints: how long each sample's output (or failure) may take to appear in S3; default ${DEFAULT_ASYNC_OUTPUT_SECONDS}`,
+      ),
       samples: optional(z.array(validationSampleSchema).check(z.minLength(1), z.maxLength(MAX_SAMPLES)), 'Requests sent to green only (TargetVariant) before it gets traffic'),
     }),
   ),
@@ -162,8 +195,12 @@ export const promotionInputSchema = z.strictObject({
   greenAlarms: z.optional(
     z.strictObject({
       enabled: optional(z.boolean(), "Create alarms on green's own variant metrics; default true"),
-      max5xxErrors: optional(z.number().check(z.int(), z.gte(0)), 'Invocation5XXErrors (Sum per period: the publish interval of green\'s metrics, 60 s unless its config has enhanced metrics) above this → ALARM; default 0'),
+      max5xxErrors: optional(z.number().check(z.int(), z.gte(0)), 'Invocation5XXErrors (on asynchronous endpoints InvocationFailures; Sum per period: the publish interval of green\'s metrics, 60 s unless its config has enhanced metrics) above this → ALARM; default 0'),
       maxModelLatencyMs: optional(z.number().check(z.positive()), 'ModelLatency (Average per period, as max5xxErrors) above this → ALARM; default 1000 ms'),
+      maxModelSetupTimeMs: optional(
+        z.number().check(z.positive()),
+        "Serverless endpoints only: ModelSetupTime (Maximum per period: how long a cold start took to launch green's container) above this → ALARM; default none (no such alarm)",
+      ),
     }),
   ),
   bakeTraffic: optional(bakeTrafficSchema, 'Guard against a bake that saw too little of green: fewer than minInvocations requests to green during the bake → extend it or roll back; default from the stack (none)'),

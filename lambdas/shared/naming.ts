@@ -35,6 +35,8 @@ export interface GreenNames {
   /** guardrails: green's config at one instance, and the short-lived endpoint that runs it for validation. */
   validationConfig: string;
   validationEndpoint: string;
+  /** component: the short-lived inference component that runs green's specification for validation (component names are their own namespace). */
+  validationComponent: string;
 }
 
 export function greenNames(endpointName: string, version: number, promotionId: string): GreenNames {
@@ -48,6 +50,7 @@ export function greenNames(endpointName: string, version: number, promotionId: s
     alarmPrefix: `bluegreen-${endpointName}-v${version}-${hash}`,
     validationConfig: fit(endpointName, `${tail}-val`),
     validationEndpoint: fit(endpointName, `${tail}-val`),
+    validationComponent: fit(endpointName, `${tail}-val`),
   };
 }
 

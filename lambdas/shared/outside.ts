@@ -25,6 +25,7 @@
  */
 import type { DescribeEndpointOutput, ProductionVariantSummary } from '@aws-sdk/client-sagemaker';
 import type { PromotionState } from './contracts';
+import { switchesConfig } from './kinds';
 
 /** What the promotion itself last did to its endpoint: all the judge needs, small enough to park on the lock. */
 export interface Footprint {
@@ -71,10 +72,10 @@ function blueWeights(state: PromotionState, variantNames: string[]): Record<stri
   return Object.fromEntries(variantNames.map((name) => [name, blue.get(name) ?? 0]));
 }
 
-/** Did the promotion see its own config serving? variant: the pair InService (validation then runs on it); guardrails: green after the shift's wait. */
+/** Did the promotion see its own config serving? variant: the pair InService (validation then runs on it); guardrails and replace: green after the shift's wait. */
 function sawOwnConfigServing(state: PromotionState): boolean {
   const { wait } = state;
-  if (state.promotion.strategy === 'guardrails') {
+  if (switchesConfig(state.promotion.strategy)) {
     return (wait?.phase === 'shift' && wait.ready) || wait?.phase === 'finalize' || state.finalize !== undefined || state.revalidation !== undefined;
   }
   return (wait !== undefined && (wait.phase !== 'standUp' || wait.ready)) || state.validation !== undefined || state.shift !== undefined;
@@ -89,14 +90,16 @@ export function footprintOf(state: PromotionState): Footprint | undefined {
   if (!blue) return undefined;
   const actions = state.rollback?.actions ?? [];
   const rollingBack = state.failure !== undefined || state.rollback !== undefined || state.rollbackFailure !== undefined;
-  const guardrails = p.strategy === 'guardrails';
+  // guardrails and replace: no pair, a validation config of their own.
+  const guardrails = switchesConfig(p.strategy);
   const greenConfig = green?.greenConfigName ?? p.names.greenConfig;
   const pairConfig = blue.exists && !guardrails ? (green?.pairConfigName ?? p.names.pairConfig) : undefined;
   const validationConfig = blue.exists && guardrails ? (green?.validationConfigName ?? p.names.validationConfig) : undefined;
   const ownConfigs = [greenConfig, ...(pairConfig ? [pairConfig] : []), ...(validationConfig ? [validationConfig] : [])];
 
   const weights: Footprint['weights'] = {};
-  if (green) weights[greenConfig] = [{ [green.variantName]: 1 }];
+  // Green's config: green alone, or on a multi-variant endpoint every variant at the weight blue's had (guardrails keeps them).
+  if (green) weights[greenConfig] = [blue.variants.length > 1 ? Object.fromEntries(blue.variants.map((v) => [v.variantName, v.currentWeight])) : { [green.variantName]: 1 }];
   if (green && pairConfig) {
     const variants = [...blue.variants.map((v) => v.variantName), green.variantName];
     const standUp = { ...Object.fromEntries(blue.variants.map((v) => [v.variantName, v.currentWeight])), [green.variantName]: 0 };
@@ -115,7 +118,8 @@ export function footprintOf(state: PromotionState): Footprint | undefined {
   if (!blue.scaling) {
     for (const v of blue.variants) if (v.currentInstanceCount !== undefined) instances[v.variantName] = v.currentInstanceCount;
     // Green is sized as blue runs (create-green); a first deployment as its input says.
-    const greenCount = blue.exists ? blue.variants[0]?.currentInstanceCount : (p.initialInstanceCount ?? 1);
+    const target = blue.variants.find((v) => v.variantName === p.variantName) ?? blue.variants[0];
+    const greenCount = blue.exists ? target?.currentInstanceCount : (p.initialInstanceCount ?? 1);
     if (green && greenCount !== undefined) instances[green.variantName] = greenCount;
   }
 
@@ -125,7 +129,8 @@ export function footprintOf(state: PromotionState): Footprint | undefined {
     blueConfig: blue.exists ? blue.endpointConfigName : undefined,
     ownConfigs,
     created: !blue.exists && (state.standUp !== undefined || state.wait !== undefined),
-    offBlue: blue.exists && sawOwnConfigServing(state),
+    // component: the endpoint stays on blue's config throughout (the component is judged by component-decisions.ts componentChange).
+    offBlue: blue.exists && p.strategy !== 'component' && sawOwnConfigServing(state),
     rollingBack,
     deletedByPromotion: actions.some((a) => a.startsWith('first deployment: deleted')),
     weights,

@@ -6,6 +6,7 @@
 import type { DescribeEndpointOutput } from '@aws-sdk/client-sagemaker';
 import type { CaughtError, CleanupResult, PromotionState } from './contracts';
 import { cleanupPlan } from './decisions';
+import { switchesConfig } from './kinds';
 import type { LockItem } from './locks';
 import { MAX_EXECUTION_NAME, shortHash } from './naming';
 
@@ -49,16 +50,20 @@ export type RecoveryDecision =
   | { recover: 'rollback'; why: string; failure?: CaughtError }
   | { recover: 'interrupt'; why: string; interruption: CaughtError };
 
-/** InService on green's config with green's variant alone: green serves and blue's fleet is gone. */
+/**
+ * InService on green's config with green's variant alone (or, on a multi-variant endpoint, the
+ * variants green's config names, green in the target's place): green serves and blue's fleet is gone.
+ */
 function greenAloneServes(endpoint: DescribeEndpointOutput | undefined, state: PromotionState): boolean {
   const green = state.green;
-  const variants = endpoint?.ProductionVariants ?? [];
+  const variants = (endpoint?.ProductionVariants ?? []).map((v) => v.VariantName);
+  const expected = (state.blue?.variants.length ?? 0) > 1 ? (state.blue?.variants ?? []).map((v) => v.variantName) : [green?.variantName];
   return (
     green !== undefined &&
     endpoint?.EndpointStatus === 'InService' &&
     endpoint.EndpointConfigName === green.greenConfigName &&
-    variants.length === 1 &&
-    variants[0]?.VariantName === green.variantName
+    variants.length === expected.length &&
+    expected.every((name) => variants.includes(name))
   );
 }
 
@@ -114,7 +119,7 @@ export function recoveryDecision(
 export function blueLeftoversAfterRecovery(state: PromotionState): CleanupResult['kept'] {
   const plan = cleanupPlan('blue', state, { configs: new Set(), models: new Set() });
   const reason = "not deleted: the promotion's execution ended before blue's cleanup and its recovery only recorded the outcome; may remain: delete it once you no longer need it";
-  const validationEndpoint = state.promotion.strategy === 'guardrails' && state.blue?.exists ? [`endpoint ${state.green?.validationEndpointName ?? state.promotion.names.validationEndpoint}`] : [];
+  const validationEndpoint = switchesConfig(state.promotion.strategy) && state.blue?.exists ? [`endpoint ${state.green?.validationEndpointName ?? state.promotion.names.validationEndpoint}`] : [];
   const resources = [...validationEndpoint, ...plan.configs.map((c) => `config ${c}`), ...plan.models.map((m) => `model ${m}`), ...plan.alarms.map((a) => `alarm ${a}`)];
   return [...plan.kept, ...resources.map((resource) => ({ resource, reason }))];
 }

@@ -16,6 +16,8 @@ export interface Settings {
   allowedRoleArns: string[];
   allowedModelPackageGroups: string[];
   validationPayloadBuckets: string[];
+  /** Buckets of asynchronous endpoints' outputs the validation may write its samples to and read green's answers from (asyncOutputBucketNames). */
+  asyncOutputBuckets: string[];
   greenAlarmDefaults: { enabled: boolean; max5xxErrors: number; maxModelLatencyMs: number };
   /** The bake's traffic guard of every promotion that names none (input or route); absent: none. */
   defaultBakeTraffic?: import('./detection').BakeTrafficGuard;

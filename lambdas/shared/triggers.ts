@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { createHash } from 'node:crypto';
 import { MODEL_PACKAGE_ARN_PATTERN, promotionInputSchema, type PromotionInput } from './input';
 import { modelPackageParts } from './arns';
+import { REALTIME_STRATEGIES } from './strategy-names';
 
 /** What an approval does to a promotion in flight on the same endpoint (a route's `onNewerApproval`). */
 export const ON_NEWER_APPROVAL = ['queue', 'supersede'] as const;
@@ -24,7 +25,8 @@ export const routeSchema = z.strictObject({
       z.minLength(1, 'map the group to at least one endpoint'),
       z.maxLength(MAX_ROUTE_ENDPOINTS, `map the group to at most ${MAX_ROUTE_ENDPOINTS} endpoints: each approval starts a promotion on every one`),
     ),
-  strategy: promotionInputSchema.shape.strategy,
+  // The strategy for the group's real-time endpoints; serverless, asynchronous and component endpoints get their kind's (kinds.ts).
+  strategy: z.optional(z.enum(REALTIME_STRATEGIES)),
   traffic: promotionInputSchema.shape.traffic,
   bakeSeconds: promotionInputSchema.shape.bakeSeconds,
   guardrailAlarmNames: promotionInputSchema.shape.guardrailAlarmNames,

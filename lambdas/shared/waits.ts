@@ -40,7 +40,8 @@ export function nextWaitSeconds(
   p: Pick<Promotion, 'strategy' | 'traffic' | 'bakeSeconds' | 'inServicePolls' | 'pollSeconds' | 'endpointEvents'>,
   attempt: number,
 ): number {
-  const backstop = waitBackstopSeconds(waitDeadlineSeconds(phase, p), p.pollSeconds, p.endpointEvents);
+  // component: no endpoint event tells an inference component's progress (the endpoint itself does not change), so its waits poll.
+  const backstop = waitBackstopSeconds(waitDeadlineSeconds(phase, p), p.pollSeconds, p.endpointEvents && p.strategy !== 'component');
   const sageMakerWaits = phase === 'shift' && p.strategy === 'guardrails' && p.endpointEvents && attempt === 1 ? routingWaitSeconds(p.traffic) + terminationWaitSeconds(p) : 0;
   return backstop + sageMakerWaits;
 }

@@ -4,7 +4,8 @@ import { cloudwatch } from '../shared/clients/cloudwatch';
 import type { BakeState, PromotionState } from '../shared/contracts';
 import { stateKeys, step } from '../shared/handler';
 import { abortAlarmName, greenAlarmNames, terminationWaitSeconds } from '../shared/decisions';
-import { greenAlarmPeriodSeconds, greenMetricDimensions } from '../shared/detection';
+import { greenAlarmPeriodSeconds } from '../shared/detection';
+import { greenAlarmSpecs, greenMetricsTarget } from '../shared/green-metrics';
 import { throwIfFlagged } from '../shared/abort';
 import { updateOwnLock } from '../shared/locks';
 import { MANAGED_TAG } from '../shared/sagemaker';
@@ -27,12 +28,10 @@ export const handler = step('start-bake', stateKeys, async (state: PromotionStat
   const p = state.promotion;
   const green = state.green!;
   const guardrails = p.strategy === 'guardrails';
-  const dimensions = greenMetricDimensions(p.strategy, p.endpointName, green);
-  const errorsAlarm = `${p.names.alarmPrefix}-5xx`;
-  const latencyAlarm = `${p.names.alarmPrefix}-latency`;
   // Watched by the alarm trigger: not the abort alarm, which only the workflow sets, while it already rolls back.
   const greenAlarms = greenAlarmNames(state);
-  const abortAlarm = guardrails ? abortAlarmName(p) : undefined;
+  // component: SageMaker's rolling update watches the same abort alarm (AutoRollbackConfiguration).
+  const abortAlarm = guardrails || p.strategy === 'component' ? abortAlarmName(p) : undefined;
   // Watched from now on: an alarm that fires before the bake first waits still reaches this promotion.
   const lock = await updateOwnLock(dynamo, settings().tableName, p, 'SET watchedAlarms = :alarms', { ':alarms': [...p.guardrailAlarmNames, ...greenAlarms] });
   // An abort asked for since the last wait (a rejection in the Model Registry, an operator): stop before the shift.
@@ -40,34 +39,22 @@ export const handler = step('start-bake', stateKeys, async (state: PromotionStat
   const created: string[] = [];
   const period = greenAlarmPeriodSeconds(green.metricPublishSeconds);
   if (p.greenAlarms.enabled) {
-    const common = {
-      Namespace: 'AWS/SageMaker',
-      Dimensions: dimensions,
-      Period: period,
-      EvaluationPeriods: 1,
-      ComparisonOperator: 'GreaterThanThreshold' as const,
-      TreatMissingData: 'notBreaching',
-      Tags: [{ Key: MANAGED_TAG, Value: p.id }],
-    };
-    const alarms = [
-      {
-        ...common,
-        AlarmName: errorsAlarm,
-        AlarmDescription: `sagemaker-bluegreen guardrail: green ${green.variantName} of ${p.endpointName} returns 5xx`,
-        MetricName: 'Invocation5XXErrors',
-        Statistic: 'Sum' as const,
-        Threshold: p.greenAlarms.max5xxErrors,
-      },
-      {
-        ...common,
-        AlarmName: latencyAlarm,
-        AlarmDescription: `sagemaker-bluegreen guardrail: green ${green.variantName} of ${p.endpointName} answers slower than ${p.greenAlarms.maxModelLatencyMs} ms`,
-        MetricName: 'ModelLatency',
-        Statistic: 'Average' as const,
-        Threshold: p.greenAlarms.maxModelLatencyMs * 1000,
-      },
-    ];
-    for (const alarm of alarms) {
+    // The metrics per kind of endpoint (lambdas/shared/green-metrics.ts); the names are the same for every kind.
+    for (const spec of greenAlarmSpecs(greenMetricsTarget(state), p.greenAlarms)) {
+      const alarm = {
+        AlarmName: `${p.names.alarmPrefix}-${spec.suffix}`,
+        AlarmDescription: `sagemaker-bluegreen guardrail: green ${green.variantName} of ${p.endpointName} ${spec.means}`,
+        Namespace: spec.Namespace,
+        MetricName: spec.MetricName,
+        Dimensions: spec.Dimensions,
+        Statistic: spec.Statistic,
+        Threshold: spec.Threshold,
+        Period: period,
+        EvaluationPeriods: 1,
+        ComparisonOperator: 'GreaterThanThreshold' as const,
+        TreatMissingData: 'notBreaching',
+        Tags: [{ Key: MANAGED_TAG, Value: p.id }],
+      };
       await cloudwatch.send(new PutMetricAlarmCommand(alarm));
       created.push(alarm.AlarmName);
     }

@@ -5,6 +5,7 @@ import { s3 } from '../shared/clients/s3';
 import { sagemakerRuntime } from '../shared/clients/runtime';
 import type { PromotionState, SampleResult, ValidationResult } from '../shared/contracts';
 import { judgeSample } from '../shared/decisions';
+import { switchesConfig } from '../shared/kinds';
 import { GreenValidationFailed, isRetryable, OutsideChange } from '../shared/errors';
 import { stateKeys, step } from '../shared/handler';
 import { throwIfAbortRequested } from '../shared/abort';
@@ -16,6 +17,7 @@ import { interruptionReason, outsideChange } from '../shared/outside';
 import { describeEndpointIfExists } from '../shared/sagemaker';
 import type { ValidationSample } from '../shared/input';
 import { logger } from '../shared/powertools';
+import { validateAsync } from './async';
 
 /** Green's answer time: the SDK's back-off between retried attempts (throttling) is not the model's latency. */
 function latency(started: number, metadata: { totalRetryDelay?: number } | undefined): number {
@@ -35,14 +37,22 @@ export type ValidateGreenEvent = PromotionState | { target: 'serving'; state: Pr
 
 /**
  * Where the samples go. Before any user traffic: variant → green's zero-weight variant of the
- * endpoint (TargetVariant); guardrails → the short-lived validation endpoint. `serving`: the
+ * endpoint (TargetVariant); guardrails and replace → the short-lived validation endpoint. `serving`: the
  * endpoint itself, green's variant, once green's fleet is the one that serves (after finalize,
  * or after SageMaker's deployment): the fleet users get is checked, not only one like it.
  */
-function targetOf(event: ValidateGreenEvent): { state: PromotionState; endpointName: string; where: string } | undefined {
+function targetOf(event: ValidateGreenEvent): { state: PromotionState; endpointName: string; where: string; componentName?: string } | undefined {
+  // component: InvokeEndpoint reaches a component by its name: the validation component before any user traffic, then the promoted one.
+  const state = 'target' in event ? event.state : event;
+  const component = state.promotion.strategy === 'component' ? state.promotion.inferenceComponentName : undefined;
+  if (component && 'target' in event) return { state, endpointName: state.promotion.endpointName, where: `inference component ${component}`, componentName: component };
+  if (component) {
+    const name = state.green?.validationComponentName;
+    return name ? { state, endpointName: state.promotion.endpointName, where: `validation component ${name}`, componentName: name } : undefined;
+  }
   if ('target' in event) return { state: event.state, endpointName: event.state.promotion.endpointName, where: 'the serving fleet' };
   const green = event.green!;
-  if (event.promotion.strategy === 'guardrails' && event.blue?.exists) {
+  if (switchesConfig(event.promotion.strategy) && event.blue?.exists) {
     return green.validationEndpointName ? { state: event, endpointName: green.validationEndpointName, where: `validation endpoint ${green.validationEndpointName}` } : undefined;
   }
   return { state: event, endpointName: event.promotion.endpointName, where: `variant ${green.variantName}` };
@@ -68,8 +78,12 @@ export const handler = step('validate-green', (e: ValidateGreenEvent) => stateKe
     logger.warn('validation.mode is off: green gets user traffic without a check before it; its serving fleet is checked afterwards');
     return { passed: true, samples: [] };
   }
-  const checked: CheckedSample[] = [];
-  for (const [index, sample] of samples.entries()) {
+  // An asynchronous endpoint answers in S3 (./async.ts: its own deadline, no latency ceiling); the others right away, below.
+  const asynchronous = p.kind === 'asynchronous';
+  const checked: CheckedSample[] = asynchronous
+    ? await validateAsync(p, { endpointName: target.endpointName, configName: 'target' in event ? green.greenConfigName : green.validationConfigName!, serving: 'target' in event })
+    : [];
+  for (const [index, sample] of (asynchronous ? [] : samples).entries()) {
     const name = sample.name ?? `sample-${index + 1}`;
     const body = await bodyOf(sample);
     const started = performance.now();
@@ -78,7 +92,7 @@ export const handler = step('validate-green', (e: ValidateGreenEvent) => stateKe
       const out = await sagemakerRuntime.send(
         new InvokeEndpointCommand({
           EndpointName: target.endpointName,
-          TargetVariant: green.variantName,
+          ...(target.componentName ? { InferenceComponentName: target.componentName } : { TargetVariant: green.variantName }),
           ContentType: sample.contentType ?? contentType,
           Accept: accept,
           Body: new TextEncoder().encode(body),

@@ -1,4 +1,4 @@
-import { DescribeEndpointConfigCommand, DescribeModelPackageCommand, type DescribeModelPackageOutput } from '@aws-sdk/client-sagemaker';
+import { DescribeEndpointConfigCommand, DescribeModelPackageCommand, type DescribeEndpointConfigOutput, type DescribeModelPackageOutput } from '@aws-sdk/client-sagemaker';
 import { missingAlarms } from '../shared/alarms';
 import { cloudwatch } from '../shared/clients/cloudwatch';
 import { dynamo } from '../shared/clients/dynamo';
@@ -8,12 +8,16 @@ import { MAX_ROLLBACK_ALARMS, unsupportedReasons } from '../shared/decisions';
 import { InvalidPromotionInput, ModelPackageNotDeployable, PromotionInProgress, UnsupportedEndpoint } from '../shared/errors';
 import { describeEndpointIfExists } from '../shared/sagemaker';
 import { step } from '../shared/handler';
-import { DEFAULT_EXTEND_SECONDS, describeIssues, modelPackageParts, promotionInputSchema, type PromotionInput } from '../shared/input';
+import { DEFAULT_ASYNC_OUTPUT_SECONDS, DEFAULT_EXTEND_SECONDS, describeIssues, modelPackageParts, promotionInputSchema, type PromotionInput } from '../shared/input';
 import { longestBakeSeconds, type BakeTrafficGuard } from '../shared/detection';
 import { resolveApproval, type ApprovalGate } from '../shared/approval';
 import { executionFitProblems, inputSizeProblem, packageLocationProblem, stackLocationOf } from '../shared/limits';
 import { promotionInProgressMessage, readLock } from '../shared/locks';
 import { greenNames } from '../shared/naming';
+import { chooseStrategy, endpointKindOf, kindPhrase, sageMakerWatchesAlarms, targetVariant, type EndpointKind } from '../shared/kinds';
+import { targetComponent } from '../shared/components';
+import { rollingReason } from '../shared/component-decisions';
+import { coldStartAlarmProblem } from '../shared/serverless';
 import { recordRefusal, refusedRow } from '../shared/refusal';
 import { endpointAllowed, settings, type Settings } from '../shared/settings';
 
@@ -71,6 +75,31 @@ async function refuseIfBusy(tableName: string, input: PromotionInput, event: Val
   throw new PromotionInProgress(reason);
 }
 
+/** Problems of the strategy with the input: traffic routing, SageMaker's alarm limit, the execution timeout. */
+function strategyProblems(s: Settings, input: PromotionInput, r: Resolved): string[] {
+  const problems: string[] = [];
+  if (input.traffic !== undefined && r.strategy !== 'guardrails') {
+    problems.push(`traffic: SageMaker's traffic routing applies to the guardrails strategy, not ${r.strategy}; remove traffic or use strategy guardrails`);
+  }
+  if (input.rollingUpdate !== undefined && r.strategy !== 'component') {
+    problems.push(`rollingUpdate: a rolling update of copies applies to the component strategy (inference components), not ${r.strategy}; remove rollingUpdate`);
+  }
+  const ownAlarms = (input.greenAlarms?.enabled ?? s.greenAlarmDefaults.enabled) ? 3 : 1;
+  if (sageMakerWatchesAlarms(r.strategy) && r.alarmNames.length + ownAlarms > MAX_ROLLBACK_ALARMS) {
+    problems.push(
+      `guardrailAlarmNames: SageMaker's auto-rollback takes at most ${MAX_ROLLBACK_ALARMS} alarms (API_AutoRollbackConfig) and the ${r.strategy} strategy adds ${ownAlarms} of its own; name at most ${MAX_ROLLBACK_ALARMS - ownAlarms} (stack defaults included), or combine them in a composite alarm`,
+    );
+  }
+  problems.push(...fitProblems(s, r));
+  return problems;
+}
+
+/** Can the promotion fit the execution's timeout? An extended bake must fit too: the longest it can run, every extension used. */
+function fitProblems(s: Settings, r: Resolved): string[] {
+  const plan = { strategy: r.strategy, traffic: r.traffic, bakeSeconds: longestBakeSeconds(r.bakeSeconds, r.bakeTraffic), inServiceSeconds: r.inServiceSeconds, pollSeconds: s.pollSeconds, eventDriven: s.endpointEvents && r.strategy !== 'component', approvalSeconds: r.approval?.timeoutSeconds };
+  return executionFitProblems(plan, s.executionTimeoutSeconds).map((p) => p.message);
+}
+
 /** Every problem the input has against the stack's settings and limits, each naming its field (no call). */
 function inputProblems(s: Settings, input: PromotionInput, r: Resolved, executionArn: string): string[] {
   const problems: string[] = [];
@@ -95,34 +124,82 @@ function inputProblems(s: Settings, input: PromotionInput, r: Resolved, executio
       );
     }
   }
-  if (input.traffic !== undefined && r.strategy !== 'guardrails') {
-    problems.push(`traffic: SageMaker's traffic routing applies to the guardrails strategy, not ${r.strategy}; remove traffic or use strategy guardrails`);
-  }
-  const ownAlarms = (input.greenAlarms?.enabled ?? s.greenAlarmDefaults.enabled) ? 3 : 1;
-  if (r.strategy === 'guardrails' && r.alarmNames.length + ownAlarms > MAX_ROLLBACK_ALARMS) {
-    problems.push(
-      `guardrailAlarmNames: SageMaker's auto-rollback takes at most ${MAX_ROLLBACK_ALARMS} alarms (API_AutoRollbackConfig) and the guardrails strategy adds ${ownAlarms} of its own; name at most ${MAX_ROLLBACK_ALARMS - ownAlarms} (stack defaults included), or combine them in a composite alarm`,
-    );
-  }
-  // An extended bake must fit too: the longest it can run, every extension used.
-  const plan = { strategy: r.strategy, traffic: r.traffic, bakeSeconds: longestBakeSeconds(r.bakeSeconds, r.bakeTraffic), inServiceSeconds: r.inServiceSeconds, pollSeconds: s.pollSeconds, eventDriven: s.endpointEvents, approvalSeconds: r.approval?.timeoutSeconds };
-  problems.push(...executionFitProblems(plan, s.executionTimeoutSeconds).map((p) => p.message));
+  // A strategy the input names is checked now; without one, the endpoint's kind chooses it (targetOf), and the
+  // fields that depend on it are checked then. Whether the execution can fit is known now either way.
+  problems.push(...(input.strategy !== undefined ? strategyProblems(s, input, r) : fitProblems(s, r)));
   return problems;
 }
 
-/** An endpoint this workflow cannot promote onto is refused before the lock (read-only). */
-async function refuseUnsupportedEndpoint(input: PromotionInput, r: Resolved): Promise<void> {
+/**
+ * Asynchronous endpoints answer into S3: the validation writes its samples and reads green's answers
+ * under blue's output path, which the stack may do only in the buckets it was given.
+ */
+function asyncOutputBucketProblem(s: Settings, kind: EndpointKind, config: DescribeEndpointConfigOutput, input: PromotionInput): string | undefined {
+  if (kind !== 'asynchronous' || (input.validation?.samples ?? []).length === 0) return undefined;
+  const path = config.AsyncInferenceConfig?.OutputConfig?.S3OutputPath ?? '';
+  const bucket = /^s3:\/\/([^/]+)/.exec(path)?.[1];
+  if (bucket !== undefined && s.asyncOutputBuckets.includes(bucket)) return undefined;
+  return `validation.samples: ${input.endpointName} is asynchronous and answers into ${path || 'an S3 output path it does not name'}; the stack may not write or read bucket ${bucket ?? '?'} (asyncOutputBucketNames: ${s.asyncOutputBuckets.join(', ') || 'none'}); add it to the construct's asyncOutputBucketNames, or promote without samples`;
+}
+
+/** What the promotion targets on the endpoint, read before the lock. */
+interface Target {
+  kind: EndpointKind;
+  strategyReason: string;
+  variantName?: string;
+  inferenceComponentName?: string;
+}
+
+/**
+ * The endpoint's kind chooses the strategy (kinds.ts); an explicit strategy that does not fit, a
+ * variant or component that is not there, or an endpoint no strategy can promote is refused before
+ * the lock, naming the fix (read-only). `r.strategy` becomes the chosen one.
+ */
+async function targetOf(s: Settings, input: PromotionInput, r: Resolved): Promise<Target> {
   const endpoint = await describeEndpointIfExists(input.endpointName);
-  if (!endpoint?.EndpointConfigName) return;
+  if (!endpoint?.EndpointConfigName) {
+    const named = [...(input.variantName ? ['variantName'] : []), ...(input.inferenceComponentName ? ['inferenceComponentName'] : [])];
+    if (named.length > 0) {
+      throw new InvalidPromotionInput(`${named.join(', ')}: endpoint ${input.endpointName} does not exist yet, so there is nothing of it to target; a first deployment creates a single-variant real-time endpoint: remove ${named.join(' and ')}`);
+    }
+    return { kind: 'real-time', strategyReason: 'a first deployment: CreateEndpoint of a single-variant real-time endpoint' };
+  }
   const config = await sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: endpoint.EndpointConfigName }));
-  const reasons = unsupportedReasons(config, r.strategy);
+  const reasons = unsupportedReasons(config);
   if (reasons.length > 0) throw new UnsupportedEndpoint(`endpointName: ${input.endpointName}: ${reasons.join('; ')}`);
-  const instances = endpoint.ProductionVariants?.[0]?.CurrentInstanceCount ?? 1;
+  const kind = endpointKindOf(config);
+  if (input.validation?.asyncOutputSeconds !== undefined && kind !== 'asynchronous') {
+    throw new InvalidPromotionInput(`validation.asyncOutputSeconds: ${input.endpointName} is ${kindPhrase(kind)}, which answers synchronously; remove asyncOutputSeconds`);
+  }
+  const choice = chooseStrategy(kind, input.strategy, s.defaultStrategy);
+  if ('problem' in choice) throw new InvalidPromotionInput(choice.problem);
+  if (input.strategy === undefined) {
+    r.strategy = choice.strategy;
+    const problems = strategyProblems(s, input, r);
+    if (problems.length > 0) throw new InvalidPromotionInput(`${problems.join('; ')} (strategy ${r.strategy}: ${choice.why})`);
+  }
+  if (kind === 'inference-component') {
+    if (input.variantName !== undefined) {
+      throw new InvalidPromotionInput(`variantName: ${input.endpointName} hosts inference components, which a promotion targets by inferenceComponentName; remove variantName`);
+    }
+    const component = await targetComponent(input.endpointName, input.inferenceComponentName, input.rollingUpdate);
+    // How the copies are switched (a rolling update, or all at once for one copy): component-decisions.ts.
+    return { kind, strategyReason: `${choice.why}; ${rollingReason(component.copies, input.rollingUpdate)}`, inferenceComponentName: component.name };
+  }
+  if (input.inferenceComponentName !== undefined) {
+    throw new InvalidPromotionInput(`inferenceComponentName: ${input.endpointName} is ${kindPhrase(kind)} with no inference components; remove inferenceComponentName`);
+  }
+  const outputBucket = asyncOutputBucketProblem(s, kind, config, input);
+  if (outputBucket) throw new InvalidPromotionInput(outputBucket);
+  const target = targetVariant(config, input.endpointName, input.variantName);
+  if ('problem' in target) throw new InvalidPromotionInput(target.problem);
+  const instances = endpoint.ProductionVariants?.find((v) => v.VariantName === target.variantName)?.CurrentInstanceCount ?? 1;
   if (r.strategy === 'guardrails' && r.traffic.type !== 'ALL_AT_ONCE' && instances < 2) {
     throw new InvalidPromotionInput(
       `traffic: ${r.traffic.type} needs at least 2 instances (a canary or linear step is at most 50% of them, deployment-guardrails-blue-green-canary) and ${input.endpointName} runs ${instances}; use ALL_AT_ONCE or scale blue out first`,
     );
   }
+  return { kind, strategyReason: choice.why, variantName: target.variantName };
 }
 
 async function requireApprovedPackage(modelPackageArn: string): Promise<void> {
@@ -150,7 +227,7 @@ async function requireAlarms(alarmNames: string[]): Promise<void> {
   }
 }
 
-function promotionOf(s: Settings, input: PromotionInput, r: Resolved, event: ValidateInputEvent): Promotion {
+function promotionOf(s: Settings, input: PromotionInput, r: Resolved, event: ValidateInputEvent, target: Target): Promotion {
   const pkg = modelPackageParts(input.modelPackageArn);
   const greenAlarms = { ...s.greenAlarmDefaults, ...input.greenAlarms };
   return {
@@ -163,6 +240,8 @@ function promotionOf(s: Settings, input: PromotionInput, r: Resolved, event: Val
     startedAt: event.startTime,
     requestedBy: input.requestedBy ?? 'unknown',
     strategy: r.strategy,
+    ...target,
+    ...(input.rollingUpdate ? { rollingUpdate: input.rollingUpdate } : {}),
     traffic: r.traffic,
     bakeSeconds: r.bakeSeconds,
     pollSeconds: s.pollSeconds,
@@ -176,6 +255,7 @@ function promotionOf(s: Settings, input: PromotionInput, r: Resolved, event: Val
       contentType: input.validation?.contentType ?? 'application/json',
       accept: input.validation?.accept,
       maxLatencyMs: input.validation?.maxLatencyMs ?? s.defaultMaxLatencyMs,
+      ...(target.kind === 'asynchronous' ? { asyncOutputSeconds: input.validation?.asyncOutputSeconds ?? DEFAULT_ASYNC_OUTPUT_SECONDS } : {}),
       samples: input.validation?.samples ?? [],
     },
     guardrailAlarmNames: r.alarmNames,
@@ -183,6 +263,7 @@ function promotionOf(s: Settings, input: PromotionInput, r: Resolved, event: Val
       enabled: greenAlarms.enabled ?? true,
       max5xxErrors: greenAlarms.max5xxErrors ?? 0,
       maxModelLatencyMs: greenAlarms.maxModelLatencyMs ?? 1000,
+      ...(greenAlarms.maxModelSetupTimeMs !== undefined ? { maxModelSetupTimeMs: greenAlarms.maxModelSetupTimeMs } : {}),
     },
     bakeTraffic: r.bakeTraffic,
     approval: r.approval,
@@ -207,9 +288,11 @@ export const handler = step(
     const r = resolve(s, input);
     const problems = inputProblems(s, input, r, event.executionArn);
     if (problems.length > 0) throw new InvalidPromotionInput(problems.join('; '));
-    await refuseUnsupportedEndpoint(input, r);
+    const target = await targetOf(s, input, r);
+    const coldStarts = coldStartAlarmProblem(target.kind, input.endpointName, input.greenAlarms?.maxModelSetupTimeMs);
+    if (coldStarts) throw new InvalidPromotionInput(coldStarts);
     await requireApprovedPackage(input.modelPackageArn);
     await requireAlarms(r.alarmNames);
-    return promotionOf(s, input, r, event);
+    return promotionOf(s, input, r, event, target);
   },
 );

@@ -2,6 +2,7 @@ import type { PromotionState, WaitEvent, WaitPhase, WaitResult } from '../shared
 import { expectationFor, judgeEndpoint, waitDeadlineSeconds } from '../shared/decisions';
 import { DeadlineExceeded, GreenNotInService, GuardrailAlarm, UnexpectedEndpointState } from '../shared/errors';
 import { throwIfAbortRequested } from '../shared/abort';
+import { checkComponentWait } from '../shared/component-actions';
 import { step } from '../shared/handler';
 import { throwIfOutsideChange } from '../shared/outside-check';
 import { describeEndpointIfExists } from '../shared/sagemaker';
@@ -32,6 +33,8 @@ function elapsed(phase: WaitPhase, state: PromotionState): { attempt: number; el
  * promotion itself last did: someone else's change throws OutsideChange (the promotion stops, see
  * lambdas/shared/outside.ts). Ready only when the endpoint is InService on the expected config with
  * the expected weights; a failed, rolled-back or overdue update throws a named error → rollback.
+ * component: the (validation) component is judged instead (component-actions.ts checkComponentWait);
+ * no endpoint event reports a component's progress, so those waits poll (waits.ts nextWaitSeconds).
  */
 export const handler = step(
   'wait-for-endpoint',
@@ -46,6 +49,7 @@ export const handler = step(
     // guardrails stands green up on a validation endpoint: the promotion's own endpoint is looked at too.
     const own = await describeEndpointIfExists(p.endpointName);
     await throwIfOutsideChange(own, state, `wait-for-endpoint:${phase}`);
+    if (p.strategy === 'component' && state.blue?.component) return checkComponentWait(phase, state, attempt, elapsedSeconds, waitSeconds);
     if (expected.none) return { phase, attempt, ready: true, status: 'nothing to wait for', elapsedSeconds, waitSeconds };
     const endpoint = expected.endpointName ? await describeEndpointIfExists(expected.endpointName) : own;
     // The deadline in poll intervals, as judgeEndpoint counts it: reached once the waits add up to it.

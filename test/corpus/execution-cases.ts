@@ -113,7 +113,7 @@ export const executionCases: ExecutionCase[] = [
   // --- endpoint
   { name: 'endpointName not managed by the stack', input: withFields({ endpointName: 'prod-churn' }), error: REJECTION, message: /endpointName: prod-churn is not managed by this stack/ },
   { name: 'endpointName not managed (prefix is case-sensitive)', input: withFields({ endpointName: 'Demo-churn' }), error: REJECTION, message: /endpointName: Demo-churn is not managed by this stack/ },
-  { name: 'endpoint with two production variants (UnsupportedEndpoint)', input: withFields({}, 'demo-two'), error: 'UnsupportedEndpoint', message: /2 production variants/ },
+  { name: 'endpoint with two production variants and no variantName', input: withFields({}, 'demo-two'), error: REJECTION, message: /^variantName: demo-two serves 2 production variants/ },
   // --- guardrail alarms
   { name: 'guardrail alarm that does not exist', input: withFields({ guardrailAlarmNames: [ALARM, 'no-such-alarm'] }), error: REJECTION, message: /guardrailAlarmNames: no CloudWatch alarm named no-such-alarm/ },
   { name: 'guardrail alarm name empty', input: withFields({ guardrailAlarmNames: [''] }), error: REJECTION, message: /guardrailAlarmNames\.0: / },

@@ -83,11 +83,26 @@ export const strategyCases: ExecutionCase[] = [
   },
   // --- endpoint
   {
-    name: 'strategy guardrails on an endpoint with two production variants (UnsupportedEndpoint)',
+    name: 'strategy guardrails on an endpoint with two production variants, no variantName',
     input: guardrails({}, TWO_VARIANTS),
-    error: 'UnsupportedEndpoint',
-    message: /endpointName: demo-two: .*2 production variants; the guardrails strategy promotes endpoints that serve one production variant/,
+    error: REJECTION,
+    message: /^variantName: demo-two serves 2 production variants \(A, B\); name the one to promote in variantName/,
   },
+  { name: 'variantName the endpoint does not have', input: guardrails({ variantName: 'C' }, TWO_VARIANTS), error: REJECTION, message: /^variantName: demo-two has no production variant C \(it serves A, B\)/ },
+  { name: 'variantName not a SageMaker name', input: guardrails({ variantName: 'model_a' }, TWO_VARIANTS), error: REJECTION, message: /^variantName: variantName must match / },
+  {
+    name: 'strategy variant on an endpoint with two production variants',
+    input: { ...guardrails({ variantName: 'A' }, TWO_VARIANTS), strategy: 'variant' },
+    error: REJECTION,
+    message: /^strategy: variant does not fit a multi-variant endpoint .*; use strategy guardrails/,
+  },
+  { name: 'strategy component on a real-time endpoint', input: { ...guardrails(), strategy: 'component' }, error: REJECTION, message: /^strategy: component does not fit a real-time endpoint .*; use strategy guardrails or variant/ },
+  { name: 'inferenceComponentName on a real-time endpoint', input: guardrails({ inferenceComponentName: 'llm' }), error: REJECTION, message: /^inferenceComponentName: demo-[a-z-]+ is a real-time endpoint with no inference components/ },
+  { name: 'rollingUpdate with the guardrails strategy', input: guardrails({ rollingUpdate: { maximumBatchCopies: 1 } }), error: REJECTION, message: /^rollingUpdate: a rolling update of copies applies to the component strategy/ },
+  { name: 'rollingUpdate.maximumBatchCopies 0', input: guardrails({ rollingUpdate: { maximumBatchCopies: 0 } }), error: REJECTION, message: /^rollingUpdate\.maximumBatchCopies: maximumBatchCopies must be at least 1/ },
+  { name: 'rollingUpdate.waitSeconds 3601', input: guardrails({ rollingUpdate: { waitSeconds: 3601 } }), error: REJECTION, message: /^rollingUpdate\.waitSeconds: .*<=3600/ },
+  { name: 'validation.asyncOutputSeconds 601', input: guardrails({ validation: { samples: [SAMPLE], asyncOutputSeconds: 601 } }), error: REJECTION, message: /^validation\.asyncOutputSeconds: asyncOutputSeconds is at most 600/ },
+  { name: 'validation.asyncOutputSeconds on a real-time endpoint', input: guardrails({ validation: { samples: [SAMPLE], asyncOutputSeconds: 60 } }), error: REJECTION, message: /^validation\.asyncOutputSeconds: demo-[a-z-]+ is a real-time endpoint, which answers synchronously/ },
 ];
 
 /** ValidateInput (the handler, called directly) accepts what the cases start from: each case is rejected for its one change. */

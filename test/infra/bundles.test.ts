@@ -74,7 +74,8 @@ describe('function bundles', () => {
     const kib = Object.fromEntries(Object.entries(bundles).map(([fn, b]) => [fn, b.contents.length / 1024]));
     const over = Object.keys(kib).filter((fn) => kib[fn]! > 300).sort();
     expect(over).toEqual(['on-approval', 'on-backstop', 'validate-green', 'validate-input']);
-    expect(kib['validate-green']).toBeLessThan(440);
+    // +~17 KiB for asynchronous validation (InvokeEndpointAsync, DescribeEndpointConfig, Put/Delete/HeadObject and the S3 waiter).
+    expect(kib['validate-green']).toBeLessThan(450);
     for (const fn of ['on-approval', 'on-backstop', 'validate-input']) expect(kib[fn]).toBeLessThan(330);
   });
 });

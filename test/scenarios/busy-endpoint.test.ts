@@ -1,6 +1,6 @@
 import { DescribeEndpointConfigCommand } from '@aws-sdk/client-sagemaker';
 import { tableKey } from '../../lambdas/shared/contracts';
-import { unsupportedReasons } from '../../lambdas/shared/decisions';
+import { endpointKindOf, targetVariant } from '../../lambdas/shared/kinds';
 import { causeMessage } from '../../lambdas/shared/errors';
 import { MAX_BAKE_SECONDS } from '../../lambdas/shared/waits';
 import { bluegreen, cliEnv, parseJson } from '../cli/helpers';
@@ -74,19 +74,20 @@ test('GIVEN demo-spelled baking WHEN a second start names it demo-SPELLED THEN i
   expect(await lockItem(world, SPELLED)).toBeUndefined();
 }, 60_000);
 
-test('GIVEN demo-busy baking on its variant pair (two production variants, a shape no promotion accepts) WHEN a second start arrives THEN it answers PromotionInProgress, not UnsupportedEndpoint, and changes nothing', async () => {
+test('GIVEN demo-busy baking on its variant pair (two production variants: a start that names no variantName is refused for it) WHEN a second start arrives THEN it answers PromotionInProgress, not UnsupportedEndpoint, and changes nothing', async () => {
   const first = await baking(BUSY, 'busy-1');
-  // GIVEN the endpoint's shape is one the first state would refuse on its own (the variant strategy's pair: blue + green)
+  // GIVEN the endpoint's shape is one the first state would refuse on its own (the variant strategy's pair: blue + green, and no variantName named)
   const endpoint = await describeEndpoint(world, BUSY);
   const config = await world.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: endpoint.EndpointConfigName }));
-  expect(unsupportedReasons(config, 'guardrails')).toEqual([expect.stringMatching(/has 2 production variants/)]);
+  expect(endpointKindOf(config)).toBe('multi-variant');
+  expect(targetVariant(config, BUSY, undefined)).toEqual({ problem: expect.stringMatching(/^variantName: demo-busy serves 2 production variants/) });
   const calls = world.aws.emulator.callLog.length;
 
   // WHEN a second promotion of it starts (the guardrails strategy, which would check that shape)
   const second = await startPromotion(world, 'busy-2', { ...promotionInput(BUSY, world.v2), strategy: 'guardrails' });
   const refused = await ended(world, second.executionArn);
 
-  // THEN the busy endpoint answers first (before, this shape answered UnsupportedEndpoint), and nothing was changed
+  // THEN the busy endpoint answers first (not InvalidPromotionInput for the missing variantName), and nothing was changed
   expect({ status: refused.status, error: refused.error }).toEqual({ status: 'FAILED', error: 'PromotionInProgress' });
   expect(causeMessage(refused.cause)).toMatch(/^endpoint demo-busy is being promoted by busy-1 \(version 2,/);
   expect(world.aws.emulator.callLog.slice(calls).filter((c) => !/^(Describe|List|Get)/.test(c.operation))).toEqual([]);

@@ -211,6 +211,7 @@ export const STEP_SETTINGS: FunctionConfig['settings'] = {
   allowedRoleArns: [ROLE],
   allowedModelPackageGroups: ['churn-models'],
   validationPayloadBuckets: [],
+  asyncOutputBuckets: ['async-inference'],
   greenAlarmDefaults: { enabled: true, max5xxErrors: 0, maxModelLatencyMs: 1000 },
   defaultStrategy: 'guardrails',
   endpointEvents: false,

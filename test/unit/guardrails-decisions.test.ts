@@ -48,6 +48,40 @@ describe('guardrailsConfigsFromBlue', () => {
   });
 });
 
+describe('guardrailsConfigsFromBlue on a multi-variant endpoint (an A/B test)', () => {
+  const abConfig: DescribeEndpointConfigOutput = {
+    EndpointConfigName: BLUE_CONFIG,
+    EndpointConfigArn: `arn:aws:sagemaker:us-east-1:111122223333:endpoint-config/${BLUE_CONFIG}`,
+    CreationTime: new Date(0),
+    ProductionVariants: [
+      { VariantName: 'ModelA', ModelName: 'churn-a', InstanceType: 'ml.m5.large', InitialInstanceCount: 2, InitialVariantWeight: 1 },
+      { VariantName: 'ModelB', ModelName: 'churn-b', InstanceType: 'ml.c5.large', InitialInstanceCount: 1, InitialVariantWeight: 1 },
+    ],
+  };
+  // An operator moved the A/B split to 70/30 and autoscaling grew B to 3 instances since the config was made.
+  const running = anEndpoint(BLUE_CONFIG, [
+    { name: 'ModelA', weight: 0.7, instances: 2 },
+    { name: 'ModelB', weight: 0.3, instances: 3 },
+  ]);
+
+  test('GIVEN variantName ModelB WHEN green is built THEN only ModelB\'s model changes; ModelA keeps its model, and both keep the weights and sizes they run with', () => {
+    const { green: g } = guardrailsConfigsFromBlue(abConfig, running, names, [], 'ModelB');
+    expect(g.ProductionVariants).toEqual([
+      { VariantName: 'ModelA', ModelName: 'churn-a', InstanceType: 'ml.m5.large', InitialInstanceCount: 2, InitialVariantWeight: 0.7 },
+      { VariantName: 'ModelB', ModelName: names.model, InstanceType: 'ml.c5.large', InitialInstanceCount: 3, InitialVariantWeight: 0.3 },
+    ]);
+  });
+
+  test('GIVEN variantName ModelB WHEN the validation config is built THEN it holds ModelB\'s green alone, at one instance and all the weight', () => {
+    const { validation } = guardrailsConfigsFromBlue(abConfig, running, names, [], 'ModelB');
+    expect(validation.ProductionVariants).toEqual([{ VariantName: 'ModelB', ModelName: names.model, InstanceType: 'ml.c5.large', InitialInstanceCount: 1, InitialVariantWeight: 1, ManagedInstanceScaling: undefined }]);
+  });
+
+  test('GIVEN a variant name blue does not have WHEN green is built THEN it throws naming it (validate-input refuses it first)', () => {
+    expect(() => guardrailsConfigsFromBlue(abConfig, running, names, [], 'ModelC')).toThrow(/no production variant ModelC/);
+  });
+});
+
 describe('deploymentConfigFor', () => {
   test('GIVEN ALL_AT_ONCE and a 30-minute bake WHEN configured THEN SageMaker bakes all of it (TerminationWaitInSeconds) with the alarms for auto-rollback', () => {
     expect(deploymentConfigFor(promotion, ['a', 'b'])).toEqual({

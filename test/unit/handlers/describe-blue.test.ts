@@ -112,20 +112,27 @@ describe('describe-blue', () => {
     expect(sagemaker).not.toHaveReceivedCommand(DescribeEndpointConfigCommand);
   });
 
-  test('GIVEN blue has two variants WHEN described THEN UnsupportedEndpoint says why', async () => {
-    sagemaker.on(DescribeEndpointConfigCommand).resolves({ EndpointConfigName: BLUE_CONFIG, ProductionVariants: [blueVariant, { ...blueVariant, VariantName: 'Canary' }] });
+  test('GIVEN blue has two variants and the promotion targets Canary WHEN described THEN both are described, Canary\'s model comes first (green takes its role) and Canary\'s scaling is read', async () => {
+    sagemaker.on(DescribeEndpointCommand).resolves(anEndpoint(BLUE_CONFIG, [{ name: BLUE_VARIANT, weight: 0.8, instances: 3 }, { name: 'Canary', weight: 0.2, instances: 1 }]));
+    sagemaker.on(DescribeEndpointConfigCommand).resolves({ EndpointConfigName: BLUE_CONFIG, ProductionVariants: [blueVariant, { ...blueVariant, VariantName: 'Canary', ModelName: 'churn-canary' }] });
+    const targeting = { ...state, promotion: { ...state.promotion, strategy: 'guardrails' as const, kind: 'multi-variant' as const, variantName: 'Canary' } };
 
-    await expect(handler(state)).rejects.toMatchObject({ name: 'UnsupportedEndpoint', message: expect.stringMatching(new RegExp(`^endpoint ${ENDPOINT}: .*has 2 production variants`)) });
-    expect(sagemaker).not.toHaveReceivedCommand(DescribeModelCommand);
+    const blue = await handler(targeting);
+
+    expect(blue.variants).toEqual([
+      { variantName: BLUE_VARIANT, modelName: BLUE_MODEL, currentWeight: 0.8, currentInstanceCount: 3 },
+      { variantName: 'Canary', modelName: 'churn-canary', currentWeight: 0.2, currentInstanceCount: 1 },
+    ]);
+    expect(blue.modelNames).toEqual(['churn-canary', BLUE_MODEL]);
+    expect(sagemaker).toHaveReceivedCommandWith(DescribeModelCommand, { ModelName: 'churn-canary' });
+    expect(autoscaling).toHaveReceivedCommandWith(DescribeScalableTargetsCommand, { ResourceIds: [`endpoint/${ENDPOINT}/variant/Canary`] });
   });
 
-  test('GIVEN a serverless blue WHEN described THEN UnsupportedEndpoint names serverless', async () => {
-    sagemaker.on(DescribeEndpointConfigCommand).resolves({
-      EndpointConfigName: BLUE_CONFIG,
-      ProductionVariants: [{ VariantName: BLUE_VARIANT, ModelName: BLUE_MODEL, ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 5 } }],
-    });
+  test('GIVEN blue has shadow variants WHEN described THEN UnsupportedEndpoint asks to stop the shadow test, before any model is read', async () => {
+    sagemaker.on(DescribeEndpointConfigCommand).resolves({ EndpointConfigName: BLUE_CONFIG, ProductionVariants: [blueVariant], ShadowProductionVariants: [{ ...blueVariant, VariantName: 'Shadow' }] });
 
-    await expect(handler(state)).rejects.toMatchObject({ name: 'UnsupportedEndpoint', message: expect.stringMatching(/serverless/) });
+    await expect(handler(state)).rejects.toMatchObject({ name: 'UnsupportedEndpoint', message: expect.stringMatching(new RegExp(`^endpoint ${ENDPOINT}: blue has shadow variants; stop the shadow test`)) });
+    expect(sagemaker).not.toHaveReceivedCommand(DescribeModelCommand);
   });
 
   test('GIVEN blue’s model was not built from a model package WHEN described THEN no package is reported', async () => {

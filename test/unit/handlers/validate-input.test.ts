@@ -1,8 +1,16 @@
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeEndpointCommand, DescribeEndpointConfigCommand, DescribeModelPackageCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import {
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  DescribeInferenceComponentCommand,
+  DescribeModelPackageCommand,
+  ListInferenceComponentsCommand,
+  SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ValidateInputEvent } from '../../../lambdas/shared/contracts';
+import { DEFAULT_ASYNC_OUTPUT_SECONDS } from '../../../lambdas/shared/input';
 import { inputBytes, MAX_INPUT_BYTES } from '../../../lambdas/shared/limits';
 import { greenNames } from '../../../lambdas/shared/naming';
 import { handler } from '../../../lambdas/validate-input';
@@ -47,6 +55,8 @@ describe('validate-input', () => {
       startedAt: '2025-01-01T00:00:00.000Z',
       requestedBy: 'unknown',
       strategy: 'guardrails',
+      kind: 'real-time',
+      strategyReason: 'a first deployment: CreateEndpoint of a single-variant real-time endpoint',
       traffic: { type: 'ALL_AT_ONCE' },
       bakeSeconds: 600,
       pollSeconds: 30,
@@ -296,5 +306,113 @@ describe('validate-input: limits checked before anything starts', () => {
       message: expect.stringMatching(/^modelPackageArn: .* belongs to account 444455556666, not this stack's account 111122223333: .*PutModelPackageGroupPolicy/),
     });
     expect(sagemaker).not.toHaveReceivedCommand(DescribeModelPackageCommand);
+  });
+});
+
+describe('validate-input: the endpoint\'s kind chooses the strategy, before the lock', () => {
+  const EP_CONFIG = 'churn-blue-config';
+  const endpointOf = (variants: Array<{ VariantName: string; CurrentInstanceCount?: number }>) => ({
+    EndpointName: ENDPOINT,
+    EndpointConfigName: EP_CONFIG,
+    EndpointStatus: 'InService' as const,
+    ProductionVariants: variants.map((v) => ({ ...v, CurrentWeight: 1 })),
+  });
+  const given = (config: Record<string, unknown>, running = endpointOf([{ VariantName: 'AllTraffic', CurrentInstanceCount: 2 }])) => {
+    sagemaker.on(DescribeEndpointCommand).resolves(running);
+    sagemaker.on(DescribeEndpointConfigCommand).resolves({ EndpointConfigName: EP_CONFIG, ...config });
+  };
+  const serverless = { ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'm', ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 5 } }] };
+  const realtime = { ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'm', InstanceType: 'ml.m5.large', InitialInstanceCount: 2 }] };
+  const asynchronous = { ...realtime, AsyncInferenceConfig: { OutputConfig: { S3OutputPath: 's3://out/churn' } } };
+  const components = { ProductionVariants: [{ VariantName: 'AllTraffic', InstanceType: 'ml.g5.2xlarge', InitialInstanceCount: 2 }] };
+  const component = (name: string, copies: number) => ({
+    InferenceComponentName: name,
+    EndpointName: ENDPOINT,
+    VariantName: 'AllTraffic',
+    InferenceComponentStatus: 'InService' as const,
+    Specification: { ModelName: `${name}-model`, ComputeResourceRequirements: { MinMemoryRequiredInMb: 1024 } },
+    RuntimeConfig: { DesiredCopyCount: copies, CurrentCopyCount: copies },
+  });
+  const givenComponents = (...list: Array<ReturnType<typeof component>>) => {
+    given(components);
+    sagemaker.on(ListInferenceComponentsCommand).resolves({ InferenceComponents: list.map((c) => ({ ...c, CreationTime: new Date(0), LastModifiedTime: new Date(0), InferenceComponentArn: `arn:${c.InferenceComponentName}`, EndpointArn: 'arn:e' })) });
+    for (const c of list) sagemaker.on(DescribeInferenceComponentCommand, { InferenceComponentName: c.InferenceComponentName }).resolves(c);
+  };
+  const expectRefused = async (input: Record<string, unknown>, message: RegExp) => {
+    await expect(handler(event({ ...minimal, ...input }))).rejects.toMatchObject({ name: 'InvalidPromotionInput', message: expect.stringMatching(message) });
+    expect(dynamo).not.toHaveReceivedCommand(PutCommand);
+    expect(sagemaker).not.toHaveReceivedCommand(DescribeModelPackageCommand);
+  };
+
+  test('GIVEN a serverless endpoint and no strategy WHEN validated THEN replace is chosen, saying why, and its variant is the target', async () => {
+    given(serverless);
+    await expect(handler(event(minimal))).resolves.toMatchObject({ kind: 'serverless', strategy: 'replace', variantName: 'AllTraffic', strategyReason: expect.stringMatching(/^chosen for a serverless endpoint: .*deployment guardrails do not apply/) });
+  });
+
+  test('GIVEN a serverless endpoint and strategy guardrails WHEN validated THEN it is refused naming the fix, nothing locked', async () => {
+    given(serverless);
+    await expectRefused({ strategy: 'guardrails' }, /^strategy: guardrails does not fit a serverless endpoint .*; use strategy replace, or leave strategy out/);
+  });
+
+  test('GIVEN a serverless endpoint, no strategy and traffic routing WHEN validated THEN traffic is refused once the kind chose replace', async () => {
+    given(serverless);
+    await expectRefused({ traffic: { type: 'CANARY', percent: 10 } }, /^traffic: SageMaker's traffic routing applies to the guardrails strategy, not replace; .*\(strategy replace: chosen for a serverless endpoint/);
+  });
+
+  test('GIVEN a multi-variant endpoint, a stack defaulting to variant and a variantName WHEN validated THEN guardrails is chosen for it', async () => {
+    changeStepSettings({ defaultStrategy: 'variant' });
+    given({ ProductionVariants: [...realtime.ProductionVariants, { ...realtime.ProductionVariants[0], VariantName: 'B' }] }, endpointOf([{ VariantName: 'AllTraffic' }, { VariantName: 'B' }]));
+    await expect(handler(event({ ...minimal, variantName: 'B' }))).resolves.toMatchObject({ kind: 'multi-variant', strategy: 'guardrails', variantName: 'B' });
+  });
+
+  test('GIVEN an asynchronous endpoint WHEN validated THEN guardrails is chosen and the output deadline defaults; on a real-time endpoint asyncOutputSeconds is refused', async () => {
+    given(asynchronous);
+    await expect(handler(event(minimal))).resolves.toMatchObject({ kind: 'asynchronous', strategy: 'guardrails', validation: { asyncOutputSeconds: DEFAULT_ASYNC_OUTPUT_SECONDS } });
+    sagemaker.resetHistory();
+    given(realtime);
+    await expectRefused({ validation: { asyncOutputSeconds: 30 } }, /^validation\.asyncOutputSeconds: churn-prediction is a real-time endpoint, which answers synchronously; remove asyncOutputSeconds/);
+  });
+
+  test('GIVEN an asynchronous endpoint answering into a bucket the stack was not given WHEN samples are to be validated THEN it is refused naming asyncOutputBucketNames; without samples it passes', async () => {
+    given({ ...realtime, AsyncInferenceConfig: { OutputConfig: { S3OutputPath: 's3://team-outputs/churn' } } });
+    await expectRefused({ validation: { samples: [{ body: '{}' }] } }, /^validation\.samples: churn-prediction is asynchronous and answers into s3:\/\/team-outputs\/churn; the stack may not write or read bucket team-outputs \(asyncOutputBucketNames: async-inference\); add it/);
+    await expect(handler(event(minimal))).resolves.toMatchObject({ kind: 'asynchronous' });
+  });
+
+  test('GIVEN no endpoint yet WHEN variantName or inferenceComponentName is given THEN it is refused: a first deployment has nothing to target', async () => {
+    sagemaker.on(DescribeEndpointCommand).rejects(sageMakerError('ValidationException', `Could not find endpoint "${ENDPOINT}".`));
+    await expectRefused({ variantName: 'B', inferenceComponentName: 'c' }, /^variantName, inferenceComponentName: endpoint churn-prediction does not exist yet/);
+  });
+
+  test('GIVEN a real-time endpoint WHEN inferenceComponentName or rollingUpdate is given THEN each is refused naming the field', async () => {
+    given(realtime);
+    await expectRefused({ inferenceComponentName: 'c' }, /^inferenceComponentName: churn-prediction is a real-time endpoint with no inference components; remove inferenceComponentName/);
+    await expectRefused({ rollingUpdate: { maximumBatchCopies: 1 } }, /^rollingUpdate: a rolling update of copies applies to the component strategy/);
+  });
+
+  test('GIVEN an endpoint with one inference component of 4 copies WHEN validated THEN component is chosen and the component is the target', async () => {
+    givenComponents(component('llm', 4));
+    await expect(handler(event({ ...minimal, rollingUpdate: { maximumBatchCopies: 2 } }))).resolves.toMatchObject({
+      kind: 'inference-component',
+      strategy: 'component',
+      inferenceComponentName: 'llm',
+      rollingUpdate: { maximumBatchCopies: 2 },
+    });
+  });
+
+  test('GIVEN two components and no inferenceComponentName, or a name not there WHEN validated THEN each is refused listing the components', async () => {
+    givenComponents(component('llm-a', 2), component('llm-b', 2));
+    await expectRefused({}, /^inferenceComponentName: churn-prediction hosts 2 inference components \(llm-a, llm-b\); name the one to promote/);
+    await expectRefused({ inferenceComponentName: 'llm-c' }, /^inferenceComponentName: churn-prediction hosts no inference component llm-c \(it hosts llm-a, llm-b\)/);
+  });
+
+  test('GIVEN a component scaled to zero copies WHEN validated THEN it is refused saying why and how to scale it up', async () => {
+    givenComponents(component('llm', 0));
+    await expectRefused({}, /^inferenceComponentName: llm runs 0 copies \(scaled to zero\).*scale it up \(UpdateInferenceComponentRuntimeConfig CopyCount ≥ 1/);
+  });
+
+  test('GIVEN 4 copies WHEN maximumBatchCopies is 3 (more than 50%) THEN it is refused naming SageMaker\'s 5–50% and the range that fits', async () => {
+    givenComponents(component('llm', 4));
+    await expectRefused({ rollingUpdate: { maximumBatchCopies: 3 } }, /^rollingUpdate\.maximumBatchCopies: 3 of llm's 4 copies is outside SageMaker's 5–50% of the copy count .*; use 1–2/);
   });
 });
