@@ -42,14 +42,32 @@ export function liveLine(f: WaitFacts): string {
 
 /** The fields of a state's input (lambdas/shared/contracts.ts PromotionState) the live line reads. */
 interface StateInput {
-  promotion?: { endpointName?: string; strategy?: string; bakeSeconds?: number; names?: { variant?: string } };
+  promotion?: { endpointName?: string; strategy?: string; kind?: string; variantName?: string; inferenceComponentName?: string; bakeSeconds?: number; names?: { variant?: string } };
   blue?: { variants?: Array<{ variantName?: string }> };
   bake?: { alarmNames?: string[]; seconds?: number; elapsedSeconds?: number; terminationWaitSeconds?: number };
 }
 
-/** The variant green's traffic is counted on: its own (variant), or blue's name, which green keeps (guardrails). */
+/** The variant green's traffic is counted on: its own (variant), or the target's name, which green keeps (guardrails, replace). */
 function greenVariantOf(s: StateInput): string | undefined {
-  return s.promotion?.strategy === 'variant' ? s.promotion.names?.variant : s.blue?.variants?.[0]?.variantName;
+  return s.promotion?.strategy === 'variant' ? s.promotion.names?.variant : (s.promotion?.variantName ?? s.blue?.variants?.[0]?.variantName);
+}
+
+/**
+ * The metric that counts green's requests: Invocations of its variant, InvocationsProcessed on an
+ * asynchronous endpoint (which publishes no Invocations: async-inference-monitor), Invocations of the
+ * inference component on a component endpoint.
+ */
+function greenRequestsMetric(s: StateInput, endpointName: string, variantName: string): { MetricName: string; Dimensions: Array<{ Name: string; Value: string }> } {
+  if (s.promotion?.kind === 'inference-component' && s.promotion.inferenceComponentName) {
+    return { MetricName: 'Invocations', Dimensions: [{ Name: 'InferenceComponentName', Value: s.promotion.inferenceComponentName }] };
+  }
+  return {
+    MetricName: s.promotion?.kind === 'asynchronous' ? 'InvocationsProcessed' : 'Invocations',
+    Dimensions: [
+      { Name: 'EndpointName', Value: endpointName },
+      { Name: 'VariantName', Value: variantName },
+    ],
+  };
 }
 
 /** The bake's progress from the Bake state's input: what earlier Bake waits counted, plus the time in this one. Pure. */
@@ -84,7 +102,7 @@ export async function waitFacts(clients: AwsClients, current: CurrentState, now:
       }),
       endpointName && variant
         ? attempt(async () => {
-            facts.greenPerMinute = (await invocationsSum(clients, endpointName, variant, now)) / GREEN_WINDOW_MINUTES;
+            facts.greenPerMinute = (await invocationsSum(clients, greenRequestsMetric(input, endpointName, variant), now)) / GREEN_WINDOW_MINUTES;
           })
         : Promise.resolve(),
     ]);
@@ -96,7 +114,7 @@ export async function waitFacts(clients: AwsClients, current: CurrentState, now:
   return facts;
 }
 
-async function invocationsSum(clients: AwsClients, endpointName: string, variantName: string, now: Date): Promise<number> {
+async function invocationsSum(clients: AwsClients, metric: ReturnType<typeof greenRequestsMetric>, now: Date): Promise<number> {
   const out = await clients.cloudwatch.send(
     new GetMetricDataCommand({
       StartTime: new Date(now.getTime() - GREEN_WINDOW_MINUTES * 60_000),
@@ -105,14 +123,7 @@ async function invocationsSum(clients: AwsClients, endpointName: string, variant
         {
           Id: 'green',
           MetricStat: {
-            Metric: {
-              Namespace: 'AWS/SageMaker',
-              MetricName: 'Invocations',
-              Dimensions: [
-                { Name: 'EndpointName', Value: endpointName },
-                { Name: 'VariantName', Value: variantName },
-              ],
-            },
+            Metric: { Namespace: 'AWS/SageMaker', ...metric },
             Period: GREEN_WINDOW_MINUTES * 60,
             Stat: 'Sum',
           },

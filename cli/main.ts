@@ -34,6 +34,16 @@ const integer = (option: string, min: number, max: number) => (value: string) =>
   if (!/^\d+$/.test(value.trim()) || parsed < min || parsed > max) throw new InvalidArgumentError(`${option} takes a whole number from ${min} to ${max}.`);
   return parsed;
 };
+const count = (option: string, what: string) => (value: string) => {
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value.trim()) || parsed < 1) throw new InvalidArgumentError(`${option} takes a whole number of ${what}, at least 1.`);
+  return parsed;
+};
+const secondsWithin = (option: string, min: number, max: number, why: string) => (value: string) => {
+  const parsed = parseDurationSeconds(value);
+  if (parsed === undefined || parsed < min || parsed > max) throw new InvalidArgumentError(`${option} takes ${DURATION_HELP} (whole seconds), ${why}.`);
+  return parsed;
+};
 const traffic = (value: string) => {
   const parsed = parseTraffic(value);
   if (parsed === undefined) throw new InvalidArgumentError(`--traffic takes ${TRAFFIC_HELP}.`);
@@ -69,11 +79,20 @@ function promotionOptions(command: Command): Command {
     .addOption(
       new Option(
         '--strategy <name>',
-        "how green gets traffic: guardrails (SageMaker's blue/green deployment: green's fleet once, variant name kept, blue's fleet kept for the rollback) or variant (green as a zero-weight variant beside blue, weights flip) (default: the stack's, guardrails unless configured)",
+        "how green gets traffic: guardrails (SageMaker's blue/green), variant (single-variant real-time), replace (serverless) or component (inference components) (default: chosen from the endpoint's kind; plan says which and why)",
       ).choices(STRATEGIES),
     )
     .option('--traffic <spec>', `guardrails: how SageMaker moves the traffic: ${TRAFFIC_HELP} (default all-at-once)`, traffic)
-    .option('--no-pre-validation', "guardrails: skip the 1-instance validation endpoint; green is validated only once it serves (the fleet is re-validated after the deployment)")
+    .option('--no-pre-validation', 'skip the validation endpoint (or component); green is validated only once it serves (not with variant)')
+    .option('--variant <name>', "multi-variant endpoints: the production variant to promote; the others keep their models and weights (default: the endpoint's only variant)")
+    .option('--inference-component <name>', "inference-component endpoints: the component to promote (default: the endpoint's only component)")
+    .option('--batch-copies <n>', "component: copies replaced per rolling batch, 5–50% of its copies (default: as many as fit in 50%)", count('--batch-copies', 'copies'))
+    .option('--batch-wait <duration>', 'component: how long SageMaker watches the alarms after each batch, 0 to 1h (default 5m)', secondsWithin('--batch-wait', 0, 3600, "from 0 to 1h (SageMaker's WaitIntervalInSeconds)"))
+    .option(
+      '--async-output-timeout <duration>',
+      "asynchronous endpoints: how long each validation request's output (or failure) may take to appear in S3 (default 2m)",
+      secondsWithin('--async-output-timeout', 1, Number.MAX_SAFE_INTEGER, 'at least 1s'),
+    )
     .option('--bake <duration>', "how long guardrail alarms are watched after the shift, e.g. 30m, 1h, 0 (default: the stack's)", seconds('--bake'))
     .option('--validation-file <file>', 'JSON file with the validation requests: {"samples": [{"name", "body", "expectContains"...}], "maxLatencyMs"} or just the samples list')
     .option('--alarm <name>', 'a CloudWatch alarm whose ALARM state rolls back; repeat for several', collect)
@@ -149,7 +168,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .command('promote')
     .summary('start a promotion of a model package onto an endpoint')
     .description(
-      "Start a promotion: the workflow validates green, moves the traffic to it (guardrails: SageMaker's blue/green deployment; variant: a zero-weight variant whose weights flip), bakes, then deletes blue (or rolls back). The input is checked locally first; prints the execution ARN.",
+      "Start a promotion: the workflow validates green, moves the traffic to it with the strategy the endpoint's kind allows (guardrails: SageMaker's blue/green deployment; variant: a zero-weight variant whose weights flip; replace: a serverless endpoint's UpdateEndpoint; component: an inference component's rolling update), bakes, then deletes blue (or rolls back). The input is checked locally first; prints the execution ARN. `bluegreen plan` shows the kind, the strategy and why.",
     )
     .argument('<endpoint>', 'the SageMaker endpoint (created if it does not exist yet)');
   promotionOptions(promoteCommand).option('--watch', 'follow the promotion until it ends (exit 3 if it rolls back or fails)');
@@ -162,6 +181,8 @@ Examples:
   bluegreen promote churn-prediction --model-package arn:aws:sagemaker:us-east-1:111122223333:model-package/churn-models/7
   bluegreen promote churn-prediction --model-package <arn> --bake 1h --validation-file samples.json --alarm churn-p99-latency --watch
   bluegreen promote churn-prediction --model-package <arn> --strategy guardrails --traffic canary:10%:5m --bake 30m
+  bluegreen promote ab-test --model-package <arn> --variant challenger          # one variant of several
+  bluegreen promote llm-host --model-package <arn> --inference-component chat --batch-copies 2 --batch-wait 10m
   ARN=$(bluegreen promote churn-prediction --model-package <arn>) && bluegreen watch "$ARN"`,
     )
     .action((endpoint: string, options: PromoteOptions) => run(options, async (ctx) => (await import('./commands/promote')).promote(ctx, endpoint, options)));
@@ -170,7 +191,7 @@ Examples:
     .command('plan')
     .summary('dry run: what a promotion would create, change and delete')
     .description(
-      "Dry run of a promotion, read-only (Describe/List calls only): checks the input, the model package approval and the endpoint, then lists the strategy, the fleets it would provision and their cost in instance-minutes above blue's (from blue as it runs and the bake), what would be created, changed and deleted, and any reason the workflow would refuse. Exit 0 when it would be accepted, 2 when not.",
+      "Dry run of a promotion, read-only (Describe/List calls only): checks the input, the model package approval and the endpoint, then lists the endpoint's kind, the strategy and why, the target variant or inference component, the fleets it would provision and their cost in instance-minutes above blue's (from blue as it runs and the bake), what would be created, changed and deleted, and any reason the workflow would refuse. Exit 0 when it would be accepted, 2 when not.",
     )
     .argument('<endpoint>', 'the SageMaker endpoint');
   promotionOptions(planCommand);
@@ -181,7 +202,7 @@ Examples:
 Examples:
   bluegreen plan churn-prediction --model-package arn:aws:sagemaker:us-east-1:111122223333:model-package/churn-models/7
   bluegreen plan churn-prediction --model-package <arn> --strategy variant --bake 2h
-  bluegreen plan churn-prediction --model-package <arn> --name release-42 --json | jq '{strategy, cycles, extraInstanceMinutes}'`,
+  bluegreen plan churn-prediction --model-package <arn> --name release-42 --json | jq '{kind, strategy, strategyReason, target, cycles, extraInstanceMinutes}'`,
     )
     .action((endpoint: string, options: PlanOptions) => run(options, async (ctx) => (await import('./commands/plan')).plan(ctx, endpoint, options)));
 

@@ -25,6 +25,15 @@ export interface PromotionOptions {
   instanceCount?: number;
   inServiceDeadline?: number;
   requestedBy?: string;
+  /** --variant: the production variant to promote on a multi-variant endpoint. */
+  variant?: string;
+  /** --inference-component: the component to promote on an inference-component endpoint. */
+  inferenceComponent?: string;
+  /** --batch-copies / --batch-wait: the component strategy's rolling update. */
+  batchCopies?: number;
+  batchWait?: number;
+  /** --async-output-timeout: seconds each asynchronous validation output may take. */
+  asyncOutputTimeout?: number;
 }
 
 /** Each input field, as the operator spells it on the command line. */
@@ -44,6 +53,15 @@ const FIELD_OPTION: Record<keyof PromotionInput, string> = {
   instanceType: '--instance-type',
   initialInstanceCount: '--instance-count',
   requestedBy: '--requested-by',
+  variantName: '--variant',
+  inferenceComponentName: '--inference-component',
+  rollingUpdate: '--batch-copies/--batch-wait',
+};
+
+/** Nested fields whose option is not their parent's. */
+const NESTED_OPTION: Record<string, string> = {
+  'rollingUpdate.maximumBatchCopies': '--batch-copies',
+  'rollingUpdate.waitSeconds': '--batch-wait',
 };
 
 function readValidationFile(path: string): PromotionInput['validation'] {
@@ -73,13 +91,24 @@ function readValidationFile(path: string): PromotionInput['validation'] {
 export function buildPromotionInput(endpointName: string, options: PromotionOptions, user: string): PromotionInput {
   checkStrategyOptions(options);
   const fromFile = options.validationFile === undefined ? undefined : readValidationFile(options.validationFile);
+  const extra = {
+    ...(options.preValidation === false ? { mode: 'off' } : {}),
+    ...(options.asyncOutputTimeout === undefined ? {} : { asyncOutputSeconds: options.asyncOutputTimeout }),
+  };
+  // The file's object as it is (the schema judges it), the options' fields added to it.
+  const validation = Object.keys(extra).length === 0 ? fromFile : { ...fromFile, ...extra };
+  const rollingUpdate = { maximumBatchCopies: options.batchCopies, waitSeconds: options.batchWait };
+  for (const key of ['maximumBatchCopies', 'waitSeconds'] as const) if (rollingUpdate[key] === undefined) delete rollingUpdate[key];
   const raw: Record<string, unknown> = {
     endpointName,
     modelPackageArn: options.modelPackage,
     strategy: options.strategy,
     traffic: options.traffic,
+    variantName: options.variant,
+    inferenceComponentName: options.inferenceComponent,
+    rollingUpdate: Object.keys(rollingUpdate).length > 0 ? rollingUpdate : undefined,
     bakeSeconds: options.bake,
-    validation: options.preValidation === false ? { ...fromFile, mode: 'off' } : fromFile,
+    validation,
     guardrailAlarmNames: options.alarm,
     executionRoleArn: options.executionRole,
     instanceType: options.instanceType,
@@ -94,28 +123,55 @@ export function buildPromotionInput(endpointName: string, options: PromotionOpti
   if (parsed.success && !size) return parsed.data;
   const problems = (parsed.success ? [] : parsed.error.issues).map((issue) => {
     const [field, ...rest] = issue.path.map(String);
-    const option = FIELD_OPTION[field as keyof PromotionInput] ?? field ?? '(input)';
+    const option = NESTED_OPTION[[field, ...rest].slice(0, 2).join('.')] ?? FIELD_OPTION[field as keyof PromotionInput] ?? field ?? '(input)';
     if (field === 'bakeSeconds' && issue.code === 'too_big') {
       return `${option}: longer than the workflow accepts: a bake is at most ${formatSeconds(Number(issue.maximum))} (${String(issue.maximum)} s): ${MAX_BAKE_REASON}`;
     }
-    if (field === 'traffic') return `${option}: ${[field, ...rest].join('.')}: ${issue.message}`;
-    const where = field === 'validation' && options.validationFile !== undefined ? `${option} ${options.validationFile}: ${[field, ...rest].join('.')}` : option;
+    if (field === 'traffic' || field === 'rollingUpdate') return `${option}: ${[field, ...rest].join('.')}: ${issue.message}`;
+    const fromOption = field === 'validation' && rest[0] === 'asyncOutputSeconds' && options.asyncOutputTimeout !== undefined;
+    if (fromOption) return `--async-output-timeout: ${issue.message}`;
+    const where = field === 'validation' && options.validationFile !== undefined ? `${FIELD_OPTION.validation} ${options.validationFile}: ${[field, ...rest].join('.')}` : option;
     return `${where}: ${issue.message}`;
   });
   if (size) problems.push(`${options.validationFile === undefined ? '(input)' : `--validation-file ${options.validationFile}`}: ${size}`);
   throw new UsageError(`invalid promotion input, nothing was started:\n  ${problems.join('\n  ')}`);
 }
 
-/** Options that only the guardrails strategy reads: refused with `--strategy variant` rather than ignored. */
+/** Which strategies read an option, why, and what to do instead: an option no strategy of the promotion reads is refused, never ignored. */
+const STRATEGY_OPTIONS: Array<{ option: string; given: (o: PromotionOptions) => boolean; strategies: readonly StrategyName[]; why: string }> = [
+  { option: '--traffic', given: (o) => o.traffic !== undefined, strategies: ['guardrails'], why: "traffic routing is how SageMaker's deployment guardrails move the traffic" },
+  {
+    option: '--no-pre-validation',
+    given: (o) => o.preValidation === false,
+    strategies: ['guardrails', 'replace', 'component'],
+    why: 'it has no validation endpoint to skip: green is validated in place, TargetVariant, before any traffic',
+  },
+  { option: '--batch-copies', given: (o) => o.batchCopies !== undefined, strategies: ['component'], why: "only an inference component's rolling update replaces copies in batches" },
+  { option: '--batch-wait', given: (o) => o.batchWait !== undefined, strategies: ['component'], why: "only an inference component's rolling update bakes batches of copies" },
+  { option: '--inference-component', given: (o) => o.inferenceComponent !== undefined, strategies: ['component'], why: 'only inference-component endpoints host components' },
+  { option: '--variant', given: (o) => o.variant !== undefined, strategies: ['guardrails', 'variant', 'replace'], why: 'a component is named with --inference-component, not by its variant' },
+  {
+    option: '--async-output-timeout',
+    given: (o) => o.asyncOutputTimeout !== undefined,
+    strategies: ['guardrails'],
+    why: 'only asynchronous endpoints answer through S3, and guardrails promotes them',
+  },
+];
+
+/**
+ * The options given that the strategy does not read, each naming the option and the fix. Pure: the
+ * CLI refuses them for an explicit --strategy, and plan for the strategy the endpoint's kind chose.
+ */
+export function strategyOptionProblems(strategy: StrategyName, options: PromotionOptions): string[] {
+  return STRATEGY_OPTIONS.filter((o) => o.given(options) && !o.strategies.includes(strategy)).map(
+    (o) => `${o.option}: the ${strategy} strategy does not read it (${o.why}); drop ${o.option}, or promote with --strategy ${o.strategies.join(' or ')}`,
+  );
+}
+
+/** An explicit --strategy: the options it does not read are refused before anything is called. */
 function checkStrategyOptions(options: PromotionOptions): void {
-  if (options.strategy !== 'variant') return;
-  const problems: string[] = [];
-  if (options.traffic !== undefined) {
-    problems.push("--traffic: traffic routing applies to the guardrails strategy (SageMaker moves the traffic); the variant strategy flips the weights at once: drop --traffic or use --strategy guardrails");
-  }
-  if (options.preValidation === false) {
-    problems.push('--no-pre-validation: the validation endpoint belongs to the guardrails strategy; the variant strategy validates green in place (TargetVariant) before any traffic: drop it or use --strategy guardrails');
-  }
+  if (options.strategy === undefined) return;
+  const problems = strategyOptionProblems(options.strategy, options);
   if (problems.length > 0) throw new UsageError(`invalid promotion input, nothing was started:\n  ${problems.join('\n  ')}`);
 }
 

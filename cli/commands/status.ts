@@ -40,7 +40,7 @@ async function autoscalingOf(ctx: Context, endpointName: string, variantName: st
   }
 }
 
-/** Invocations (Sum) per variant over the last N minutes, one datapoint each. */
+/** Invocations (Sum) per variant over the last N minutes, one datapoint each (InvocationsProcessed on an asynchronous endpoint, which publishes no Invocations: async-inference-monitor). */
 async function invocations(ctx: Context, endpoint: EndpointView, minutes: number): Promise<Record<string, number>> {
   if (endpoint.variants.length === 0) return {};
   const end = ctx.now();
@@ -55,7 +55,7 @@ async function invocations(ctx: Context, endpoint: EndpointView, minutes: number
         MetricStat: {
           Metric: {
             Namespace: 'AWS/SageMaker',
-            MetricName: 'Invocations',
+            MetricName: endpoint.config?.AsyncInferenceConfig ? 'InvocationsProcessed' : 'Invocations',
             Dimensions: [
               { Name: 'EndpointName', Value: endpoint.endpointName },
               { Name: 'VariantName', Value: v.variantName },

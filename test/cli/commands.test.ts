@@ -41,7 +41,7 @@ beforeAll(async () => {
   // The group is routed to churn-prediction in cdk.json: this approval starts its first deployment too.
   await seed.setApproval(v2, 'Approved');
 
-  // An endpoint the variant strategy cannot promote: two production variants.
+  // An A/B test: two production variants (guardrails promotes one named variant; the variant strategy does not fit).
   const sagemaker = new SageMakerClient({});
   await sagemaker.send(new CreateModelCommand({ ModelName: 'demo-two-model', ExecutionRoleArn: MODEL_ROLE, PrimaryContainer: { ModelPackageName: v1 } }));
   await sagemaker.send(
@@ -350,15 +350,18 @@ describe('plan (read-only)', () => {
     expect(run.stdout).toContain(`--model-package: ${v3} is PendingManualApproval; only Approved model packages are deployed`);
   });
 
-  test('an endpoint with two variants is refused with the reason and the fix, for either strategy', async () => {
+  test('an endpoint with two variants: the variant to promote must be named, and the variant strategy does not fit it', async () => {
     const { run, calls } = await planWithCalls('demo-two', '--model-package', v2, '--strategy', 'guardrails');
     expect(run.code).toBe(2);
     expectReadOnly(calls);
-    expect(run.stdout).toContain('endpoint demo-two: blue config demo-two-config has 2 production variants');
-    expect(run.stdout).toContain('--strategy guardrails: promoting one variant of several is not supported yet (the variant strategy refuses it too); serve one production variant before promoting');
-    const variant = await bluegreen(env, 'plan', 'demo-two', '--model-package', v2, '--strategy', 'variant');
+    expect(run.stdout).toContain('Kind: multi-variant');
+    expect(run.stdout).toContain('--variant: demo-two serves 2 production variants (A, B); name the one to promote in --variant');
+    const named = await bluegreen(env, 'plan', 'demo-two', '--model-package', v2, '--strategy', 'guardrails', '--variant', 'B');
+    expect(named.code).toBe(0);
+    expect(named.stdout).toContain('Target: variant B (the other variants keep their models and weights)');
+    const variant = await bluegreen(env, 'plan', 'demo-two', '--model-package', v2, '--strategy', 'variant', '--variant', 'B');
     expect(variant.code).toBe(2);
-    expect(variant.stdout).toContain('--strategy variant: promoting one variant of several is not supported yet');
+    expect(variant.stdout).toContain('--strategy: variant does not fit a multi-variant endpoint');
   });
 
   test('a first deployment is accepted and says there is nothing to roll back to', async () => {

@@ -1,4 +1,4 @@
-import { strategyPlan, type StrategyPlanInput } from '../../cli/strategy-plan';
+import { componentPlan, serverlessPlan, strategyPlan, type StrategyPlanInput } from '../../cli/strategy-plan';
 import { describeTraffic, parseTraffic } from '../../cli/traffic';
 
 /** Blue as in the README's example: 2 × ml.m5.large, a 30-min bake, provisioning at the assumed 8 min. */
@@ -82,6 +82,71 @@ describe('strategyPlan: variant', () => {
   test('GIVEN no bake THEN only the green-only update overlaps; a long bake has no 1-h cut', () => {
     expect(strategyPlan({ ...variant, bakeSeconds: 0 })).toMatchObject({ extraInstanceMinutes: 16, formula: '2 × 8 = 16' });
     expect(strategyPlan({ ...variant, bakeSeconds: 7200 }).extraInstanceMinutes).toBe(2 * 120 + 16);
+  });
+});
+
+describe('strategyPlan: guardrails on the other kinds', () => {
+  test('GIVEN a multi-variant endpoint THEN every variant is re-provisioned (deployment-guardrails-blue-green) and counted: 1 × 8 + (2 + 3) × (8 + 30)', () => {
+    const plan = strategyPlan({ ...blue, otherVariants: [{ variantName: 'challenger', instanceType: 'ml.c5.xlarge', instances: 3 }] });
+    expect(plan).toMatchObject({ cycles: 3, extraInstanceMinutes: 8 + 5 * 38, formula: '1 × 8 + 5 × (8 + 30) = 198', billing: 'instance-minutes' });
+    expect(plan.provisions[2]).toMatchObject({ fleet: 'other-variant-fleet', instanceType: 'ml.c5.xlarge', instances: 3, extraInstanceMinutes: 114 });
+    expect(plan.lines.join('\n')).toContain('the other variants are re-provisioned too');
+    expect(plan.lines.join('\n')).toContain('challenger 3 × ml.c5.xlarge, their models and weights kept');
+  });
+
+  test('GIVEN an asynchronous endpoint THEN the same fleets, validation through InvokeEndpointAsync, and the queue kept through the switch', () => {
+    const plan = strategyPlan({ ...blue, asyncOutputSeconds: 300 });
+    expect(plan).toMatchObject({ cycles: 2, extraInstanceMinutes: 84 });
+    expect(plan.lines[0]).toContain('validation through InvokeEndpointAsync (each output or failure awaited up to 5m00s)');
+    expect(plan.lines.join('\n')).toContain('requests queued by InvokeEndpointAsync are kept through the switch');
+  });
+});
+
+describe('serverlessPlan (replace)', () => {
+  test('GIVEN provisioned concurrency and samples THEN a warm one-container validation endpoint, one UpdateEndpoint without guardrails, cold starts on rollback, nothing priced', () => {
+    const plan = serverlessPlan({ memorySizeInMb: 2048, maxConcurrency: 5, provisionedConcurrency: 2, bakeSeconds: 1800 });
+    expect(plan).toMatchObject({ strategy: 'replace', cycles: 2, extraInstanceMinutes: 0, billing: 'serverless', formula: 'not priced' });
+    expect(plan.provisions.map((p) => p.fleet)).toEqual(['serverless-validation-endpoint', 'serverless-green']);
+    expect(plan.lines[0]).toBe('a serverless validation endpoint (2048 MB, max concurrency 1, provisioned concurrency 1, warm as blue is): validated, then deleted');
+    expect(plan.lines[1]).toContain('with no deployment guardrails: they do not apply to serverless endpoints');
+    expect(plan.lines.join('\n')).toContain('re-initializes the container, so users meet cold starts again');
+    expect(plan.costUnknown).toContain('billed per request');
+  });
+
+  test('GIVEN on-demand blue and no validation THEN one container initialization, and the validation note of a cold start is absent', () => {
+    const plan = serverlessPlan({ memorySizeInMb: 1024, maxConcurrency: 1, bakeSeconds: 600, validationMode: 'off' });
+    expect(plan).toMatchObject({ cycles: 1 });
+    expect(plan.lines.join('\n')).not.toContain('validation endpoint');
+    expect(plan.lines.at(-1)).toBe('1 container initialization (cold starts until warm); no instance-minutes (see the cost below)');
+  });
+});
+
+describe('componentPlan (component)', () => {
+  const chat = { componentName: 'chat', copies: 4, instanceType: 'ml.g5.12xlarge', instances: 2, bakeSeconds: 1800 };
+
+  test('GIVEN 4 copies THEN a one-copy validation component and a rolling update of 2 batches of 2, no new instances', () => {
+    const plan = componentPlan(chat);
+    expect(plan).toMatchObject({ strategy: 'component', extraInstanceMinutes: 0, billing: 'shared-instances' });
+    expect(plan.provisions).toEqual([
+      expect.objectContaining({ fleet: 'validation-component', copies: 1, instances: 0 }),
+      expect.objectContaining({ fleet: 'component-copies', copies: 4, instances: 0 }),
+    ]);
+    expect(plan.lines[1]).toBe('UpdateInferenceComponent chat: rolling update of 4 copies, 2 per batch (2 batches), 300 s baked each, SageMaker rolling back on the guardrail alarms');
+    expect(plan.lines.join('\n')).toContain("no new fleet: the copies run on the endpoint's instances (ml.g5.12xlarge ×2)");
+    expect(plan.costUnknown).toContain('the plan cannot tell');
+  });
+
+  test('GIVEN --batch-copies 1, --batch-wait 0 and a rollback batch THEN 4 batches, restored one at a time', () => {
+    const plan = componentPlan({ ...chat, rollingUpdate: { maximumBatchCopies: 1, waitSeconds: 0, rollbackMaximumBatchCopies: 1 } });
+    expect(plan.lines[1]).toContain('1 per batch (4 batches)');
+    expect(plan.lines[2]).toBe("a rollback during the update is SageMaker's auto-rollback: blue's copies come back 1 at a time");
+  });
+
+  test('GIVEN one copy and no validation THEN replaced at once, the workflow watching', () => {
+    const plan = componentPlan({ ...chat, copies: 1, validationMode: 'off' });
+    expect(plan.provisions).toEqual([expect.objectContaining({ fleet: 'component-copies', copies: 1, detail: 'replaced at once' })]);
+    expect(plan.lines[0]).toContain('no whole batch is within SageMaker');
+    expect(plan.lines[0]).toContain("the workflow's bake alone watches green");
   });
 });
 
