@@ -10,6 +10,9 @@
  *   (and so green's) metrics at SageMaker's standard 60 s and at 10 s enhanced (MetricsConfig);
  * - P4: what a promotion costs in fleets, per strategy and outcome, from the emulator's meter
  *   (blue = 2 instances, 8-minute provisioning, 30-minute bake, simulated time);
+ * - P4 and P1 `kind=…` per other kind of endpoint (serverless, asynchronous, multi-variant,
+ *   inference-component; `npm run bench -- <kinds>` for those alone): the kind's strategy, the demo's
+ *   blues (local/demo-kinds.ts); serverless adds its provisioned concurrency in unit-minutes;
  * - P5: `cdk synth` wall time, one esbuild build of all functions, beside the per-function
  *   NodejsFunction bundling the construct used before (its last commit, same run, same machine);
  * - P6: SageMaker Describe* calls of one promotion with 1 and with 200 endpoints in the account;
@@ -27,6 +30,9 @@ import { BASELINE, buildFunctionBundles, ESBUILD_OPTIONS } from './bundles';
 import { startLocalAws, type LocalAws } from '../local/aws';
 import { Seed } from '../local/seed';
 import { MAX_BAKE_SECONDS } from '../lambdas/shared/waits';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DescribeInferenceComponentCommand } from '@aws-sdk/client-sagemaker';
+import { componentOf, KIND_STORIES, type DemoKind } from '../local/demo-kinds';
 
 const root = join(__dirname, '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -78,9 +84,9 @@ async function bundleLines(): Promise<void> {
   }
 }
 
-async function promote(aws: LocalAws, endpointName: string, modelPackageArn: string, bakeSeconds: number, strategy?: string, validationMode?: 'off') {
+async function promote(aws: LocalAws, endpointName: string, modelPackageArn: string, bakeSeconds: number, strategy?: string, validationMode?: 'off', extra: Record<string, unknown> = {}) {
   const sfn = new SFNClient({});
-  const input = { endpointName, modelPackageArn, bakeSeconds, strategy, validation: { mode: validationMode, samples: [{ name: 'typical', body: '{"tenure": 12}' }] } };
+  const input = { endpointName, modelPackageArn, bakeSeconds, strategy, validation: { mode: validationMode, samples: [{ name: 'typical', body: '{"tenure": 12}' }] }, ...extra };
   const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: aws.stateMachineArn, input: JSON.stringify(input) }));
   return executionArn!;
 }
@@ -94,6 +100,38 @@ async function seededBlue(endpoint: string, metricsConfig?: { EnableEnhancedMetr
   await seed.setApproval(v2, 'Approved');
   await seed.blueEndpoint(endpoint, v1, 2, { metricsConfig });
   return { v1, v2 };
+}
+
+/**
+ * The other kinds of endpoint the P4 and P1 lines measure (issue 10), with the demo's blues (local/demo-kinds.ts):
+ * serverless 3 GB, 2 provisioned; asynchronous 1 × ml.m5.large; an A/B test of 2 + 1 ml.m5.large (ModelB promoted);
+ * an inference component of 4 copies on 2 × ml.g5.xlarge. No strategy named: the kind chooses it.
+ */
+const BENCH_KINDS: Record<string, { story: DemoKind; strategy: string; input?: Record<string, unknown> }> = {
+  serverless: { story: 'serverless', strategy: 'replace' },
+  asynchronous: { story: 'async', strategy: 'guardrails' },
+  'multi-variant': { story: 'multi-variant', strategy: 'guardrails', input: { variantName: 'ModelB' } },
+  'inference-component': { story: 'component', strategy: 'component' },
+};
+
+/** A blue of `kind` (real-time: seededBlue's) serving v1 of churn-models, v2 approved; one client request to it; the promotion's extra input. */
+async function seededKind(kind: string | undefined, endpoint: string): Promise<{ v2: string; request: () => Promise<unknown>; input: Record<string, unknown> }> {
+  const runtime = new SageMakerRuntimeClient({});
+  if (kind === undefined) {
+    const { v2 } = await seededBlue(endpoint);
+    const request = () => runtime.send(new InvokeEndpointCommand({ EndpointName: endpoint, ContentType: 'application/json', Body: new TextEncoder().encode('{}') })).catch(() => undefined);
+    return { v2, request, input: {} };
+  }
+  const { story, input } = BENCH_KINDS[kind]!;
+  const seed = new Seed();
+  await seed.group('churn-models').catch(() => undefined);
+  const v1 = await seed.register('churn-models');
+  const v2 = await seed.register('churn-models');
+  await seed.setApproval(v2, 'Approved');
+  await KIND_STORIES[story].deploy(seed, endpoint, v1);
+  const clients = { runtime, s3: new S3Client({}) };
+  let n = 0;
+  return { v2, request: () => KIND_STORIES[story].request(clients, endpoint, n++), input: input ?? {} };
 }
 
 /** The promoted endpoint's fleets (and its validation endpoint's): the meter entries named after it. */
@@ -112,17 +150,23 @@ function greenShare(aws: LocalAws, endpoint: string): number {
 type Execution = ReturnType<LocalAws['stepFunctions']['list']>[number];
 
 /** What the P1 runs send to and read from a promotion of v2 onto `endpoint` (clients made once the local AWS is up). */
-function p1Probe(aws: LocalAws, endpoint: string, strategy: string, execution: Execution) {
+function p1Probe(aws: LocalAws, endpoint: string, strategy: string, execution: Execution, request?: () => Promise<unknown>) {
   const runtime = new SageMakerRuntimeClient({});
   const sagemaker = new SageMakerClient({});
   return {
-    /** One request to the endpoint; its failure (the injected 5xx) is the point. */
-    invoke: () => runtime.send(new InvokeEndpointCommand({ EndpointName: endpoint, ContentType: 'application/json', Body: new TextEncoder().encode('{}') })).catch(() => undefined),
-    /** Green carries the traffic: SageMaker moved it (guardrails), or the bake began after the weights flipped (variant). */
+    /** One request to the endpoint (the kind's, for another kind); its failure (the injected 5xx) is the point. */
+    invoke: request ?? (() => runtime.send(new InvokeEndpointCommand({ EndpointName: endpoint, ContentType: 'application/json', Body: new TextEncoder().encode('{}') })).catch(() => undefined)),
+    /** Green carries the traffic: SageMaker moved it (guardrails), or the bake began after the weights flipped (variant), the update ended (replace) or the rolling update ended (component). */
     greenLive: (): boolean => (strategy === 'guardrails' ? greenShare(aws, endpoint) > 0.99 : execution.events.some((e) => e.state === 'BakeDone?')),
     /** Blue carries all traffic again. */
     blueCarriesAll: async (): Promise<boolean> => {
-      if (strategy === 'guardrails') return greenShare(aws, endpoint) === 0;
+      // Serverless: the update back to blue's config launched a fleet of v1 and ended green's.
+      if (strategy === 'guardrails' || strategy === 'replace') return greenShare(aws, endpoint) === 0;
+      if (strategy === 'component') {
+        // The rollback's update has ended: every copy in service runs blue's model again (the hand-made one).
+        const c = await sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: componentOf(endpoint) }));
+        return c.InferenceComponentStatus === 'InService' && c.Specification?.ModelName === `${endpoint}-handmade-model`;
+      }
       const ep = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
       return ep.ProductionVariants?.find((v) => v.VariantName === 'AllTraffic')?.CurrentWeight === 1;
     },
@@ -138,15 +182,15 @@ function p1Probe(aws: LocalAws, endpoint: string, strategy: string, execution: E
 }
 
 /** Seconds of simulated time from the alarm's transition to ALARM until blue carries all traffic again. */
-async function alarmToBlue(strategy: string, withEvent: boolean, run: number): Promise<{ simulatedSeconds: number; reactionSeconds: number; reactionRealMs: number }> {
+async function alarmToBlue(strategy: string, withEvent: boolean, run: number, kind?: string): Promise<{ simulatedSeconds: number; reactionSeconds: number; reactionRealMs: number }> {
   const aws = await startLocalAws({ timeScale: 60, provisioningSeconds: 60 });
   try {
     if (!withEvent) for (const id of Object.keys(aws.workflow.rules)) if (id.includes('AlarmRule')) delete aws.workflow.rules[id];
     const endpoint = `demo-bench-${run}`;
-    const { v2 } = await seededBlue(endpoint);
-    const arn = await promote(aws, endpoint, v2, 3600, strategy);
+    const { v2, request, input } = await seededKind(kind, endpoint);
+    const arn = await promote(aws, endpoint, v2, 3600, kind ? undefined : strategy, undefined, input);
     const execution = aws.stepFunctions.list().find((e) => e.arn === arn)!;
-    const probe = p1Probe(aws, endpoint, strategy, execution);
+    const probe = p1Probe(aws, endpoint, strategy, execution, kind ? request : undefined);
     // Once green carries the traffic, it starts failing; steady traffic drives its 5xx metric.
     while (!probe.greenLive() && execution.status === 'RUNNING') await sleep(5);
     aws.emulator.faults.variantErrors({ endpointName: endpoint, modelPackageVersion: 2, statusCode: 500 });
@@ -228,16 +272,21 @@ async function happyPath(): Promise<Record<string, number | string>> {
  * whole promotion), from the meter; and whether the fleet serving at the end is one that
  * received the validation samples before user traffic.
  */
-async function cost(strategy: string, outcome: 'promoted' | 'rolled_back', preValidation = true): Promise<Record<string, number | string>> {
+async function cost(strategy: string, outcome: 'promoted' | 'rolled_back', preValidation = true, kind?: string): Promise<Record<string, number | string>> {
   const aws = await startLocalAws({ timeScale: 120, provisioningSeconds: 480 });
   try {
     const endpoint = 'demo-cost';
-    const { v2 } = await seededBlue(endpoint);
+    const { v2, request, input } = await seededKind(kind, endpoint);
     // The promoted endpoint and its short-lived validation endpoint (guardrails) together.
     const cycles = () => metersOf(aws, endpoint).reduce((a, m) => a + m.provisioningCycles, 0);
     const instanceSeconds = () => metersOf(aws, endpoint).reduce((a, m) => a + Object.values(m.instanceSeconds).reduce((x, y) => x + y, 0), 0);
-    const before = { cycles: cycles(), seconds: instanceSeconds(), at: Date.now() };
-    const executionArn = await promote(aws, endpoint, v2, 1800, strategy, preValidation ? undefined : 'off');
+    // Serverless: provisioned concurrency unit-seconds instead (the emulator's meter, fleets.ts).
+    const concurrencySeconds = () => metersOf(aws, endpoint).reduce((a, m) => a + Object.values(m.provisionedConcurrencySeconds ?? {}).reduce((x, y) => x + y, 0), 0);
+    // Blue's steady fleet (instances, provisioned concurrency) over the whole promotion is not extra.
+    const blue = (await new SageMakerClient({}).send(new DescribeEndpointCommand({ EndpointName: endpoint }))).ProductionVariants ?? [];
+    const steady = { instances: blue.reduce((a, v) => a + (v.CurrentInstanceCount ?? 0), 0), concurrency: blue.reduce((a, v) => a + (v.CurrentServerlessConfig?.ProvisionedConcurrency ?? 0), 0) };
+    const before = { cycles: cycles(), seconds: instanceSeconds(), concurrency: concurrencySeconds(), at: Date.now() };
+    const executionArn = await promote(aws, endpoint, v2, 1800, kind ? undefined : strategy, preValidation ? undefined : 'off', input);
     const execution = aws.stepFunctions.list().find((e) => e.arn === executionArn)!;
     if (outcome === 'rolled_back') {
       const greenLive = () => (strategy === 'guardrails' ? greenShare(aws, endpoint) > 0.99 : execution.events.some((e) => e.state === 'BakeDone?'));
@@ -245,9 +294,8 @@ async function cost(strategy: string, outcome: 'promoted' | 'rolled_back', preVa
       // Half-way through the bake green starts failing; steady traffic drives its 5xx alarm.
       await sleep(aws.ms(900));
       aws.emulator.faults.variantErrors({ endpointName: endpoint, modelPackageVersion: 2, statusCode: 500 });
-      const runtime = new SageMakerRuntimeClient({});
       while (execution.status === 'RUNNING') {
-        await runtime.send(new InvokeEndpointCommand({ EndpointName: endpoint, ContentType: 'application/json', Body: new TextEncoder().encode('{}') })).catch(() => undefined);
+        await request();
         await sleep(5);
       }
     }
@@ -256,19 +304,39 @@ async function cost(strategy: string, outcome: 'promoted' | 'rolled_back', preVa
     const sagemaker = new SageMakerClient({});
     while ((await sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }))).EndpointStatus !== 'InService') await sleep(5);
     const simulatedSeconds = ((Date.now() - before.at) * aws.timeScale) / 1000;
-    const extraSeconds = instanceSeconds() - before.seconds - 2 * simulatedSeconds;
-    // The fleet that serves at the end answered the validation samples itself (before or after it took traffic).
-    const serving = (aws.emulator.meter().endpoints[endpoint]?.fleets ?? []).filter((f) => f.status === 'InService');
-    const validated = serving.length > 0 && serving.every((f) => f.targetedInvocations > 0);
+    const extraSeconds = instanceSeconds() - before.seconds - steady.instances * simulatedSeconds;
+    const validated = kind === 'inference-component' ? await componentValidated(aws, endpoint) : servingFleetValidated(aws, endpoint);
     return {
       status: done.status,
       cycles: cycles() - before.cycles,
       extraInstanceMinutes: Math.round(extraSeconds / 60),
       servingFleetValidated: validated ? 'yes' : 'no',
+      provisionedConcurrencyMinutes: Math.round((concurrencySeconds() - before.concurrency - steady.concurrency * simulatedSeconds) / 60),
     };
   } finally {
     await aws.close();
   }
+}
+
+/** The fleet that serves at the end answered the validation samples itself (before or after it took traffic). */
+function servingFleetValidated(aws: LocalAws, endpoint: string): boolean {
+  const serving = (aws.emulator.meter().endpoints[endpoint]?.fleets ?? []).filter((f) => f.status === 'InService');
+  return serving.length > 0 && serving.every((f) => f.targetedInvocations > 0);
+}
+
+/**
+ * A component's copies run on the endpoint's fleet (never targeted by a variant): the copies serving at the
+ * end run a model that answered the validation samples on a component (the validation component, or the
+ * serving one revalidated), as the emulator's call log shows.
+ */
+async function componentValidated(aws: LocalAws, endpoint: string): Promise<boolean> {
+  const component = await new SageMakerClient({}).send(new DescribeInferenceComponentCommand({ InferenceComponentName: componentOf(endpoint) }));
+  const model = component.Specification?.ModelName;
+  const log = aws.emulator.callLog;
+  const components = new Set(
+    log.filter((c) => c.operation === 'CreateInferenceComponent' && (c.input as { Specification?: { ModelName?: string } }).Specification?.ModelName === model).map((c) => (c.input as { InferenceComponentName: string }).InferenceComponentName),
+  );
+  return log.some((c) => c.operation === 'InvokeEndpoint' && components.has(String((c.input as { InferenceComponentName?: string }).InferenceComponentName)) && String((c.input as { Body?: unknown }).Body ?? '').includes('tenure": 12'));
 }
 
 /**
@@ -354,8 +422,9 @@ async function runCase(kind: string): Promise<void> {
     const r = await happyPath();
     console.log(JSON.stringify(r));
   } else if (kind.startsWith('cost:')) {
-    const [, strategy, outcome, mode] = kind.split(':');
-    console.log(JSON.stringify(await cost(strategy!, outcome as 'promoted' | 'rolled_back', mode !== 'off')));
+    // cost:<strategy>:<outcome>[:<on|off>[:<endpoint kind>]]
+    const [, strategy, outcome, mode, endpointKind] = kind.split(':');
+    console.log(JSON.stringify(await cost(strategy!, outcome as 'promoted' | 'rolled_back', mode !== 'off', endpointKind)));
   } else if (kind.startsWith('p6:')) {
     console.log(JSON.stringify(await describeCalls(Number(kind.split(':')[1]))));
   } else if (kind.startsWith('p2:')) {
@@ -365,8 +434,9 @@ async function runCase(kind: string): Promise<void> {
     const [, strategy, metrics] = kind.split(':');
     console.log(JSON.stringify(await breachToBlue(strategy!, metrics === 'enhanced')));
   } else if (kind.startsWith('alarm:')) {
-    const [, strategy, path] = kind.split(':');
-    const r = await alarmToBlue(strategy!, path === 'event', 0);
+    // alarm:<strategy>:<event|poll>[:<endpoint kind>]
+    const [, strategy, path, endpointKind] = kind.split(':');
+    const r = await alarmToBlue(strategy!, path === 'event', 0, endpointKind);
     console.log(JSON.stringify({ ...r, rss: process.memoryUsage().rss }));
   }
 }
@@ -419,6 +489,12 @@ async function main(): Promise<void> {
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const kind = process.argv[2];
+  // `npm run bench -- serverless asynchronous …`: the P4 and P1 lines of those kinds of endpoint only.
+  const kinds = process.argv.slice(2);
+  if (kinds.length > 0 && kinds.every((k) => k in BENCH_KINDS)) {
+    await kindCostLines(kinds);
+    return kindAlarmLines(kinds);
+  }
   if (kind === 'bundles') return bundleLines();
   if (kind === 'cost') return costLines();
   if (kind === 'alarm') return alarmLines();
@@ -431,10 +507,12 @@ async function main(): Promise<void> {
   await bundleLines();
   await synthLines();
   await costLines();
+  await kindCostLines(Object.keys(BENCH_KINDS));
   const happy = child('happy');
   console.log(`\nHappy-path promotion on the local AWS (30-min bake, 30 s polls, 600× clock): ${happy.status} in ${happy.wallMs} ms wall, ${happy.transitions} state transitions, peak RSS ${(Number(happy.rss) / 1048576).toFixed(0)} MiB`);
   await transitionLines();
   await alarmLines();
+  await kindAlarmLines(Object.keys(BENCH_KINDS));
   await breachLines();
   await describeCallLines();
   await cliLines();
@@ -509,6 +587,34 @@ async function costLines(): Promise<void> {
   }
   const off = child('cost:guardrails:promoted:off');
   console.log(`  (guardrails with validation.mode off, promoted: cycles=${off.cycles} extraInstanceMinutes=${off.extraInstanceMinutes} servingFleetValidated=${off.servingFleetValidated})`);
+}
+
+/** `P4 … kind=<kind>` per other kind of endpoint and outcome; serverless adds `provisionedConcurrencyMinutes` (unit-minutes above blue's). */
+async function kindCostLines(kinds: string[]): Promise<void> {
+  console.log("\nWhat a promotion costs per kind of endpoint (the demo's blues, local/demo-kinds.ts; 8-minute provisioning, 30-minute bake, simulated time, from the emulator's meter):");
+  for (const kind of kinds) {
+    const { strategy } = BENCH_KINDS[kind]!;
+    for (const outcome of ['promoted', 'rolled_back'] as const) {
+      const r = child(`cost:${strategy}:${outcome}:on:${kind}`);
+      if (r.status !== (outcome === 'promoted' ? 'SUCCEEDED' : 'FAILED')) throw new Error(`P4 ${kind} ${outcome}: the promotion ended ${r.status}`);
+      const concurrency = kind === 'serverless' ? ` provisionedConcurrencyMinutes=${r.provisionedConcurrencyMinutes}` : '';
+      console.log(`P4 strategy=${strategy} outcome=${outcome} cycles=${r.cycles} extraInstanceMinutes=${r.extraInstanceMinutes} servingFleetValidated=${r.servingFleetValidated} kind=${kind}${concurrency}`);
+    }
+  }
+}
+
+/** `P1 … kind=<kind>`: guardrail alarm during the bake → blue carries all traffic, per other kind of endpoint (median of BENCH_RUNS). */
+async function kindAlarmLines(kinds: string[]): Promise<void> {
+  const runs = Number(process.env.BENCH_RUNS ?? 3);
+  console.log(`\nGuardrail alarm → all traffic on blue per kind of endpoint (local AWS at 60×, 30 s poll; median of ${runs} runs, simulated time):`);
+  for (const kind of kinds) {
+    const { strategy } = BENCH_KINDS[kind]!;
+    for (const path of ['event', 'poll']) {
+      const rows = Array.from({ length: runs }, () => child(`alarm:${strategy}:${path}:${kind}`));
+      const median = rows.map((r) => Number(r.simulatedSeconds)).sort((a, b) => a - b)[Math.floor(runs / 2)]!;
+      console.log(`P1 strategy=${strategy} path=${path} alarmToBlueSeconds=${median.toFixed(1)} kind=${kind}`);
+    }
+  }
 }
 
 main().catch((error: unknown) => {

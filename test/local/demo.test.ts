@@ -81,3 +81,64 @@ describe.each([['npm run demo -- --approval', ['--approval']]])('%s', (_name, ar
     });
   }
 });
+
+/** What each `--kind` story must show: the plan's kind and strategy, and who serves the endpoint after each promotion. */
+const KIND_OUTCOMES = {
+  serverless: { kind: 'serverless', strategy: 'replace', servesV2: 'AllTraffic v2 ×10', components: 'none' },
+  async: { kind: 'asynchronous', strategy: 'guardrails', servesV2: 'AllTraffic v2 ×10', components: 'none' },
+  component: { kind: 'inference-component', strategy: 'component', servesV2: 'AllTraffic v2 ×10', components: 'churn-prediction-handmade-ic' },
+  'multi-variant': { kind: 'multi-variant', strategy: 'guardrails', servesV2: /^ModelA v1 ×\d+, ModelB v2 ×\d+$/, components: 'none' },
+} as const;
+
+// The four stories run side by side (each its own local AWS, as `npm run demo -- --kind` starts one).
+describe('npm run demo -- --kind <kind>', () => {
+  const runs: Record<string, Run> = {};
+  beforeAll(async () => {
+    await Promise.all(Object.keys(KIND_OUTCOMES).map(async (kind) => (runs[kind] = await runDemo(['--kind', kind]))));
+  }, 240_000);
+
+  /** The `Serving: …` lines, in order: blue's, after v2's promotion, after v3's rollback. */
+  const serving = (stdout: string) => [...stdout.matchAll(/^ {3}Serving: (.+)$/gm)].map((m) => m[1]!);
+
+  test.each(Object.entries(KIND_OUTCOMES))('%s: blue of that kind serves v1, v2 is promoted with the kind\u2019s strategy, v3 rolls back on a guardrail alarm, and only what serves is left', (kind, expected) => {
+    const run = runs[kind]!;
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(run.stdout).toContain(`\nKind: ${expected.kind}\n`);
+    expect(run.stdout).toMatch(new RegExp(`^Strategy: ${expected.strategy} `, 'm'));
+    const types = eventTypes(run.stdout);
+    expect(types.filter((t) => t.endsWith('v2'))).toEqual(['Promotion Started v2', 'Green Validated v2', 'Traffic Shifted v2', 'Promotion Succeeded v2']);
+    // v3 was validated before traffic and then rolled back (no success).
+    expect(types.filter((t) => t.endsWith('v3'))).toEqual(expect.arrayContaining(['Promotion Started v3', 'Green Validated v3', 'Promotion Rolled Back v3']));
+    expect(types).not.toContain('Promotion Succeeded v3');
+    expect(run.stdout).toMatch(/^Promoted after .*: version 2 promoted$/m);
+    expect(run.stdout).toMatch(/^Rolled back after .*GuardrailAlarm: guardrail alarm bluegreen-churn-prediction-v3-\w+-5xx is in ALARM/m);
+    const [blue, afterV2, afterV3] = serving(run.stdout);
+    expect(blue).toMatch(/ v1 ×/);
+    expect(blue).not.toMatch(/ v[23] /);
+    expect(afterV2).toMatch(expected.servesV2);
+    expect(afterV3).toMatch(expected.servesV2);
+    // The cleanups: no validation endpoint or component, no alarm of the workflow, no v3 model.
+    expect(run.stdout).toContain('   endpoints: churn-prediction\n');
+    expect(run.stdout).toContain(`   inference components: ${expected.components}\n`);
+    expect(run.stdout).toContain('   alarms: none\n');
+    expect(run.stdout).not.toMatch(/^ {3}models: .*churn-prediction-v3-/m);
+    expect(run.stdout).not.toMatch(STACK_LINE);
+  });
+
+  test('async: the customers\u2019 requests are all queued, and green\u2019s injected 500s come back as failure objects in S3', () => {
+    const line = /^Client requests: (\d+) queued, (\d+) of them answered with a failure object .*, 0 refused\.$/m.exec(runs.async!.stdout);
+    expect(line).not.toBeNull();
+    expect(Number(line![2])).toBeGreaterThan(0);
+  });
+});
+
+test.each([
+  [['--kind', 'lambda'], /--kind: unknown kind "lambda"; use one of serverless, async, component, multi-variant/],
+  [['--kind', 'async', '--approval'], /--approval: the approval gate is on an approval route, which the --kind stories do not use/],
+])('npm run demo -- %j is refused with the kinds, exit 2, before anything starts', async (args, message) => {
+  const run = await runDemo(args);
+  expect(run.code).toBe(2);
+  expect(run.stderr).toMatch(message);
+  expect(run.stderr).toContain('Usage: npm run demo');
+  expect(run.stdout).toBe('');
+}, 30_000);
