@@ -305,7 +305,8 @@ async function cost(strategy: string, outcome: 'promoted' | 'rolled_back', preVa
     while ((await sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }))).EndpointStatus !== 'InService') await sleep(5);
     const simulatedSeconds = ((Date.now() - before.at) * aws.timeScale) / 1000;
     const extraSeconds = instanceSeconds() - before.seconds - steady.instances * simulatedSeconds;
-    const validated = kind === 'inference-component' ? await componentValidated(aws, endpoint) : servingFleetValidated(aws, endpoint);
+    const validated =
+      kind === 'inference-component' ? await componentValidated(aws, endpoint) : kind === 'asynchronous' ? asyncServingValidated(aws, endpoint) : servingFleetValidated(aws, endpoint);
     return {
       status: done.status,
       cycles: cycles() - before.cycles,
@@ -329,6 +330,23 @@ function servingFleetValidated(aws: LocalAws, endpoint: string): boolean {
  * end run a model that answered the validation samples on a component (the validation component, or the
  * serving one revalidated), as the emulator's call log shows.
  */
+/**
+ * Asynchronous endpoints: InvokeEndpointAsync has no TargetVariant, so the meter's targeted count stays 0; the
+ * workflow's own requests to the endpoint carry S3OutputPathExtension `bluegreen-validation/<promotion>`. The
+ * serving fleet answered them if they were sent once it was ready (the bench sends no other traffic then).
+ */
+function asyncServingValidated(aws: LocalAws, endpoint: string): boolean {
+  const serving = (aws.emulator.meter().endpoints[endpoint]?.fleets ?? []).filter((f) => f.status === 'InService');
+  const sentAt = aws.emulator.callLog
+    .filter((c) => c.operation === 'InvokeEndpointAsync' && !c.error)
+    .filter((c) => {
+      const input = c.input as { EndpointName?: string; S3OutputPathExtension?: string };
+      return input.EndpointName === endpoint && (input.S3OutputPathExtension ?? '').startsWith('bluegreen-validation/');
+    })
+    .map((c) => c.at);
+  return serving.length > 0 && serving.every((f) => f.readyAt !== undefined && sentAt.some((at) => at >= f.readyAt! * 1000));
+}
+
 async function componentValidated(aws: LocalAws, endpoint: string): Promise<boolean> {
   const component = await new SageMakerClient({}).send(new DescribeInferenceComponentCommand({ InferenceComponentName: componentOf(endpoint) }));
   const model = component.Specification?.ModelName;
