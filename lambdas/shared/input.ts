@@ -180,7 +180,7 @@ export const promotionInputSchema = z.strictObject({
   initialInstanceCount: optional(z.number().check(z.int(), z.gte(1), z.lte(100)), 'First deployment only: instance count (default 1)'),
   validation: z.optional(
     z.strictObject({
-      mode: optional(z.enum(['endpoint', 'off']), 'guardrails only: endpoint (default) validates green on a short-lived one-instance validation endpoint before any user request; off skips it'),
+      mode: optional(z.enum(['endpoint', 'off']), 'not with variant: endpoint (default) validates green before any user request on a short-lived validation endpoint (guardrails: one instance; replace: serverless) or validation component (component: one copy); off skips it'),
       contentType: optional(z.string().check(z.minLength(1), z.maxLength(1024)), 'Default application/json'),
       accept: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
       maxLatencyMs: optional(z.number().check(z.int(), z.gte(1), z.lte(60_000)), 'Each request must answer within this many ms (not judged on asynchronous endpoints, whose answers wait in a queue: their ModelLatency alarm watches the bake); default from the stack'),
