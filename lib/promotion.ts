@@ -515,9 +515,9 @@ export class BlueGreenPromotion extends Construct {
     // Asynchronous endpoints: where green's config says its answers go (its own configs only), and the workflow's objects there.
     allow('validate-green', ['sagemaker:DescribeEndpointConfig'], ownConfigs);
     for (const bucket of props.asyncOutputBucketNames ?? []) {
-      const own = stack.formatArn({ service: 's3', region: '', account: '', resource: bucket, resourceName: `*${ASYNC_VALIDATION_PREFIX}/*` });
+      const own = stack.formatArn({ service: 's3', region: '', account: '', resource: bucket, resourceName: `*${ASYNC_VALIDATION_PREFIX}*` });
       allow('validate-green', ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], [own]);
-      acknowledgeWildcard(this, own, "Async validation's own objects: keys under an asynchronous endpoint's output prefix whose path holds bluegreen-validation/ (the validation endpoint's output path, the serving endpoint's S3OutputPathExtension).");
+      acknowledgeWildcard(this, own, "Async validation's own objects: keys that hold bluegreen-validation (the validation endpoint's output path, the serving endpoint's S3OutputPathExtension, and the failure objects named by the workflow's InferenceId).");
     }
     // A failed sample on the promotion's endpoint: was it someone else's change (lambdas/shared/outside-check.ts)?
     describeEndpoint('validate-green');

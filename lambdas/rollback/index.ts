@@ -79,7 +79,12 @@ export const handler = step('rollback', stateKeys, async (state: PromotionState)
     case 'updateToBlue':
       // variant: green's variant may carry blue's copied scalable target: SageMaker refuses to remove it while registered.
       if (scaling && p.strategy === 'variant' && state.green) await removeScaling(p.endpointName, state.green.variantName);
-      await sagemaker.send(new UpdateEndpointCommand({ EndpointName: p.endpointName, EndpointConfigName: action.configName }));
+      // guardrails: green's config has blue's variant names, sized and weighted as blue ran (create-green),
+      // so the update back keeps those (RetainAllVariantProperties, API_UpdateEndpoint) instead of blue's config's
+      // initial weights and counts: an A/B split or a scale-out someone made before the promotion is not undone.
+      await sagemaker.send(
+        new UpdateEndpointCommand({ EndpointName: p.endpointName, EndpointConfigName: action.configName, ...(p.strategy === 'guardrails' ? { RetainAllVariantProperties: true } : {}) }),
+      );
       log.push(`endpoint back to blue config ${action.configName}`);
       return { attempt, done: false, actions: log };
     case 'deleteEndpoint':

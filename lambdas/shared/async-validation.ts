@@ -20,6 +20,7 @@
  */
 import type { AsyncInferenceConfig } from '@aws-sdk/client-sagemaker';
 import { judgeSample, type SampleResponse } from './decisions';
+import { shortHash } from './naming';
 
 /** The key segment every object the workflow writes for an async validation is under. */
 export const ASYNC_VALIDATION_PREFIX = 'bluegreen-validation';
@@ -49,6 +50,16 @@ export function validationAsyncConfig(blue: AsyncInferenceConfig | undefined, va
       NotificationConfig: undefined,
     },
   };
+}
+
+/**
+ * InferenceId of the workflow's request for sample `index`: deterministic per promotion (a retried
+ * validation overwrites its own objects instead of leaving a second set), and holding the prefix, so
+ * a failure object — written to `<S3FailurePath>/<InferenceId>-error.out`, which S3OutputPathExtension
+ * is not documented to extend — is still one of the workflow's own keys (IAM: `*bluegreen-validation*`).
+ */
+export function validationInferenceId(promotionId: string, index: number): string {
+  return `${ASYNC_VALIDATION_PREFIX}-${shortHash(promotionId)}-${index + 1}`;
 }
 
 /** S3OutputPathExtension of the workflow's requests to the serving endpoint. */

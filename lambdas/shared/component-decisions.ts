@@ -25,6 +25,8 @@ export type RollingUpdateInput = PromotionInput['rollingUpdate'];
 
 /** WaitIntervalInSeconds when the input gives none (input.ts documents it). */
 export const DEFAULT_ROLLING_WAIT_SECONDS = 300;
+/** RollingUpdatePolicy MaximumExecutionTimeoutInSeconds: 600–28800 (API_InferenceComponentRollingUpdatePolicy). */
+export const MAX_ROLLING_TIMEOUT_SECONDS = 28_800;
 
 /**
  * The specification UpdateInferenceComponent takes back, from Describe's summary: the container's
@@ -99,7 +101,7 @@ export function componentDeploymentConfig(copies: number, rolling: RollingUpdate
     RollingUpdatePolicy: {
       MaximumBatchSize: { Type: 'COPY_COUNT', Value: plan.batchCopies },
       WaitIntervalInSeconds: plan.waitSeconds,
-      MaximumExecutionTimeoutInSeconds: Math.min(28_800, Math.max(600, 2 * deadlineSeconds)),
+      MaximumExecutionTimeoutInSeconds: Math.min(MAX_ROLLING_TIMEOUT_SECONDS, Math.max(600, 2 * deadlineSeconds)),
       ...(plan.rollbackBatchCopies !== undefined ? { RollbackMaximumBatchSize: { Type: 'COPY_COUNT', Value: plan.rollbackBatchCopies } } : {}),
     },
     ...(alarmNames.length > 0 ? { AutoRollbackConfiguration: { Alarms: alarmNames.slice(0, MAX_ROLLBACK_ALARMS).map((AlarmName) => ({ AlarmName })) } } : {}),

@@ -6,7 +6,7 @@ import { s3 } from '../shared/clients/s3';
 import { sagemaker } from '../shared/clients/sagemaker';
 import { sagemakerRuntime } from '../shared/clients/runtime';
 import type { Promotion } from '../shared/contracts';
-import { asyncResponse, inputLocation, judgeAsyncSample, outputPathProblem, parseS3Uri, servingOutputExtension, type AsyncOutcome } from '../shared/async-validation';
+import { asyncResponse, inputLocation, validationInferenceId, judgeAsyncSample, outputPathProblem, parseS3Uri, servingOutputExtension, type AsyncOutcome } from '../shared/async-validation';
 import type { ValidationSample } from '../shared/input';
 import { GreenValidationFailed, isRetryable } from '../shared/errors';
 import type { CheckedSample } from '../shared/evidence';
@@ -83,6 +83,7 @@ async function send(
         Accept: p.validation.accept,
         InputLocation: location,
         S3OutputPathExtension: a.extension,
+        InferenceId: validationInferenceId(p.id, index),
         RequestTTLSeconds: Math.max(MIN_REQUEST_TTL_SECONDS, a.seconds),
       }),
     );

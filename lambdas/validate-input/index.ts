@@ -16,7 +16,7 @@ import { promotionInProgressMessage, readLock } from '../shared/locks';
 import { greenNames } from '../shared/naming';
 import { chooseStrategy, endpointKindOf, kindPhrase, sageMakerWatchesAlarms, targetVariant, type EndpointKind } from '../shared/kinds';
 import { targetComponent } from '../shared/components';
-import { rollingReason } from '../shared/component-decisions';
+import { DEFAULT_ROLLING_WAIT_SECONDS, MAX_ROLLING_TIMEOUT_SECONDS, rollingPlan, rollingReason, rollingSeconds } from '../shared/component-decisions';
 import { coldStartAlarmProblem } from '../shared/serverless';
 import { recordRefusal, refusedRow } from '../shared/refusal';
 import { endpointAllowed, settings, type Settings } from '../shared/settings';
@@ -136,10 +136,38 @@ function inputProblems(s: Settings, input: PromotionInput, r: Resolved, executio
  */
 function asyncOutputBucketProblem(s: Settings, kind: EndpointKind, config: DescribeEndpointConfigOutput, input: PromotionInput): string | undefined {
   if (kind !== 'asynchronous' || (input.validation?.samples ?? []).length === 0) return undefined;
-  const path = config.AsyncInferenceConfig?.OutputConfig?.S3OutputPath ?? '';
-  const bucket = /^s3:\/\/([^/]+)/.exec(path)?.[1];
-  if (bucket !== undefined && s.asyncOutputBuckets.includes(bucket)) return undefined;
-  return `validation.samples: ${input.endpointName} is asynchronous and answers into ${path || 'an S3 output path it does not name'}; the stack may not write or read bucket ${bucket ?? '?'} (asyncOutputBucketNames: ${s.asyncOutputBuckets.join(', ') || 'none'}); add it to the construct's asyncOutputBucketNames, or promote without samples`;
+  const out = config.AsyncInferenceConfig?.OutputConfig;
+  // Answers go to S3OutputPath, failures to S3FailurePath: the validation reads (then deletes) both.
+  const paths = [out?.S3OutputPath ?? '', ...(out?.S3FailurePath ? [out.S3FailurePath] : [])];
+  const outside = paths.filter((path) => {
+    const bucket = /^s3:\/\/([^/]+)/.exec(path)?.[1];
+    return bucket === undefined || !s.asyncOutputBuckets.includes(bucket);
+  });
+  if (outside.length === 0) return undefined;
+  const buckets = outside.map((path) => /^s3:\/\/([^/]+)/.exec(path)?.[1] ?? '?');
+  return `validation.samples: ${input.endpointName} is asynchronous and answers into ${outside.map((p) => p || 'an S3 output path it does not name').join(' and ')}; the stack may not write or read bucket ${[...new Set(buckets)].join(', ')} (asyncOutputBucketNames: ${s.asyncOutputBuckets.join(', ') || 'none'}); add it to the construct's asyncOutputBucketNames, or promote without samples`;
+}
+
+/**
+ * A component's rolling update must be able to finish: its batches' baking within SageMaker's
+ * MaximumExecutionTimeoutInSeconds (at most 28800, API_InferenceComponentRollingUpdatePolicy) beside
+ * the copies' provisioning, and within the execution with the bake; a component of one copy cannot
+ * roll, so the rolling fields would be ignored.
+ */
+function rollingProblems(s: Settings, input: PromotionInput, r: Resolved, { name, copies }: { name: string; copies: number }): string[] {
+  const rolling = input.rollingUpdate;
+  if (!rollingPlan(copies, rolling)) {
+    const ignored = (['waitSeconds', 'rollbackMaximumBatchCopies'] as const).filter((f) => rolling?.[f] !== undefined);
+    return ignored.map((f) => `rollingUpdate.${f}: ${name} runs ${copies} cop${copies === 1 ? 'y' : 'ies'}, which cannot roll (no whole batch is 5–50% of them): it is replaced at once; remove ${f}`);
+  }
+  const seconds = rollingSeconds(copies, rolling);
+  if (seconds + r.inServiceSeconds > MAX_ROLLING_TIMEOUT_SECONDS) {
+    return [
+      `rollingUpdate: ${copies} copies in batches of ${rollingPlan(copies, rolling)!.batchCopies}, each baked ${rolling?.waitSeconds ?? DEFAULT_ROLLING_WAIT_SECONDS} s, take ${seconds} s plus up to ${r.inServiceSeconds} s of provisioning, beyond SageMaker's ${MAX_ROLLING_TIMEOUT_SECONDS} s MaximumExecutionTimeoutInSeconds (it would always roll back); raise rollingUpdate.maximumBatchCopies or shorten rollingUpdate.waitSeconds`,
+    ];
+  }
+  // The rolling update's baking comes before the workflow's bake: both must fit the execution.
+  return fitProblems(s, { ...r, bakeSeconds: r.bakeSeconds + seconds });
 }
 
 /** What the promotion targets on the endpoint, read before the lock. */
@@ -157,32 +185,35 @@ interface Target {
  */
 async function targetOf(s: Settings, input: PromotionInput, r: Resolved): Promise<Target> {
   const endpoint = await describeEndpointIfExists(input.endpointName);
-  if (!endpoint?.EndpointConfigName) {
-    const named = [...(input.variantName ? ['variantName'] : []), ...(input.inferenceComponentName ? ['inferenceComponentName'] : [])];
-    if (named.length > 0) {
-      throw new InvalidPromotionInput(`${named.join(', ')}: endpoint ${input.endpointName} does not exist yet, so there is nothing of it to target; a first deployment creates a single-variant real-time endpoint: remove ${named.join(' and ')}`);
-    }
-    return { kind: 'real-time', strategyReason: 'a first deployment: CreateEndpoint of a single-variant real-time endpoint' };
-  }
-  const config = await sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: endpoint.EndpointConfigName }));
-  const reasons = unsupportedReasons(config);
+  const config = endpoint?.EndpointConfigName ? await sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: endpoint.EndpointConfigName })) : undefined;
+  const reasons = config ? unsupportedReasons(config) : [];
   if (reasons.length > 0) throw new UnsupportedEndpoint(`endpointName: ${input.endpointName}: ${reasons.join('; ')}`);
-  const kind = endpointKindOf(config);
+  // A first deployment creates a single-variant real-time endpoint.
+  const kind = config ? endpointKindOf(config) : 'real-time';
   if (input.validation?.asyncOutputSeconds !== undefined && kind !== 'asynchronous') {
-    throw new InvalidPromotionInput(`validation.asyncOutputSeconds: ${input.endpointName} is ${kindPhrase(kind)}, which answers synchronously; remove asyncOutputSeconds`);
+    throw new InvalidPromotionInput(`validation.asyncOutputSeconds: ${input.endpointName} is ${config ? kindPhrase(kind) : 'not there yet and a first deployment creates a real-time endpoint'}, which answers synchronously; remove asyncOutputSeconds`);
   }
   const choice = chooseStrategy(kind, input.strategy, s.defaultStrategy);
-  if ('problem' in choice) throw new InvalidPromotionInput(choice.problem);
+  if ('problem' in choice) throw new InvalidPromotionInput(config ? choice.problem : `${choice.problem} (${input.endpointName} does not exist yet: a first deployment creates one)`);
   if (input.strategy === undefined) {
     r.strategy = choice.strategy;
     const problems = strategyProblems(s, input, r);
     if (problems.length > 0) throw new InvalidPromotionInput(`${problems.join('; ')} (strategy ${r.strategy}: ${choice.why})`);
+  }
+  if (!endpoint || !config) {
+    const named = [...(input.variantName ? ['variantName'] : []), ...(input.inferenceComponentName ? ['inferenceComponentName'] : [])];
+    if (named.length > 0) {
+      throw new InvalidPromotionInput(`${named.join(', ')}: endpoint ${input.endpointName} does not exist yet, so there is nothing of it to target; a first deployment creates a single-variant real-time endpoint: remove ${named.join(' and ')}`);
+    }
+    return { kind, strategyReason: `a first deployment: CreateEndpoint of a single-variant real-time endpoint (strategy ${r.strategy} for the promotions after it)` };
   }
   if (kind === 'inference-component') {
     if (input.variantName !== undefined) {
       throw new InvalidPromotionInput(`variantName: ${input.endpointName} hosts inference components, which a promotion targets by inferenceComponentName; remove variantName`);
     }
     const component = await targetComponent(input.endpointName, input.inferenceComponentName, input.rollingUpdate);
+    const problems = rollingProblems(s, input, r, component);
+    if (problems.length > 0) throw new InvalidPromotionInput(problems.join('; '));
     // How the copies are switched (a rolling update, or all at once for one copy): component-decisions.ts.
     return { kind, strategyReason: `${choice.why}; ${rollingReason(component.copies, input.rollingUpdate)}`, inferenceComponentName: component.name };
   }

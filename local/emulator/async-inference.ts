@@ -17,8 +17,10 @@
  *   work `processingMs` (real ms; variantErrors faults apply as for InvokeEndpoint), then writes
  *   the same JSON body InvokeEndpoint returns to `<S3OutputPath>[/<S3OutputPathExtension>]/<Filename
  *   or InferenceId.out>`. A failure writes a JSON document (the emulator's own format: AWS documents
- *   none) to `<S3FailurePath>[/<extension>]/<InferenceId>-error.out` (the `-error.out` suffix is what
- *   AWS samples show, not the API reference); without S3FailurePath nothing is written.
+ *   none) to `<S3FailurePath>/<InferenceId>-error.out` (the `-error.out` suffix is what AWS samples
+ *   show, not the API reference); without S3FailurePath nothing is written. S3OutputPathExtension is
+ *   "appended to the Amazon S3 output path" (API_runtime_InvokeEndpointAsync) and said of nothing
+ *   else: it does not extend the failure path here (the strict reading).
  * - RequestTTLSeconds (default 21600) and InvocationTimeoutSeconds (default 900) are simulated
  *   seconds on the emulator's clock. A request older than its TTL when a slot frees up expires
  *   (ExpiredRequests).
@@ -145,7 +147,7 @@ export class AsyncInference {
       inferenceId: id,
       inputLocation: req.InputLocation,
       outputLocation: `${base(outputPath)}/${req.Filename ?? `${id}.out`}`,
-      failureLocation: failurePath === undefined ? undefined : `${base(failurePath)}/${id}-error.out`,
+      failureLocation: failurePath === undefined ? undefined : `${failurePath.replace(/\/+$/, '')}/${id}-error.out`,
       enqueuedAt: Date.now(),
       ttlMs: ((req.RequestTTLSeconds ?? DEFAULT_TTL_SECONDS) * 1000) / this.o.timeScale,
       timeoutSeconds: req.InvocationTimeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,

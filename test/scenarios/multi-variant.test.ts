@@ -1,6 +1,7 @@
+import { UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { causeMessage } from '../../lambdas/shared/errors';
-import { describeEndpoint, ended, eventually, historyRow, lockItem, promotionInput, settle, startPromotion, startWorld, type World } from './world';
+import { describeEndpoint, ended, waitInService, eventually, historyRow, lockItem, promotionInput, settle, startPromotion, startWorld, type World } from './world';
 
 /**
  * A multi-variant endpoint (an A/B test: ModelA 70 %, ModelB 30 %) on the local AWS: a promotion
@@ -16,7 +17,7 @@ const AB = [
   { name: 'ModelA', weight: 0.7, instances: 2 },
   { name: 'ModelB', weight: 0.3, instances: 1 },
 ];
-const ENDPOINTS = ['demo-ab-promote', 'demo-ab-invalid', 'demo-ab-alarm', 'demo-ab-deadline', 'demo-ab-refused'];
+const ENDPOINTS = ['demo-ab-promote', 'demo-ab-invalid', 'demo-ab-alarm', 'demo-ab-deadline', 'demo-ab-refused', 'demo-ab-split'];
 
 beforeAll(async () => {
   world = await startWorld([]);
@@ -148,4 +149,25 @@ test('GIVEN an A/B test WHEN a promotion names no variant, a variant it does not
   }
   expect(world.aws.emulator.callLog.slice(calls).filter((c) => !/^(Describe|List|Get)/.test(c.operation))).toEqual([]);
   expect(await lockItem(world, endpointName)).toBeUndefined();
+}, 30000);
+
+test('GIVEN an operator moved the A/B split to 50/50 before the promotion WHEN green fails on the serving fleet after SageMaker\'s deployment (an UpdateEndpoint back to blue) THEN the split is still 50/50, not blue config\'s initial 70/30', async () => {
+  const endpointName = 'demo-ab-split';
+  await world.sagemaker.send(
+    new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: endpointName, DesiredWeightsAndCapacities: [{ VariantName: 'ModelA', DesiredWeight: 0.5 }, { VariantName: 'ModelB', DesiredWeight: 0.5 }] }),
+  );
+  await waitInService(world, endpointName);
+  expect(await weightsOf(endpointName)).toEqual({ ModelA: 0.5, ModelB: 0.5 });
+  // v2 answers 500 on the promoted endpoint only: it passes on the validation endpoint, fails once it serves.
+  world.aws.emulator.faults.variantErrors({ endpointName, modelPackageVersion: 2, statusCode: 500 });
+  const promotion = await startPromotion(world, 'ab-split-1', abInput(endpointName));
+  const execution = await ended(world, promotion.executionArn);
+
+  expect(execution).toMatchObject({ status: 'FAILED' });
+  expect(execution.statesEntered).toEqual(expect.arrayContaining(['RevalidateGreen', 'RollBack']));
+  const rollbackUpdates = world.aws.emulator.callLog.filter((c) => c.operation === 'UpdateEndpoint' && (c.input as { EndpointConfigName?: string }).EndpointConfigName === handMadeConfig(endpointName));
+  expect(rollbackUpdates.map((c) => c.input)).toEqual([expect.objectContaining({ RetainAllVariantProperties: true })]);
+  expect((await describeEndpoint(world, endpointName)).EndpointConfigName).toBe(handMadeConfig(endpointName));
+  expect(await weightsOf(endpointName)).toEqual({ ModelA: 0.5, ModelB: 0.5 });
+  expect(await modelsOf(endpointName)).toEqual({ ModelA: `${endpointName}-ModelA-model`, ModelB: `${endpointName}-ModelB-model` });
 }, 30000);

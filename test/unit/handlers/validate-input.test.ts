@@ -56,7 +56,7 @@ describe('validate-input', () => {
       requestedBy: 'unknown',
       strategy: 'guardrails',
       kind: 'real-time',
-      strategyReason: 'a first deployment: CreateEndpoint of a single-variant real-time endpoint',
+      strategyReason: 'a first deployment: CreateEndpoint of a single-variant real-time endpoint (strategy guardrails for the promotions after it)',
       traffic: { type: 'ALL_AT_ONCE' },
       bakeSeconds: 600,
       pollSeconds: 30,
@@ -379,9 +379,20 @@ describe('validate-input: the endpoint\'s kind chooses the strategy, before the 
     await expect(handler(event(minimal))).resolves.toMatchObject({ kind: 'asynchronous' });
   });
 
+  test('GIVEN an asynchronous endpoint whose answers go to a stack bucket but whose failures go to another WHEN samples are to be validated THEN the failure bucket is refused too', async () => {
+    given({ ...realtime, AsyncInferenceConfig: { OutputConfig: { S3OutputPath: 's3://async-inference/churn', S3FailurePath: 's3://team-failures/churn' } } });
+    await expectRefused({ validation: { samples: [{ body: '{}' }] } }, /^validation\.samples: churn-prediction is asynchronous and answers into s3:\/\/team-failures\/churn; the stack may not write or read bucket team-failures /);
+  });
+
   test('GIVEN no endpoint yet WHEN variantName or inferenceComponentName is given THEN it is refused: a first deployment has nothing to target', async () => {
     sagemaker.on(DescribeEndpointCommand).rejects(sageMakerError('ValidationException', `Could not find endpoint "${ENDPOINT}".`));
     await expectRefused({ variantName: 'B', inferenceComponentName: 'c' }, /^variantName, inferenceComponentName: endpoint churn-prediction does not exist yet/);
+  });
+
+  test('GIVEN no endpoint yet (a first deployment creates a real-time one) WHEN the input names strategy replace or component THEN it is refused before the lock, naming the fix', async () => {
+    sagemaker.on(DescribeEndpointCommand).rejects(sageMakerError('ValidationException', `Could not find endpoint "${ENDPOINT}".`));
+    await expectRefused({ strategy: 'component' }, /^strategy: component does not fit a real-time endpoint .*use strategy guardrails or variant.* \(churn-prediction does not exist yet: a first deployment creates one\)$/);
+    await expectRefused({ strategy: 'replace' }, /^strategy: replace does not fit a real-time endpoint/);
   });
 
   test('GIVEN a real-time endpoint WHEN inferenceComponentName or rollingUpdate is given THEN each is refused naming the field', async () => {
@@ -409,6 +420,16 @@ describe('validate-input: the endpoint\'s kind chooses the strategy, before the 
   test('GIVEN a component scaled to zero copies WHEN validated THEN it is refused saying why and how to scale it up', async () => {
     givenComponents(component('llm', 0));
     await expectRefused({}, /^inferenceComponentName: llm runs 0 copies \(scaled to zero\).*scale it up \(UpdateInferenceComponentRuntimeConfig CopyCount ≥ 1/);
+  });
+
+  test('GIVEN 40 copies WHEN batches of 2 each baked an hour are asked THEN it is refused: 20 h of baking is beyond SageMaker\'s 28800 s rolling timeout, which would always roll back', async () => {
+    givenComponents(component('llm', 40));
+    await expectRefused({ rollingUpdate: { maximumBatchCopies: 2, waitSeconds: 3600 } }, /^rollingUpdate: 40 copies in batches of 2, each baked 3600 s, take 72000 s plus up to \d+ s of provisioning, beyond SageMaker's 28800 s MaximumExecutionTimeoutInSeconds .*; raise rollingUpdate\.maximumBatchCopies or shorten rollingUpdate\.waitSeconds/);
+  });
+
+  test('GIVEN a component of one copy (it cannot roll) WHEN rollingUpdate.waitSeconds is given THEN it is refused as ignored, naming the field', async () => {
+    givenComponents(component('llm', 1));
+    await expectRefused({ rollingUpdate: { waitSeconds: 60 } }, /^rollingUpdate\.waitSeconds: llm runs 1 copy, which cannot roll .*; remove waitSeconds/);
   });
 
   test('GIVEN 4 copies WHEN maximumBatchCopies is 3 (more than 50%) THEN it is refused naming SageMaker\'s 5–50% and the range that fits', async () => {
