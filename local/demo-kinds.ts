@@ -133,7 +133,7 @@ export const KIND_STORIES: Record<DemoKind, KindStory> = {
   },
   component: {
     kind: 'inference-component',
-    blue: 'an inference component of 4 copies on 2 × ml.g5.xlarge',
+    blue: 'an inference component of 4 copies on 2 × ml.g5.12xlarge',
     deploy: async (seed, endpointName, v1) => void (await seed.componentEndpoint(endpointName, v1, 4, { componentName: componentOf(endpointName) })),
     options: [],
     validation: 'on a short-lived validation component (one copy) of the same endpoint',

@@ -154,9 +154,11 @@ export class Seed {
 
   /**
    * An inference component endpoint deployed by hand: a config whose variant (AllTraffic) names no
-   * model (instance type and count only), the endpoint, a model from the package, and a component
-   * `<endpoint>-handmade-ic` running `copies` copies of it; waits for both InService. Returns the
-   * component's name. (A model's Container with an image is summarised by Describe as DeployedImage.)
+   * model (ml.g5.12xlarge: 4 GPUs each, `instanceCount` of them, default 2), the endpoint, a model from
+   * the package, and a component `<endpoint>-handmade-ic` running `copies` copies of it (one GPU a copy);
+   * waits for both InService. Returns the component's name. The default 8 GPUs leave room beside 4
+   * copies for a validation copy and a rolling batch of 2 (copies need room: the emulator's placement.ts).
+   * (A model's Container with an image is summarised by Describe as DeployedImage.)
    */
   async componentEndpoint(endpointName: string, modelPackageArn: string, copies = 4, options: { instanceCount?: number; componentName?: string } = {}): Promise<string> {
     const model = `${endpointName}-handmade-model`;
@@ -166,7 +168,7 @@ export class Seed {
       new CreateEndpointConfigCommand({
         EndpointConfigName: `${endpointName}-handmade-config`,
         ExecutionRoleArn: MODEL_ROLE,
-        ProductionVariants: [{ VariantName: 'AllTraffic', InstanceType: 'ml.g5.xlarge', InitialInstanceCount: options.instanceCount ?? 2, RoutingConfig: { RoutingStrategy: 'LEAST_OUTSTANDING_REQUESTS' } }],
+        ProductionVariants: [{ VariantName: 'AllTraffic', InstanceType: 'ml.g5.12xlarge', InitialInstanceCount: options.instanceCount ?? 2, RoutingConfig: { RoutingStrategy: 'LEAST_OUTSTANDING_REQUESTS' } }],
       }),
     );
     await this.sagemaker.send(new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: `${endpointName}-handmade-config` }));

@@ -105,7 +105,7 @@ async function seededBlue(endpoint: string, metricsConfig?: { EnableEnhancedMetr
 /**
  * The other kinds of endpoint the P4 and P1 lines measure (issue 10), with the demo's blues (local/demo-kinds.ts):
  * serverless 3 GB, 2 provisioned; asynchronous 1 × ml.m5.large; an A/B test of 2 + 1 ml.m5.large (ModelB promoted);
- * an inference component of 4 copies on 2 × ml.g5.xlarge. No strategy named: the kind chooses it.
+ * an inference component of 4 copies on 2 × ml.g5.12xlarge. No strategy named: the kind chooses it.
  */
 const BENCH_KINDS: Record<string, { story: DemoKind; strategy: string; input?: Record<string, unknown> }> = {
   serverless: { story: 'serverless', strategy: 'replace' },

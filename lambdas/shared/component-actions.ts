@@ -15,7 +15,7 @@ import {
 import type { BakeProblem } from './bake';
 import { cloudwatch } from './clients/cloudwatch';
 import { sagemaker } from './clients/sagemaker';
-import { componentDeploymentConfig, judgeComponent, nextComponentRollbackAction, rollingSeconds } from './component-decisions';
+import { componentCapacityHint, componentDeploymentConfig, judgeComponent, nextComponentRollbackAction, rollingSeconds } from './component-decisions';
 import { findComponentChange, throwIfComponentChanged } from './component-outside';
 import { componentsOn, describeComponentIfExists } from './components';
 import type { PromotionState, WaitPhase, WaitResult } from './contracts';
@@ -167,7 +167,7 @@ export async function checkComponentWait(phase: WaitPhase, state: PromotionState
   const verdict = judgeComponent(component, name, green.modelName, Math.floor(elapsedSeconds / p.pollSeconds), Math.ceil(deadline / p.pollSeconds));
   if (verdict.kind === 'failed') {
     if (verdict.rolledBackBy) throw new GuardrailAlarm(`SageMaker rolled inference component ${name} back to blue's copies: ${component?.FailureReason}`);
-    throw new WAIT_ERRORS[verdict.error](`${phase}: ${verdict.message}`);
+    throw new WAIT_ERRORS[verdict.error](`${phase}: ${verdict.message}${componentCapacityHint(phase, component?.FailureReason)}`);
   }
   return { phase, attempt, ready: verdict.kind === 'ready', status: verdict.kind === 'pending' ? verdict.status : 'InService', elapsedSeconds, waitSeconds };
 }

@@ -155,6 +155,21 @@ export function judgeComponent(c: DescribeInferenceComponentOutput | undefined, 
   return { kind: 'ready' };
 }
 
+/** SageMaker's FailureReason for copies that do not fit the instances is undocumented: matched loosely. */
+const CAPACITY_REASON = /capacity|insufficient|not enough (room|resources)|(cannot|could not|unable to) (be )?place/i;
+
+/**
+ * The fix to add when a component failed for want of room on the endpoint's instances (copies need
+ * their ComputeResourceRequirements on one instance, beside the copies already there): the validation
+ * copy at standUp, a rolling batch (all new copies, for a component that cannot roll) at the shift.
+ */
+export function componentCapacityHint(phase: string, reason: string | undefined): string {
+  if (!reason || !CAPACITY_REASON.test(reason)) return '';
+  const room = 'add instances to the variant, enable ManagedInstanceScaling (MaxInstanceCount above what the copies need)';
+  if (phase === 'standUp') return ` (the validation copy needs room beside blue's copies on the endpoint's instances: ${room}, or set validation.mode off to skip the validation component)`;
+  return ` (each rolling batch, or every new copy of a component that cannot roll, needs room beside the copies already there, the validation copy included until its deletion completes: ${room}, or a smaller rollingUpdate.maximumBatchCopies)`;
+}
+
 // ---- outside changes -----------------------------------------------------------------------------
 
 /** What the promotion itself did to the target component: all the judge needs. */

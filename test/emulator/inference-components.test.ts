@@ -6,6 +6,7 @@ import {
   DeleteEndpointCommand,
   DeleteInferenceComponentCommand,
   DeleteModelCommand,
+  DescribeEndpointCommand,
   DescribeInferenceComponentCommand,
   type DescribeInferenceComponentCommandOutput,
   ListInferenceComponentsCommand,
@@ -26,7 +27,8 @@ afterEach(async () => {
 });
 
 const ARN = 'arn:aws:sagemaker:us-east-1:111122223333';
-const SPEC = (model: string) => ({ ModelName: model, ComputeResourceRequirements: { NumberOfCpuCoresRequired: 1, MinMemoryRequiredInMb: 1024 } });
+// A quarter core and 1 GB a copy: 8 copies fit one ml.g5.xlarge (2 cores, 16 GiB: placement.ts), so these tests never wait for room.
+const SPEC = (model: string) => ({ ModelName: model, ComputeResourceRequirements: { NumberOfCpuCoresRequired: 0.25, MinMemoryRequiredInMb: 1024 } });
 
 /** An inference component endpoint: a production variant with an instance type and count, no model. */
 async function icEndpoint(name = 'ic-ep'): Promise<void> {
@@ -343,5 +345,125 @@ describe('rolling updates', () => {
     const done = await waitForComponent('ic', 'InService');
     expect(done).toMatchObject({ Specification: SPEC('model-v2'), RuntimeConfig: { DesiredCopyCount: 2, CurrentCopyCount: 2 } });
     expect(await invoke('ic')).toBe('model-v2');
+  });
+});
+
+describe('capacity: copies need room on the instances (placement.ts)', () => {
+  /** One accelerator a copy: an ml.g5.xlarge holds one copy (1 A10G), an ml.g5.12xlarge four. */
+  const GPU_SPEC = (model: string) => ({ ModelName: model, ComputeResourceRequirements: { NumberOfAcceleratorDevicesRequired: 1, MinMemoryRequiredInMb: 1024 } });
+
+  async function endpointOf(name: string, instanceType: string, instances: number, managed?: { min: number; max: number }): Promise<void> {
+    await aws.sm.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: `${name}-config`,
+        ExecutionRoleArn: 'arn:aws:iam::111122223333:role/SageMakerRole',
+        ProductionVariants: [
+          {
+            VariantName: 'AllTraffic',
+            InstanceType: instanceType as never,
+            InitialInstanceCount: instances,
+            ...(managed ? { ManagedInstanceScaling: { Status: 'ENABLED', MinInstanceCount: managed.min, MaxInstanceCount: managed.max } } : {}),
+          },
+        ],
+      }),
+    );
+    await aws.sm.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: `${name}-config` }));
+    await waitForStatus(aws.sm, name, 'InService');
+  }
+
+  const gpuComponent = (name: string, model: string, copies: number, endpoint: string) =>
+    aws.sm.send(new CreateInferenceComponentCommand({ InferenceComponentName: name, EndpointName: endpoint, VariantName: 'AllTraffic', Specification: GPU_SPEC(model), RuntimeConfig: { CopyCount: copies } }));
+  const scaleTo = (name: string, CopyCount: number) => aws.sm.send(new UpdateInferenceComponentRuntimeConfigCommand({ InferenceComponentName: name, DesiredRuntimeConfig: { CopyCount } }));
+  const fleetInstances = (endpoint: string) => aws.emu.meter().endpoints[endpoint]!.fleets.at(-1)!.variants[0]!.instances;
+
+  it('GIVEN 2 × ml.g5.xlarge (1 GPU each) without ManagedInstanceScaling WHEN copies needing a GPU each are created and scaled THEN 2 fit, a third is refused asynchronously: Failed create, scale-out back at its count, both with a FailureReason naming capacity and the fix', async () => {
+    await endpointOf('tight', 'ml.g5.xlarge', 2);
+    await twoModels();
+    await gpuComponent('one', 'model-v1', 1, 'tight');
+    await gpuComponent('two', 'model-v2', 1, 'tight');
+    await waitForComponent('two', 'InService');
+    expect(await describe_('one')).toMatchObject({ InferenceComponentStatus: 'InService', RuntimeConfig: { CurrentCopyCount: 1 } });
+
+    // A third copy: accepted, Creating, then Failed (AWS is silent: the strict reading, see inference-components.ts).
+    await gpuComponent('three', 'model-v1', 1, 'tight');
+    expect((await describe_('three')).InferenceComponentStatus).toBe('Creating');
+    const failed = await waitForComponent('three', 'Failed');
+    expect(failed.FailureReason).toBe(
+      'Insufficient capacity: 1 copy of inference component three (each needs 1 accelerator(s), 1024 MB) do not fit on the 2 × ml.g5.xlarge ' +
+        '(1 accelerator(s), 2 CPU cores, 16384 MB each) of variant AllTraffic of endpoint tight, which already hold 2 copies of inference components; 3 instances would be needed. ' +
+        'To place them, add instances (at least 3), enable ManagedInstanceScaling with a MaxInstanceCount of at least 3, or free room.',
+    );
+
+    // A scale-out that does not fit: nothing added, the old count kept, the reason given.
+    await scaleTo('one', 2);
+    expect((await describe_('one')).InferenceComponentStatus).toBe('Updating');
+    const kept = await waitForComponent('one', 'InService');
+    expect(kept.RuntimeConfig).toEqual({ DesiredCopyCount: 1, CurrentCopyCount: 1 });
+    expect(kept.FailureReason).toMatch(/^Insufficient capacity: 1 copy of inference component one .* 3 instances would be needed/);
+    expect(await invoke('one', 'tight')).toBe('model-v1');
+
+    // Room freed by a deletion is room again, once the deletion completes (a Deleting component still holds it: the strict choice).
+    await aws.sm.send(new DeleteInferenceComponentCommand({ InferenceComponentName: 'two' }));
+    await waitFor(async () => !(await aws.sm.send(new ListInferenceComponentsCommand({}))).InferenceComponents?.some((c) => c.InferenceComponentName === 'two'), 5000, 'component two to be gone');
+    await scaleTo('one', 2);
+    const grown = await waitForComponent('one', 'InService');
+    expect(grown.RuntimeConfig).toEqual({ DesiredCopyCount: 2, CurrentCopyCount: 2 });
+    expect(grown.FailureReason).toBeUndefined();
+  });
+
+  it('GIVEN 2 copies filling 2 × ml.g5.xlarge WHEN a rolling update needs room for a batch of 1 beside them THEN SageMaker rolls back: old copies serving, FailureReason naming capacity (API_InferenceComponentRollingUpdatePolicy: a batch is provisioned before the old copies go)', async () => {
+    await endpointOf('full', 'ml.g5.xlarge', 2);
+    await twoModels();
+    await gpuComponent('ic', 'model-v1', 2, 'full');
+    await waitForComponent('ic', 'InService');
+    await aws.sm.send(
+      new UpdateInferenceComponentCommand({
+        InferenceComponentName: 'ic',
+        Specification: GPU_SPEC('model-v2'),
+        DeploymentConfig: { RollingUpdatePolicy: { MaximumBatchSize: { Type: 'COPY_COUNT', Value: 1 }, WaitIntervalInSeconds: 12 } },
+      }),
+    );
+    expect((await describe_('ic')).InferenceComponentStatus).toBe('Updating');
+    const rolledBack = await waitForComponent('ic', 'InService');
+    expect(rolledBack).toMatchObject({ Specification: GPU_SPEC('model-v1'), RuntimeConfig: { DesiredCopyCount: 2, CurrentCopyCount: 2 } });
+    expect(rolledBack.FailureReason).toMatch(/^Insufficient capacity: 1 copy of inference component ic .* already hold 2 copies of inference components; 3 instances would be needed/);
+    for (let i = 0; i < 4; i++) expect(await invoke('ic', 'full')).toBe('model-v1');
+  });
+
+  it('GIVEN ManagedInstanceScaling (min 1, max 2) on 1 × ml.g5.xlarge WHEN a second GPU copy is asked THEN an instance is added (metered from its launch, no new fleet), up to MaxInstanceCount only, and released once no copy needs it', async () => {
+    await endpointOf('managed', 'ml.g5.xlarge', 1, { min: 1, max: 2 });
+    await twoModels();
+    await gpuComponent('ic', 'model-v1', 1, 'managed');
+    await waitForComponent('ic', 'InService');
+    const cycles = aws.emu.meter().endpoints.managed!.provisioningCycles;
+    expect(fleetInstances('managed')).toBe(1);
+
+    await scaleTo('ic', 2);
+    expect(fleetInstances('managed')).toBe(2); // launched, and billed, at once
+    expect((await aws.sm.send(new DescribeEndpointCommand({ EndpointName: 'managed' }))).ProductionVariants?.[0]).toMatchObject({ DesiredInstanceCount: 2 });
+    const grown = await waitForComponent('ic', 'InService');
+    expect(grown.RuntimeConfig).toEqual({ DesiredCopyCount: 2, CurrentCopyCount: 2 });
+    expect((await aws.sm.send(new DescribeEndpointCommand({ EndpointName: 'managed' }))).ProductionVariants?.[0]).toMatchObject({ CurrentInstanceCount: 2, DesiredInstanceCount: 2 });
+    expect(aws.emu.meter().endpoints.managed!.provisioningCycles).toBe(cycles);
+
+    await scaleTo('ic', 3);
+    const capped = await waitForComponent('ic', 'InService');
+    expect(capped.RuntimeConfig).toEqual({ DesiredCopyCount: 2, CurrentCopyCount: 2 });
+    expect(capped.FailureReason).toMatch(/ManagedInstanceScaling stops at MaxInstanceCount 2; raise it to at least 3/);
+    expect(fleetInstances('managed')).toBe(2);
+
+    await scaleTo('ic', 1);
+    await waitForComponent('ic', 'InService');
+    expect(fleetInstances('managed')).toBe(1);
+    expect((await aws.sm.send(new DescribeEndpointCommand({ EndpointName: 'managed' }))).ProductionVariants?.[0]).toMatchObject({ CurrentInstanceCount: 1, DesiredInstanceCount: 1 });
+  });
+
+  it('GIVEN an endpoint on an instance type the emulator has no resources for WHEN CreateInferenceComponent THEN ValidationException naming the table to extend', async () => {
+    await endpointOf('odd', 'ml.c7i.large', 1);
+    await twoModels();
+    const unknown = await errorOf(gpuComponent('ic', 'model-v1', 1, 'odd'));
+    expect(unknown.name).toBe('ValidationException');
+    expect(unknown.message).toMatch(/does not know the resources of instance type ml\.c7i\.large.*add its vCPUs, accelerators and memory to INSTANCE_RESOURCES in local\/emulator\/sagemaker\/placement\.ts/);
+
   });
 });

@@ -8,19 +8,34 @@ import { ended, entered, eventually, historyRow, lockItem, promotionInput, settl
  * green validated on a short-lived validation component of the same endpoint, then ONE
  * UpdateInferenceComponent with a rolling update (API_InferenceComponentRollingUpdatePolicy) and
  * SageMaker's auto-rollback on the guardrail alarms, watched to its end, then the bake.
- * Each endpoint: 2 × ml.g5.xlarge (Seed.componentEndpoint), its component running v1's model.
+ * Each endpoint: 2 × ml.g5.12xlarge, one GPU a copy (Seed.componentEndpoint), its component running v1's model.
  */
 let world: World;
 
-const ENDPOINTS = { promote: 'demo-ic-promote', invalid: 'demo-ic-invalid', alarm: 'demo-ic-alarm', deadline: 'demo-ic-deadline', zero: 'demo-ic-zero', several: 'demo-ic-several', one: 'demo-ic-one', bake: 'demo-ic-bake', outside: 'demo-ic-outside' };
+const ENDPOINTS = {
+  promote: 'demo-ic-promote',
+  invalid: 'demo-ic-invalid',
+  alarm: 'demo-ic-alarm',
+  deadline: 'demo-ic-deadline',
+  zero: 'demo-ic-zero',
+  several: 'demo-ic-several',
+  one: 'demo-ic-one',
+  bake: 'demo-ic-bake',
+  outside: 'demo-ic-outside',
+  full: 'demo-ic-full',
+  batch: 'demo-ic-batch',
+};
 const components: Record<string, string> = {};
 
 beforeAll(async () => {
   world = await startWorld([]);
-  const copies: Record<string, number> = { promote: 4, invalid: 2, alarm: 4, deadline: 2, zero: 0, several: 2, one: 1, bake: 2, outside: 2 };
+  const copies: Record<string, number> = { promote: 4, invalid: 2, alarm: 4, deadline: 2, zero: 0, several: 2, one: 1, bake: 2, outside: 2, full: 4, batch: 6 };
+  // full: 4 copies fill the 4 GPUs of ONE ml.g5.12xlarge (no room for a validation copy); batch: 6 copies on 8 GPUs
+  // (room for the validation copy, not for the default rolling batch of 3).
+  const instanceCount: Record<string, number> = { full: 1 };
   await Promise.all(
     Object.entries(ENDPOINTS).map(async ([key, endpointName]) => {
-      components[key] = await world.seed.componentEndpoint(endpointName, world.v1, copies[key]);
+      components[key] = await world.seed.componentEndpoint(endpointName, world.v1, copies[key], { instanceCount: instanceCount[key] });
     }),
   );
   // A second component on the same endpoint: the promotion must be told which one.
@@ -230,4 +245,46 @@ test("GIVEN the bake WHEN someone else changes the component's copy count THEN t
   await world.seed.componentInService(components.outside!);
   expect(await describe_(components.outside!)).toMatchObject({ Specification: { ModelName: promotion.green.model }, RuntimeConfig: { DesiredCopyCount: 3, CurrentCopyCount: 3 } });
   expect(await historyRow(world, promotion)).toMatchObject({ outcome: 'interrupted' });
+}, 30000);
+
+test("GIVEN blue's 4 copies fill the endpoint's one ml.g5.12xlarge WHEN v2 is promoted THEN the validation copy cannot be placed: PromotionFailed before any user traffic, naming the capacity and the fixes, the target untouched and the validation component deleted", async () => {
+  const endpointName = ENDPOINTS.full;
+  const from = world.aws.emulator.callLog.length;
+  const promotion = await startPromotion(world, 'ic-full-1', componentInput(endpointName));
+  const execution = await ended(world, promotion.executionArn);
+
+  expect(execution).toMatchObject({ status: 'FAILED', error: 'PromotionFailed' });
+  expect(execution.cause).toMatch(`GreenNotInService: standUp: inference component ${promotion.green.validationComponent} is Failed: Insufficient capacity`);
+  // The fixes, in the workflow's words (AWS's FailureReason wording is not documented).
+  expect(execution.cause).toMatch(/add instances to the variant, enable ManagedInstanceScaling .*, or set validation\.mode off/);
+  // Before any user traffic: the target was never updated and still runs blue's 4 copies.
+  expect(calls('UpdateInferenceComponent', from)).toHaveLength(0);
+  expect(calls('InvokeEndpoint', from, (i) => i.InferenceComponentName === components.full)).toHaveLength(0);
+  expect(await describe_(components.full!)).toMatchObject({ InferenceComponentStatus: 'InService', Specification: { ModelName: `${endpointName}-handmade-model` }, RuntimeConfig: { DesiredCopyCount: 4, CurrentCopyCount: 4 } });
+  expect(calls('DeleteInferenceComponent', from, (i) => i.InferenceComponentName === promotion.green.validationComponent)).toHaveLength(1);
+  await eventually(() => !(promotion.green.validationComponent in componentNames()), 'the validation component to be gone');
+  expect(await historyRow(world, promotion)).toMatchObject({ outcome: 'failed' });
+  expect(await lockItem(world, endpointName)).toBeUndefined();
+}, 30000);
+
+test("GIVEN room for the validation copy but not for a rolling batch of 3 beside blue's 6 copies WHEN v2 is promoted THEN SageMaker rolls the update back, blue's copies serve, and the promotion ends naming the capacity and the fixes", async () => {
+  const endpointName = ENDPOINTS.batch;
+  const from = world.aws.emulator.callLog.length;
+  const promotion = await startPromotion(world, 'ic-batch-1', componentInput(endpointName));
+  const execution = await ended(world, promotion.executionArn);
+
+  expect(execution).toMatchObject({ status: 'FAILED', error: 'PromotionRolledBack' });
+  // The validation copy fitted (7 of 8 GPUs) and answered; the first batch (6 + 3 > 8) did not.
+  expect(calls('InvokeEndpoint', from, (i) => i.InferenceComponentName === promotion.green.validationComponent)).toHaveLength(2);
+  expect(calls('UpdateInferenceComponent', from)).toHaveLength(1);
+  expect(calls('UpdateInferenceComponent', from)[0]!.input).toMatchObject({ DeploymentConfig: { RollingUpdatePolicy: { MaximumBatchSize: { Type: 'COPY_COUNT', Value: 3 } } } });
+  expect(execution.cause).toMatch(`GreenNotInService: shift: inference component ${components.batch} is InService on model ${endpointName}-handmade-model`);
+  expect(execution.cause).toMatch(/SageMaker reports: Insufficient capacity: 3 copies of inference component/);
+  expect(execution.cause).toMatch(/add instances to the variant, enable ManagedInstanceScaling .*, or a smaller rollingUpdate\.maximumBatchCopies/);
+  const after = await describe_(components.batch!);
+  expect(after).toMatchObject({ InferenceComponentStatus: 'InService', Specification: { ModelName: `${endpointName}-handmade-model` }, RuntimeConfig: { DesiredCopyCount: 6, CurrentCopyCount: 6 } });
+  expect(after.FailureReason).toMatch(/^Insufficient capacity/);
+  expect(Object.keys(world.aws.emulator.inspect().models)).not.toContain(promotion.green.model);
+  expect(await historyRow(world, promotion)).toMatchObject({ outcome: 'rolled_back' });
+  expect(await lockItem(world, endpointName)).toBeUndefined();
 }, 30000);

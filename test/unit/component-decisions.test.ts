@@ -2,7 +2,7 @@ import { cleanupPlan } from '../../lambdas/shared/decisions';
 import { isOwnName } from '../../lambdas/shared/naming';
 import { nextWaitSeconds } from '../../lambdas/shared/waits';
 import { aBlue, aPromotion } from '../support/fixtures';
-import {
+import { componentCapacityHint,
   componentChange,
   componentGreenState,
   componentDeploymentConfig,
@@ -198,5 +198,18 @@ describe('the component strategy in the shared decisions', () => {
     const plan = { strategy: 'component' as const, traffic: p.traffic, bakeSeconds: 600, inServicePolls: 120, pollSeconds: 30, endpointEvents: true };
     expect(nextWaitSeconds('shift', plan, 1)).toBe(30);
     expect(nextWaitSeconds('shift', { ...plan, strategy: 'variant' }, 1)).toBeGreaterThan(30);
+  });
+});
+
+describe('componentCapacityHint', () => {
+  it('GIVEN a FailureReason naming capacity THEN the fix for the phase: more instances, ManagedInstanceScaling, and validation.mode off (standUp) or a smaller batch (shift)', () => {
+    const reason = 'Insufficient capacity: 1 copy of inference component x-val does not fit';
+    expect(componentCapacityHint('standUp', reason)).toMatch(/validation copy needs room .*add instances to the variant, enable ManagedInstanceScaling .*, or set validation\.mode off/);
+    expect(componentCapacityHint('shift', reason)).toMatch(/each rolling batch.*needs room .*, or a smaller rollingUpdate\.maximumBatchCopies/);
+  });
+
+  it('GIVEN another FailureReason, or none THEN no hint', () => {
+    expect(componentCapacityHint('standUp', 'The container for inference component x did not pass the ping health check.')).toBe('');
+    expect(componentCapacityHint('shift', undefined)).toBe('');
   });
 });

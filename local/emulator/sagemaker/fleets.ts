@@ -50,6 +50,8 @@ export interface VariantState {
   cold?: boolean;
   /** Instances launched and billed now (≥ CurrentInstanceCount while new ones provision). */
   billed: number;
+  /** Instances ManagedInstanceScaling added to place inference component copies (placement.ts). */
+  managedInstances?: number;
   /** A serverless variant's provisioned concurrency units, billed now (0 once its fleet is terminated). */
   provisioned?: number;
   meteredSince: number;

@@ -9,6 +9,7 @@ import { validation } from '../errors';
 import { arr, num, type Obj, type SageMakerContext, str } from './context';
 import { alarmReason, capacity } from './deployments';
 import type { ComponentRec, ComponentStatus, Copies } from './inference-components';
+import type { ComponentPlacement } from './placement';
 
 export interface RollingPlan {
   /** Copies per batch, and per rollback batch (undefined: all at once). */
@@ -24,16 +25,25 @@ export class ComponentRollouts {
     private readonly c: SageMakerContext,
     /** False once the component is deleted: its timers then do nothing. */
     private readonly isCurrent: (comp: ComponentRec) => boolean,
+    private readonly placement: ComponentPlacement,
   ) {}
 
-  /** CreateInferenceComponent: Creating, then InService with the copies (or Failed, by a failFleet fault). */
+  /**
+   * CreateInferenceComponent: Creating, then InService with the copies, or Failed (a failFleet fault,
+   * or copies that do not fit the variant's instances: placement.ts) after provisioning time.
+   */
   create(comp: ComponentRec, desired: number): void {
     const copies = comp.current;
     const fail = this.c.o.faults.takeFailFleet([this.deployed(comp, copies)]);
-    this.after(comp, this.provisionMs(comp, copies), () => {
-      if (fail) {
-        comp.failureReason = fail.reason ?? defaultFailure(comp.name);
-        return this.setStatus(comp, 'Failed');
+    const room = this.placement.claim(comp, copies, desired);
+    const extraMs = 'extraMs' in room ? room.extraMs : 0;
+    this.after(comp, extraMs + this.provisionMs(comp, copies), () => {
+      const reason = 'reason' in room ? room.reason : fail ? (fail.reason ?? defaultFailure(comp.name)) : undefined;
+      if (reason !== undefined) {
+        comp.failureReason = reason;
+        copies.claimed = 0;
+        this.setStatus(comp, 'Failed');
+        return this.placement.release(comp);
       }
       copies.count = desired;
       this.setStatus(comp, 'InService');
@@ -44,18 +54,34 @@ export class ComponentRollouts {
   delete(comp: ComponentRec, gone: () => void): void {
     this.stop(comp);
     this.setStatus(comp, 'Deleting');
+    // Its copies stop at once, as removed copies do (scale): their room is free (our choice).
+    this.placement.release(comp);
     const t = this.c.o.timers.after(this.c.provisioningMs(comp.instanceType), gone);
     if (t) comp.timers.add(t);
   }
 
-  /** A copy count change: added copies take provisioning time, removed ones stop at once. */
+  /**
+   * A copy count change: added copies take provisioning time, removed ones stop at once. Added copies
+   * that do not fit: none is added, InService on the old count with the FailureReason (placement.ts).
+   */
   scale(comp: ComponentRec, desired: number): void {
     this.stop(comp);
+    const old = comp.desiredCopies;
     comp.desiredCopies = desired;
     this.setStatus(comp, 'Updating');
-    const ms = desired > comp.current.count ? this.provisionMs(comp, comp.current) : this.c.o.trafficShiftMs;
+    const copies = comp.current;
+    copies.claimed = copies.count;
+    if (desired <= copies.count) {
+      copies.claimed = desired;
+      this.placement.release(comp);
+    }
+    const room = this.placement.claim(comp, copies, desired - copies.count);
+    const ms = desired > copies.count ? ('extraMs' in room ? room.extraMs : 0) + this.provisionMs(comp, copies) : this.c.o.trafficShiftMs;
     this.after(comp, ms, () => {
-      comp.current.count = desired;
+      if ('reason' in room) {
+        comp.desiredCopies = old;
+        comp.failureReason = room.reason;
+      } else copies.count = desired;
       comp.rr.clear();
       this.setStatus(comp, 'InService');
     });
@@ -69,7 +95,10 @@ export class ComponentRollouts {
     comp.rollout = { next, oldDesired, alarms: [], rollingBack: false };
     this.setStatus(comp, 'Updating');
     const fail = this.c.o.faults.takeFailFleet([this.deployed(comp, next)]);
-    this.after(comp, this.provisionMs(comp, next), () => {
+    // The new copies come up beside the old ones before taking the traffic: they need room of their own.
+    const room = this.placement.claim(comp, next, desired);
+    this.after(comp, ('extraMs' in room ? room.extraMs : 0) + this.provisionMs(comp, next), () => {
+      if ('reason' in room) return this.endRollback(comp, room.reason);
       if (fail) return this.endRollback(comp, fail.reason ?? defaultFailure(comp.name));
       next.count = desired;
       this.finish(comp);
@@ -90,11 +119,17 @@ export class ComponentRollouts {
     const batch = (): void => {
       const add = Math.min(plan.batch, desired - next.count);
       if (add <= 0) return this.finish(comp);
-      this.after(comp, provisionMs, () => {
+      // "provisions capacity on the new endpoint fleet, routes traffic to that fleet, and terminates
+      // capacity on the old": the batch needs room beside every copy there (placement.ts).
+      const room = this.placement.claim(comp, next, add);
+      this.after(comp, ('extraMs' in room ? room.extraMs : 0) + provisionMs, () => {
+        if ('reason' in room) return this.rollBack(comp, room.reason);
         if (fail) return this.rollBack(comp, fail.reason ?? defaultFailure(comp.name));
         const first = next.count === 0;
         next.count += add;
         comp.current.count = Math.max(0, comp.current.count - add);
+        comp.current.claimed = comp.current.count;
+        this.placement.release(comp);
         comp.rr.clear();
         if (first) this.watch(comp, plan.alarms);
         if (this.alarmFired(comp, plan.alarms)) return;
@@ -114,11 +149,13 @@ export class ComponentRollouts {
     if (!next) return;
     this.stop(comp);
     next.count = comp.desiredCopies;
+    next.claimed = next.count;
     comp.current = next;
     comp.rollout = undefined;
     comp.rr.clear();
     comp.failureReason = undefined;
     this.setStatus(comp, 'InService');
+    this.placement.release(comp);
   }
 
   private watch(comp: ComponentRec, alarms: string[]): void {
@@ -139,19 +176,32 @@ export class ComponentRollouts {
     return true;
   }
 
-  /** Old copies back RollbackMaximumBatchSize at a time (default all at once), new copies removed as they come. */
+  /**
+   * Old copies back RollbackMaximumBatchSize at a time (default all at once), new copies removed as
+   * they come. Each step needs room beside the copies there; a step that does not fit leaves the
+   * component Failed, old and new copies serving, with both reasons (our choice: AWS is silent).
+   */
   private rollBack(comp: ComponentRec, reason: string): void {
     const r = comp.rollout;
     if (!r || r.rollingBack || comp.status !== 'Updating') return;
     this.stop(comp);
     r.rollingBack = true;
+    r.next.claimed = r.next.count; // a batch still provisioning is cancelled
+    this.placement.release(comp);
     const batch = Math.max(1, r.rollbackBatch ?? r.oldDesired);
     const step = (): void => {
       const add = Math.min(batch, r.oldDesired - comp.current.count);
       if (add <= 0) return this.endRollback(comp, reason);
-      this.after(comp, this.provisionMs(comp, comp.current), () => {
+      const room = this.placement.claim(comp, comp.current, add);
+      this.after(comp, ('extraMs' in room ? room.extraMs : 0) + this.provisionMs(comp, comp.current), () => {
+        if ('reason' in room) {
+          comp.failureReason = `${reason} The rollback failed: ${room.reason}`;
+          return this.setStatus(comp, 'Failed');
+        }
         comp.current.count += add;
         r.next.count = Math.max(0, r.next.count - add);
+        r.next.claimed = r.next.count;
+        this.placement.release(comp);
         comp.rr.clear();
         step();
       });
@@ -166,10 +216,12 @@ export class ComponentRollouts {
     this.stop(comp);
     comp.desiredCopies = r.oldDesired;
     comp.current.count = r.oldDesired;
+    comp.current.claimed = r.oldDesired;
     comp.rollout = undefined;
     comp.rr.clear();
     comp.failureReason = reason;
     this.setStatus(comp, 'InService');
+    this.placement.release(comp);
   }
 
   /** A DeploymentConfig as copies per batch (InferenceComponentRollingUpdatePolicy). */

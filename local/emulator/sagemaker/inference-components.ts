@@ -10,10 +10,29 @@
  *   ModelName is refused with a ValidationException; the message is ours (undocumented).
  * - Status: Creating → InService after provisioning; Updating while copies change; Deleting → gone.
  *   A failFleet fault matching the specification's model makes a create Failed (FailureReason).
- * - Copies: RuntimeConfig.CopyCount ≥ 0 ("min 0"). No capacity model: copies do not compete for the
- *   endpoint's CPU, accelerators or memory (ComputeResourceRequirements is required and stored,
- *   not checked against the instance type). Copies run on the endpoint's instances, which the fleet
- *   meter already counts, so a component adds no cost, and a rolling update launches no new fleet.
+ * - Copies: RuntimeConfig.CopyCount ≥ 0 ("min 0"). Copies run on the endpoint's instances, which the
+ *   fleet meter already counts, so a component adds no cost of its own, and a rolling update launches no new fleet.
+ * - Capacity (placement.ts): a copy needs its ComputeResourceRequirements (accelerators, CPU cores,
+ *   MinMemoryRequiredInMb) on one instance of the variant, beside the copies of every component already
+ *   holding room there (in service or provisioning; a Deleting component holds its room until it is
+ *   gone — when AWS frees it is undocumented, so the strict choice —, copies removed by a scale-in free
+ *   theirs at once). So a validation component of one copy, each rolling batch ("provisions
+ *   capacity on the new endpoint fleet, routes traffic to that fleet, and terminates capacity on the old",
+ *   API_InferenceComponentRollingUpdatePolicy), an update without DeploymentConfig (all new copies up
+ *   before the old go) and each rollback step need free room. Instance resources: a small table of the
+ *   types this repository uses (CPU cores counted strictly as vCPUs / 2); CreateInferenceComponent on
+ *   another type is a ValidationException naming the table. Placement is a first-fit over all copies
+ *   (our simplification: AWS places copies one by one and does not move them).
+ *   What happens when copies do not fit is undocumented; we take the strict reading: the request is
+ *   accepted, then after provisioning time a create ends Failed, a scale-out ends InService on the old
+ *   count, a rolling batch (or an update without DeploymentConfig) rolls back, each with a FailureReason
+ *   (ours) naming the capacity and the fix; a rollback step that does not fit leaves the component Failed.
+ *   ManagedInstanceScaling (API_ProductionVariantManagedInstanceScaling, "the endpoint provisions as it
+ *   scales up") adds the instances the copies need, up to MaxInstanceCount (beyond it: the failure above):
+ *   launched and metered at once, without a new fleet or provisioning cycle, in service after the instance
+ *   type's provisioning time, the copies' own provisioning after that; the instances it added are released
+ *   as soon as no copy needs them (never below MinInstanceCount; scale-in of the configured instances is
+ *   not modelled; AWS's scale-in timing is undocumented).
  * - How copies change (create, scale, replace, rolling update, rollback): inference-component-rollouts.ts.
  * - UpdateInferenceComponent with a new Specification and a DeploymentConfig (RollingUpdatePolicy
  *   is required there: no blue/green for components): copies of the new specification replace old
@@ -49,6 +68,7 @@ import type { Usage } from './hazards';
 import type { Fleet, VariantState } from './fleets';
 import { ComponentRollouts } from './inference-component-rollouts';
 import type { ModelsAndRegistry } from './models';
+import { ComponentPlacement } from './placement';
 
 export type ComponentStatus = 'Creating' | 'InService' | 'Updating' | 'Failed' | 'Deleting';
 
@@ -61,6 +81,8 @@ export interface Copies {
   deployedAt: number;
   /** Copies in service. */
   count: number;
+  /** Copies holding room on the variant's instances: in service or provisioning (placement.ts). */
+  claimed: number;
 }
 
 export interface Rollout {
@@ -108,13 +130,15 @@ export interface Routed {
 export class InferenceComponents {
   readonly components = new Map<string, ComponentRec>();
   private readonly rollouts: ComponentRollouts;
+  private readonly placement: ComponentPlacement;
 
   constructor(
     private readonly c: SageMakerContext,
     private readonly models: ModelsAndRegistry,
     private readonly endpoints: Endpoints,
   ) {
-    this.rollouts = new ComponentRollouts(c, (comp) => this.components.get(lc(comp.name)) === comp);
+    this.placement = new ComponentPlacement(c, endpoints, () => this.components.values());
+    this.rollouts = new ComponentRollouts(c, (comp) => this.components.get(lc(comp.name)) === comp, this.placement);
   }
 
   // ---- operations ----------------------------------------------------------------------
@@ -138,6 +162,7 @@ export class InferenceComponents {
     const variantName = str(input.VariantName) ?? variants[0]?.VariantName ?? '';
     const variant = variants.find((v) => v.VariantName === variantName);
     if (!variant) throw validation(`The variant ${variantName} is not present in endpoint "${ep.arn}".`);
+    this.placement.check(variant.instanceType);
     const copies = this.copiesOf(this.specOf(input), 0);
     const desired = this.copyCount(input.RuntimeConfig);
     if (desired === undefined) throw validation('RuntimeConfig with CopyCount is required for an inference component that is not an adapter.');
@@ -370,7 +395,7 @@ export class InferenceComponents {
     const modelName = str(spec.ModelName);
     const model = modelName === undefined ? undefined : this.models.getModel(modelName);
     const info = model ? this.models.modelDeployInfo(model) : { image: str((spec.Container as Obj | undefined)?.Image) ?? 'none' };
-    return { spec, modelName: model?.name, modelPackageVersion: info.packageVersion, image: info.image, deployedAt: Date.now(), count };
+    return { spec, modelName: model?.name, modelPackageVersion: info.packageVersion, image: info.image, deployedAt: Date.now(), count, claimed: count };
   }
 
   private copyCount(runtimeConfig: unknown): number | undefined {
