@@ -12,16 +12,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CELLS as VARIANT_CELLS, NOT_APPLICABLE as VARIANT_NOT_APPLICABLE, type Cell, type Group } from '../test/matrix/cells';
 import { GUARDRAILS_CELLS, GUARDRAILS_NOT_APPLICABLE } from '../test/matrix/guardrails-cells';
+import { KINDS_CELLS, KINDS_NOT_APPLICABLE } from '../test/matrix/kinds-cells';
 import { runGroup, startMatrixWorld, type CellResult } from '../test/matrix/harness';
 import { OUTSIDE_CELLS, OUTSIDE_NOT_APPLICABLE, outsideCellsOf } from '../test/matrix/outside-cells';
 import { runOutsideGroup, startOutsideWorld } from '../test/matrix/outside-harness';
 import { synthesizeTemplate } from '../local/template';
 
 // The outside-actors groups first: the longest, so the pool's two lanes end together.
-const GROUPS: Group[] = ['outside-guardrails', 'outside-variant', 'sequential', 'concurrent-a', 'concurrent-b', 'guardrails'];
-const FAULT_CELLS: Cell[] = [...VARIANT_CELLS, ...GUARDRAILS_CELLS];
+const GROUPS: Group[] = ['outside-guardrails', 'outside-variant', 'sequential', 'concurrent-a', 'concurrent-b', 'guardrails', 'kinds'];
+const FAULT_CELLS: Cell[] = [...VARIANT_CELLS, ...GUARDRAILS_CELLS, ...KINDS_CELLS];
 const CELLS: Array<Pick<Cell, 'id' | 'category' | 'group'>> = [...FAULT_CELLS, ...OUTSIDE_CELLS];
-const NOT_APPLICABLE = [...VARIANT_NOT_APPLICABLE, ...GUARDRAILS_NOT_APPLICABLE, ...OUTSIDE_NOT_APPLICABLE];
+const NOT_APPLICABLE = [...VARIANT_NOT_APPLICABLE, ...GUARDRAILS_NOT_APPLICABLE, ...KINDS_NOT_APPLICABLE, ...OUTSIDE_NOT_APPLICABLE];
 const cellsOf = (group: Group): Cell[] => FAULT_CELLS.filter((c) => c.group === group);
 
 interface GroupReport {

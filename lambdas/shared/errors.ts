@@ -69,6 +69,9 @@ export const RETRYABLE_ERRORS = [
   'InternalServiceError',
   'ServiceUnavailable',
   'ServiceUnavailableException',
+  // S3 (asynchronous validation's objects): its throttling and 5xx, "retry" per ErrorBestPractices / ErrorResponses.
+  'SlowDown',
+  'InternalError',
   // Application Auto Scaling: its 5xx, and an update racing another on the same scalable target.
   'InternalServiceException',
   'ConcurrentUpdateException',

@@ -52,12 +52,15 @@ export async function validateAsync(p: Promotion, target: AsyncTarget): Promise<
   const seconds = p.validation.asyncOutputSeconds;
   if (seconds === undefined) throw new Error(`promotion ${p.id} of asynchronous endpoint ${p.endpointName} has no validation.asyncOutputSeconds (validate-input sets it)`);
   const sent: Sent[] = [];
-  for (const [index, sample] of p.validation.samples.entries()) {
-    sent.push(await send(p, target, { index, sample, outputPath, extension, seconds }));
+  try {
+    for (const [index, sample] of p.validation.samples.entries()) {
+      sent.push(await send(p, target, { index, sample, outputPath, extension, seconds }));
+    }
+    return await Promise.all(sent.map((s) => outcomeOf(s, seconds)));
+  } finally {
+    // Also when a read failed (e.g. GetObject refused): the workflow's objects never stay in the customer's bucket by its own error.
+    await Promise.all(sent.map((s) => removeOwnObjects(s)));
   }
-  const checked = await Promise.all(sent.map((s) => outcomeOf(s, seconds)));
-  await Promise.all(sent.map((s) => removeOwnObjects(s)));
-  return checked;
 }
 
 async function send(

@@ -243,10 +243,12 @@ async function invokeEndpointAsync(d: ServerDeps, queue: AsyncInference, endpoin
   }
 }
 
-/** S3 errors a throttle fault answers with (by the fault's error name). */
+/** S3 errors a throttle fault answers with (by the fault's error name; codes and statuses: AmazonS3/latest/API/ErrorResponses.html). */
 const S3_THROTTLE: Record<string, { code: string; status: number; message: string }> = {
   ThrottlingException: { code: 'SlowDown', status: 503, message: 'Please reduce your request rate.' },
   InternalFailure: { code: 'InternalError', status: 500, message: 'We encountered an internal error. Please try again.' },
+  // A policy or bucket that refuses the caller: 403, which no client retries.
+  AccessDenied: { code: 'AccessDenied', status: 403, message: 'Access Denied' },
 };
 
 async function s3Request(d: ServerDeps, s3: S3Service, req: IncomingMessage, res: ServerResponse): Promise<void> {

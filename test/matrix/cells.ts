@@ -21,11 +21,14 @@ import type { ThrottleFault } from '../../local/emulator';
  *   (DescribeEndpoint, DescribeEndpointConfig);
  * - `guardrails`: the guardrails strategy's own calls, waits, crashes and stop (guardrails-cells.ts),
  *   run like a concurrent group (crashes confined to a cell by `CellContext.crashStep`);
+ * - `kinds`: the calls of the other endpoint kinds (kinds-cells.ts): serverless (`replace`), asynchronous
+ *   (InvokeEndpointAsync and S3, scoped by the key's `<endpoint>/` prefix), inference components
+ *   (`component`), multi-variant; run like `guardrails`, a call that names no resource (`unscoped`) alone;
  * - `outside-guardrails`, `outside-variant`: no fault, an outside actor (an operator, the Model
  *   Registry, the console) acting during one phase (outside-cells.ts, judged by outside-harness.ts),
  *   all cells at once on a local AWS whose config routes each registry cell's own model package group.
  */
-export type Group = 'concurrent-a' | 'concurrent-b' | 'sequential' | 'guardrails' | 'outside-guardrails' | 'outside-variant';
+export type Group = 'concurrent-a' | 'concurrent-b' | 'sequential' | 'guardrails' | 'kinds' | 'outside-guardrails' | 'outside-variant';
 /**
  * How each group runs, and its clock (simulated seconds per real second). The sequential group
  * has no deadline to meet, so it runs on a faster clock: its cells spend less time in Wait states.
@@ -35,10 +38,13 @@ export const GROUPS: Record<Group, { concurrent: boolean; timeScale: number }> =
   'concurrent-b': { concurrent: true, timeScale: 600 },
   sequential: { concurrent: false, timeScale: 1200 },
   guardrails: { concurrent: true, timeScale: 600 },
+  kinds: { concurrent: true, timeScale: 600 },
   'outside-guardrails': { concurrent: true, timeScale: 600 },
   'outside-variant': { concurrent: true, timeScale: 600 },
 };
 export type Category = 'api' | 'wait' | 'crash' | 'stop' | 'outside';
+/** The hand-made blue a cell promotes onto, when it is not a one-variant real-time endpoint (local/seed.ts). */
+export type BlueKind = 'serverless' | 'asynchronous' | 'inference-component' | 'multi-variant';
 
 /** What a cell can do to the world while its promotion runs. */
 export interface CellContext {
@@ -86,6 +92,12 @@ export interface Cell {
   endpointName: string;
   /** In a concurrent group: runs by itself once the group's other cells have ended. */
   alone?: boolean;
+  /** The kind of blue (default: real-time, one variant); the kind then chooses the strategy (no `strategy` in the input). */
+  blue?: BlueKind;
+  /** Its API errors hit the calls that name no resource at all (e.g. ListInferenceComponents by time), so the cell must be `alone`. */
+  unscoped?: boolean;
+  /** asynchronous: customers queue requests during the promotion, and the invariant checks every one was answered. */
+  queue?: boolean;
   /** Added to the execution input (default: bakeSeconds 30, one validation sample). */
   input?: Partial<PromotionInput>;
   /** An outcome the cell must end with, where the matrix says so (throttling that clears → promoted). */

@@ -4,6 +4,7 @@ import { SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { cloudwatch } from '../../lambdas/shared/clients/cloudwatch';
 import { sagemakerRuntime } from '../../lambdas/shared/clients/runtime';
+import { s3 } from '../../lambdas/shared/clients/s3';
 import { sagemaker } from '../../lambdas/shared/clients/sagemaker';
 import { LOCK_SK, tableKey, type Outcome } from '../../lambdas/shared/contracts';
 import { readLock, requestAbort } from '../../lambdas/shared/locks';
@@ -13,6 +14,7 @@ import { Faults, type ThrottleFault } from '../../local/emulator';
 import type { ExecutionEvent } from '../../local/executor';
 import { Seed } from '../../local/seed';
 import { BAKE_SECONDS, cellsOf, GROUP, GROUPS, VALIDATION, type Cell, type CellContext, type Evidence, type Group, type StepEvent } from './cells';
+import { AB_VARIANTS, COMPONENT_COPIES, CustomerQueue, kindLeftovers, leftoverResource, modelsInUse, sideServed } from './kinds-invariant';
 
 /** One cell's verdict: what the promotion ended with and which clauses of the invariant failed. */
 export interface CellResult {
@@ -52,11 +54,14 @@ export interface MatrixWorld {
  * API errors confined to one endpoint. The emulator's throttle fault is per operation for every
  * caller; here each cell gets a `Faults` of its own (same `throttle({ operation, times, errorName })`
  * semantics) consulted for the calls that name its endpoint's resources: the endpoint, its
- * configs and models (`<endpoint>-…`) or its alarms (`bluegreen-<endpoint>-…`). The emulator logs
+ * configs, models and inference components (`<endpoint>-…`), its alarms (`bluegreen-<endpoint>-…`)
+ * or its S3 objects (keys under `<endpoint>/`: an asynchronous endpoint's outputs). The emulator logs
  * each call just before it takes a throttle, so the last call-log entry is the call being served.
  */
 export class ScopedThrottles {
   private readonly cells = new Map<string, { faults: Faults; hits: number }>();
+  /** The cell whose faults hit the calls that name no resource at all (one `alone` cell at a time). */
+  private unnamed?: string;
 
   constructor(aws: LocalAws) {
     const faults = aws.emulator.faults;
@@ -70,10 +75,12 @@ export class ScopedThrottles {
     };
   }
 
-  throttle(endpointName: string, fault: ThrottleFault): void {
+  /** `unnamed`: the fault hits the calls that name no resource (e.g. ListInferenceComponents by time) instead of the endpoint's. */
+  throttle(endpointName: string, fault: ThrottleFault, unnamed = false): void {
     const cell = this.cells.get(endpointName) ?? { faults: new Faults(() => undefined), hits: 0 };
     cell.faults.throttle(fault);
     this.cells.set(endpointName, cell);
+    if (unnamed) this.unnamed = endpointName;
   }
 
   hits(endpointName: string): number {
@@ -82,17 +89,20 @@ export class ScopedThrottles {
 
   clear(endpointName: string): void {
     this.cells.get(endpointName)?.faults.clear();
+    if (this.unnamed === endpointName) this.unnamed = undefined;
   }
 
   private ownerOf(input: unknown): { faults: Faults; hits: number } | undefined {
     const i = (input ?? {}) as Record<string, unknown>;
-    const names = [i.EndpointName, i.EndpointConfigName, i.ModelName, i.AlarmName, ...(Array.isArray(i.AlarmNames) ? i.AlarmNames : [])].filter(
+    const names = [i.EndpointName, i.EndpointNameEquals, i.EndpointConfigName, i.ModelName, i.InferenceComponentName, i.AlarmName, ...(Array.isArray(i.AlarmNames) ? i.AlarmNames : [])].filter(
       (n): n is string => typeof n === 'string',
     );
+    const key = typeof i.Key === 'string' ? i.Key : undefined;
     for (const [endpoint, cell] of this.cells) {
       if (names.some((n) => n === endpoint || n.startsWith(`${endpoint}-`) || n.startsWith(`bluegreen-${endpoint}-`))) return cell;
+      if (key?.startsWith(`${endpoint}/`)) return cell;
     }
-    return undefined;
+    return names.length === 0 && key === undefined && this.unnamed ? this.cells.get(this.unnamed) : undefined;
   }
 }
 
@@ -107,7 +117,7 @@ export async function putSdkBackoffOnTheLocalClock(timeScale: number): Promise<v
     setDelayBase(delay: number): void;
     computeNextBackoffDelay(attempt: number): number;
   }
-  for (const client of [sagemaker, sagemakerRuntime, cloudwatch]) {
+  for (const client of [sagemaker, sagemakerRuntime, cloudwatch, s3]) {
     const strategy = (await client.config.retryStrategy()) as unknown as { retryBackoffStrategy?: Backoff };
     const own = strategy.retryBackoffStrategy;
     if (typeof own?.computeNextBackoffDelay !== 'function') {
@@ -142,7 +152,7 @@ export async function startMatrixWorld(group: Group, cells: Cell[]): Promise<Mat
   const v1 = await seed.register(GROUP);
   const v2 = await seed.register(GROUP);
   await seed.setApproval(v2, 'Approved');
-  if (concurrent) await Promise.all(names.map((n) => seed.blueEndpoint(n, v1)));
+  if (concurrent) await Promise.all(cells.map((c) => deployBlue(seed, c, v1)));
   return {
     aws,
     seed,
@@ -155,6 +165,25 @@ export async function startMatrixWorld(group: Group, cells: Cell[]): Promise<Mat
     scoped: new ScopedThrottles(aws),
     close: () => aws.close(),
   };
+}
+
+/** The cell's hand-made blue, of its kind (local/seed.ts). */
+async function deployBlue(seed: Seed, cell: Cell, v1: string): Promise<void> {
+  const name = cell.endpointName;
+  switch (cell.blue) {
+    case 'serverless':
+      return seed.serverlessBlueEndpoint(name, v1);
+    case 'asynchronous':
+      await seed.asyncBlueEndpoint(name, v1);
+      return;
+    case 'inference-component':
+      await seed.componentEndpoint(name, v1, COMPONENT_COPIES);
+      return;
+    case 'multi-variant':
+      return seed.multiVariantEndpoint(name, v1, [...AB_VARIANTS]);
+    default:
+      return seed.blueEndpoint(name, v1);
+  }
 }
 
 // ---------------------------------------------------------------------------- running a cell
@@ -172,6 +201,8 @@ class Context implements CellContext {
     private readonly world: MatrixWorld,
     readonly endpointName: string,
     readonly executionName: string,
+    /** Its API errors hit the calls that name no resource (`Cell.unscoped`, an `alone` cell) rather than its own. */
+    private readonly unnamed = false,
   ) {
     this.aws = world.aws;
     this.green = greenNames(endpointName, 2, executionName);
@@ -179,7 +210,7 @@ class Context implements CellContext {
   }
 
   throttle(fault: ThrottleFault): void {
-    if (this.world.concurrent) return this.world.scoped.throttle(this.endpointName, fault);
+    if (this.world.concurrent) return this.world.scoped.throttle(this.endpointName, fault, this.unnamed);
     this.globalFaults.push(fault);
     this.aws.emulator.faults.throttle(fault);
   }
@@ -273,14 +304,19 @@ async function recoveryOf(world: MatrixWorld, ended: Execution): Promise<Executi
 
 /**
  * An update in flight cannot be cancelled: let SageMaker finish it before judging what the endpoint
- * serves (and let the endpoint's own others, guardrails' validation endpoint, finish being deleted).
+ * serves (and let the endpoint's own others, guardrails' validation endpoint or the validation
+ * component, finish being deleted).
  */
 export async function settled(world: Pick<MatrixWorld, 'aws'>, endpointName: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const endpoints = world.aws.emulator.inspect().endpoints;
     const moving = Object.entries(endpoints).filter(([n, e]) => (n === endpointName || n.startsWith(`${endpointName}-`)) && MOVING.has(e.EndpointStatus ?? ''));
-    if (moving.length === 0) return;
+    // Inference components too: a rolling update, the validation component being deleted.
+    const components = Object.entries(world.aws.emulator.inspect().inferenceComponents).filter(
+      ([n, c]) => n.startsWith(`${endpointName}-`) && MOVING.has(String((c as { InferenceComponentStatus?: string }).InferenceComponentStatus ?? '')),
+    );
+    if (moving.length === 0 && components.length === 0) return;
     await sleep(20);
   }
 }
@@ -291,14 +327,19 @@ const SEED_AHEAD = 5;
 /** `ready`: the cell's hand-made blue being deployed (sequential group); concurrent groups deploy them all up front. */
 export async function runCell(world: MatrixWorld, cell: Cell, ready?: Promise<unknown>): Promise<CellResult> {
   const started = Date.now();
-  const ctx = new Context(world, cell.endpointName, cell.endpointName);
+  if (cell.unscoped && world.concurrent && !cell.alone) throw new Error(`cell ${cell.id}: an unscoped fault must run alone`);
+  const ctx = new Context(world, cell.endpointName, cell.endpointName, cell.unscoped);
   const harness: string[] = [];
+  let queue: CustomerQueue | undefined;
   let main: Execution | undefined;
   let recovery: Execution | undefined;
   try {
     await ready;
     cell.before?.(ctx);
-    const input = { endpointName: cell.endpointName, modelPackageArn: world.v2, strategy: 'variant', bakeSeconds: BAKE_SECONDS, validation: VALIDATION, ...cell.input };
+    if (cell.queue) queue = new CustomerQueue(world.seed.s3, cell.endpointName);
+    // Another kind of blue: its kind chooses the strategy.
+    const strategy = cell.blue ? {} : { strategy: 'variant' };
+    const input = { endpointName: cell.endpointName, modelPackageArn: world.v2, ...strategy, bakeSeconds: BAKE_SECONDS, validation: VALIDATION, ...cell.input };
     const out = await world.sfn.send(new StartExecutionCommand({ stateMachineArn: world.aws.stateMachineArn, name: ctx.executionName, input: JSON.stringify(input) }));
     ctx.executionArn = out.executionArn!;
     const during = (cell.during?.(ctx) ?? Promise.resolve()).catch((error: unknown) => {
@@ -318,8 +359,10 @@ export async function runCell(world: MatrixWorld, cell: Cell, ready?: Promise<un
     harness.push(`harness: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
   } finally {
     ctx.clearFaults();
+    await queue?.stop();
   }
   await settled(world, cell.endpointName);
+  if (queue) harness.push(...(await queue.problems()));
   const events = [...(main?.events ?? []), ...(recovery?.events ?? [])];
   const result = await judge(world, cell, ctx, { main, events, hits: ctx.hits(), harness, ms: Date.now() - started });
   if (!world.concurrent) await world.seed.sagemaker.send(new DeleteEndpointCommand({ EndpointName: cell.endpointName })).catch(() => undefined);
@@ -347,7 +390,7 @@ export function runGroup(world: MatrixWorld, cells: Cell[], onResult?: (r: CellR
     const own = lane[i]!.endpointName;
     if (!deployed.has(own)) {
       const batch = lane.slice(i, i + SEED_AHEAD).filter((c) => !deployed.has(c.endpointName));
-      for (const c of batch) deployed.set(c.endpointName, world.seed.blueEndpoint(c.endpointName, world.v1));
+      for (const c of batch) deployed.set(c.endpointName, deployBlue(world.seed, c, world.v1));
       await Promise.allSettled(batch.map((c) => deployed.get(c.endpointName)));
     }
     return deployed.get(own);
@@ -406,19 +449,19 @@ async function judge(
     violations.push(`(e) ${h.operation} of ${h.resourceName}, which endpoint ${h.endpointName} was using (${h.usage.join(', ')})`);
   }
 
-  // (a)
-  const blueConfig = `${name}-handmade-config`;
+  // (a) By kind (kinds-invariant.ts): a component's specification and copies, every variant's model and weight.
   const endpoint = snap.endpoints[name];
   let serves: 'blue' | 'green' | 'neither' = 'neither';
   if (!endpoint) {
     violations.push('(a) the endpoint no longer exists');
   } else {
     const variants = (endpoint.ProductionVariants ?? []).map((v) => `${v.VariantName}@${v.CurrentWeight}`).join(', ');
-    if (endpoint.EndpointConfigName === blueConfig && variants === 'AllTraffic@1') serves = 'blue';
     const greenVariant = cell.input?.strategy === 'guardrails' ? 'AllTraffic' : ctx.green.variant;
-    if (endpoint.EndpointConfigName === ctx.green.greenConfig && variants === `${greenVariant}@1`) serves = 'green';
+    const { side, problems } = sideServed(cell.blue, snap, endpoint as Record<string, unknown>, name, ctx.green, greenVariant);
+    serves = side;
+    violations.push(...problems);
     if (endpoint.EndpointStatus !== 'InService') violations.push(`(a) the endpoint is ${endpoint.EndpointStatus}${endpoint.FailureReason ? ` (${endpoint.FailureReason})` : ''}`);
-    if (serves === 'neither') violations.push(`(a) the endpoint serves neither side fully: config ${endpoint.EndpointConfigName}, variants ${variants || 'none'}`);
+    if (serves === 'neither' && problems.length === 0) violations.push(`(a) the endpoint serves neither side fully: config ${endpoint.EndpointConfigName}, variants ${variants || 'none'}`);
   }
 
   // (b)
@@ -442,13 +485,11 @@ async function judge(
 
   // (d)
   const inUseConfig = endpoint?.EndpointConfigName;
-  const inUseModels = new Set(
-    ((inUseConfig ? snap.endpointConfigs[inUseConfig]?.ProductionVariants : undefined) as Array<{ ModelName?: string }> | undefined)?.map((v) => v.ModelName) ?? [],
-  );
+  const inUseModels = modelsInUse(snap, name, inUseConfig);
   // By kind and name ("alarms a, b" names two alarms): guardrails' validation endpoint and its config share a name.
   const listed = new Set(
     (row?.leftovers ?? []).flatMap((l) => {
-      const [kind = '', ...names] = l.resource.split(/[\s,]+/).filter(Boolean);
+      const [kind = '', ...names] = leftoverResource(l.resource).split(/[\s,]+/).filter(Boolean);
       return names.map((n) => `${kind.replace(/s$/, '')} ${n}`);
     }),
   );
@@ -458,6 +499,7 @@ async function judge(
     ...Object.keys(snap.models).filter((m) => own(m) && !inUseModels.has(m)).map((m) => `model ${m}`),
     ...Object.keys(snap.alarms).filter((a) => a.startsWith(`bluegreen-${name}-`)).map((a) => `alarm ${a}`),
     ...Object.keys(snap.endpoints).filter((e) => own(e) && e !== name).map((e) => `endpoint ${e}`),
+    ...kindLeftovers(snap, name),
   ].filter((r) => !listed.has(r));
   if (left.length > 0) violations.push(`(d) left over and not recorded: ${left.join(', ')}`);
 
