@@ -3,6 +3,7 @@ import { throwIfPromotionEnded } from '../shared/abort';
 import { dynamo } from '../shared/clients/dynamo';
 import { historySk, LOCK_SK, tableKey, type CleanupResult, type Outcome, type OutcomeResult, type Promotion, type PromotionState } from '../shared/contracts';
 import { approvalRecord } from '../shared/approval';
+import { withAsyncLeftovers } from '../shared/async-validation';
 import { cleanupLeftovers, decideOutcome } from '../shared/decisions';
 import { causeMessage, isConditionFailure, PromotionEnded } from '../shared/errors';
 import { blueFacts, durationSeconds, evidenceOf, type Evidence } from '../shared/evidence';
@@ -13,6 +14,7 @@ import { outcomeMetrics, outcomeProperties, type AbortRequest } from '../shared/
 import { logger } from '../shared/powertools';
 import type { RecoverableState } from '../shared/recovery';
 import { settings } from '../shared/settings';
+import type { LockItem } from '../shared/locks';
 
 type Leftover = CleanupResult['kept'][number];
 
@@ -75,8 +77,9 @@ export const handler = step('record-outcome', stateKeys, async (state: Recoverab
   captureColdStart();
   let abort: AbortRequest | undefined;
   let evidence: Evidence;
+  let lock: LockItem;
   try {
-    const lock = await throwIfPromotionEnded(state);
+    lock = await throwIfPromotionEnded(state);
     abort = lock.abortRequested;
     // The lock holds what the steps found before they threw (the failing samples, the alarm): read before it is released.
     evidence = evidenceOf(state, lock);
@@ -110,12 +113,16 @@ export const handler = step('record-outcome', stateKeys, async (state: Recoverab
     },
     rollbackActions: state.rollback?.actions,
     cleanedUp: state.cleanup?.deleted,
-    leftovers: withBlueScalingWhenInterrupted(state, withBlueWhenRollbackFailed(
-      state,
-      state.cleanupFailure
-        ? cleanupLeftovers(state.failure || state.rollbackFailure || state.interruption ? 'green' : 'blue', state, `${state.cleanupFailure.Error}: ${causeMessage(state.cleanupFailure.Cause)}`)
-        : state.cleanup?.kept,
-    )),
+    leftovers: withAsyncLeftovers(
+      withBlueScalingWhenInterrupted(state, withBlueWhenRollbackFailed(
+        state,
+        state.cleanupFailure
+          ? cleanupLeftovers(state.failure || state.rollbackFailure || state.interruption ? 'green' : 'blue', state, `${state.cleanupFailure.Error}: ${causeMessage(state.cleanupFailure.Cause)}`)
+          : state.cleanup?.kept,
+      )),
+      // The async validation's S3 objects it could not delete or whose answer may still land (kept on the lock by validate-green, even when it threw).
+      lock.asyncLeftovers,
+    ),
     validation: state.validation?.samples.map((s) => ({ name: s.name, ok: s.ok, latencyMs: s.latencyMs, status: s.status })),
     /** What the lifecycle event of the end carries (lambdas/shared/evidence.ts), kept for a retry of this step after the lock is gone. */
     evidence,

@@ -32,8 +32,10 @@ export function throwIfFlagged(lock: Partial<LockItem> | undefined, promotionId:
  * (`bluegreen rollback`), the alarm trigger, the bake's backstop or an endpoint event showing
  * someone else's change (OutsideChange) asked this promotion to stop.
  * Every wait checks it when it wakes; the trigger also fails the wait's task token, so an abort
- * takes effect at once in any wait.
+ * takes effect at once in any wait. Returns the lock, as the guard does.
  */
-export async function throwIfAbortRequested(state: PromotionState): Promise<void> {
-  throwIfFlagged(await throwIfPromotionEnded(state), state.promotion.id);
+export async function throwIfAbortRequested(state: PromotionState): Promise<LockItem> {
+  const lock = await throwIfPromotionEnded(state);
+  throwIfFlagged(lock, state.promotion.id);
+  return lock;
 }

@@ -136,3 +136,66 @@ export function asyncResponse(outcome: AsyncOutcome): SampleResponse {
 export function judgeAsyncSample(sample: Parameters<typeof judgeSample>[0], outcome: AsyncOutcome): string | undefined {
   return judgeSample(sample, asyncResponse(outcome), Number.POSITIVE_INFINITY);
 }
+
+/**
+ * One of the workflow's own objects it could not remove, kept on the promotion's lock
+ * (LockItem.asyncLeftovers) until a later validation of the promotion deletes it, or record-outcome
+ * names it on the history row: `undeleted`, DeleteObject failed; `pending`, no answer appeared by
+ * validation.asyncOutputSeconds, so the request's output or failure object may still land at one of
+ * `uris` (SageMaker answers a queued request late, or fails it when the endpoint is deleted).
+ */
+export type AsyncLeftover =
+  | { kind: 'undeleted'; uri: string; error: string }
+  /** `seconds`: the deadline that passed; absent when the validation ended (another sample's error) before this answer was awaited. */
+  | { kind: 'pending'; uris: string[]; seconds?: number };
+
+/** One request of the workflow's, as far as its answer is known. */
+export interface AsyncRequestObjects {
+  /** The inline body the workflow uploaded. */
+  uploaded?: string;
+  /** Where InvokeEndpointAsync said the answer goes (none: SageMaker refused the request). */
+  outputLocation?: string;
+  failureLocation?: string;
+  /** The location the answer appeared at (read or not). */
+  answer?: string;
+  /** The wait for the answer ended (with it or at the deadline). */
+  waited: boolean;
+}
+
+/**
+ * What the workflow deletes after one request, and what may still come: the uploaded input always;
+ * the answer that appeared; when none did by the deadline, nothing is there to delete and both
+ * locations are pending; a request whose answer was never awaited (the validation ended first) may
+ * have its answer there already or later: both deleted now and pending.
+ */
+export function ownObjectsAfter(r: AsyncRequestObjects, seconds: number): { remove: string[]; pending?: AsyncLeftover } {
+  const uploaded = r.uploaded === undefined ? [] : [r.uploaded];
+  if (r.outputLocation === undefined) return { remove: uploaded };
+  if (r.answer !== undefined) return { remove: [...uploaded, r.answer] };
+  const locations = [r.outputLocation, ...(r.failureLocation === undefined ? [] : [r.failureLocation])];
+  if (r.waited) return { remove: uploaded, pending: { kind: 'pending', uris: locations, seconds } };
+  return { remove: [...uploaded, ...locations], pending: { kind: 'pending', uris: locations } };
+}
+
+const leftoverKey = (l: AsyncLeftover) => (l.kind === 'undeleted' ? `undeleted ${l.uri}` : `pending ${l.uris.join(' ')}`);
+
+/** The lists together, one entry per object or request (a retried validation reuses its keys): the later entry wins. */
+export function mergeAsyncLeftovers(...lists: AsyncLeftover[][]): AsyncLeftover[] {
+  const byKey = new Map<string, AsyncLeftover>();
+  for (const l of lists.flat()) byKey.set(leftoverKey(l), l);
+  return [...byKey.values()];
+}
+
+/** The history row's leftover for it: the object(s) by S3 URI (`object s3://…`, `objects s3://…, s3://…`) and what to do. */
+export function asyncLeftoverRecord(l: AsyncLeftover): { resource: string; reason: string } {
+  if (l.kind === 'undeleted') return { resource: `object ${l.uri}`, reason: `the workflow's own validation object could not be deleted (${l.error}): delete it` };
+  const why = l.seconds === undefined ? 'the validation ended before its answer was awaited' : `no answer within validation.asyncOutputSeconds (${l.seconds} s)`;
+  return { resource: `${l.uris.length > 1 ? 'objects' : 'object'} ${l.uris.join(', ')}`, reason: `${why}: an answer (output or failure object) may still arrive here; delete it once it does` };
+}
+
+/** The history row's leftovers with the async validation's, each resource once. */
+export function withAsyncLeftovers<T extends { resource: string; reason: string }>(leftovers: T[] | undefined, async: AsyncLeftover[] | undefined): Array<T | { resource: string; reason: string }> | undefined {
+  if (!async || async.length === 0) return leftovers;
+  const named = new Set((leftovers ?? []).map((l) => l.resource));
+  return [...(leftovers ?? []), ...async.map(asyncLeftoverRecord).filter((l) => !named.has(l.resource))];
+}

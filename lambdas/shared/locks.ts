@@ -6,6 +6,7 @@ import { versionOf } from './arns';
 import { LOCK_SK, tableKey } from './contracts';
 import type { Footprint } from './outside';
 import { isConditionFailure, PromotionEnded } from './errors';
+import type { AsyncLeftover } from './async-validation';
 import { abortCause, type AlarmEvidence, type ValidationEvidence } from './evidence';
 
 /**
@@ -61,6 +62,8 @@ export interface LockItem {
    */
   alarmEvidence?: AlarmEvidence;
   validationEvidence?: ValidationEvidence;
+  /** The async validation's S3 objects it could not delete, or whose answer may still land (validate-green/async.ts): record-outcome names them as leftovers. */
+  asyncLeftovers?: AsyncLeftover[];
   /**
    * The recovery execution finishing this promotion (lambdas/recover marks it): from then on only its
    * steps act; any other execution of the promotion (a redrive, an earlier recovery) ends `PromotionEnded`.

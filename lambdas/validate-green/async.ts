@@ -1,16 +1,31 @@
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, waitUntilObjectExists } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, waitUntilObjectExists } from '@aws-sdk/client-s3';
 import { DescribeEndpointConfigCommand } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointAsyncCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { performance } from 'node:perf_hooks';
+import { dynamo } from '../shared/clients/dynamo';
 import { s3 } from '../shared/clients/s3';
 import { sagemaker } from '../shared/clients/sagemaker';
 import { sagemakerRuntime } from '../shared/clients/runtime';
 import type { Promotion } from '../shared/contracts';
-import { asyncResponse, inputLocation, validationInferenceId, judgeAsyncSample, outputPathProblem, parseS3Uri, servingOutputExtension, type AsyncOutcome } from '../shared/async-validation';
+import {
+  asyncResponse,
+  inputLocation,
+  judgeAsyncSample,
+  mergeAsyncLeftovers,
+  outputPathProblem,
+  ownObjectsAfter,
+  parseS3Uri,
+  servingOutputExtension,
+  validationInferenceId,
+  type AsyncLeftover,
+  type AsyncOutcome,
+} from '../shared/async-validation';
 import type { ValidationSample } from '../shared/input';
 import { GreenValidationFailed, isRetryable } from '../shared/errors';
 import type { CheckedSample } from '../shared/evidence';
+import { updateOwnLock } from '../shared/locks';
 import { logger } from '../shared/powertools';
+import { settings } from '../shared/settings';
 
 /** How often S3 is asked for an answer: 0.2 s at first, backing off to 5 s (the SDK waiter's exponential back-off). */
 const POLL = { minDelay: 0.2, maxDelay: 5 } as const;
@@ -34,32 +49,45 @@ interface Sent {
   failureLocation?: string;
   /** InvokeEndpointAsync refused the request (not retryable): the sample failed with this. */
   refused?: CheckedSample['response'];
+  /** Where the answer appeared. */
+  answer?: string;
+  /** The wait for the answer ended (with the answer or at the deadline). */
+  waited: boolean;
 }
 
 /**
  * validate-green on an asynchronous endpoint: every sample is queued with InvokeEndpointAsync (an
  * inline body uploaded first, beside the outputs), then each one's output or failure object is
  * waited for, all at once, within validation.asyncOutputSeconds of its sending, and judged like a
- * synchronous answer (lambdas/shared/async-validation.ts). The workflow's objects are deleted once read.
+ * synchronous answer (lambdas/shared/async-validation.ts). The workflow's objects are deleted once read;
+ * what it cannot delete, and the locations of answers that had not appeared by the deadline, go on
+ * the lock (`asyncLeftovers`, after `earlier`'s that this run could delete now are dropped) for
+ * record-outcome to name on the history row, also when the step throws.
  */
-export async function validateAsync(p: Promotion, target: AsyncTarget): Promise<CheckedSample[]> {
-  const config = await sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: target.configName }));
-  const problem = outputPathProblem(config);
-  if (problem) throw new GreenValidationFailed(`green (${target.endpointName}) cannot be validated asynchronously: ${problem}`);
-  const outputPath = config.AsyncInferenceConfig!.OutputConfig!.S3OutputPath!;
-  const extension = target.serving ? servingOutputExtension(p.id) : undefined;
+export async function validateAsync(p: Promotion, target: AsyncTarget, earlier: AsyncLeftover[] = []): Promise<CheckedSample[]> {
   // validate-input fills it for every asynchronous promotion (its default, DEFAULT_ASYNC_OUTPUT_SECONDS, lives with the input schema, which this bundle leaves out).
   const seconds = p.validation.asyncOutputSeconds;
   if (seconds === undefined) throw new Error(`promotion ${p.id} of asynchronous endpoint ${p.endpointName} has no validation.asyncOutputSeconds (validate-input sets it)`);
+  const stillLeft = await deleteEarlierLeftovers(earlier);
   const sent: Sent[] = [];
   try {
+    const config = await sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: target.configName }));
+    const problem = outputPathProblem(config);
+    if (problem) throw new GreenValidationFailed(`green (${target.endpointName}) cannot be validated asynchronously: ${problem}`);
+    const outputPath = config.AsyncInferenceConfig!.OutputConfig!.S3OutputPath!;
+    const extension = target.serving ? servingOutputExtension(p.id) : undefined;
     for (const [index, sample] of p.validation.samples.entries()) {
       sent.push(await send(p, target, { index, sample, outputPath, extension, seconds }));
     }
-    return await Promise.all(sent.map((s) => outcomeOf(s, seconds)));
+    // Every wait ends before the objects go (a failed read must not delete another sample's answer before it lands).
+    const settled = await Promise.allSettled(sent.map((s) => outcomeOf(s, seconds)));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.map((r) => (r as PromiseFulfilledResult<CheckedSample>).value);
   } finally {
-    // Also when a read failed (e.g. GetObject refused): the workflow's objects never stay in the customer's bucket by its own error.
-    await Promise.all(sent.map((s) => removeOwnObjects(s)));
+    // Also when a read failed (e.g. GetObject refused): the workflow's objects never stay in the customer's bucket by its own error, or unrecorded.
+    const left = (await Promise.all(sent.map((s) => removeOwnObjects(s, seconds)))).flat();
+    await recordLeftovers(p, earlier, mergeAsyncLeftovers(stillLeft, left));
   }
 }
 
@@ -90,11 +118,11 @@ async function send(
         RequestTTLSeconds: Math.max(MIN_REQUEST_TTL_SECONDS, a.seconds),
       }),
     );
-    return { index, sample, started, uploaded, outputLocation: out.OutputLocation, failureLocation: out.FailureLocation };
+    return { index, sample, started, uploaded, outputLocation: out.OutputLocation, failureLocation: out.FailureLocation, waited: false };
   } catch (error) {
     if (isRetryable(error)) throw error;
     const e = error as Error & { $metadata?: { httpStatusCode?: number } };
-    return { index, sample, started, uploaded, refused: { status: e.$metadata?.httpStatusCode ?? 0, latencyMs: 0, body: '', error: `${e.name}: ${e.message}` } };
+    return { index, sample, started, uploaded, waited: false, refused: { status: e.$metadata?.httpStatusCode ?? 0, latencyMs: 0, body: '', error: `${e.name}: ${e.message}` } };
   }
 }
 
@@ -106,6 +134,8 @@ async function outcomeOf(s: Sent, seconds: number): Promise<CheckedSample> {
   }
   const left = Math.max(1, seconds - (performance.now() - s.started) / 1000);
   const found = await firstObject([s.outputLocation, ...(s.failureLocation ? [s.failureLocation] : [])], left);
+  s.answer = found;
+  s.waited = true;
   const afterMs = Math.round(performance.now() - s.started);
   const outcome: AsyncOutcome =
     found === undefined
@@ -143,15 +173,71 @@ async function bodyAt(uri: string): Promise<string> {
   return (await object.Body?.transformToString()) ?? '';
 }
 
-/** The workflow's own objects (an uploaded input, the answer) go once read; a failure to delete is logged, never fatal. */
-async function removeOwnObjects(s: Sent): Promise<void> {
-  for (const uri of [s.uploaded, s.outputLocation, s.failureLocation]) {
-    const where = uri === undefined ? undefined : parseS3Uri(uri);
-    if (!where) continue;
-    try {
-      await s3.send(new DeleteObjectCommand({ Bucket: where.bucket, Key: where.key }));
-    } catch (error) {
-      logger.warn('could not delete an async validation object', { uri, error: (error as Error).name });
-    }
+/** Deletes an object; the failure, as a leftover (never fatal: the validation's verdict stands). */
+async function deleteObject(uri: string): Promise<AsyncLeftover | undefined> {
+  const where = parseS3Uri(uri);
+  if (!where) return undefined;
+  try {
+    await s3.send(new DeleteObjectCommand({ Bucket: where.bucket, Key: where.key }));
+    return undefined;
+  } catch (error) {
+    const e = error as Error;
+    logger.warn('could not delete an async validation object', { uri, error: e.name });
+    return { kind: 'undeleted', uri, error: `${e.name}: ${e.message}` };
   }
+}
+
+/** The workflow's own objects (an uploaded input, the answer) go once read (ownObjectsAfter); returns what stays or may still come. */
+async function removeOwnObjects(s: Sent, seconds: number): Promise<AsyncLeftover[]> {
+  const { remove, pending } = ownObjectsAfter(s, seconds);
+  const undeleted: AsyncLeftover[] = [];
+  for (const uri of remove) {
+    const failed = await deleteObject(uri);
+    if (failed) undeleted.push(failed);
+  }
+  return [...undeleted, ...(pending ? [pending] : [])];
+}
+
+/** Whether the object exists; undefined when S3 would not say (the answer may still come). */
+async function exists(uri: string): Promise<boolean | undefined> {
+  const where = parseS3Uri(uri);
+  if (!where) return false;
+  try {
+    await s3.send(new HeadObjectCommand({ Bucket: where.bucket, Key: where.key }));
+    return true;
+  } catch (error) {
+    return (error as Error).name === 'NotFound' ? false : undefined;
+  }
+}
+
+/**
+ * A later validation of the promotion (the serving fleet's, or a retry) deletes what an earlier one
+ * left: an object it could not delete, an answer that has landed since (the other location of its
+ * request will then stay empty). What still cannot go stays recorded.
+ */
+async function deleteEarlierLeftovers(earlier: AsyncLeftover[]): Promise<AsyncLeftover[]> {
+  const left: AsyncLeftover[] = [];
+  for (const l of earlier) {
+    if (l.kind === 'undeleted') {
+      const failed = await deleteObject(l.uri);
+      if (failed) left.push(failed);
+      continue;
+    }
+    const found = await Promise.all(l.uris.map(exists));
+    const landed = l.uris.find((_, i) => found[i] === true);
+    if (landed === undefined) {
+      left.push(l);
+      continue;
+    }
+    const failed = await deleteObject(landed);
+    if (failed) left.push(failed);
+  }
+  return left;
+}
+
+/** The leftovers on the lock, for record-outcome (written only when they changed). */
+async function recordLeftovers(p: Promotion, earlier: AsyncLeftover[], now: AsyncLeftover[]): Promise<void> {
+  if (JSON.stringify(earlier) === JSON.stringify(now)) return;
+  if (now.length > 0) logger.warn('async validation objects left in S3, recorded for the history row', { leftovers: now });
+  await updateOwnLock(dynamo, settings().tableName, p, now.length > 0 ? 'SET asyncLeftovers = :left' : 'REMOVE asyncLeftovers', now.length > 0 ? { ':left': now } : {});
 }

@@ -66,7 +66,7 @@ function targetOf(event: ValidateGreenEvent): { state: PromotionState; endpointN
 export const handler = step('validate-green', (e: ValidateGreenEvent) => stateKeys('target' in e ? e.state : e), async (event: ValidateGreenEvent): Promise<ValidationResult> => {
   const target = targetOf(event);
   const state = 'target' in event ? event.state : event;
-  await throwIfAbortRequested(state);
+  const lock = await throwIfAbortRequested(state);
   const p = state.promotion;
   const green = state.green!;
   const { samples, contentType, accept, maxLatencyMs } = p.validation;
@@ -81,7 +81,7 @@ export const handler = step('validate-green', (e: ValidateGreenEvent) => stateKe
   // An asynchronous endpoint answers in S3 (./async.ts: its own deadline, no latency ceiling); the others right away, below.
   const asynchronous = p.kind === 'asynchronous';
   const checked: CheckedSample[] = asynchronous
-    ? await validateAsync(p, { endpointName: target.endpointName, configName: 'target' in event ? green.greenConfigName : green.validationConfigName!, serving: 'target' in event })
+    ? await validateAsync(p, { endpointName: target.endpointName, configName: 'target' in event ? green.greenConfigName : green.validationConfigName!, serving: 'target' in event }, lock.asyncLeftovers)
     : [];
   for (const [index, sample] of (asynchronous ? [] : samples).entries()) {
     const name = sample.name ?? `sample-${index + 1}`;

@@ -376,10 +376,5 @@ export const KINDS_NOT_APPLICABLE: NotApplicable[] = [
  * jest file expects them to fail (`test.failing`), so fixing the defect turns them red until they
  * are taken off this list; `npm run matrix` shows them ✗ as they are.
  */
-export const KNOWN_DEFECTS: Record<string, string> = {
-  'kinds: async: DeleteObject (the workflow\'s own objects, once read) × AccessDenied ×1':
-    'validate-green/async.ts logs a refused DeleteObject and goes on: the uploaded sample stays in the customer\'s bucket and no history row names it',
-  'kinds: async: validation × asyncOutputSeconds deadline (green answers late)':
-    'an answer that lands after validation.asyncOutputSeconds (here the failure object written when the validation endpoint is deleted with the request in flight) stays under bluegreen-validation/, unrecorded: nothing deletes the validation prefixes once the endpoint is gone',
-};
+export const KNOWN_DEFECTS: Record<string, string> = {};
 

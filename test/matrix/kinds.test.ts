@@ -21,8 +21,8 @@ test.each(run.cells.filter((c) => !(c.id in KNOWN_DEFECTS)).map((c) => [c.id]))(
   // The outcome is compared too, so that a failing cell's message says how the promotion ended.
   expect({ outcome, violations }).toEqual({ outcome, violations: [] });
 }, 120_000);
-// A known defect (KNOWN_DEFECTS says which): expected to fail until it is fixed.
-test.failing.each(known)('KNOWN DEFECT: GIVEN %s WHEN the promotion ends THEN the invariant holds', async (id) => {
+// A known defect (KNOWN_DEFECTS says which): expected to fail until it is fixed (jest refuses an empty table).
+if (known.length > 0) test.failing.each(known)('KNOWN DEFECT: GIVEN %s WHEN the promotion ends THEN the invariant holds', async (id) => {
   const { outcome, violations } = await run.result(id);
   expect({ outcome, violations }).toEqual({ outcome, violations: [] });
 }, 120_000);

@@ -2,7 +2,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } fr
 import { DescribeEndpointConfigCommand } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointAsyncCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { ASYNC_SEED } from '../../local/seed';
-import { describeEndpoint, ended, eventually, expectBackOnBlue, historyRow, startPromotion, startWorld, settle, type World } from './world';
+import { describeEndpoint, ended, eventually, expectBackOnBlue, historyRow, startPromotion, startWorld, settle, type HistoryRow, type World } from './world';
 
 /**
  * Asynchronous endpoints (AsyncInferenceConfig) on the local AWS, with the real state machine: the
@@ -15,7 +15,7 @@ import { describeEndpoint, ended, eventually, expectBackOnBlue, historyRow, star
 let world: World;
 let s3: S3Client;
 
-const ASYNC_BLUES = ['demo-a-promote', 'demo-a-invalid', 'demo-a-alarm', 'demo-a-deadline', 'demo-a-queue'];
+const ASYNC_BLUES = ['demo-a-promote', 'demo-a-invalid', 'demo-a-alarm', 'demo-a-deadline', 'demo-a-queue', 'demo-a-undeleted', 'demo-a-undeletable'];
 const REALTIME_BLUE = 'demo-a-realtime';
 
 beforeAll(async () => {
@@ -50,6 +50,16 @@ async function keysUnder(prefix: string): Promise<string[]> {
   const out = await s3.send(new ListObjectsV2Command({ Bucket: ASYNC_SEED.bucket, Prefix: prefix }));
   return (out.Contents ?? []).map((c) => c.Key!);
 }
+
+/** The workflow's objects of the endpoint still in the bucket (its outputs' and failures' bluegreen-validation prefixes), as S3 URIs. */
+async function workflowObjects(endpointName: string): Promise<string[]> {
+  const keys = [...(await keysUnder(`${endpointName}/out/bluegreen-validation/`)), ...(await keysUnder(`${endpointName}/failures/`))];
+  return keys.map((k) => `s3://${ASYNC_SEED.bucket}/${k}`).sort();
+}
+
+/** The S3 URIs a history row's leftovers name (`object u`, `objects u1, u2`). */
+const namedObjects = (row: HistoryRow | undefined) =>
+  (row?.leftovers ?? []).filter((l) => /^objects? /.test(l.resource)).flatMap((l) => l.resource.replace(/^objects? /, '').split(', '));
 
 async function objectAt(uri: string): Promise<string | undefined> {
   const [Bucket, Key] = parse(uri);
@@ -179,6 +189,48 @@ test('GIVEN green\'s answers take longer than validation.asyncOutputSeconds WHEN
   expect(execution).toMatchObject({ status: 'FAILED', error: 'PromotionFailed' });
   expect(execution.cause).toMatch(/typical-customer: status 0, expected 200 \(no output within validation\.asyncOutputSeconds \(1 s\): raise validation\.asyncOutputSeconds \(at most 600\), or look at green's queue/);
   await expectBackOnBlue(world, { endpointName });
+  // Each request's answer may still land (late, or its failure when the validation endpoint goes): both places are on the record.
+  const row = await historyRow(world, promotion);
+  const pending = (row?.leftovers ?? []).filter((l) => l.reason.includes('may still arrive here'));
+  expect(pending).toHaveLength(2);
+  for (const l of pending) {
+    expect(l.resource).toMatch(new RegExp(`^objects s3://${ASYNC_SEED.bucket}/${endpointName}/out/bluegreen-validation/${promotion.green.validationConfig}/\\S+, s3://${ASYNC_SEED.bucket}/${endpointName}/failures/bluegreen-validation/\\S+-error\\.out$`));
+    expect(l.reason).toMatch(/^no answer within validation\.asyncOutputSeconds \(1 s\): an answer \(output or failure object\) may still arrive here; delete it once it does$/);
+  }
+  // The answers do land after the promotion ended: each where the record says.
+  await eventually(async () => (await workflowObjects(endpointName)).length === 2, 'the late answers');
+  expect(namedObjects(row)).toEqual(expect.arrayContaining(await workflowObjects(endpointName)));
+}, 60000);
+
+test('GIVEN S3 refuses the workflow\'s first DeleteObject (AccessDenied) WHEN v2 is promoted THEN the object stays on the lock\'s record and the serving fleet\'s validation deletes it later: nothing of the workflow\'s is left, nothing is named', async () => {
+  const endpointName = 'demo-a-undeleted';
+  const from = world.aws.emulator.callLog.length;
+  world.aws.emulator.faults.throttle({ operation: 'DeleteObject', times: 1, errorName: 'AccessDenied' });
+  const promotion = await startPromotion(world, 'a-undeleted-1', asyncInput(endpointName));
+  const execution = await ended(world, promotion.executionArn);
+
+  expect(execution).toMatchObject({ status: 'SUCCEEDED' });
+  const deletes = world.aws.emulator.callLog.slice(from).filter((c) => c.operation === 'DeleteObject').map((c) => (c.input as { Key: string }).Key);
+  // The refused one (the first sample's upload) is deleted again by RevalidateGreen.
+  expect(deletes[0]).toMatch(new RegExp(`^${endpointName}/out/bluegreen-validation/${promotion.green.validationConfig}/inputs/`));
+  expect(deletes.filter((k) => k === deletes[0])).toHaveLength(2);
+  expect(await workflowObjects(endpointName)).toEqual([]);
+  expect(namedObjects(await historyRow(world, promotion))).toEqual([]);
+}, 60000);
+
+test('GIVEN S3 refuses every DeleteObject (AccessDenied) WHEN v2 is promoted THEN every object of the workflow\'s left in the customer\'s bucket is on the history row by S3 URI, with the reason', async () => {
+  const endpointName = 'demo-a-undeletable';
+  world.aws.emulator.faults.throttle({ operation: 'DeleteObject', times: Infinity, errorName: 'AccessDenied' });
+  const promotion = await startPromotion(world, 'a-undeletable-1', asyncInput(endpointName));
+  const execution = await ended(world, promotion.executionArn);
+
+  expect(execution).toMatchObject({ status: 'SUCCEEDED' });
+  const row = await historyRow(world, promotion);
+  // Two samples on the validation endpoint and two on the serving fleet: each one's upload and answer.
+  const left = await workflowObjects(endpointName);
+  expect(left).toHaveLength(8);
+  expect(namedObjects(row).sort()).toEqual(left);
+  for (const l of (row?.leftovers ?? []).filter((x) => x.resource.startsWith('object'))) expect(l.reason).toMatch(/^the workflow's own validation object could not be deleted \(AccessDenied: .*\): delete it$/);
 }, 60000);
 
 test('GIVEN customers keep queueing InvokeEndpointAsync requests WHEN the promotion switches the endpoint THEN every request gets its output (the queue survives the update, as the emulator models it)', async () => {

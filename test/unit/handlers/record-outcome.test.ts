@@ -227,6 +227,26 @@ describe('record-outcome', () => {
     expect((recordedAttributes() as { leftovers: unknown[] }).leftovers).toEqual([]);
   });
 
+  test('GIVEN validate-green left async validation objects on the lock (one it could not delete, one request whose answer may still land) WHEN recorded THEN the history row names them by S3 URI beside what the cleanup kept', async () => {
+    const asyncLeftovers = [
+      { kind: 'undeleted', uri: 's3://out/churn/bluegreen-validation/v/inputs/p-sample-1', error: 'AccessDenied: Access Denied' },
+      { kind: 'pending', uris: ['s3://out/churn/bluegreen-validation/v/a.out', 's3://out/failures/bluegreen-validation/v/b-error.out'], seconds: 30 },
+    ];
+    dynamo.on(GetCommand).resolves(lockHeldBy(PROMOTION_ID, { asyncLeftovers }));
+    const state = stateAt('stoodUp', {}, {
+      failure: { Error: 'GreenValidationFailed', Cause: lambdaCause('GreenValidationFailed', 'no output within validation.asyncOutputSeconds') },
+      cleanup: { target: 'green', deleted: [], kept: [{ resource: 'config churn-v1-config', reason: 'not created by sagemaker-bluegreen' }] },
+    });
+
+    await handler(state);
+
+    expect((recordedAttributes() as { leftovers: unknown[] }).leftovers).toEqual([
+      { resource: 'config churn-v1-config', reason: 'not created by sagemaker-bluegreen' },
+      { resource: 'object s3://out/churn/bluegreen-validation/v/inputs/p-sample-1', reason: expect.stringMatching(/could not be deleted \(AccessDenied: Access Denied\): delete it$/) },
+      { resource: 'objects s3://out/churn/bluegreen-validation/v/a.out, s3://out/failures/bluegreen-validation/v/b-error.out', reason: expect.stringMatching(/\(30 s\): an answer \(output or failure object\) may still arrive here; delete it once it does$/) },
+    ]);
+  });
+
   test('GIVEN cleanup failed after retries WHEN recorded THEN every resource it would have deleted or kept is named, with why', async () => {
     const state = stateAt('finalized', {}, { cleanupFailure: { Error: 'ThrottlingException', Cause: lambdaCause('ThrottlingException', 'Rate exceeded') } });
     const { names } = state.promotion;
