@@ -329,8 +329,9 @@ const STOP_CELLS: Cell[] = [
     blue: 'asynchronous',
     queue: true,
     endpointName: 'demo-mxa-stop',
-    // One instance: ALL_AT_ONCE (a canary needs 2); the termination wait at its longest (3600 s: 6 s at 600×) keeps SageMaker deploying.
-    input: { bakeSeconds: 3600 },
+    // One instance: ALL_AT_ONCE (a canary needs 2); the termination wait at its longest (3600 s: 6 s at 600×) keeps SageMaker
+    // deploying, and the workflow's hour of bake after it keeps the stop, should a loaded machine deliver it late, before green earned it.
+    input: { bakeSeconds: 7200 },
     async during(ctx) {
       await untilGreenCanary(ctx.aws, ctx.endpointName, ctx.green.model);
       await stop(ctx);

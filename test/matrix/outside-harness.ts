@@ -171,7 +171,7 @@ function contextOf(world: OutsideWorld, cell: OutsideCell, run: { executionArn: 
 }
 
 /** The registry decision has reached lambdas/on-approval and been handled (as EventBridge delivers it, within the phase). */
-async function untilRegistryDecisionHandled(world: OutsideWorld, group: string, since: number, timeoutMs = 10_000): Promise<void> {
+async function untilRegistryDecisionHandled(world: OutsideWorld, group: string, since: number, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const d = world.aws.deliveries.slice(since).find((x) => x.target === 'on-approval' && (x.event as { detail?: { ModelPackageGroupName?: string } }).detail?.ModelPackageGroupName === group);
