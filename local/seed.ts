@@ -55,6 +55,11 @@ export class Seed {
     return out.ModelPackageArn!;
   }
 
+  /** A hand-made model of a package version, as a team deploys one before adopting the tool. */
+  async model(modelName: string, modelPackageArn: string): Promise<void> {
+    await this.sagemaker.send(new CreateModelCommand({ ModelName: modelName, ExecutionRoleArn: MODEL_ROLE, PrimaryContainer: { ModelPackageName: modelPackageArn } }));
+  }
+
   async setApproval(modelPackageArn: string, status: 'Approved' | 'Rejected' | 'PendingManualApproval'): Promise<void> {
     await this.sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: modelPackageArn, ModelApprovalStatus: status, ApprovalDescription: `${status} by the demo` }));
   }
@@ -71,7 +76,7 @@ export class Seed {
     options: { autoscaling?: boolean; metricsConfig?: CreateEndpointConfigCommandInput['MetricsConfig'] } = {},
   ): Promise<void> {
     const model = `${endpointName}-handmade-model`;
-    await this.sagemaker.send(new CreateModelCommand({ ModelName: model, ExecutionRoleArn: MODEL_ROLE, PrimaryContainer: { ModelPackageName: modelPackageArn } }));
+    await this.model(model, modelPackageArn);
     await this.sagemaker.send(
       new CreateEndpointConfigCommand({
         EndpointConfigName: `${endpointName}-handmade-config`,
@@ -96,7 +101,7 @@ export class Seed {
     serverless: { memorySizeInMB: number; maxConcurrency: number; provisionedConcurrency?: number } = { memorySizeInMB: 2048, maxConcurrency: 5 },
   ): Promise<void> {
     const model = `${endpointName}-handmade-model`;
-    await this.sagemaker.send(new CreateModelCommand({ ModelName: model, ExecutionRoleArn: MODEL_ROLE, PrimaryContainer: { ModelPackageName: modelPackageArn } }));
+    await this.model(model, modelPackageArn);
     const ServerlessConfig = { MemorySizeInMB: serverless.memorySizeInMB, MaxConcurrency: serverless.maxConcurrency, ProvisionedConcurrency: serverless.provisionedConcurrency };
     await this.sagemaker.send(
       new CreateEndpointConfigCommand({ EndpointConfigName: `${endpointName}-handmade-config`, ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: model, ServerlessConfig }] }),
@@ -111,7 +116,7 @@ export class Seed {
    */
   async multiVariantEndpoint(endpointName: string, modelPackageArn: string, variants: Array<{ name: string; weight: number; instances: number }>): Promise<void> {
     for (const v of variants) {
-      await this.sagemaker.send(new CreateModelCommand({ ModelName: `${endpointName}-${v.name}-model`, ExecutionRoleArn: MODEL_ROLE, PrimaryContainer: { ModelPackageName: modelPackageArn } }));
+      await this.model(`${endpointName}-${v.name}-model`, modelPackageArn);
     }
     await this.sagemaker.send(
       new CreateEndpointConfigCommand({
@@ -139,7 +144,7 @@ export class Seed {
     const outputPath = `s3://${bucket}/${endpointName}/out`;
     const failurePath = `s3://${bucket}/${endpointName}/failures`;
     const model = `${endpointName}-handmade-model`;
-    await this.sagemaker.send(new CreateModelCommand({ ModelName: model, ExecutionRoleArn: MODEL_ROLE, PrimaryContainer: { ModelPackageName: modelPackageArn } }));
+    await this.model(model, modelPackageArn);
     await this.sagemaker.send(
       new CreateEndpointConfigCommand({
         EndpointConfigName: `${endpointName}-handmade-config`,
@@ -163,7 +168,7 @@ export class Seed {
   async componentEndpoint(endpointName: string, modelPackageArn: string, copies = 4, options: { instanceCount?: number; componentName?: string } = {}): Promise<string> {
     const model = `${endpointName}-handmade-model`;
     const component = options.componentName ?? `${endpointName}-handmade-ic`;
-    await this.sagemaker.send(new CreateModelCommand({ ModelName: model, ExecutionRoleArn: MODEL_ROLE, PrimaryContainer: { ModelPackageName: modelPackageArn } }));
+    await this.model(model, modelPackageArn);
     await this.sagemaker.send(
       new CreateEndpointConfigCommand({
         EndpointConfigName: `${endpointName}-handmade-config`,

@@ -121,7 +121,9 @@ const WAIT_CELLS: Cell[] = [
     alone: true,
     endpointName: 'demo-mxg-wait-val-deadline',
     input: { ...GUARDRAILS, ...DEADLINE_INPUT },
-    before: (ctx) => ctx.aws.emulator.faults.slowFleet({ ...greenModel(ctx), provisioningMs: SLOW_FLEET_MS }),
+    // Four times the shared slow fleet: the deadline counts polls, which a loaded machine stretches (a CI run saw the
+    // validation endpoint come up within them); the rollback does not wait for the validation endpoint, deleted while Creating.
+    before: (ctx) => ctx.aws.emulator.faults.slowFleet({ ...greenModel(ctx), provisioningMs: 4 * SLOW_FLEET_MS }),
     fired: failedWith('DeadlineExceeded', 'standUp'),
   },
   {
