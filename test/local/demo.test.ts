@@ -90,12 +90,13 @@ const KIND_OUTCOMES = {
   'multi-variant': { kind: 'multi-variant', strategy: 'guardrails', servesV2: /^ModelA v1 ×\d+, ModelB v2 ×\d+$/, components: 'none' },
 } as const;
 
-// The four stories run side by side (each its own local AWS, as `npm run demo -- --kind` starts one).
+// The four stories run one after the other (each its own local AWS, as `npm run demo -- --kind` starts one): four
+// local AWS start-ups at once beside the other test files overloaded a 2-core machine and slowed their simulated clocks.
 describe('npm run demo -- --kind <kind>', () => {
   const runs: Record<string, Run> = {};
   beforeAll(async () => {
-    await Promise.all(Object.keys(KIND_OUTCOMES).map(async (kind) => (runs[kind] = await runDemo(['--kind', kind]))));
-  }, 240_000);
+    for (const kind of Object.keys(KIND_OUTCOMES)) runs[kind] = await runDemo(['--kind', kind]);
+  }, 300_000);
 
   /** The `Serving: …` lines, in order: blue's, after v2's promotion, after v3's rollback. */
   const serving = (stdout: string) => [...stdout.matchAll(/^ {3}Serving: (.+)$/gm)].map((m) => m[1]!);
@@ -111,7 +112,8 @@ describe('npm run demo -- --kind <kind>', () => {
     expect(types.filter((t) => t.endsWith('v3'))).toEqual(expect.arrayContaining(['Promotion Started v3', 'Green Validated v3', 'Promotion Rolled Back v3']));
     expect(types).not.toContain('Promotion Succeeded v3');
     expect(run.stdout).toMatch(/^Promoted after .*: version 2 promoted$/m);
-    expect(run.stdout).toMatch(/^Rolled back after .*GuardrailAlarm: guardrail alarm bluegreen-churn-prediction-v3-\w+-5xx is in ALARM/m);
+    // The workflow's alarm trigger and SageMaker's own auto-rollback (guardrails) race to it; either way the alarm is named.
+    expect(run.stdout).toMatch(/^Rolled back after .*GuardrailAlarm: .*alarm bluegreen-churn-prediction-v3-\w+-5xx (is in|went into) ALARM/m);
     const [blue, afterV2, afterV3] = serving(run.stdout);
     expect(blue).toMatch(/ v1 ×/);
     expect(blue).not.toMatch(/ v[23] /);
