@@ -249,6 +249,7 @@ function crashCell(c: KindCrash): Cell {
 const WAIT_CELLS: Cell[] = [
   {
     // Past the 4-poll deadline, within the rollback's: SageMaker cannot cancel the update, the rollback waits it out and updates back.
+    // Twice the shared slow fleet: a loaded machine stretches the polls the deadline counts (a CI run saw the update finish within them).
     id: 'kinds: serverless: wait the switch × deadline (slowFleet)',
     category: 'wait',
     group: 'kinds',
@@ -258,7 +259,7 @@ const WAIT_CELLS: Cell[] = [
     input: DEADLINE_INPUT,
     async during(ctx) {
       await ctx.untilState('ArmGuardrails');
-      ctx.aws.emulator.faults.slowFleet({ ...greenModel(ctx), provisioningMs: SLOW_FLEET_MS });
+      ctx.aws.emulator.faults.slowFleet({ ...greenModel(ctx), provisioningMs: 2 * SLOW_FLEET_MS });
     },
     fired: failedWith('DeadlineExceeded', 'shift'),
   },
