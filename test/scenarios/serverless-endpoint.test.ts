@@ -181,8 +181,9 @@ test('GIVEN green\'s serverless container is slow to come up WHEN the shift\'s d
   const endpointName = 'demo-s-deadline';
   const from = world.aws.emulator.callLog.length;
   const promotion = await startPromotion(world, 's-deadline-1', serverless(endpointName, { deadlines: { inServiceSeconds: 600 }, validation: { mode: 'off', samples: [{ body: '{}' }] } }));
-  // Slower than the shift's deadline, within the rollback's (two deadlines): SageMaker has no call that cancels an update.
-  world.aws.emulator.faults.slowFleet({ modelName: promotion.green.model, provisioningMs: world.aws.ms(900) });
+  // Slower than the shift's deadline (20 polls), within the rollback's (42 more): SageMaker has no call that cancels an update.
+  // Three deadlines' worth: a loaded machine stretches the polls the deadline counts, and a CI run saw 900 s come up within them.
+  world.aws.emulator.faults.slowFleet({ modelName: promotion.green.model, provisioningMs: world.aws.ms(1800) });
   const execution = await ended(world, promotion.executionArn);
 
   expect(execution).toMatchObject({ status: 'FAILED', error: 'PromotionRolledBack' });

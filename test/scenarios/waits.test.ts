@@ -65,9 +65,10 @@ test('GIVEN a 2-hour bake WHEN green\'s 5xx alarm goes to ALARM THEN the alarm t
   expect(done.cause).toMatch(new RegExp(`^GuardrailAlarm: guardrail alarm ${alarm} is in ALARM: Threshold Crossed`));
   expect(done.cause).not.toMatch(/backstop/);
   expect(enteredAfter(promotion.executionArn, 'Bake')).toBe('RollBack');
-  // Within one simulated minute of the alarm (the backstop runs every 5 minutes).
+  // Long before the backstop (every 5 simulated minutes): within 150 simulated seconds of the alarm, 0.25 s of real time
+  // at 600× — a loaded 2-core machine stretched the trigger to 64 s, where a quiet one takes a few.
   expect(alarmAt).toBeDefined();
-  expect(simulated(alarmAt!, rollbackAt)).toBeLessThan(60);
+  expect(simulated(alarmAt!, rollbackAt)).toBeLessThan(150);
   await expectBackOnBlue(world, promotion);
 }, 30000);
 
