@@ -27,7 +27,7 @@ export interface FailFleetFault extends FleetMatcher {
   times?: number;
 }
 export interface SlowFleetFault extends FleetMatcher {
-  /** Real milliseconds a matching deployment takes (a huge value = never InService). */
+  /** Real milliseconds a matching deployment takes (a huge value = never InService); -1 holds it until the faults are cleared. */
   provisioningMs: number;
 }
 export interface SilentRollbackFault {
@@ -106,6 +106,7 @@ export class Faults {
   private silentRollbacks: SilentRollbackFault[] = [];
   private failRollbacks: FailRollbackFault[] = [];
   private variantFaults: Array<{ fault: VariantErrorsFault; seen: number }> = [];
+  private held: Array<() => void> = [];
 
   constructor(private readonly alarmStateSetter: (f: SetAlarmStateFault) => void) {}
 
@@ -129,10 +130,14 @@ export class Faults {
     this.failFleets.push({ ...f, remaining: f.times === undefined ? 1 : f.times === -1 ? Infinity : f.times });
   }
 
-  /** Matching deployments take `provisioningMs` real milliseconds (until cleared). */
+  /**
+   * Matching deployments take `provisioningMs` real milliseconds (until cleared). `-1` holds them
+   * until clear() and they finish then: a test can end a slow deployment at a step of the workflow
+   * rather than at a wall-clock time a loaded machine would stretch.
+   */
   slowFleet(f: SlowFleetFault): void {
     checkMatcher(f);
-    need(typeof f?.provisioningMs === 'number' && f.provisioningMs >= 0, 'slowFleet: provisioningMs must be a non-negative number');
+    need(typeof f?.provisioningMs === 'number' && (f.provisioningMs >= 0 || f.provisioningMs === -1), 'slowFleet: provisioningMs must be a non-negative number, or -1 (held until cleared)');
     this.slowFleets.push({ ...f });
   }
 
@@ -166,12 +171,15 @@ export class Faults {
   }
 
   clear(): void {
+    const held = this.held;
+    this.held = [];
     this.throttles = [];
     this.failFleets = [];
     this.slowFleets = [];
     this.silentRollbacks = [];
     this.failRollbacks = [];
     this.variantFaults = [];
+    for (const release of held) release();
   }
 
   // ---- used by the services -------------------------------------------------
@@ -198,13 +206,18 @@ export class Faults {
     return undefined;
   }
 
-  /** Longest provisioning time of the slowFleet faults matching the deployment. */
+  /** Longest provisioning time of the slowFleet faults matching the deployment (Infinity: held until cleared, see whenCleared). */
   slowFleetMs(models: DeployedModel[]): number | undefined {
     let ms: number | undefined;
     for (const f of this.slowFleets) {
-      if (models.some((d) => matches(f, d))) ms = Math.max(ms ?? 0, f.provisioningMs);
+      if (models.some((d) => matches(f, d))) ms = Math.max(ms ?? 0, f.provisioningMs === -1 ? Infinity : f.provisioningMs);
     }
     return ms;
+  }
+
+  /** Runs `release` at the next clear(): how a held deployment (slowFleet -1) finishes. */
+  whenCleared(release: () => void): void {
+    this.held.push(release);
   }
 
   takeSilentRollback(endpointName: string): boolean {
@@ -292,7 +305,7 @@ export const FAULT_DOCS: readonly FaultDoc[] = [
   {
     name: 'slowFleet',
     body: { modelPackageVersion: 3, provisioningMs: 5000 },
-    also: 'or `modelName`, `modelNamePrefix`',
+    also: 'or `modelName`, `modelNamePrefix`; `provisioningMs: -1` holds them until the faults are cleared, and they finish then',
     effect: 'matching deployments take that long (real ms) until cleared',
   },
   { name: 'silentRollback', body: { endpointName: 'churn-prediction' }, effect: 'the next update ends `InService` on the *old* config with no `FailureReason`' },

@@ -8,7 +8,7 @@ import { startTestAws, type TestAws } from './helpers';
 describe('the documented faults and control routes are the emulator’s', () => {
   test('every fault method of Faults is documented once, and nothing else is', () => {
     // The services' side of Faults (consuming faults, reading effects) is not an injection.
-    const serviceSide = (name: string) => name === 'constructor' || name.startsWith('take') || ['slowFleetMs', 'variantEffect', 'snapshot'].includes(name);
+    const serviceSide = (name: string) => name === 'constructor' || name.startsWith('take') || ['slowFleetMs', 'whenCleared', 'variantEffect', 'snapshot'].includes(name);
     const methods = Object.getOwnPropertyNames(Faults.prototype).filter((name) => !serviceSide(name));
     expect(FAULT_DOCS.map((f) => f.name).sort()).toEqual(methods.sort());
   });

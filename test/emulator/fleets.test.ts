@@ -533,4 +533,23 @@ describe('reviewer findings on fleets, guardrails and the meter', () => {
     expect([old?.trafficShare, next?.trafficShare]).toEqual([0, 1]);
     for (let i = 0; i < 3; i++) expect(await servedBy()).toBe('green-model');
   });
+
+  it('slowFleet provisioningMs -1 (test control, not SageMaker behaviour): the update stays Updating, blue serving, until the faults are cleared, then finishes', async () => {
+    await blue({ count: 1 });
+    aws.emu.faults.slowFleet({ modelName: 'green-model', provisioningMs: -1 });
+    await aws.sm.send(new UpdateEndpointCommand({ EndpointName: 'ep', EndpointConfigName: 'green-config' }));
+    // Ten times the usual provisioning (60 ms) later, still held.
+    await new Promise((r) => setTimeout(r, 600));
+    const held = await aws.sm.send(new DescribeEndpointCommand({ EndpointName: 'ep' }));
+    expect([held.EndpointStatus, held.EndpointConfigName]).toEqual(['Updating', 'blue-config']);
+    expect(await servedBy()).toBe('blue-model');
+    aws.emu.faults.clear();
+    const done = await waitForStatus(aws.sm, 'ep', 'InService', 3000);
+    expect(done.EndpointConfigName).toBe('green-config');
+    expect(await servedBy()).toBe('green-model');
+  });
+
+  it('slowFleet refuses a negative provisioningMs other than -1, naming -1', () => {
+    expect(() => aws.emu.faults.slowFleet({ modelName: 'green-model', provisioningMs: -2 })).toThrow(/provisioningMs must be a non-negative number, or -1 \(held until cleared\)/);
+  });
 });

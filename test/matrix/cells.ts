@@ -13,8 +13,8 @@ import type { ThrottleFault } from '../../local/emulator';
  * Faults are global to the emulator, so cells run in groups, one local AWS (one jest file) each:
  * - `concurrent-a`, `concurrent-b`: faults confined to one cell's endpoint (API errors scoped by
  *   the resource names in the request, fleet faults by model name) — all cells of the group at
- *   once, then the deadline cells one by one (`alone`: a deadline counts polls, which a busy
- *   process stretches while the slowed fleet's timer does not);
+ *   once, then the deadline cells one by one (`alone`: their held fleet is released by clearing every
+ *   fault, see holdGreen);
  * - `sequential`, one cell at a time with the emulator's own global faults: handler crashes
  *   (`crashStep` crashes whoever runs the step next) and API errors on calls that name no endpoint
  *   (DescribeModelPackage, ListEndpoints) or that every cleanup makes for every endpoint
@@ -232,10 +232,20 @@ function apiCell(op: Operation, kind: FaultKind, afterTheLock = false): Cell {
 /** A deadline of 4 polls (pollSeconds 30): the rollback loop then has 2 × 4 + 2 polls. */
 export const DEADLINE_INPUT: Partial<PromotionInput> = { deadlines: { inServiceSeconds: 120 } };
 /**
- * Real ms a slowed fleet takes (clock 600×: one 30 s poll ≈ 50 ms + the handler's own time). Past
- * the 4-poll deadline, well inside the rollback's 10 more polls, so the rollback can complete.
+ * Real ms a slowed fleet takes (clock 600×: one 30 s poll ≈ 50 ms + the handler's own time): for a
+ * rollback's blue fleet that must outlast the rollback's polls (a lower bound only).
  */
 export const SLOW_FLEET_MS = 500;
+/**
+ * Green's deployments are held (slowFleet -1) until the workflow is in its rollback, then they finish:
+ * past the deadline by construction, and within the rollback's polls, however a loaded machine stretches
+ * the polls (a wall-clock slow fleet raced them both ways). The release clears every fault: `alone` cells only.
+ */
+export const holdGreen = (ctx: CellContext): void => ctx.aws.emulator.faults.slowFleet({ ...greenModel(ctx), provisioningMs: -1 });
+export async function releaseInRollback(ctx: CellContext): Promise<void> {
+  await ctx.untilState('RollBack');
+  ctx.aws.emulator.faults.clear();
+}
 export const failedWith = (error: string, phase: string) => (e: Evidence) => e.failedWith === error && (e.reason ?? '').includes(`${phase}:`);
 
 /** Rolls the promotion back from the bake, as a guardrail alarm does (via the alarm rule and the task token). */
@@ -254,7 +264,8 @@ const WAIT_CELLS: Cell[] = [
     alone: true,
     endpointName: 'demo-mx-wait-standup-deadline',
     input: DEADLINE_INPUT,
-    before: (ctx) => ctx.aws.emulator.faults.slowFleet({ ...greenModel(ctx), provisioningMs: SLOW_FLEET_MS }),
+    before: holdGreen,
+    during: releaseInRollback,
     fired: failedWith('DeadlineExceeded', 'standUp'),
   },
   {
@@ -275,7 +286,8 @@ const WAIT_CELLS: Cell[] = [
     // Armed in the bake: the stand-up deploys green's model too.
     async during(ctx) {
       await ctx.untilState('BakeDone?');
-      ctx.aws.emulator.faults.slowFleet({ ...greenModel(ctx), provisioningMs: SLOW_FLEET_MS });
+      holdGreen(ctx);
+      await releaseInRollback(ctx);
     },
     fired: failedWith('DeadlineExceeded', 'finalize'),
   },

@@ -7,7 +7,8 @@ import {
   ERROR_NAMES,
   FAULT_KINDS,
   KIND_ABBR,
-  SLOW_FLEET_MS,
+  holdGreen,
+  releaseInRollback,
   TIMES,
   crashed,
   failedWith,
@@ -107,12 +108,6 @@ function apiCell(call: GuardrailsCall, kind: FaultKind): Cell {
 
 // ---------------------------------------------------------------------------- waits, alarm, stop
 
-/**
- * Real ms green's fleet takes on the promoted endpoint when slowed: far past the shift's deadline
- * (4 polls + the termination wait's), which rolls back through the abort alarm without waiting for it.
- */
-const SLOW_DEPLOYMENT_MS = 3000;
-
 const WAIT_CELLS: Cell[] = [
   {
     id: 'guardrails: wait validation endpoint × deadline (slowFleet)',
@@ -121,9 +116,9 @@ const WAIT_CELLS: Cell[] = [
     alone: true,
     endpointName: 'demo-mxg-wait-val-deadline',
     input: { ...GUARDRAILS, ...DEADLINE_INPUT },
-    // Four times the shared slow fleet: the deadline counts polls, which a loaded machine stretches (a CI run saw the
-    // validation endpoint come up within them); the rollback does not wait for the validation endpoint, deleted while Creating.
-    before: (ctx) => ctx.aws.emulator.faults.slowFleet({ ...greenModel(ctx), provisioningMs: 4 * SLOW_FLEET_MS }),
+    // The rollback does not wait for the validation endpoint: it is deleted while Creating.
+    before: holdGreen,
+    during: releaseInRollback,
     fired: failedWith('DeadlineExceeded', 'standUp'),
   },
   {
@@ -145,7 +140,8 @@ const WAIT_CELLS: Cell[] = [
     // Armed once the validation endpoint (green's model too) served its samples.
     async during(ctx) {
       await ctx.untilState('ArmGuardrails');
-      ctx.aws.emulator.faults.slowFleet({ ...greenModel(ctx), provisioningMs: SLOW_DEPLOYMENT_MS });
+      holdGreen(ctx);
+      await releaseInRollback(ctx);
     },
     fired: failedWith('DeadlineExceeded', 'shift'),
   },

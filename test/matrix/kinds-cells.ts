@@ -4,7 +4,8 @@ import {
   DEADLINE_INPUT,
   ERROR_NAMES,
   KIND_ABBR,
-  SLOW_FLEET_MS,
+  holdGreen,
+  releaseInRollback,
   TIMES,
   crashed,
   failedWith,
@@ -248,8 +249,7 @@ function crashCell(c: KindCrash): Cell {
 
 const WAIT_CELLS: Cell[] = [
   {
-    // Past the 4-poll deadline, within the rollback's: SageMaker cannot cancel the update, the rollback waits it out and updates back.
-    // Twice the shared slow fleet: a loaded machine stretches the polls the deadline counts (a CI run saw the update finish within them).
+    // Held past the 4-poll deadline, released in the rollback: SageMaker cannot cancel the update, the rollback waits it out and updates back.
     id: 'kinds: serverless: wait the switch × deadline (slowFleet)',
     category: 'wait',
     group: 'kinds',
@@ -259,9 +259,10 @@ const WAIT_CELLS: Cell[] = [
     input: DEADLINE_INPUT,
     async during(ctx) {
       await ctx.untilState('ArmGuardrails');
-      ctx.aws.emulator.faults.slowFleet({ ...greenModel(ctx), provisioningMs: 2 * SLOW_FLEET_MS });
+      holdGreen(ctx);
+      await releaseInRollback(ctx);
     },
-    fired: failedWith('DeadlineExceeded', 'shift'),
+    fired: (e) => failedWith('DeadlineExceeded', 'shift')(e) && e.rollbackActions.some((a) => a.startsWith('endpoint back to blue config')),
   },
   {
     // Real seconds: the S3 waiter's deadline (validation.asyncOutputSeconds) is wall-clock, so no poll is stretched.

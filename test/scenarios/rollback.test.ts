@@ -172,10 +172,13 @@ test('GIVEN green\'s fleet fails to provision WHEN it is stood up THEN SageMaker
 
 test('GIVEN green takes longer than the in-service deadline WHEN the deadline passes THEN the promotion waits out the update it cannot cancel, goes back to blue and ends PromotionRolledBack naming the deadline', async () => {
   const endpointName = 'demo-slow'; // a hand-made blue serving v1 (world setup)
-  // Deadline 600 s = 20 polls; green's update takes 1440 s, which the rollback (2 × 20 + 2 polls) can wait out.
-  world.aws.emulator.faults.slowFleet({ modelNamePrefix: `${endpointName}-v2-`, provisioningMs: world.aws.ms(1440) });
+  // Deadline 600 s = 20 polls. Green's update is held until the rollback has waited on it once, then finishes:
+  // past the deadline and within the rollback's polls by construction, however a loaded machine stretches the polls.
+  world.aws.emulator.faults.slowFleet({ modelNamePrefix: `${endpointName}-v2-`, provisioningMs: -1 });
 
   const promotion = await startPromotion(world, 'slow-1', promotionInput(endpointName, world.v2, { deadlines: { inServiceSeconds: 600 } }));
+  await entered(world, promotion.executionArn, 'WaitForRollback');
+  world.aws.emulator.faults.clear();
   const execution = await ended(world, promotion.executionArn);
 
   expect(execution).toMatchObject({ status: 'FAILED', error: 'PromotionRolledBack' });

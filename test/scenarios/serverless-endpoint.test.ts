@@ -181,9 +181,12 @@ test('GIVEN green\'s serverless container is slow to come up WHEN the shift\'s d
   const endpointName = 'demo-s-deadline';
   const from = world.aws.emulator.callLog.length;
   const promotion = await startPromotion(world, 's-deadline-1', serverless(endpointName, { deadlines: { inServiceSeconds: 600 }, validation: { mode: 'off', samples: [{ body: '{}' }] } }));
-  // Slower than the shift's deadline (20 polls), within the rollback's (42 more): SageMaker has no call that cancels an update.
-  // Three deadlines' worth: a loaded machine stretches the polls the deadline counts, and a CI run saw 900 s come up within them.
-  world.aws.emulator.faults.slowFleet({ modelName: promotion.green.model, provisioningMs: world.aws.ms(1800) });
+  // Green's update is held until the shift's deadline (20 polls) has passed and the rollback waits, then it finishes:
+  // SageMaker has no call that cancels an update. Held rather than timed: a wall-clock slow fleet raced the polls
+  // (a loaded machine stretched them past it, an idle one finished the 43-poll rollback budget first).
+  world.aws.emulator.faults.slowFleet({ modelName: promotion.green.model, provisioningMs: -1 });
+  await entered(world, promotion.executionArn, 'WaitForRollback');
+  world.aws.emulator.faults.clear();
   const execution = await ended(world, promotion.executionArn);
 
   expect(execution).toMatchObject({ status: 'FAILED', error: 'PromotionRolledBack' });

@@ -569,6 +569,8 @@ export class Deployments {
   }
 
   private after(ep: EndpointRec, d: Deployment, ms: number, fn: () => void): void {
+    // A held deployment (slowFleet -1) finishes when the faults are cleared.
+    if (ms === Infinity) return this.c.o.faults.whenCleared(() => this.after(ep, d, 0, fn));
     const t = this.c.o.timers.after(ms, () => {
       if (t) d.timers.delete(t);
       if (d.done || !this.hooks.isCurrent(ep) || ep.deployment !== d) return;

@@ -270,6 +270,8 @@ export class ComponentRollouts {
   /** Runs fn after ms unless the component changed course (or was deleted) meanwhile. */
   private after(comp: ComponentRec, ms: number, fn: () => void): void {
     const generation = comp.generation;
+    // A held deployment (slowFleet -1) finishes when the faults are cleared, unless it changed course meanwhile.
+    if (ms === Infinity) return this.c.o.faults.whenCleared(() => comp.generation === generation && this.after(comp, 0, fn));
     const t = this.c.o.timers.after(ms, () => {
       if (t) comp.timers.delete(t);
       if (comp.generation !== generation || !this.isCurrent(comp)) return;
