@@ -25,6 +25,11 @@ import { shortHash } from './naming';
 /** The key segment every object the workflow writes for an async validation is under. */
 export const ASYNC_VALIDATION_PREFIX = 'bluegreen-validation';
 
+/** The bucket an s3:// URI names (undefined when it is not one). */
+export function s3BucketOf(uri: string): string | undefined {
+  return /^s3:\/\/([^/]+)/.exec(uri)?.[1];
+}
+
 export function parseS3Uri(uri: string): { bucket: string; key: string } | undefined {
   const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
   return match ? { bucket: match[1]!, key: match[2]! } : undefined;

@@ -18,6 +18,7 @@ import { describeEndpointIfExists } from '../shared/sagemaker';
 import type { ValidationSample } from '../shared/input';
 import { logger } from '../shared/powertools';
 import { validateAsync } from './async';
+import { parseS3Uri } from '../shared/async-validation';
 
 /** Green's answer time: the SDK's back-off between retried attempts (throttling) is not the model's latency. */
 function latency(started: number, metadata: { totalRetryDelay?: number } | undefined): number {
@@ -26,9 +27,9 @@ function latency(started: number, metadata: { totalRetryDelay?: number } | undef
 
 async function bodyOf(sample: ValidationSample): Promise<string> {
   if (sample.body !== undefined) return sample.body;
-  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(sample.s3Uri ?? '');
-  if (!match) throw new GreenValidationFailed(`sample s3Uri ${sample.s3Uri} is not an s3:// URI`);
-  const object = await s3.send(new GetObjectCommand({ Bucket: match[1], Key: match[2] }));
+  const uri = parseS3Uri(sample.s3Uri ?? '');
+  if (!uri) throw new GreenValidationFailed(`sample s3Uri ${sample.s3Uri} is not an s3:// URI`);
+  const object = await s3.send(new GetObjectCommand({ Bucket: uri.bucket, Key: uri.key }));
   return (await object.Body?.transformToString()) ?? '';
 }
 

@@ -18,6 +18,7 @@ import { chooseStrategy, endpointKindOf, kindPhrase, sageMakerWatchesAlarms, tar
 import { targetComponent } from '../shared/components';
 import { DEFAULT_ROLLING_WAIT_SECONDS, MAX_ROLLING_TIMEOUT_SECONDS, rollingPlan, rollingReason, rollingSeconds } from '../shared/component-decisions';
 import { coldStartAlarmProblem } from '../shared/serverless';
+import { s3BucketOf } from '../shared/async-validation';
 import { recordRefusal, refusedRow } from '../shared/refusal';
 import { endpointAllowed, settings, type Settings } from '../shared/settings';
 
@@ -117,7 +118,7 @@ function inputProblems(s: Settings, input: PromotionInput, r: Resolved, executio
     problems.push(`executionRoleArn: ${input.executionRoleArn} is not one of the model execution roles this stack may pass (${s.allowedRoleArns.join(', ')})`);
   }
   for (const [i, sample] of (input.validation?.samples ?? []).entries()) {
-    const bucket = sample.s3Uri ? /^s3:\/\/([^/]+)\//.exec(sample.s3Uri)?.[1] : undefined;
+    const bucket = sample.s3Uri ? s3BucketOf(sample.s3Uri) : undefined;
     if (bucket !== undefined && !s.validationPayloadBuckets.includes(bucket)) {
       problems.push(
         `validation.samples.${i}.s3Uri: bucket ${bucket} is not one this stack may read (${s.validationPayloadBuckets.join(', ') || 'none configured'}); add it to validationPayloadBucketNames or send the body inline`,
@@ -139,12 +140,9 @@ function asyncOutputBucketProblem(s: Settings, kind: EndpointKind, config: Descr
   const out = config.AsyncInferenceConfig?.OutputConfig;
   // Answers go to S3OutputPath, failures to S3FailurePath: the validation reads (then deletes) both.
   const paths = [out?.S3OutputPath ?? '', ...(out?.S3FailurePath ? [out.S3FailurePath] : [])];
-  const outside = paths.filter((path) => {
-    const bucket = /^s3:\/\/([^/]+)/.exec(path)?.[1];
-    return bucket === undefined || !s.asyncOutputBuckets.includes(bucket);
-  });
+  const outside = paths.filter((path) => !s.asyncOutputBuckets.includes(s3BucketOf(path) ?? ''));
   if (outside.length === 0) return undefined;
-  const buckets = outside.map((path) => /^s3:\/\/([^/]+)/.exec(path)?.[1] ?? '?');
+  const buckets = outside.map((path) => s3BucketOf(path) ?? '?');
   return `validation.samples: ${input.endpointName} is asynchronous and answers into ${outside.map((p) => p || 'an S3 output path it does not name').join(' and ')}; the stack may not write or read bucket ${[...new Set(buckets)].join(', ')} (asyncOutputBucketNames: ${s.asyncOutputBuckets.join(', ') || 'none'}); add it to the construct's asyncOutputBucketNames, or promote without samples`;
 }
 
