@@ -194,8 +194,8 @@ test('GIVEN green takes longer than the in-service deadline WHEN the deadline pa
 
 test('GIVEN green\'s update outlasts what the rollback may wait WHEN the rollback gives up THEN it ends RollbackFailed, recorded with every resource it leaves behind, the lock released and blue still serving', async () => {
   const endpointName = 'demo-stuck'; // a hand-made blue serving v1 (world setup)
-  // Deadline 120 s = 4 polls, so the rollback may wait 2 × 4 + 2 polls; green's update takes 10 × the deadline.
-  world.aws.emulator.faults.slowFleet({ modelNamePrefix: `${endpointName}-v2-`, provisioningMs: world.aws.ms(1200) });
+  // Deadline 120 s = 4 polls, so the rollback may wait 2 × 4 + 2 polls; green's update is held until the promotion has ended.
+  world.aws.emulator.faults.slowFleet({ modelNamePrefix: `${endpointName}-v2-`, provisioningMs: -1 });
 
   const promotion = await startPromotion(world, 'stuck-1', promotionInput(endpointName, world.v2, { deadlines: { inServiceSeconds: 120 } }));
   const execution = await ended(world, promotion.executionArn);
@@ -208,7 +208,8 @@ test('GIVEN green\'s update outlasts what the rollback may wait WHEN the rollbac
   const row = await historyRow(world, promotion);
   expect(row).toMatchObject({ outcome: 'failed', reason: execution.cause });
 
-  // Once SageMaker finishes the update, blue carries all traffic; green is still deployed beside it at weight 0.
+  // Once SageMaker finishes the update (released now), blue carries all traffic; green is still deployed beside it at weight 0.
+  world.aws.emulator.faults.clear();
   await waitInService(world, endpointName);
   const endpoint = await describeEndpoint(world, endpointName);
   expect(endpoint.EndpointConfigName).toBe(promotion.green.pairConfig);
