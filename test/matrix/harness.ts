@@ -10,7 +10,7 @@ import { LOCK_SK, tableKey, type Outcome } from '../../lambdas/shared/contracts'
 import { readLock, requestAbort } from '../../lambdas/shared/locks';
 import { greenNames } from '../../lambdas/shared/naming';
 import { startLocalAws, type LocalAws } from '../../local/aws';
-import { Faults, type ThrottleFault } from '../../local/emulator';
+import { Faults, type CallLogEntry, type ThrottleFault } from '../../local/emulator';
 import type { ExecutionEvent } from '../../local/executor';
 import { Seed } from '../../local/seed';
 import { BAKE_SECONDS, cellsOf, GROUP, GROUPS, VALIDATION, type Cell, type CellContext, type Evidence, type Group, type StepEvent } from './cells';
@@ -512,9 +512,27 @@ async function judge(
   };
   const outcome = row?.outcome ?? `none (${main?.status ?? '?'}${main?.error ? ` ${main.error}` : ''})`;
   // How the promotion ended says why a fault was not reached (e.g. green failed validation first).
-  if (!cell.fired(evidence)) violations.push(`the injected fault never fired (the promotion ended ${outcome}${row?.reason ? `: ${row.reason}` : ''}): the cell proves nothing`);
+  if (!cell.fired(evidence)) {
+    violations.push(`the injected fault never fired (the promotion ended ${outcome}${row?.reason ? `: ${row.reason}` : ''}): the cell proves nothing; ${callsNaming(aws.emulator.callLog, name)}`);
+  }
   if (cell.expect && outcome !== cell.expect) violations.push(`expected outcome ${cell.expect}, got ${outcome}`);
   return { id: cell.id, outcome, serves, reason: row?.reason, violations, held: violations.length === 0, ms: run.ms };
+}
+
+/**
+ * What the emulator served for the endpoint's resources, per operation (`!` counts errors), so a cell
+ * whose fault never fired says which calls the promotion did make.
+ */
+function callsNaming(callLog: readonly CallLogEntry[], endpointName: string): string {
+  const counts = new Map<string, { calls: number; errors: number }>();
+  for (const c of callLog) {
+    if (!JSON.stringify(c.input ?? {}).includes(endpointName)) continue;
+    const n = counts.get(c.operation) ?? { calls: 0, errors: 0 };
+    n.calls += 1;
+    if (c.error) n.errors += 1;
+    counts.set(c.operation, n);
+  }
+  return `calls naming ${endpointName}: ${[...counts].map(([op, n]) => `${op} ${n.calls}${n.errors ? ` (${n.errors}!)` : ''}`).join(', ') || 'none'}`;
 }
 
 /** One group's run, for a jest file: `start` in beforeAll, `result` per test, `close` in afterAll. */
