@@ -1,6 +1,9 @@
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { describeAlarmsByName } from '../lambdas/shared/alarms';
+import { bakeTrafficMetric, type MetricRef } from '../lambdas/shared/green-metrics';
+import type { EndpointKind } from '../lambdas/shared/kinds';
+import type { StrategyName } from '../lambdas/shared/strategy-names';
 import type { AwsClients } from './aws';
 
 /** The state an execution is in now: the last state it entered, with that state's input. */
@@ -53,21 +56,15 @@ function greenVariantOf(s: StateInput): string | undefined {
 }
 
 /**
- * The metric that counts green's requests: Invocations of its variant, InvocationsProcessed on an
- * asynchronous endpoint (which publishes no Invocations: async-inference-monitor), Invocations of the
- * inference component on a component endpoint.
+ * The metric that counts green's requests: the traffic guard's (bakeTrafficMetric) on the whole variant:
+ * Invocations, InvocationsProcessed on an asynchronous endpoint, the component's on a component endpoint.
  */
-function greenRequestsMetric(s: StateInput, endpointName: string, variantName: string): { MetricName: string; Dimensions: Array<{ Name: string; Value: string }> } {
-  if (s.promotion?.kind === 'inference-component' && s.promotion.inferenceComponentName) {
-    return { MetricName: 'Invocations', Dimensions: [{ Name: 'InferenceComponentName', Value: s.promotion.inferenceComponentName }] };
-  }
-  return {
-    MetricName: s.promotion?.kind === 'asynchronous' ? 'InvocationsProcessed' : 'Invocations',
-    Dimensions: [
-      { Name: 'EndpointName', Value: endpointName },
-      { Name: 'VariantName', Value: variantName },
-    ],
-  };
+function greenRequestsMetric(s: StateInput, endpointName: string, variantName: string): MetricRef {
+  const p = s.promotion;
+  // A component promotion whose input names no component yet is counted on its variant.
+  const kind = p?.kind === 'inference-component' && !p.inferenceComponentName ? undefined : (p?.kind as EndpointKind | undefined);
+  const strategy = (p?.strategy ?? 'variant') as StrategyName;
+  return bakeTrafficMetric({ kind, strategy, endpointName, green: { greenConfigName: '', variantName }, inferenceComponentName: p?.inferenceComponentName }, 'variant');
 }
 
 /** The bake's progress from the Bake state's input: what earlier Bake waits counted, plus the time in this one. Pure. */
@@ -114,7 +111,7 @@ export async function waitFacts(clients: AwsClients, current: CurrentState, now:
   return facts;
 }
 
-async function invocationsSum(clients: AwsClients, metric: ReturnType<typeof greenRequestsMetric>, now: Date): Promise<number> {
+async function invocationsSum(clients: AwsClients, metric: MetricRef, now: Date): Promise<number> {
   const out = await clients.cloudwatch.send(
     new GetMetricDataCommand({
       StartTime: new Date(now.getTime() - GREEN_WINDOW_MINUTES * 60_000),
@@ -123,7 +120,7 @@ async function invocationsSum(clients: AwsClients, metric: ReturnType<typeof gre
         {
           Id: 'green',
           MetricStat: {
-            Metric: { Namespace: 'AWS/SageMaker', ...metric },
+            Metric: metric,
             Period: GREEN_WINDOW_MINUTES * 60,
             Stat: 'Sum',
           },

@@ -127,12 +127,17 @@ export function greenAlarmSpecs(t: GreenMetricsTarget, thresholds: GreenAlarmThr
   ];
 }
 
-/** The metric whose Sum over the bake is the number of requests green got (the traffic guard's count). */
-export function bakeTrafficMetric(t: GreenMetricsTarget): MetricRef {
+/**
+ * The metric whose Sum over the bake is the number of requests green got (the traffic guard's count).
+ * `scope: 'variant'` counts the variant's requests whichever config serves them (the CLI's live line,
+ * which reads the Bake state's input and so no green config name).
+ */
+export function bakeTrafficMetric(t: GreenMetricsTarget, scope: 'green' | 'variant' = 'green'): MetricRef {
   const kind = t.kind ?? 'real-time';
   if (kind === 'asynchronous') return { Namespace: SAGEMAKER_NAMESPACE, MetricName: 'InvocationsProcessed', Dimensions: variantDimensions(t) };
   if (kind === 'inference-component') return { Namespace: SAGEMAKER_NAMESPACE, MetricName: 'Invocations', Dimensions: componentDimensions(t) };
-  return { Namespace: SAGEMAKER_NAMESPACE, MetricName: 'Invocations', Dimensions: greenMetricDimensions(t.strategy, t.endpointName, t.green) };
+  const dimensions = scope === 'variant' ? variantDimensions(t) : greenMetricDimensions(t.strategy, t.endpointName, t.green);
+  return { Namespace: SAGEMAKER_NAMESPACE, MetricName: 'Invocations', Dimensions: dimensions };
 }
 
 /** The target of a promotion's state, for the functions above. */

@@ -47,4 +47,10 @@ describe('green-metrics', () => {
     expect(bakeTrafficMetric(t).MetricName).toBe('Invocations');
     expect(() => bakeTrafficMetric(target({ kind: 'inference-component', strategy: 'component' }))).toThrow(/names no inferenceComponentName/);
   });
+
+  test('GIVEN scope variant (the CLI\'s live line) THEN a guardrails promotion is counted on the whole variant (no EndpointConfigName); async and component keep their own metric', () => {
+    expect(bakeTrafficMetric(target(), 'variant')).toEqual({ Namespace: 'AWS/SageMaker', MetricName: 'Invocations', Dimensions: variant });
+    expect(bakeTrafficMetric(target({ kind: 'asynchronous' }), 'variant')).toEqual({ Namespace: 'AWS/SageMaker', MetricName: 'InvocationsProcessed', Dimensions: variant });
+    expect(bakeTrafficMetric(target({ kind: 'inference-component', strategy: 'component', inferenceComponentName: 'churn-ic' }), 'variant').Dimensions).toEqual([{ Name: 'InferenceComponentName', Value: 'churn-ic' }]);
+  });
 });
