@@ -11,6 +11,7 @@ import {
   historyRow,
   lockItem,
   promotionInput,
+  recoveryEnded,
   settle,
   startPromotion,
   startWorld,
@@ -43,11 +44,7 @@ const changes = (from: number) => world.aws.emulator.callLog.slice(from).filter(
 type StepEvent = { target?: string; state?: { promotion?: { id?: string } }; promotion?: { id?: string }; recovery?: { executionArn?: string } };
 const ofPromotion = (id: string) => (e: unknown) => ((e as StepEvent).state?.promotion?.id ?? (e as StepEvent).promotion?.id) === id;
 
-async function recoveryOf(p: Promotion, attempt = 1) {
-  const name = recoveryName(p.id, attempt);
-  await eventually(() => execution(name) !== undefined, `recovery ${name} to start`);
-  return ended(world, execution(name)!.arn);
-}
+const recoveryOf = (p: Promotion, attempt = 1) => recoveryEnded(world, p.id, attempt);
 
 test('GIVEN guardrails stopped during CleanupBlue (green serves alone) WHEN recovered THEN promoted, blue\'s leftovers recorded, and the stopped step, still running, deletes nothing', async () => {
   const endpointName = 'demo-rec-cleanup';

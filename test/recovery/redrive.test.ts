@@ -8,6 +8,7 @@ import {
   expectBackOnBlue,
   historyRow,
   lockItem,
+  recoveryEnded,
   promotionInput,
   settle,
   startPromotion,
@@ -47,8 +48,7 @@ test('GIVEN a promotion stopped mid-bake and already recovered WHEN redriven THE
   const endpointName = 'demo-redrive-done';
   const p = await startPromotion(world, 'redrive-done', { ...promotionInput(endpointName, world.v2), bakeSeconds: 3600 });
   await stopMidBake(p);
-  await eventually(() => execution(recoveryName(p.id, 1)) !== undefined, 'the recovery to start');
-  expect(await ended(world, execution(recoveryName(p.id, 1))!.arn)).toMatchObject({ status: 'FAILED', error: 'PromotionRolledBack' });
+  expect(await recoveryEnded(world, p.id)).toMatchObject({ status: 'FAILED', error: 'PromotionRolledBack' });
   await expectBackOnBlue(world, p);
   const row = await historyRow(world, p);
   const before = { calls: world.aws.emulator.callLog.length, fleets: fleetsOf(endpointName), resources: world.aws.emulator.inspect() };

@@ -14,6 +14,7 @@ import {
   historyRow,
   lockItem,
   promotionInput,
+  recoveryEnded,
   settle,
   startPromotion,
   startWorld,
@@ -224,7 +225,9 @@ test('GIVEN a promotion waiting for approval WHEN its execution is stopped from 
   await new SFNClient({}).send(new StopExecutionCommand({ executionArn: promotion.executionArn, error: 'OperatorStop', cause: 'stopped from the console while waiting for approval' }));
 
   expect(await ended(world, promotion.executionArn)).toMatchObject({ status: 'ABORTED' });
-  await eventually(async () => (await historyRow(world, promotion))?.outcome === 'rolled_back', 'the recovery to record the rollback');
+  // The recovery records the outcome, then frees the lock: judged once it has ended.
+  expect(await recoveryEnded(world, promotion.id)).toMatchObject({ status: 'FAILED', error: 'PromotionRolledBack' });
+  expect(await historyRow(world, promotion)).toMatchObject({ outcome: 'rolled_back' });
   await expectBackOnBlue(world, promotion);
   expect(await lockItem(world, endpointName)).toBeUndefined();
   const late = await bluegreen(env, 'approve', endpointName);

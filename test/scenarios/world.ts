@@ -6,6 +6,7 @@ import { DescribeExecutionCommand, SFNClient, StartExecutionCommand, type Descri
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { historySk, LOCK_SK, tableKey } from '../../lambdas/shared/contracts';
 import { greenNames, type GreenNames } from '../../lambdas/shared/naming';
+import { recoveryName } from '../../lambdas/shared/recovery';
 import { startLocalAws, type LocalAws } from '../../local/aws';
 import { Seed } from '../../local/seed';
 import { expectNoHazards } from '../support/hazards';
@@ -145,6 +146,14 @@ export async function ended(world: World, executionArn: string): Promise<Ended> 
   const execution = await world.aws.stepFunctions.waitFor(executionArn);
   const described = await world.sfn.send(new DescribeExecutionCommand({ executionArn }));
   return { ...described, statesEntered: execution.events.filter((e) => e.type === 'StateEntered').map((e) => e.state ?? '?') };
+}
+
+/** The recovery execution (`<promotion id>-recover`, then `-recover-2`…) of a stopped promotion, once it has ended. */
+export async function recoveryEnded(world: World, promotionId: string, attempt = 1): Promise<Ended> {
+  const name = recoveryName(promotionId, attempt);
+  const find = () => world.aws.stepFunctions.list().find((e) => e.name === name);
+  await eventually(() => find() !== undefined, `recovery ${name} to start`);
+  return ended(world, find()!.arn);
 }
 
 /** Resolves once the execution has entered `state` (the history grows while it runs). */
