@@ -513,7 +513,10 @@ async function judge(
   const outcome = row?.outcome ?? `none (${main?.status ?? '?'}${main?.error ? ` ${main.error}` : ''})`;
   // How the promotion ended says why a fault was not reached (e.g. green failed validation first).
   if (!cell.fired(evidence)) {
-    violations.push(`the injected fault never fired (the promotion ended ${outcome}${row?.reason ? `: ${row.reason}` : ''}): the cell proves nothing; ${callsNaming(aws.emulator.callLog, name)}`);
+    const left = (row?.leftovers ?? []).map((l) => `${l.resource} (${l.reason})`).join('; ');
+    violations.push(
+      `the injected fault never fired (the promotion ended ${outcome}${row?.reason ? `: ${row.reason}` : ''}): the cell proves nothing; ${callsNaming(aws.emulator.callLog, name)}${left ? `; leftovers: ${left}` : ''}`,
+    );
   }
   if (cell.expect && outcome !== cell.expect) violations.push(`expected outcome ${cell.expect}, got ${outcome}`);
   return { id: cell.id, outcome, serves, reason: row?.reason, violations, held: violations.length === 0, ms: run.ms };
