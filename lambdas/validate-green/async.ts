@@ -140,7 +140,7 @@ async function outcomeOf(s: Sent, seconds: number): Promise<CheckedSample> {
   const outcome: AsyncOutcome =
     found === undefined
       ? { kind: 'deadline', outputLocation: s.outputLocation, failureLocation: s.failureLocation, seconds, afterMs }
-      : { kind: found === s.outputLocation ? 'output' : 'failure', location: found, body: await bodyAt(found), afterMs };
+      : { kind: found === s.outputLocation ? 'output' : 'failure', location: found, body: await bodyAt(parseS3Uri(found)!), afterMs };
   const response = asyncResponse(outcome);
   logger.debug('async validation exchange', { sample: name, outcome: outcome.kind, response: response.body });
   const problem = judgeAsyncSample(s.sample, outcome);
@@ -167,9 +167,9 @@ async function firstObject(locations: string[], seconds: number): Promise<string
   }
 }
 
-async function bodyAt(uri: string): Promise<string> {
-  const { bucket, key } = parseS3Uri(uri)!;
-  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+/** An S3 object's body as text (an answer, a failure, or an `s3Uri` sample). */
+export async function bodyAt(where: { bucket: string; key: string }): Promise<string> {
+  const object = await s3.send(new GetObjectCommand({ Bucket: where.bucket, Key: where.key }));
   return (await object.Body?.transformToString()) ?? '';
 }
 

@@ -1,7 +1,5 @@
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { performance } from 'node:perf_hooks';
-import { s3 } from '../shared/clients/s3';
 import { sagemakerRuntime } from '../shared/clients/runtime';
 import type { PromotionState, SampleResult, ValidationResult } from '../shared/contracts';
 import { judgeSample } from '../shared/decisions';
@@ -17,7 +15,7 @@ import { interruptionReason, outsideChange } from '../shared/outside';
 import { describeEndpointIfExists } from '../shared/sagemaker';
 import type { ValidationSample } from '../shared/input';
 import { logger } from '../shared/powertools';
-import { validateAsync } from './async';
+import { bodyAt, validateAsync } from './async';
 import { parseS3Uri } from '../shared/async-validation';
 
 /** Green's answer time: the SDK's back-off between retried attempts (throttling) is not the model's latency. */
@@ -29,8 +27,7 @@ async function bodyOf(sample: ValidationSample): Promise<string> {
   if (sample.body !== undefined) return sample.body;
   const uri = parseS3Uri(sample.s3Uri ?? '');
   if (!uri) throw new GreenValidationFailed(`sample s3Uri ${sample.s3Uri} is not an s3:// URI`);
-  const object = await s3.send(new GetObjectCommand({ Bucket: uri.bucket, Key: uri.key }));
-  return (await object.Body?.transformToString()) ?? '';
+  return bodyAt(uri);
 }
 
 /** ValidateGreen passes the state itself; RevalidateGreen asks for the fleet that serves now. */
