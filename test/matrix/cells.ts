@@ -203,6 +203,28 @@ function failGreenValidation(ctx: CellContext): void {
   ctx.aws.emulator.faults.variantErrors({ endpointName: ctx.endpointName, variantName: ctx.green.variant, statusCode: 500 });
 }
 
+/** How an API cell injects its error: the call's own setup, the throttle from the start or once the promotion enters `armAt`. */
+export interface ThrottledCall {
+  armAt?: string;
+  before?(ctx: CellContext): void;
+  during?(ctx: CellContext): Promise<void>;
+}
+
+/** An API cell's before/during/fired: the throttle armed at the start or at `armAt`; it fired if a call took it. */
+export function throttleInjection(call: ThrottledCall, throttle: ThrottleFault): Pick<Cell, 'before' | 'during' | 'fired'> {
+  return {
+    before(ctx) {
+      call.before?.(ctx);
+      if (!call.armAt) ctx.throttle(throttle);
+    },
+    async during(ctx) {
+      const arming = call.armAt ? ctx.untilState(call.armAt).then(() => ctx.throttle(throttle)) : Promise.resolve();
+      await Promise.all([arming, call.during?.(ctx)]);
+    },
+    fired: (e) => e.hits > 0,
+  };
+}
+
 function apiCell(op: Operation, kind: FaultKind, afterTheLock = false): Cell {
   const errorName = ERROR_NAMES[kind][op.service];
   const times = TIMES[kind];
@@ -214,16 +236,7 @@ function apiCell(op: Operation, kind: FaultKind, afterTheLock = false): Cell {
     group: op.group,
     endpointName: `demo-mx-${afterTheLock ? 'locked-' : ''}${op.abbr}-${KIND_ABBR[kind]}`,
     expect: kind === 'throttle-clears' ? (op.needsRollback ? 'rolled_back' : 'promoted') : undefined,
-    before(ctx) {
-      if (op.needsRollback) failGreenValidation(ctx);
-      if (!afterTheLock) ctx.throttle(fault);
-    },
-    async during(ctx) {
-      if (!afterTheLock) return;
-      await ctx.untilState('InputValid');
-      ctx.throttle(fault);
-    },
-    fired: (e) => e.hits > 0,
+    ...throttleInjection({ armAt: afterTheLock ? 'InputValid' : undefined, before: op.needsRollback ? failGreenValidation : undefined }, fault),
   };
 }
 
@@ -246,6 +259,14 @@ export async function releaseInRollback(ctx: CellContext): Promise<void> {
   await ctx.untilState('RollBack');
   ctx.aws.emulator.faults.clear();
 }
+/** A cell's `during`: green's deployments held from `state` on (earlier ones, with green's model too, run free), released in the rollback. */
+export const holdGreenFrom =
+  (state: string) =>
+  async (ctx: CellContext): Promise<void> => {
+    await ctx.untilState(state);
+    holdGreen(ctx);
+    await releaseInRollback(ctx);
+  };
 export const failedWith = (error: string, phase: string) => (e: Evidence) => e.failedWith === error && (e.reason ?? '').includes(`${phase}:`);
 
 /** Rolls the promotion back from the bake, as a guardrail alarm does (via the alarm rule and the task token). */
@@ -284,11 +305,7 @@ const WAIT_CELLS: Cell[] = [
     endpointName: 'demo-mx-wait-finalize-deadline',
     input: DEADLINE_INPUT,
     // Armed in the bake: the stand-up deploys green's model too.
-    async during(ctx) {
-      await ctx.untilState('BakeDone?');
-      holdGreen(ctx);
-      await releaseInRollback(ctx);
-    },
+    during: holdGreenFrom('BakeDone?'),
     fired: failedWith('DeadlineExceeded', 'finalize'),
   },
   {

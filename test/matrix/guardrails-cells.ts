@@ -9,9 +9,11 @@ import {
   KIND_ABBR,
   holdGreen,
   releaseInRollback,
+  holdGreenFrom,
   TIMES,
   crashed,
   failedWith,
+  throttleInjection,
   greenModel,
   untilGreenCanary,
   type Cell,
@@ -94,15 +96,7 @@ function apiCell(call: GuardrailsCall, kind: FaultKind): Cell {
     endpointName: `demo-mxg-${call.abbr}-${KIND_ABBR[kind]}`,
     input: { ...GUARDRAILS, ...call.input },
     expect: kind === 'throttle-clears' ? call.clears : undefined,
-    before(ctx) {
-      call.before?.(ctx);
-      if (!call.armAt) ctx.throttle(fault);
-    },
-    async during(ctx) {
-      const arming = call.armAt ? ctx.untilState(call.armAt).then(() => ctx.throttle(fault)) : Promise.resolve();
-      await Promise.all([arming, call.during?.(ctx)]);
-    },
-    fired: (e) => e.hits > 0,
+    ...throttleInjection(call, fault),
   };
 }
 
@@ -138,11 +132,7 @@ const WAIT_CELLS: Cell[] = [
     endpointName: 'demo-mxg-wait-deploy-deadline',
     input: { ...GUARDRAILS, ...DEADLINE_INPUT },
     // Armed once the validation endpoint (green's model too) served its samples.
-    async during(ctx) {
-      await ctx.untilState('ArmGuardrails');
-      holdGreen(ctx);
-      await releaseInRollback(ctx);
-    },
+    during: holdGreenFrom('ArmGuardrails'),
     fired: failedWith('DeadlineExceeded', 'shift'),
   },
   {

@@ -4,11 +4,11 @@ import {
   DEADLINE_INPUT,
   ERROR_NAMES,
   KIND_ABBR,
-  holdGreen,
-  releaseInRollback,
+  holdGreenFrom,
   TIMES,
   crashed,
   failedWith,
+  throttleInjection,
   greenModel,
   untilGreenCanary,
   type BlueKind,
@@ -161,15 +161,7 @@ function apiCell(call: KindCall, fault: KindFault): Cell {
     endpointName: `demo-mx${kind.abbr}-${call.abbr}-${fault === 'throttle-clears' ? KIND_ABBR[fault] : 'refused'}`,
     input: { ...kind.input, ...call.input },
     expect: fault === 'throttle-clears' ? call.clears : undefined,
-    before(ctx) {
-      call.before?.(ctx);
-      if (!call.armAt) ctx.throttle(throttle);
-    },
-    async during(ctx) {
-      const arming = call.armAt ? ctx.untilState(call.armAt).then(() => ctx.throttle(throttle)) : Promise.resolve();
-      await Promise.all([arming, call.during?.(ctx)]);
-    },
-    fired: (e) => e.hits > 0,
+    ...throttleInjection(call, throttle),
   };
 }
 
@@ -257,11 +249,7 @@ const WAIT_CELLS: Cell[] = [
     alone: true,
     endpointName: 'demo-mxs-wait-shift-deadline',
     input: DEADLINE_INPUT,
-    async during(ctx) {
-      await ctx.untilState('ArmGuardrails');
-      holdGreen(ctx);
-      await releaseInRollback(ctx);
-    },
+    during: holdGreenFrom('ArmGuardrails'),
     fired: (e) => failedWith('DeadlineExceeded', 'shift')(e) && e.rollbackActions.some((a) => a.startsWith('endpoint back to blue config')),
   },
   {
