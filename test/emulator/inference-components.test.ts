@@ -30,8 +30,11 @@ const ARN = 'arn:aws:sagemaker:us-east-1:111122223333';
 // A quarter core and 1 GB a copy: 8 copies fit one ml.g5.xlarge (2 cores, 16 GiB: placement.ts), so these tests never wait for room.
 const SPEC = (model: string) => ({ ModelName: model, ComputeResourceRequirements: { NumberOfCpuCoresRequired: 0.25, MinMemoryRequiredInMb: 1024 } });
 
-/** An inference component endpoint: a production variant with an instance type and count, no model. */
-async function icEndpoint(name = 'ic-ep'): Promise<void> {
+/**
+ * An inference component endpoint: a production variant with an instance type and count, no model. The default:
+ * one ml.g5.xlarge with ManagedInstanceScaling 0–2 and least-outstanding-requests routing.
+ */
+async function icEndpoint(name = 'ic-ep', o: { instanceType?: string; instances?: number; managed?: { min: number; max: number }; routing?: boolean } = { instanceType: 'ml.g5.xlarge', instances: 1, managed: { min: 0, max: 2 }, routing: true }): Promise<void> {
   await aws.sm.send(
     new CreateEndpointConfigCommand({
       EndpointConfigName: `${name}-config`,
@@ -39,10 +42,10 @@ async function icEndpoint(name = 'ic-ep'): Promise<void> {
       ProductionVariants: [
         {
           VariantName: 'AllTraffic',
-          InstanceType: 'ml.g5.xlarge',
-          InitialInstanceCount: 1,
-          ManagedInstanceScaling: { Status: 'ENABLED', MinInstanceCount: 0, MaxInstanceCount: 2 },
-          RoutingConfig: { RoutingStrategy: 'LEAST_OUTSTANDING_REQUESTS' },
+          InstanceType: (o.instanceType ?? 'ml.g5.xlarge') as never,
+          InitialInstanceCount: o.instances ?? 1,
+          ...(o.managed ? { ManagedInstanceScaling: { Status: 'ENABLED', MinInstanceCount: o.managed.min, MaxInstanceCount: o.managed.max } } : {}),
+          ...(o.routing ? { RoutingConfig: { RoutingStrategy: 'LEAST_OUTSTANDING_REQUESTS' } } : {}),
         },
       ],
     }),
@@ -352,24 +355,7 @@ describe('capacity: copies need room on the instances (placement.ts)', () => {
   /** One accelerator a copy: an ml.g5.xlarge holds one copy (1 A10G), an ml.g5.12xlarge four. */
   const GPU_SPEC = (model: string) => ({ ModelName: model, ComputeResourceRequirements: { NumberOfAcceleratorDevicesRequired: 1, MinMemoryRequiredInMb: 1024 } });
 
-  async function endpointOf(name: string, instanceType: string, instances: number, managed?: { min: number; max: number }): Promise<void> {
-    await aws.sm.send(
-      new CreateEndpointConfigCommand({
-        EndpointConfigName: `${name}-config`,
-        ExecutionRoleArn: 'arn:aws:iam::111122223333:role/SageMakerRole',
-        ProductionVariants: [
-          {
-            VariantName: 'AllTraffic',
-            InstanceType: instanceType as never,
-            InitialInstanceCount: instances,
-            ...(managed ? { ManagedInstanceScaling: { Status: 'ENABLED', MinInstanceCount: managed.min, MaxInstanceCount: managed.max } } : {}),
-          },
-        ],
-      }),
-    );
-    await aws.sm.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: `${name}-config` }));
-    await waitForStatus(aws.sm, name, 'InService');
-  }
+  const endpointOf = (name: string, instanceType: string, instances: number, managed?: { min: number; max: number }) => icEndpoint(name, { instanceType, instances, managed });
 
   const gpuComponent = (name: string, model: string, copies: number, endpoint: string) =>
     aws.sm.send(new CreateInferenceComponentCommand({ InferenceComponentName: name, EndpointName: endpoint, VariantName: 'AllTraffic', Specification: GPU_SPEC(model), RuntimeConfig: { CopyCount: copies } }));
