@@ -19,6 +19,7 @@ import {
   validationInferenceId,
   type AsyncLeftover,
   type AsyncOutcome,
+  type AsyncRequestObjects,
 } from '../shared/async-validation';
 import type { ValidationSample } from '../shared/input';
 import { GreenValidationFailed, isRetryable } from '../shared/errors';
@@ -40,19 +41,13 @@ export interface AsyncTarget {
   serving: boolean;
 }
 
-interface Sent {
+/** A sample's request: its objects (what ownObjectsAfter deletes or records) and how it was sent. */
+interface Sent extends AsyncRequestObjects {
   index: number;
   sample: ValidationSample;
   started: number;
-  uploaded?: string;
-  outputLocation?: string;
-  failureLocation?: string;
   /** InvokeEndpointAsync refused the request (not retryable): the sample failed with this. */
   refused?: CheckedSample['response'];
-  /** Where the answer appeared. */
-  answer?: string;
-  /** The wait for the answer ended (with the answer or at the deadline). */
-  waited: boolean;
 }
 
 /**
