@@ -16,7 +16,7 @@ import { promotionInProgressMessage, readLock } from '../shared/locks';
 import { greenNames } from '../shared/naming';
 import { chooseStrategy, endpointKindOf, kindPhrase, sageMakerWatchesAlarms, targetVariant, type EndpointKind } from '../shared/kinds';
 import { targetComponent } from '../shared/components';
-import { DEFAULT_ROLLING_WAIT_SECONDS, MAX_ROLLING_TIMEOUT_SECONDS, rollingPlan, rollingReason, rollingSeconds } from '../shared/component-decisions';
+import { MAX_ROLLING_TIMEOUT_SECONDS, rollingPlan, rollingReason, rollingSeconds } from '../shared/component-decisions';
 import { coldStartAlarmProblem } from '../shared/serverless';
 import { s3BucketOf } from '../shared/async-validation';
 import { recordRefusal, refusedRow } from '../shared/refusal';
@@ -154,14 +154,15 @@ function asyncOutputBucketProblem(s: Settings, kind: EndpointKind, config: Descr
  */
 function rollingProblems(s: Settings, input: PromotionInput, r: Resolved, { name, copies }: { name: string; copies: number }): string[] {
   const rolling = input.rollingUpdate;
-  if (!rollingPlan(copies, rolling)) {
+  const plan = rollingPlan(copies, rolling);
+  if (!plan) {
     const ignored = (['waitSeconds', 'rollbackMaximumBatchCopies'] as const).filter((f) => rolling?.[f] !== undefined);
     return ignored.map((f) => `rollingUpdate.${f}: ${name} runs ${copies} cop${copies === 1 ? 'y' : 'ies'}, which cannot roll (no whole batch is 5–50% of them): it is replaced at once; remove ${f}`);
   }
   const seconds = rollingSeconds(copies, rolling);
   if (seconds + r.inServiceSeconds > MAX_ROLLING_TIMEOUT_SECONDS) {
     return [
-      `rollingUpdate: ${copies} copies in batches of ${rollingPlan(copies, rolling)!.batchCopies}, each baked ${rolling?.waitSeconds ?? DEFAULT_ROLLING_WAIT_SECONDS} s, take ${seconds} s plus up to ${r.inServiceSeconds} s of provisioning, beyond SageMaker's ${MAX_ROLLING_TIMEOUT_SECONDS} s MaximumExecutionTimeoutInSeconds (it would always roll back); raise rollingUpdate.maximumBatchCopies or shorten rollingUpdate.waitSeconds`,
+      `rollingUpdate: ${copies} copies in batches of ${plan.batchCopies}, each baked ${plan.waitSeconds} s, take ${seconds} s plus up to ${r.inServiceSeconds} s of provisioning, beyond SageMaker's ${MAX_ROLLING_TIMEOUT_SECONDS} s MaximumExecutionTimeoutInSeconds (it would always roll back); raise rollingUpdate.maximumBatchCopies or shorten rollingUpdate.waitSeconds`,
     ];
   }
   // The rolling update's baking comes before the workflow's bake: both must fit the execution.
