@@ -36,9 +36,8 @@ export class ComponentRollouts {
     const copies = comp.current;
     const fail = this.c.o.faults.takeFailFleet([this.deployed(comp, copies)]);
     const room = this.placement.claim(comp, copies, desired);
-    const extraMs = 'extraMs' in room ? room.extraMs : 0;
-    this.after(comp, extraMs + this.provisionMs(comp, copies), () => {
-      const reason = 'reason' in room ? room.reason : fail ? (fail.reason ?? defaultFailure(comp.name)) : undefined;
+    this.after(comp, room.extraMs + this.provisionMs(comp, copies), () => {
+      const reason = room.reason ?? (fail ? (fail.reason ?? defaultFailure(comp.name)) : undefined);
       if (reason !== undefined) {
         comp.failureReason = reason;
         copies.claimed = 0;
@@ -76,9 +75,9 @@ export class ComponentRollouts {
       this.placement.release(comp);
     }
     const room = this.placement.claim(comp, copies, desired - copies.count);
-    const ms = desired > copies.count ? ('extraMs' in room ? room.extraMs : 0) + this.provisionMs(comp, copies) : this.c.o.trafficShiftMs;
+    const ms = desired > copies.count ? room.extraMs + this.provisionMs(comp, copies) : this.c.o.trafficShiftMs;
     this.after(comp, ms, () => {
-      if ('reason' in room) {
+      if (room.reason !== undefined) {
         comp.desiredCopies = old;
         comp.failureReason = room.reason;
       } else copies.count = desired;
@@ -97,8 +96,8 @@ export class ComponentRollouts {
     const fail = this.c.o.faults.takeFailFleet([this.deployed(comp, next)]);
     // The new copies come up beside the old ones before taking the traffic: they need room of their own.
     const room = this.placement.claim(comp, next, desired);
-    this.after(comp, ('extraMs' in room ? room.extraMs : 0) + this.provisionMs(comp, next), () => {
-      if ('reason' in room) return this.endRollback(comp, room.reason);
+    this.after(comp, room.extraMs + this.provisionMs(comp, next), () => {
+      if (room.reason !== undefined) return this.endRollback(comp, room.reason);
       if (fail) return this.endRollback(comp, fail.reason ?? defaultFailure(comp.name));
       next.count = desired;
       this.finish(comp);
@@ -122,8 +121,8 @@ export class ComponentRollouts {
       // "provisions capacity on the new endpoint fleet, routes traffic to that fleet, and terminates
       // capacity on the old": the batch needs room beside every copy there (placement.ts).
       const room = this.placement.claim(comp, next, add);
-      this.after(comp, ('extraMs' in room ? room.extraMs : 0) + provisionMs, () => {
-        if ('reason' in room) return this.rollBack(comp, room.reason);
+      this.after(comp, room.extraMs + provisionMs, () => {
+        if (room.reason !== undefined) return this.rollBack(comp, room.reason);
         if (fail) return this.rollBack(comp, fail.reason ?? defaultFailure(comp.name));
         const first = next.count === 0;
         next.count += add;
@@ -193,8 +192,8 @@ export class ComponentRollouts {
       const add = Math.min(batch, r.oldDesired - comp.current.count);
       if (add <= 0) return this.endRollback(comp, reason);
       const room = this.placement.claim(comp, comp.current, add);
-      this.after(comp, ('extraMs' in room ? room.extraMs : 0) + this.provisionMs(comp, comp.current), () => {
-        if ('reason' in room) {
+      this.after(comp, room.extraMs + this.provisionMs(comp, comp.current), () => {
+        if (room.reason !== undefined) {
           comp.failureReason = `${reason} The rollback failed: ${room.reason}`;
           return this.setStatus(comp, 'Failed');
         }

@@ -135,12 +135,12 @@ export class ComponentPlacement {
   /**
    * Claims room for `add` more copies of `copies` beside every copy already holding room on the
    * variant, adding instances by ManagedInstanceScaling when the variant has it (up to MaxInstanceCount).
-   * extraMs: the added instances' provisioning time, before the copies' own. A reason when they do not fit.
+   * extraMs: the added instances' provisioning time, before the copies' own. A reason when they do not fit (then nothing is claimed).
    */
-  claim(comp: ComponentRec, copies: Copies, add: number): { extraMs: number } | { reason: string } {
+  claim(comp: ComponentRec, copies: Copies, add: number): { extraMs: number; reason?: string } {
     if (add <= 0) return { extraMs: 0 };
     const where = this.where(comp);
-    if (!where) return { reason: `Insufficient capacity: endpoint ${comp.endpointName} has no instances in service for variant ${comp.variantName}.` };
+    if (!where) return { extraMs: 0, reason: `Insufficient capacity: endpoint ${comp.endpointName} has no instances in service for variant ${comp.variantName}.` };
     const { fleet, variant } = where;
     const res = resourcesOf(variant.instanceType);
     const req = requirementOf(copies.spec);
@@ -150,7 +150,7 @@ export class ComponentPlacement {
     let extraMs = 0;
     if (needed > have) {
       const managed = managedScalingOf(fleet.config, variant.VariantName);
-      if (!managed || needed > managed.max) return { reason: this.insufficient(comp, variant, res, req, add, before, needed, managed) };
+      if (!managed || needed > managed.max) return { extraMs: 0, reason: this.insufficient(comp, variant, res, req, add, before, needed, managed) };
       this.launch(fleet, variant, needed - have);
       extraMs = this.c.provisioningMs(variant.instanceType);
     }
